@@ -1,0 +1,2 @@
+//! The `jr` binary.
+fn main() {}

@@ -1,0 +1,2 @@
+//! jr-core: the library behind `jr`.
+pub mod ops;

@@ -1,0 +1,1 @@
+//! jr-mock: a fake Jira Cloud.

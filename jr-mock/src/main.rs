@@ -1,0 +1,2 @@
+//! The `jr-mock` binary.
+fn main() {}

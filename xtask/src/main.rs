@@ -1,0 +1,23 @@
+//! `cargo xtask`: project tasks that are not part of the shipped binaries.
+//!
+//! - `codegen [--check] [--spec PATH]`: writes `jr-core/src/ops/generated.rs` from the
+//!   Jira Cloud platform OpenAPI spec, or with `--check` fails when it is stale.
+//! - `demo`: runs the whole dynamic-webhook life cycle with the real `jr` binary against
+//!   a `jr-mock` it starts itself.
+
+mod codegen;
+mod demo;
+
+use anyhow::bail;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((task, rest)) = args.split_first() else {
+        bail!("usage: cargo xtask <codegen [--check] [--spec PATH] | demo>");
+    };
+    match task.as_str() {
+        "codegen" => codegen::main(rest),
+        "demo" => demo::main(rest),
+        other => bail!("unknown task `{other}`; expected `codegen` or `demo`"),
+    }
+}
