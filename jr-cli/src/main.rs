@@ -1,2 +1,33 @@
-//! The `jr` binary.
-fn main() {}
+//! The `jr` binary: parse, run, and turn any error into one JSON line on
+//! stderr and the exit code of the command-line contract (DESIGN.md §3).
+
+mod args;
+mod cli;
+mod commands;
+mod run;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Arguments that are not UTF-8 are read lossily rather than panicking.
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let result = run::parse(&argv).and_then(|parsed| match parsed {
+        run::Parsed::Text(text) => {
+            let _ = stdout.write_all(text.as_bytes());
+            Ok(())
+        }
+        run::Parsed::Run(raw) => run::run(*raw, &mut stdout, &mut stderr),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if run::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(stderr, "{}", error.to_json());
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

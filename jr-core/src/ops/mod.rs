@@ -4,16 +4,22 @@
 //! look-ups; `generated.rs` holds data only.
 
 #[rustfmt::skip]
+#[allow(missing_docs)] // data only; documented at the re-export below
 mod generated;
 
+/// Every operation of the spec, sorted by group, then command.
 pub use generated::OPERATIONS;
 
 /// An HTTP method used by the spec (the spec uses no others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `POST`
     Post,
+    /// `PUT`
     Put,
+    /// `DELETE`
     Delete,
 }
 
@@ -32,20 +38,26 @@ impl Method {
 /// Where a parameter travels (OpenAPI `in`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
+    /// A `{placeholder}` of the path template, one percent-encoded segment.
     Path,
+    /// A query-string parameter.
     Query,
+    /// An HTTP header.
     Header,
 }
 
 /// A parameter's type, from its OpenAPI schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamType {
+    /// Any text.
     String,
     /// `type: integer` with `format: int32` or no format: a signed 32-bit value.
     Integer,
     /// `type: integer, format: int64`.
     Int64,
+    /// A floating-point number.
     Number,
+    /// `true` or `false`.
     Boolean,
     /// A string restricted to these values (OpenAPI `enum`).
     Enum(&'static [&'static str]),
@@ -58,7 +70,9 @@ pub enum ParamType {
 pub struct Param {
     /// The spec's name, used verbatim as the flag (`--maxResults`).
     pub name: &'static str,
+    /// Where it travels.
     pub location: Location,
+    /// Its type, checked before any request is sent.
     pub ty: ParamType,
     /// Path parameters are always required.
     pub required: bool,
@@ -73,6 +87,7 @@ pub struct Param {
 pub struct RequestBody {
     /// The first content type the spec lists (`application/json`, `multipart/form-data`, ...).
     pub content_type: &'static str,
+    /// True when the spec marks the body required.
     pub required: bool,
     /// The component schema name (`WebhookRegistrationDetails`), or empty when inline.
     pub schema: &'static str,
@@ -81,6 +96,7 @@ pub struct RequestBody {
 /// How the successful response pages, decided at codegen time from its schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pagination {
+    /// No pagination: one request, one answer.
     None,
     /// `startAt` / `maxResults` / `isLast` / `values`.
     Offset,
@@ -99,9 +115,11 @@ pub struct Operation {
     pub command: &'static str,
     /// The spec's operationId (`getFailedWebhooks`).
     pub operation_id: &'static str,
+    /// The HTTP method.
     pub method: Method,
     /// The path template, placeholders in braces (`/rest/api/3/issue/{issueIdOrKey}`).
     pub path: &'static str,
+    /// Summary, one line.
     pub summary: &'static str,
     /// Plain text, without the permissions paragraph.
     pub description: &'static str,
@@ -109,9 +127,13 @@ pub struct Operation {
     pub permissions: &'static str,
     /// OAuth 2.0 scopes from the operation's `security` block.
     pub scopes: &'static [&'static str],
+    /// The operation's path, query and header parameters, in spec order.
     pub params: &'static [Param],
+    /// The request body, when the operation takes one.
     pub body: Option<RequestBody>,
+    /// How the 200 answer pages (decides what `jr` follows).
     pub pagination: Pagination,
+    /// Marked deprecated in the spec.
     pub deprecated: bool,
 }
 
@@ -127,6 +149,11 @@ pub fn find(group: &str, command: &str) -> Option<&'static Operation> {
     OPERATIONS
         .iter()
         .find(|op| op.group == group && op.command == command)
+}
+
+/// The operation with this operationId (`getFailedWebhooks`), if any.
+pub fn by_operation_id(operation_id: &str) -> Option<&'static Operation> {
+    OPERATIONS.iter().find(|op| op.operation_id == operation_id)
 }
 
 /// The operations of one group, in table order (sorted by command).

@@ -1,0 +1,232 @@
+//! The two stages of argument handling.
+//!
+//! Stage 1, [`RawArgs::from_matches`]: clap's matches become checked values,
+//! with no I/O. Every flag value is checked against its parameter's type here,
+//! so a bad value fails with exit 4 before any request or file read.
+//!
+//! Stage 2, [`Invocation::prepare`]: the environment and config file are read,
+//! and `--body @file` or `--body -` is read, giving everything needed to send.
+
+use crate::commands;
+use clap::ArgMatches;
+use jr_core::config::{self, Overrides, Settings};
+use jr_core::ops::{self, Operation};
+use jr_core::output::Style;
+use jr_core::paginate::DEFAULT_MAX_PAGES;
+use jr_core::request::check_value;
+use jr_core::{Error, http};
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+/// Where the request body comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodySource {
+    /// `--body '{...}'` or built from helper flags: the bytes themselves.
+    Inline(Vec<u8>),
+    /// `--body @path`.
+    File(String),
+    /// `--body -`.
+    Stdin,
+    /// `webhook refresh --all`: every webhook ID of the calling app, found by listing.
+    AllOwnWebhookIds,
+}
+
+/// Output and paging choices of one invocation.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    pub overrides: Overrides,
+    pub style: Style,
+    pub paginate: bool,
+    pub max_pages: usize,
+    pub dry_run: bool,
+    pub timeout: Duration,
+}
+
+/// Stage 1: the operation and checked values, before any I/O.
+#[derive(Debug)]
+pub struct RawArgs {
+    pub op: &'static Operation,
+    /// `(parameter name, values)`, each value checked against its type.
+    pub values: Vec<(String, Vec<String>)>,
+    pub body: Option<BodySource>,
+    pub globals: Globals,
+}
+
+impl RawArgs {
+    /// Reads the matches of `jr <group> <command> ...`.
+    ///
+    /// Errors: exit 4 for a value of the wrong type, `--max-pages` or
+    /// `--timeout` unreadable, or helper flags that do not fit together.
+    pub fn from_matches(matches: &ArgMatches) -> Result<RawArgs, Error> {
+        let (group, group_matches) = matches
+            .subcommand()
+            .ok_or_else(|| Error::validation("no command given; see jr --help"))?;
+        let (command, op_matches) = group_matches
+            .subcommand()
+            .ok_or_else(|| Error::validation(format!("no command given; see jr {group} --help")))?;
+        let op = ops::find(group, command)
+            .ok_or_else(|| Error::validation(format!("unknown command `{group} {command}`")))?;
+        let mut values = Vec::new();
+        for param in op.params {
+            if let Some(given) = op_matches.get_many::<String>(param.name) {
+                let checked = given
+                    .map(|v| check_value(param, v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                values.push((param.name.to_owned(), checked));
+            }
+        }
+        let body = match op_matches.try_get_one::<String>("body").ok().flatten() {
+            Some(text) => Some(body_source(text)),
+            None => commands::body_from_flags(op, op_matches)?,
+        };
+        Ok(RawArgs {
+            op,
+            values,
+            body,
+            globals: globals(matches)?,
+        })
+    }
+}
+
+fn body_source(text: &str) -> BodySource {
+    if text == "-" {
+        BodySource::Stdin
+    } else if let Some(path) = text.strip_prefix('@') {
+        BodySource::File(path.to_owned())
+    } else {
+        BodySource::Inline(text.as_bytes().to_vec())
+    }
+}
+
+fn globals(matches: &ArgMatches) -> Result<Globals, Error> {
+    let text = |name: &str| matches.get_one::<String>(name).cloned();
+    let flag = |name: &str| matches.get_flag(name);
+    let style = if flag("pretty") {
+        Style::Pretty
+    } else if flag("compact") || !std::io::stdout().is_terminal() {
+        Style::Compact
+    } else {
+        Style::Pretty
+    };
+    let max_pages = match text("max-pages") {
+        None => DEFAULT_MAX_PAGES,
+        Some(n) => n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            Error::validation(format!("invalid value `{n}` for --max-pages: expected a whole number of at least 1"))
+        })?,
+    };
+    let timeout = match text("timeout") {
+        None => http::DEFAULT_TIMEOUT,
+        Some(t) => http::parse_timeout(&t)?,
+    };
+    Ok(Globals {
+        overrides: Overrides {
+            base_url: text("base-url"),
+            auth_type: text("auth-type"),
+            auth_user: text("auth-user"),
+            auth_token: text("auth-token"),
+            profile: text("profile"),
+        },
+        style,
+        paginate: !flag("no-paginate"),
+        max_pages,
+        dry_run: flag("dry-run"),
+        timeout,
+    })
+}
+
+/// Stage 2: settings resolved and the body's bytes in hand (except for
+/// [`BodySource::AllOwnWebhookIds`], which needs the network).
+pub struct Invocation {
+    pub op: &'static Operation,
+    pub values: Vec<(String, Vec<String>)>,
+    pub body: Option<BodySource>,
+    pub globals: Globals,
+    pub settings: Settings,
+}
+
+impl Invocation {
+    /// Reads the environment, the config file and a `--body` file or stdin.
+    ///
+    /// Errors: exit 1 for configuration problems; exit 4 for a body file that
+    /// cannot be read or a JSON body that does not parse (naming line and column).
+    pub fn prepare(raw: RawArgs) -> Result<Invocation, Error> {
+        let env = |name: &str| std::env::var(name).ok();
+        let file = config::load_config(&env)?;
+        let settings = config::resolve(&raw.globals.overrides, &env, &file)?;
+        let body = match raw.body {
+            Some(BodySource::File(path)) => Some(BodySource::Inline(read_file(&path)?)),
+            Some(BodySource::Stdin) => Some(BodySource::Inline(read_stdin()?)),
+            other => other,
+        };
+        if let (Some(BodySource::Inline(bytes)), Some(spec)) = (&body, raw.op.body)
+            && spec.content_type.contains("json")
+        {
+            check_json(bytes)?;
+        }
+        Ok(Invocation {
+            op: raw.op,
+            values: raw.values,
+            body,
+            globals: raw.globals,
+            settings,
+        })
+    }
+}
+
+fn read_file(path: &str) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| {
+        Error::validation(format!("cannot read --body file `{path}`: {e}"))
+            .with_hint("check the path after @, or pass the JSON inline")
+    })
+}
+
+fn read_stdin() -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::validation(format!("cannot read --body from stdin: {e}")))?;
+    Ok(bytes)
+}
+
+/// Rejects a body that is not JSON, naming the line and column of the fault.
+pub fn check_json(bytes: &[u8]) -> Result<(), Error> {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::validation(format!(
+                "--body is not valid JSON: {} at line {}, column {}",
+                describe(&e),
+                e.line(),
+                e.column()
+            ))
+            .with_hint("pass a JSON document, @file, or - for stdin")
+        })
+}
+
+fn describe(error: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C" to its message; we say it once.
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_json_names_line_and_column() {
+        let err = check_json(b"{\n  \"url\": ,\n}").unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message().contains("line 2, column 10"), "{}", err.message());
+    }
+
+    #[test]
+    fn body_sources_are_recognised() {
+        assert_eq!(body_source("-"), BodySource::Stdin);
+        assert_eq!(body_source("@a.json"), BodySource::File("a.json".into()));
+        assert_eq!(body_source("{}"), BodySource::Inline(b"{}".to_vec()));
+    }
+}

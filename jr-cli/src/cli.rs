@@ -1,0 +1,232 @@
+//! The command tree: global flags, then one subcommand per group and one per
+//! operation, all built from the operation table. Only the group named on the
+//! command line is turned into clap commands, so start-up does not grow with
+//! the ~620 operations (DESIGN.md §2).
+
+use crate::commands;
+use clap::{Arg, ArgAction, Command};
+use jr_core::ops::{self, Location, Operation, ParamType};
+use jr_core::request::type_name;
+
+/// Global flags that take a value; the argv peek must skip their values.
+const GLOBAL_VALUE_FLAGS: &[&str] = &[
+    "--base-url",
+    "--auth-type",
+    "--auth-user",
+    "--auth-token",
+    "-p",
+    "--profile",
+    "--max-pages",
+    "--timeout",
+];
+
+/// The root command with its global flags and the groups: full for the group
+/// named in `argv`, a one-line stub for every other one.
+pub fn command(argv: &[String]) -> Command {
+    let chosen = peek_group(argv);
+    let groups = ops::groups().into_iter().map(|group| {
+        if Some(group) == chosen.as_deref() {
+            group_command(group)
+        } else {
+            stub_group(group)
+        }
+    });
+    root().subcommands(groups)
+}
+
+fn root() -> Command {
+    Command::new("jr")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("A command-line client for the Jira Cloud platform REST API v3: one command per operation, JSON on stdout")
+        .long_about(ROOT_LONG_ABOUT)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .args(global_args())
+}
+
+const ROOT_LONG_ABOUT: &str = "A command-line client for the Jira Cloud platform REST API v3.\n\n\
+Every operation of Atlassian's OpenAPI spec is a command: jr <group> <command> --flag value. \
+The result is JSON on stdout; errors are one JSON line on stderr and a meaningful exit code \
+(0 ok, 1 general, 2 auth/permission, 3 not found, 4 validation, 5 rate limited, 6 conflict, 7 server error).\n\n\
+Target and credentials come from flags, then JR_BASE_URL, JR_AUTH_TYPE (basic, bearer, oauth2, connect), \
+JR_AUTH_USER, JR_AUTH_TOKEN, or a profile of the config file (JR_CONFIG_PATH, default ~/.config/jr/config.json; JR_PROFILE or -p).";
+
+fn global_args() -> Vec<Arg> {
+    let value = |name: &'static str, value_name: &'static str, help: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .value_name(value_name)
+            .help(help)
+            .global(true)
+            .help_heading("Global options")
+    };
+    let switch = |name: &'static str, help: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .action(ArgAction::SetTrue)
+            .help(help)
+            .global(true)
+            .help_heading("Global options")
+    };
+    vec![
+        value("base-url", "URL", "Jira site or API gateway base URL [env: JR_BASE_URL]"),
+        value("auth-type", "TYPE", "basic, bearer, oauth2 or connect [env: JR_AUTH_TYPE]"),
+        value("auth-user", "EMAIL", "Account email for basic auth [env: JR_AUTH_USER]"),
+        value("auth-token", "TOKEN", "API token (basic) or access token (bearer) [env: JR_AUTH_TOKEN]"),
+        value("profile", "NAME", "Profile of the config file; wins over the environment [env: JR_PROFILE]").short('p'),
+        switch("pretty", "Indent the JSON output (the default on a terminal)"),
+        switch("compact", "Print the JSON as Jira sent it, one line (the default in a pipe)").conflicts_with("pretty"),
+        switch("no-paginate", "Read only the first page of a paginated operation"),
+        value("max-pages", "N", "Stop with an error after N pages [default: 1000]"),
+        switch("dry-run", "Print the request as JSON (secrets redacted) and send nothing"),
+        value("timeout", "DURATION", "Per-request timeout: 30s, 500ms, 2m or seconds [default: 30s]"),
+    ]
+}
+
+/// The group named on the command line, if any: the first word that is not a
+/// global flag or a global flag's value (`jr --pretty webhook ...`, `jr help webhook`).
+pub fn peek_group(argv: &[String]) -> Option<String> {
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        if GLOBAL_VALUE_FLAGS.contains(&word.as_str()) {
+            words.next();
+        } else if word.starts_with('-') || word == "help" {
+            continue;
+        } else {
+            return Some(word.clone());
+        }
+    }
+    None
+}
+
+fn stub_group(group: &'static str) -> Command {
+    Command::new(group).about(group_about(group))
+}
+
+fn group_about(group: &str) -> String {
+    let count = ops::in_group(group).count();
+    let noun = if count == 1 { "operation" } else { "operations" };
+    format!("{count} {noun} under /rest/api/3/{group}")
+}
+
+/// The full command of one group: every operation as a subcommand.
+pub fn group_command(group: &'static str) -> Command {
+    Command::new(group)
+        .about(group_about(group))
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommands(ops::in_group(group).map(operation_command))
+}
+
+/// One operation as a clap command: flags named as the spec's parameters,
+/// `--body` when it takes a request body, plus any hand-written helper flags.
+pub fn operation_command(op: &'static Operation) -> Command {
+    let mut command = Command::new(op.command)
+        .about(op.summary)
+        .long_about(long_about(op))
+        .args(op.params.iter().map(param_arg));
+    if op.body.is_some() {
+        command = command.arg(
+            Arg::new("body")
+                .long("body")
+                .value_name("JSON|@FILE|-")
+                .help("Request body: a JSON string, @file to read a file, or - to read stdin"),
+        );
+    }
+    if let Some(example) = commands::example(op) {
+        command = command.after_help(format!("Example:\n  {example}"));
+    }
+    commands::augment(op, command)
+}
+
+fn long_about(op: &Operation) -> String {
+    let mut text = op.summary.to_owned();
+    if !op.description.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(op.description);
+    }
+    if !op.permissions.is_empty() {
+        text.push_str("\n\nPermissions required: ");
+        text.push_str(op.permissions);
+    }
+    text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path));
+    if !op.scopes.is_empty() {
+        text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes.join(", ")));
+    }
+    if op.deprecated {
+        text.push_str("\nDeprecated: Atlassian marks this operation deprecated.");
+    }
+    text
+}
+
+fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
+    let mut help = param.description.lines().next().unwrap_or_default().to_owned();
+    let allowed = match param.ty {
+        ParamType::Enum(values) => Some(values),
+        ParamType::Array(ParamType::Enum(values)) => Some(*values),
+        _ => None,
+    };
+    if let Some(values) = allowed {
+        help.push_str(&format!(" [values: {}]", values.join(", ")));
+    }
+    if let Some(default) = param.default {
+        help.push_str(&format!(" [default: {default}]"));
+    }
+    if param.location == Location::Header {
+        help.push_str(" [header]");
+    }
+    let mut arg = Arg::new(param.name)
+        .long(param.name)
+        .value_name(type_name(&param.ty).to_uppercase())
+        .help(help)
+        .required(param.required);
+    let kebab = kebab_case(param.name);
+    if kebab != param.name {
+        arg = arg.alias(kebab);
+    }
+    if matches!(param.ty, ParamType::Array(_)) {
+        arg = arg.action(ArgAction::Append).value_delimiter(',');
+    }
+    arg
+}
+
+/// `maxResults` -> `max-results`, the hidden alias of a camelCase flag.
+fn kebab_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, ch) in name.char_indices() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn the_peek_skips_global_flags_and_their_values() {
+        assert_eq!(peek_group(&argv(&["jr", "--base-url", "http://x", "-p", "app", "webhook", "get-failed"])).as_deref(), Some("webhook"));
+        assert_eq!(peek_group(&argv(&["jr", "help", "webhook"])).as_deref(), Some("webhook"));
+        assert_eq!(peek_group(&argv(&["jr", "--pretty"])), None);
+    }
+
+    #[test]
+    fn every_group_builds_a_valid_command() {
+        for group in ops::groups() {
+            root().subcommand(group_command(group)).debug_assert();
+        }
+    }
+
+    #[test]
+    fn camel_case_flags_get_a_kebab_alias() {
+        assert_eq!(kebab_case("maxResults"), "max-results");
+        assert_eq!(kebab_case("after"), "after");
+    }
+}

@@ -1,0 +1,315 @@
+//! The error taxonomy: one [`Error`] type whose [`ErrorKind`] decides the
+//! process exit code, and its one-line JSON form for stderr (DESIGN.md §3).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// What went wrong, one variant per exit class of the command-line contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Exit 1: connection failures, timeouts, configuration, pagination that
+    /// makes no progress, anything not covered below.
+    General,
+    /// Exit 2: HTTP 401 or 403, or credentials missing for an operation.
+    Auth,
+    /// Exit 3: HTTP 404 or 410.
+    NotFound,
+    /// Exit 4: HTTP 400, 422 and other 4xx; bad flags or body caught before
+    /// sending; a registration item rejected by Jira.
+    Validation,
+    /// Exit 5: HTTP 429.
+    RateLimited,
+    /// Exit 6: HTTP 409.
+    Conflict,
+    /// Exit 7: HTTP 5xx.
+    Server,
+    /// Exit 130: interrupted by a signal.
+    Interrupted,
+}
+
+impl ErrorKind {
+    /// The process exit code of this class.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::General => 1,
+            ErrorKind::Auth => 2,
+            ErrorKind::NotFound => 3,
+            ErrorKind::Validation => 4,
+            ErrorKind::RateLimited => 5,
+            ErrorKind::Conflict => 6,
+            ErrorKind::Server => 7,
+            ErrorKind::Interrupted => 130,
+        }
+    }
+
+    /// The `error_type` field of the JSON form (`validation`, `not_found`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::General => "general",
+            ErrorKind::Auth => "auth",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Validation => "validation",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Server => "server",
+            ErrorKind::Interrupted => "interrupted",
+        }
+    }
+
+    /// The class an HTTP error status belongs to (DESIGN.md §3).
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            401 | 403 => ErrorKind::Auth,
+            404 | 410 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            400..=499 => ErrorKind::Validation,
+            _ => ErrorKind::General,
+        }
+    }
+}
+
+/// Jira's `ErrorCollection` schema: `{"errorMessages": [...], "errors": {field: message}, "status"}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorCollection {
+    #[serde(default)]
+    /// Jira's general messages.
+    pub error_messages: Vec<String>,
+    #[serde(default)]
+    /// Messages by field name (`jqlFilter`: ...).
+    pub errors: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The HTTP status, when Jira includes it.
+    pub status: Option<u16>,
+}
+
+impl ErrorCollection {
+    /// Parses a response body as an ErrorCollection; `None` when it is not one
+    /// (HTML, empty, or JSON of another shape).
+    pub fn parse(body: &[u8]) -> Option<ErrorCollection> {
+        let value: Value = serde_json::from_slice(body).ok()?;
+        let object = value.as_object()?;
+        if !object.contains_key("errorMessages") && !object.contains_key("errors") {
+            return None;
+        }
+        serde_json::from_value(value).ok()
+    }
+
+    /// All messages as one line: `errorMessages` first, then `field: message`.
+    pub fn summary(&self) -> String {
+        let fields = self.errors.iter().map(|(field, message)| match message {
+            Value::String(text) => format!("{field}: {text}"),
+            other => format!("{field}: {other}"),
+        });
+        self.error_messages
+            .iter()
+            .cloned()
+            .chain(fields)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The request an error belongs to, for the `request` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// The failing request's HTTP method (`GET`).
+    pub method: String,
+    /// The path without the query string (`/rest/api/3/webhook`).
+    pub path: String,
+}
+
+/// A failure of one `jr` invocation, printed once by the binary.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    hint: Option<String>,
+    status: Option<u16>,
+    request: Option<RequestInfo>,
+    retry_after: Option<u64>,
+    jira: Option<ErrorCollection>,
+}
+
+impl Error {
+    /// A new error of `kind` with a one-line `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            status: None,
+            request: None,
+            retry_after: None,
+            jira: None,
+        }
+    }
+
+    /// Shorthand for a [`ErrorKind::Validation`] error (exit 4).
+    pub fn validation(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Validation, message)
+    }
+
+    /// Shorthand for a [`ErrorKind::General`] error (exit 1).
+    pub fn general(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::General, message)
+    }
+
+    /// Adds a suggestion of what to do next.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Records the HTTP status that caused the error.
+    pub fn with_status(mut self, status: u16) -> Error {
+        self.status = Some(status);
+        self
+    }
+
+    /// Records the request the error belongs to.
+    pub fn with_request(mut self, method: &str, path: &str) -> Error {
+        self.request = Some(RequestInfo {
+            method: method.to_owned(),
+            path: path.to_owned(),
+        });
+        self
+    }
+
+    /// Records a `Retry-After` value, in seconds.
+    pub fn with_retry_after(mut self, seconds: u64) -> Error {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// Attaches Jira's parsed ErrorCollection.
+    pub fn with_jira(mut self, jira: ErrorCollection) -> Error {
+        self.jira = Some(jira);
+        self
+    }
+
+    /// The exit class.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do next, when known.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The HTTP status that caused the error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Jira's ErrorCollection, when the answer carried one.
+    pub fn jira(&self) -> Option<&ErrorCollection> {
+        self.jira.as_ref()
+    }
+
+    /// The process exit code (see [`ErrorKind::exit_code`]).
+    pub fn exit_code(&self) -> u8 {
+        self.kind.exit_code()
+    }
+
+    /// The JSON form printed on stderr: `{"error_type", "status", "message",
+    /// "hint", "request": {"method", "path"}, "retry_after", "jira"}`, fields
+    /// absent when unknown.
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("error_type".into(), json!(self.kind.as_str()));
+        if let Some(status) = self.status {
+            out.insert("status".into(), json!(status));
+        }
+        out.insert("message".into(), json!(self.message));
+        if let Some(hint) = &self.hint {
+            out.insert("hint".into(), json!(hint));
+        }
+        if let Some(request) = &self.request {
+            out.insert(
+                "request".into(),
+                json!({"method": request.method, "path": request.path}),
+            );
+        }
+        if let Some(seconds) = self.retry_after {
+            out.insert("retry_after".into(), json!(seconds));
+        }
+        if let Some(jira) = &self.jira {
+            out.insert(
+                "jira".into(),
+                json!({"errorMessages": jira.error_messages, "errors": jira.errors}),
+            );
+        }
+        Value::Object(out)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_the_documented_exit_codes() {
+        let cases = [
+            (400, 4),
+            (401, 2),
+            (403, 2),
+            (404, 3),
+            (409, 6),
+            (410, 3),
+            (422, 4),
+            (429, 5),
+            (500, 7),
+            (503, 7),
+        ];
+        for (status, code) in cases {
+            assert_eq!(ErrorKind::from_status(status).exit_code(), code, "{status}");
+        }
+    }
+
+    #[test]
+    fn error_collection_is_parsed_not_pasted() {
+        let body = br#"{"errorMessages":["Only Connect and OAuth 2.0 apps can use this operation"],"errors":{}}"#;
+        let jira = ErrorCollection::parse(body).expect("an ErrorCollection");
+        assert_eq!(
+            jira.summary(),
+            "Only Connect and OAuth 2.0 apps can use this operation"
+        );
+        let json = Error::new(ErrorKind::Auth, "x").with_jira(jira).to_json();
+        assert_eq!(
+            json["jira"]["errorMessages"][0],
+            "Only Connect and OAuth 2.0 apps can use this operation"
+        );
+    }
+
+    #[test]
+    fn html_and_empty_bodies_are_not_error_collections() {
+        assert!(ErrorCollection::parse(b"<html>Oops</html>").is_none());
+        assert!(ErrorCollection::parse(b"").is_none());
+        assert!(ErrorCollection::parse(br#"{"values":[]}"#).is_none());
+    }
+
+    #[test]
+    fn absent_fields_are_left_out_of_the_json_form() {
+        let json = Error::validation("bad").to_json();
+        assert_eq!(json, json!({"error_type": "validation", "message": "bad"}));
+    }
+}
