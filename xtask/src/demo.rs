@@ -1,4 +1,267 @@
-//! The demo (being written).
-pub fn main(_args: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("demo: not yet written")
+//! `cargo xtask demo`: the whole dynamic-webhook life cycle, as a Jira app
+//! developer runs it, with the real `jr` binary against a `jr-mock` and a
+//! local webhook receiver that this task starts itself. Everything stays on
+//! 127.0.0.1; each step prints the command, its output and its exit code.
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The default identities of jr-mock (DESIGN.md §4).
+const APP_TOKEN: &str = "oauth-app-token";
+const OTHER_APP_TOKEN: &str = "other-app-token";
+/// Fixed retry delay, so the failed delivery settles after a known clock move.
+const RETRY_DELAY_MS: u64 = 60_000;
+
+pub fn main(args: &[String]) -> Result<()> {
+    if let Some(extra) = args.first() {
+        bail!("demo takes no arguments (got `{extra}`)");
+    }
+    let root = workspace_root();
+    build(&root)?;
+    let bin = target_dir(&root).join("debug");
+    let mock = MockProcess::start(&bin.join("jr-mock"))?;
+    let receiver = Receiver::start()?;
+    let demo = Demo { jr: bin.join("jr"), base: mock.base_url.clone() };
+    demo.run(&receiver)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn build(root: &Path) -> Result<()> {
+    println!("Building jr and jr-mock ...");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--quiet", "-p", "jr-cli", "-p", "jr-mock"])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    Ok(())
+}
+
+/// A `jr-mock` child process, killed when dropped.
+struct MockProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl MockProcess {
+    fn start(binary: &Path) -> Result<MockProcess> {
+        let mut child = Command::new(binary)
+            .args(["--port", "0", "--retry-delay-ms", &RETRY_DELAY_MS.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let stdout = child.stdout.take().context("jr-mock's stdout")?;
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first)?;
+        let base_url = first
+            .trim()
+            .strip_prefix("jr-mock listening on ")
+            .with_context(|| format!("unexpected first line from jr-mock: {first:?}"))?
+            .to_owned();
+        println!("jr-mock listening on {base_url}\n");
+        Ok(MockProcess { child, base_url })
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A local webhook receiver: `/hook` answers 200, `/broken` answers 503;
+/// every request is printed as it arrives.
+struct Receiver {
+    port: u16,
+}
+
+impl Receiver {
+    fn start() -> Result<Receiver> {
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| anyhow::anyhow!("starting the receiver: {e}"))?;
+        let port = server
+            .server_addr()
+            .to_ip()
+            .map(|a| a.port())
+            .context("the receiver's port")?;
+        std::thread::spawn(move || {
+            for mut request in server.incoming_requests() {
+                let mut body = String::new();
+                let _ = request.as_reader().read_to_string(&mut body);
+                let header = |name: &str| {
+                    request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+                        .map(|h| h.value.to_string())
+                        .unwrap_or_else(|| "-".into())
+                };
+                let status = if request.url() == "/hook" { 200 } else { 503 };
+                println!(
+                    "    [receiver] {} {} -> {status}  identifier={} retry={}  {body}",
+                    request.method(),
+                    request.url(),
+                    header("X-Atlassian-Webhook-Identifier"),
+                    header("X-Atlassian-Webhook-Retry"),
+                );
+                let _ = request.respond(tiny_http::Response::empty(status));
+            }
+        });
+        Ok(Receiver { port })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+struct Demo {
+    jr: PathBuf,
+    base: String,
+}
+
+impl Demo {
+    fn run(&self, receiver: &Receiver) -> Result<()> {
+        step("1. The app registers a dynamic webhook for issues created in ABC");
+        let registered = self.jr(APP_TOKEN, &[
+            "webhook", "register-dynamic", "--url", &receiver.url("/hook"),
+            "--jql", "project = ABC", "--event", "jira:issue_created,jira:issue_updated",
+        ])?;
+        let id = registered["webhookRegistrationResult"][0]["createdWebhookId"]
+            .as_i64()
+            .context("no createdWebhookId in the registration result")?;
+
+        step("2. A registration Jira rejects: the answer is 200, jr exits 4 naming the item");
+        self.jr(APP_TOKEN, &[
+            "webhook", "register-dynamic", "--url", &receiver.url("/hook"),
+            "--jql", "project is not EMPTY", "--event", "jira:issue_created",
+        ])?;
+
+        step("3. The app lists its webhooks (every page, merged)");
+        self.jr(APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
+
+        step("4. Another app sees none of them");
+        self.jr(OTHER_APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
+
+        step("5. A person (basic auth) is refused: exit 2");
+        self.jr_basic(&["webhook", "get-dynamic-webhooks-for-app"])?;
+
+        step("6. An issue is created in ABC: jr-mock delivers it to the receiver");
+        self.event("ABC-1")?;
+
+        step("7. The other app registers a webhook whose receiver is broken (503)");
+        self.jr(OTHER_APP_TOKEN, &[
+            "webhook", "register-dynamic", "--url", &receiver.url("/broken"),
+            "--jql", "project = ABC", "--event", "jira:issue_created",
+        ])?;
+        self.event("ABC-2")?;
+        println!("  Moving jr-mock's virtual clock through the 5 retries ...");
+        let clock = self.control("/_mock/clock", json!({"advanceMs": 6 * RETRY_DELAY_MS}))?;
+        println!("  {clock}");
+
+        step("8. The other app reads its failed deliveries (cursor pages, merged)");
+        self.jr(OTHER_APP_TOKEN, &["webhook", "get-failed"])?;
+
+        step("9. The app extends the life of all its webhooks");
+        self.jr(APP_TOKEN, &["webhook", "refresh", "--all"])?;
+
+        step("10. The app deletes its webhook; the list is empty again");
+        self.jr(APP_TOKEN, &["webhook", "delete-by-id", "--id", &id.to_string()])?;
+        self.jr(APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
+        println!("\nDone: every step ran against jr-mock on 127.0.0.1.");
+        Ok(())
+    }
+
+    fn jr(&self, token: &str, args: &[&str]) -> Result<Value> {
+        let env = [("JR_AUTH_TYPE", "bearer"), ("JR_AUTH_TOKEN", token)];
+        self.run_jr(&env, args)
+    }
+
+    fn jr_basic(&self, args: &[&str]) -> Result<Value> {
+        let env = [
+            ("JR_AUTH_TYPE", "basic"),
+            ("JR_AUTH_USER", "user@example.com"),
+            ("JR_AUTH_TOKEN", "user-token"),
+        ];
+        self.run_jr(&env, args)
+    }
+
+    fn run_jr(&self, env: &[(&str, &str)], args: &[&str]) -> Result<Value> {
+        let shown_env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let shown_args: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
+        println!("$ {} jr {}", shown_env.join(" "), shown_args.join(" "));
+        let output = Command::new(&self.jr)
+            .args(args)
+            .arg("--pretty")
+            .env("JR_BASE_URL", &self.base)
+            .envs(env.iter().copied())
+            .env_remove("JR_PROFILE")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", self.jr.display()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for line in stdout.lines() {
+            println!("  {line}");
+        }
+        for line in stderr.lines() {
+            println!("  stderr: {line}");
+        }
+        println!("  exit code: {}", output.status.code().unwrap_or(-1));
+        Ok(serde_json::from_str(&stdout).unwrap_or(Value::Null))
+    }
+
+    fn event(&self, key: &str) -> Result<()> {
+        let event = json!({
+            "webhookEvent": "jira:issue_created",
+            "issue": {"key": key, "fields": {
+                "project": {"key": "ABC"}, "issuetype": {"name": "Bug"}, "status": {"name": "To Do"}}}
+        });
+        println!("$ POST {}/_mock/events  (jira:issue_created {key})", self.base);
+        let answer = self.control("/_mock/events", event)?;
+        println!("  {answer}");
+        Ok(())
+    }
+
+    fn control(&self, path: &str, body: Value) -> Result<Value> {
+        let mut response = ureq::post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .with_context(|| format!("POST {path}"))?;
+        let text = response.body_mut().read_to_string()?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+fn step(title: &str) {
+    println!("\n## {title}");
+}
+
+/// Quotes a word for display when a shell would split it.
+fn shell_word(word: &str) -> String {
+    if word.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/,=@".contains(c)) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
