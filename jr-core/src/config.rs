@@ -182,7 +182,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn file() -> ConfigFile {
@@ -201,14 +204,21 @@ mod tests {
 
     #[test]
     fn environment_wins_over_the_default_profile() {
-        let s = resolve_with(Overrides::default(), &[("JR_BASE_URL", "http://127.0.0.1:9")]).unwrap();
+        let s = resolve_with(
+            Overrides::default(),
+            &[("JR_BASE_URL", "http://127.0.0.1:9")],
+        )
+        .unwrap();
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9/");
         assert!(s.auth.is_user());
     }
 
     #[test]
     fn an_explicit_profile_wins_over_the_environment() {
-        let flags = Overrides { profile: Some("app".into()), ..Default::default() };
+        let flags = Overrides {
+            profile: Some("app".into()),
+            ..Default::default()
+        };
         let s = resolve_with(flags, &[("JR_BASE_URL", "http://127.0.0.1:9")]).unwrap();
         assert_eq!(s.base_url.host_str(), Some("app.example"));
         assert_eq!(s.auth, Auth::Bearer { token: "t2".into() });
@@ -227,7 +237,10 @@ mod tests {
 
     #[test]
     fn an_unknown_profile_or_missing_base_url_is_a_config_error() {
-        let flags = Overrides { profile: Some("nope".into()), ..Default::default() };
+        let flags = Overrides {
+            profile: Some("nope".into()),
+            ..Default::default()
+        };
         assert_eq!(resolve_with(flags, &[]).unwrap_err().exit_code(), 1);
         let empty = ConfigFile::default();
         let err = resolve(&Overrides::default(), &|_| None, &empty).unwrap_err();

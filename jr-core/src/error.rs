@@ -123,9 +123,13 @@ pub struct RequestInfo {
     pub path: String,
 }
 
-/// A failure of one `jr` invocation, printed once by the binary.
+/// A failure of one `jr` invocation, printed once by the binary. Boxed inside,
+/// so that `Result<T, Error>` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     hint: Option<String>,
@@ -138,7 +142,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with a one-line `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             hint: None,
@@ -146,7 +150,7 @@ impl Error {
             request: None,
             retry_after: None,
             jira: None,
-        }
+        }))
     }
 
     /// Shorthand for a [`ErrorKind::Validation`] error (exit 4).
@@ -161,19 +165,19 @@ impl Error {
 
     /// Adds a suggestion of what to do next.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
 
     /// Records the HTTP status that caused the error.
     pub fn with_status(mut self, status: u16) -> Error {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
 
     /// Records the request the error belongs to.
     pub fn with_request(mut self, method: &str, path: &str) -> Error {
-        self.request = Some(RequestInfo {
+        self.0.request = Some(RequestInfo {
             method: method.to_owned(),
             path: path.to_owned(),
         });
@@ -182,44 +186,44 @@ impl Error {
 
     /// Records a `Retry-After` value, in seconds.
     pub fn with_retry_after(mut self, seconds: u64) -> Error {
-        self.retry_after = Some(seconds);
+        self.0.retry_after = Some(seconds);
         self
     }
 
     /// Attaches Jira's parsed ErrorCollection.
     pub fn with_jira(mut self, jira: ErrorCollection) -> Error {
-        self.jira = Some(jira);
+        self.0.jira = Some(jira);
         self
     }
 
     /// The exit class.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The one-line message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// What to do next, when known.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 
     /// The HTTP status that caused the error, when there was one.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// Jira's ErrorCollection, when the answer carried one.
     pub fn jira(&self) -> Option<&ErrorCollection> {
-        self.jira.as_ref()
+        self.0.jira.as_ref()
     }
 
     /// The process exit code (see [`ErrorKind::exit_code`]).
     pub fn exit_code(&self) -> u8 {
-        self.kind.exit_code()
+        self.0.kind.exit_code()
     }
 
     /// The JSON form printed on stderr: `{"error_type", "status", "message",
@@ -227,24 +231,24 @@ impl Error {
     /// absent when unknown.
     pub fn to_json(&self) -> Value {
         let mut out = Map::new();
-        out.insert("error_type".into(), json!(self.kind.as_str()));
-        if let Some(status) = self.status {
+        out.insert("error_type".into(), json!(self.0.kind.as_str()));
+        if let Some(status) = self.0.status {
             out.insert("status".into(), json!(status));
         }
-        out.insert("message".into(), json!(self.message));
-        if let Some(hint) = &self.hint {
+        out.insert("message".into(), json!(self.0.message));
+        if let Some(hint) = &self.0.hint {
             out.insert("hint".into(), json!(hint));
         }
-        if let Some(request) = &self.request {
+        if let Some(request) = &self.0.request {
             out.insert(
                 "request".into(),
                 json!({"method": request.method, "path": request.path}),
             );
         }
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = self.0.retry_after {
             out.insert("retry_after".into(), json!(seconds));
         }
-        if let Some(jira) = &self.jira {
+        if let Some(jira) = &self.0.jira {
             out.insert(
                 "jira".into(),
                 json!({"errorMessages": jira.error_messages, "errors": jira.errors}),
@@ -256,7 +260,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 

@@ -67,10 +67,7 @@ impl HttpClient {
 
     /// Sends a GET to an absolute `url` (a `next` link), with the same credentials.
     pub async fn get_url(&self, url: &str) -> Result<Response, Error> {
-        let request = self
-            .client()?
-            .get(url)
-            .header("Accept", "application/json");
+        let request = self.client()?.get(url).header("Accept", "application/json");
         self.execute(request, "GET", url).await
     }
 
@@ -163,7 +160,8 @@ fn transport_error(error: &reqwest::Error, url: &str, timeout: Duration) -> Erro
     while let Some(next) = cause.source() {
         cause = next;
     }
-    Error::general(format!("cannot reach {url}: {cause}")).with_hint("check the base URL (JR_BASE_URL or --base-url) and the network")
+    Error::general(format!("cannot reach {url}: {cause}"))
+        .with_hint("check the base URL (JR_BASE_URL or --base-url) and the network")
 }
 
 /// Turns a non-2xx answer into an error: Jira's ErrorCollection parsed, an
@@ -201,7 +199,9 @@ pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
         return error;
     }
     match status {
-        401 => error.with_hint("check the credentials: JR_AUTH_TYPE, JR_AUTH_USER, JR_AUTH_TOKEN or the profile"),
+        401 => error.with_hint(
+            "check the credentials: JR_AUTH_TYPE, JR_AUTH_USER, JR_AUTH_TOKEN or the profile",
+        ),
         429 => error.with_hint("rate limited: wait and try again"),
         _ => error,
     }
@@ -219,18 +219,32 @@ mod tests {
 
     #[test]
     fn an_html_body_becomes_one_line_naming_the_url() {
-        let err = status_error(429, b"<!DOCTYPE html><html>Oops - an error has occurred</html>", "https://x.example/rest/api/3/myself");
+        let err = status_error(
+            429,
+            b"<!DOCTYPE html><html>Oops - an error has occurred</html>",
+            "https://x.example/rest/api/3/myself",
+        );
         assert_eq!(err.exit_code(), 5);
-        assert!(err.message().contains("https://x.example/rest/api/3/myself"));
+        assert!(
+            err.message()
+                .contains("https://x.example/rest/api/3/myself")
+        );
         assert!(!err.message().contains('\n'));
         assert!(err.hint().unwrap_or_default().contains("base URL"));
     }
 
     #[test]
     fn a_jira_error_collection_lands_in_the_error() {
-        let err = status_error(400, br#"{"errorMessages":[],"errors":{"jqlFilter":"bad"}}"#, "u");
+        let err = status_error(
+            400,
+            br#"{"errorMessages":[],"errors":{"jqlFilter":"bad"}}"#,
+            "u",
+        );
         assert_eq!(err.exit_code(), 4);
-        assert_eq!(err.jira().map(|j| j.summary()), Some("jqlFilter: bad".into()));
+        assert_eq!(
+            err.jira().map(|j| j.summary()),
+            Some("jqlFilter: bad".into())
+        );
     }
 }
 
@@ -265,10 +279,17 @@ mod timeout_tests {
     #[test]
     fn timeouts_read_seconds_and_friendly_durations() {
         assert_eq!(parse_timeout("30").ok(), Some(Duration::from_secs(30)));
-        assert_eq!(parse_timeout("500ms").ok(), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_timeout("500ms").ok(),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(parse_timeout("2m").ok(), Some(Duration::from_secs(120)));
         for bad in ["", "0", "-1", "soon", "0s"] {
-            assert_eq!(parse_timeout(bad).map_err(|e| e.exit_code()).err(), Some(4), "{bad}");
+            assert_eq!(
+                parse_timeout(bad).map_err(|e| e.exit_code()).err(),
+                Some(4),
+                "{bad}"
+            );
         }
     }
 }

@@ -52,7 +52,10 @@ mod tests {
     #[test]
     fn compact_output_keeps_jiras_bytes() {
         let body = br#"{"z":1,"id":9007199254740993,"f":1.10}"#;
-        assert_eq!(render(body, Style::Compact), format!("{}\n", std::str::from_utf8(body).unwrap()));
+        assert_eq!(
+            render(body, Style::Compact),
+            format!("{}\n", std::str::from_utf8(body).unwrap())
+        );
     }
 
     #[test]

@@ -36,7 +36,11 @@ pub async fn fetch_all(
     }
 }
 
-async fn offset(client: &HttpClient, plan: &RequestPlan, max_pages: usize) -> Result<Vec<u8>, Error> {
+async fn offset(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    max_pages: usize,
+) -> Result<Vec<u8>, Error> {
     let mut start: i64 = query_value(plan, "startAt").unwrap_or(0);
     let mut merged = Merge::default();
     for _ in 0..max_pages {
@@ -55,7 +59,11 @@ async fn offset(client: &HttpClient, plan: &RequestPlan, max_pages: usize) -> Re
     Err(too_many_pages(max_pages))
 }
 
-async fn cursor(client: &HttpClient, plan: &RequestPlan, max_pages: usize) -> Result<Vec<u8>, Error> {
+async fn cursor(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    max_pages: usize,
+) -> Result<Vec<u8>, Error> {
     let base = client.settings().base_url.clone();
     let mut seen = HashSet::new();
     let mut merged = Merge::default();
@@ -78,8 +86,10 @@ async fn cursor(client: &HttpClient, plan: &RequestPlan, max_pages: usize) -> Re
 }
 
 fn too_many_pages(max_pages: usize) -> Error {
-    Error::general(format!("stopped after {max_pages} pages without reaching the last one"))
-        .with_hint("raise --max-pages, or pass --no-paginate to read one page")
+    Error::general(format!(
+        "stopped after {max_pages} pages without reaching the last one"
+    ))
+    .with_hint("raise --max-pages, or pass --no-paginate to read one page")
 }
 
 /// Merges pages: the first page's envelope, every page's `values` in order.
@@ -171,7 +181,10 @@ fn same_origin(base: &Url, next: &str) -> Result<String, Error> {
         .map(|at| &parsed.path()[at..])
         .unwrap_or(parsed.path());
     let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
-    Ok(format!("{}{tail}{query}", base.as_str().trim_end_matches('/')))
+    Ok(format!(
+        "{}{tail}{query}",
+        base.as_str().trim_end_matches('/')
+    ))
 }
 
 fn query_value(plan: &RequestPlan, name: &str) -> Option<i64> {
@@ -199,25 +212,38 @@ mod tests {
     fn offset_pages_merge_into_the_first_envelope() {
         let mut merged = Merge::default();
         merged.add(page(json!({"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":false,"nextPage":"n","values":[1,2]})));
-        merged.add(page(json!({"self":"t","maxResults":2,"startAt":2,"total":3,"isLast":true,"values":[3]})));
+        merged.add(page(
+            json!({"self":"t","maxResults":2,"startAt":2,"total":3,"isLast":true,"values":[3]}),
+        ));
         let out: Value = serde_json::from_slice(&merged.finish_offset()).unwrap();
-        assert_eq!(out, json!({"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]}));
+        assert_eq!(
+            out,
+            json!({"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]})
+        );
     }
 
     #[test]
     fn a_merged_cursor_result_keeps_the_last_next_link_to_poll() {
         let mut merged = Merge::default();
-        merged.add(page(json!({"values":[{"id":"1"}],"maxResults":1,"next":"a"})));
-        merged.add(page(json!({"values":[{"id":"2"}],"maxResults":1,"next":"b"})));
+        merged.add(page(
+            json!({"values":[{"id":"1"}],"maxResults":1,"next":"a"}),
+        ));
+        merged.add(page(
+            json!({"values":[{"id":"2"}],"maxResults":1,"next":"b"}),
+        ));
         merged.add(page(json!({"values":[],"maxResults":1})));
         let out: Value = serde_json::from_slice(&merged.finish_cursor()).unwrap();
-        assert_eq!(out, json!({"values":[{"id":"1"},{"id":"2"}],"maxResults":1,"next":"b"}));
+        assert_eq!(
+            out,
+            json!({"values":[{"id":"1"},{"id":"2"}],"maxResults":1,"next":"b"})
+        );
     }
 
     #[test]
     fn a_next_link_on_another_host_is_rerooted_on_the_base() {
         let base = Url::parse("https://api.atlassian.com/ex/jira/abc").unwrap();
-        let next = "https://site.atlassian.net/rest/api/3/webhook/failed?failedAfter=5&maxResults=100";
+        let next =
+            "https://site.atlassian.net/rest/api/3/webhook/failed?failedAfter=5&maxResults=100";
         assert_eq!(
             same_origin(&base, next).unwrap(),
             "https://api.atlassian.com/ex/jira/abc/rest/api/3/webhook/failed?failedAfter=5&maxResults=100"

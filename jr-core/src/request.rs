@@ -195,8 +195,12 @@ mod tests {
     #[test]
     fn get_failed_puts_its_flags_in_the_query() {
         let op = find("webhook", "get-failed").unwrap();
-        let plan = RequestPlan::build(op, &pairs(&[("maxResults", &["50"]), ("after", &["1700000000000"])]), None)
-            .unwrap();
+        let plan = RequestPlan::build(
+            op,
+            &pairs(&[("maxResults", &["50"]), ("after", &["1700000000000"])]),
+            None,
+        )
+        .unwrap();
         let base = Url::parse("https://site.example").unwrap();
         assert_eq!(plan.method, Method::Get);
         assert_eq!(
@@ -218,7 +222,10 @@ mod tests {
         let op = find("webhook", "get-dynamic-webhooks-for-app").unwrap();
         let plan = RequestPlan::build(op, &[], None).unwrap();
         let base = Url::parse("https://api.atlassian.com/ex/jira/abc/").unwrap();
-        assert_eq!(plan.url(&base), "https://api.atlassian.com/ex/jira/abc/rest/api/3/webhook");
+        assert_eq!(
+            plan.url(&base),
+            "https://api.atlassian.com/ex/jira/abc/rest/api/3/webhook"
+        );
     }
 
     #[test]
@@ -228,13 +235,22 @@ mod tests {
         let err = check_value(max, "abc").unwrap_err();
         assert_eq!(err.exit_code(), 4);
         assert!(err.message().contains("--maxResults"), "{}", err.message());
-        assert!(check_value(max, "99999999999").is_err(), "int32 range is enforced");
-        assert_eq!(check_value(op.param("after").unwrap(), "1700000000000").unwrap(), "1700000000000");
+        assert!(
+            check_value(max, "99999999999").is_err(),
+            "int32 range is enforced"
+        );
+        assert_eq!(
+            check_value(op.param("after").unwrap(), "1700000000000").unwrap(),
+            "1700000000000"
+        );
     }
 
     #[test]
     fn a_required_body_must_be_given() {
         let op = find("webhook", "register-dynamic").unwrap();
-        assert_eq!(RequestPlan::build(op, &[], None).unwrap_err().exit_code(), 4);
+        assert_eq!(
+            RequestPlan::build(op, &[], None).unwrap_err().exit_code(),
+            4
+        );
     }
 }

@@ -25,7 +25,10 @@ pub fn rejected_items(body: &[u8]) -> Vec<RejectedItem> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return Vec::new();
     };
-    let Some(items) = value.get("webhookRegistrationResult").and_then(Value::as_array) else {
+    let Some(items) = value
+        .get("webhookRegistrationResult")
+        .and_then(Value::as_array)
+    else {
         return Vec::new();
     };
     items
@@ -37,7 +40,11 @@ pub fn rejected_items(body: &[u8]) -> Vec<RejectedItem> {
                 position: index + 1,
                 errors: errors
                     .iter()
-                    .map(|e| e.as_str().map(str::to_owned).unwrap_or_else(|| e.to_string()))
+                    .map(|e| {
+                        e.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| e.to_string())
+                    })
                     .collect(),
             })
         })
@@ -81,7 +88,12 @@ pub fn expiration_ms(value: &Value) -> Option<i64> {
             }
             text.parse::<jiff::Timestamp>()
                 .ok()
-                .or_else(|| jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", text).ok()?.to_timestamp().ok())
+                .or_else(|| {
+                    jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", text)
+                        .ok()?
+                        .to_timestamp()
+                        .ok()
+                })
                 .map(|ts| ts.as_millisecond())
         }
         _ => None,
@@ -98,17 +110,29 @@ mod tests {
         let body = br#"{"webhookRegistrationResult":[{"createdWebhookId":10001},{"errors":["Operator is not is unsupported"]},{"errors":["The clause watchCount is unsupported"]}]}"#;
         let rejected = rejected_items(body);
         assert_eq!(rejected.len(), 2);
-        assert_eq!(rejected[0], RejectedItem { position: 2, errors: vec!["Operator is not is unsupported".into()] });
+        assert_eq!(
+            rejected[0],
+            RejectedItem {
+                position: 2,
+                errors: vec!["Operator is not is unsupported".into()]
+            }
+        );
         let err = rejection_error(&rejected, result_count(body));
         assert_eq!(err.exit_code(), 4);
         assert!(err.message().contains("2 of 3"));
-        assert!(err.message().contains("item 3: The clause watchCount is unsupported"));
+        assert!(
+            err.message()
+                .contains("item 3: The clause watchCount is unsupported")
+        );
     }
 
     #[test]
     fn expiration_date_is_read_in_both_forms() {
         let ms = 1_559_392_950_000;
-        assert_eq!(expiration_ms(&json!("2019-06-01T12:42:30.000+0000")), Some(ms));
+        assert_eq!(
+            expiration_ms(&json!("2019-06-01T12:42:30.000+0000")),
+            Some(ms)
+        );
         assert_eq!(expiration_ms(&json!("2019-06-01T12:42:30Z")), Some(ms));
         assert_eq!(expiration_ms(&json!(ms)), Some(ms));
         assert_eq!(expiration_ms(&json!("1559392950000")), Some(ms));

@@ -1,4 +1,162 @@
-//! Code generation from the spec (being written).
-pub fn main(_args: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("codegen: not yet written")
+//! `cargo xtask codegen [--check] [--spec PATH]`: writes the operation table
+//! `jr-core/src/ops/generated.rs` from the Jira Cloud platform OpenAPI spec.
+//!
+//! The pipeline is spec (JSON) -> [`model::SpecModel`] (names, parameter
+//! types, pagination, plain text; see [`lower`]) -> text ([`render`]) -> one
+//! [`write_or_check`]. With `--check` nothing is written and a stale file is
+//! an error naming the command to run; CI runs that, and the
+//! `operation_table_is_fresh` test does the same for `cargo test`.
+//!
+//! The spec defaults to `../shared/spec/jira-platform-v3.json` beside the
+//! workspace.
+
+mod lower;
+mod model;
+mod naming;
+mod render;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// Whether to write generated files or only compare them with the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// Runs the task from its command-line arguments.
+pub fn main(args: &[String]) -> Result<()> {
+    let (mode, spec) = parse_args(args)?;
+    let changed = run(mode, spec.as_deref())?;
+    match mode {
+        Mode::Check if !changed.is_empty() => {
+            bail!("stale: {}; run `cargo xtask codegen`", list(&changed))
+        }
+        Mode::Write if !changed.is_empty() => eprintln!("codegen: wrote {}", list(&changed)),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn parse_args(args: &[String]) -> Result<(Mode, Option<PathBuf>)> {
+    let mut mode = Mode::Write;
+    let mut spec = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--check" => mode = Mode::Check,
+            "--spec" => spec = Some(PathBuf::from(args.next().context("--spec needs a PATH")?)),
+            other => {
+                bail!("codegen: unknown argument `{other}`; usage: codegen [--check] [--spec PATH]")
+            }
+        }
+    }
+    Ok((mode, spec))
+}
+
+/// Generates every file from the spec at `spec` (default: the shared one)
+/// and returns those that differed from the tree: rewritten in
+/// [`Mode::Write`], left alone in [`Mode::Check`].
+pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
+    let root = workspace_root();
+    let spec_path = spec.map_or_else(
+        || root.join("../shared/spec/jira-platform-v3.json"),
+        Path::to_path_buf,
+    );
+    let source = std::fs::read_to_string(&spec_path)
+        .with_context(|| format!("reading the spec {}", spec_path.display()))?;
+    let spec: serde_json::Value = serde_json::from_str(&source)
+        .with_context(|| format!("parsing the spec {}", spec_path.display()))?;
+    let model = lower::lower(&spec).with_context(|| format!("in {}", spec_path.display()))?;
+    let table = root.join("jr-core/src/ops/generated.rs");
+    let mut changed = Vec::new();
+    if write_or_check(&table, &render::render(&model), mode)? {
+        changed.push(table);
+    }
+    Ok(changed)
+}
+
+/// The workspace root: xtask's manifest sits one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Writes `text` to `path` unless it is already there. Returns whether the
+/// file differed; in [`Mode::Check`] it is never touched.
+///
+/// Skipping identical writes keeps mtimes, so cargo does not rebuild jr-core
+/// after a no-op codegen.
+pub fn write_or_check(path: &Path, text: &str, mode: Mode) -> Result<bool> {
+    // A missing file is as stale as a wrong one.
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current == text {
+        return Ok(false);
+    }
+    if mode == Mode::Write {
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(true)
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    let root = workspace_root();
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+        .collect();
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_table_is_fresh() {
+        let stale = run(Mode::Check, None).expect("codegen runs on the shipped spec");
+        assert!(
+            stale.is_empty(),
+            "stale: {stale:?}; run `cargo xtask codegen`"
+        );
+    }
+
+    #[test]
+    fn check_mode_reports_a_stale_file_without_touching_it() {
+        let dir = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("generated.rs");
+        std::fs::write(&path, "old").expect("seed file");
+
+        let check = write_or_check(&path, "new", Mode::Check).expect("check");
+        let after_check = std::fs::read_to_string(&path).expect("read");
+        let write = write_or_check(&path, "new", Mode::Write).expect("write");
+        let again = write_or_check(&path, "new", Mode::Check).expect("check again");
+        let after_write = std::fs::read_to_string(&path).expect("read");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+
+        assert!(check && write && !again);
+        assert_eq!((after_check.as_str(), after_write.as_str()), ("old", "new"));
+    }
+
+    #[test]
+    fn the_generated_file_opens_with_the_preamble() {
+        let spec = serde_json::json!({"info": {"version": "1"}, "paths": {}});
+        let model = lower::lower(&spec).expect("an empty spec lowers");
+        let text = render::render(&model);
+        assert!(text.starts_with(render::PREAMBLE), "{text}");
+        assert!(text.contains("\nuse super::*;\n"), "{text}");
+    }
+
+    #[test]
+    fn arguments_select_mode_and_spec() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (mode, spec) = parse_args(&args(&["--check", "--spec", "x.json"])).expect("parses");
+        assert_eq!((mode, spec), (Mode::Check, Some(PathBuf::from("x.json"))));
+        assert!(parse_args(&args(&["--spec"])).is_err());
+        assert!(parse_args(&args(&["--frobnicate"])).is_err());
+    }
 }

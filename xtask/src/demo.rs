@@ -24,7 +24,10 @@ pub fn main(args: &[String]) -> Result<()> {
     let bin = target_dir(&root).join("debug");
     let mock = MockProcess::start(&bin.join("jr-mock"))?;
     let receiver = Receiver::start()?;
-    let demo = Demo { jr: bin.join("jr"), base: mock.base_url.clone() };
+    let demo = Demo {
+        jr: bin.join("jr"),
+        base: mock.base_url.clone(),
+    };
     demo.run(&receiver)
 }
 
@@ -64,7 +67,12 @@ struct MockProcess {
 impl MockProcess {
     fn start(binary: &Path) -> Result<MockProcess> {
         let mut child = Command::new(binary)
-            .args(["--port", "0", "--retry-delay-ms", &RETRY_DELAY_MS.to_string()])
+            .args([
+                "--port",
+                "0",
+                "--retry-delay-ms",
+                &RETRY_DELAY_MS.to_string(),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -143,25 +151,46 @@ struct Demo {
 impl Demo {
     fn run(&self, receiver: &Receiver) -> Result<()> {
         step("1. The app registers a dynamic webhook for issues created in ABC");
-        let registered = self.jr(APP_TOKEN, &[
-            "webhook", "register-dynamic", "--url", &receiver.url("/hook"),
-            "--jql", "project = ABC", "--event", "jira:issue_created,jira:issue_updated",
-        ])?;
+        let registered = self.jr(
+            APP_TOKEN,
+            &[
+                "webhook",
+                "register-dynamic",
+                "--url",
+                &receiver.url("/hook"),
+                "--jql",
+                "project = ABC",
+                "--event",
+                "jira:issue_created,jira:issue_updated",
+            ],
+        )?;
         let id = registered["webhookRegistrationResult"][0]["createdWebhookId"]
             .as_i64()
             .context("no createdWebhookId in the registration result")?;
 
         step("2. A registration Jira rejects: the answer is 200, jr exits 4 naming the item");
-        self.jr(APP_TOKEN, &[
-            "webhook", "register-dynamic", "--url", &receiver.url("/hook"),
-            "--jql", "project is not EMPTY", "--event", "jira:issue_created",
-        ])?;
+        self.jr(
+            APP_TOKEN,
+            &[
+                "webhook",
+                "register-dynamic",
+                "--url",
+                &receiver.url("/hook"),
+                "--jql",
+                "project is not EMPTY",
+                "--event",
+                "jira:issue_created",
+            ],
+        )?;
 
         step("3. The app lists its webhooks (every page, merged)");
         self.jr(APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
 
         step("4. Another app sees none of them");
-        self.jr(OTHER_APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
+        self.jr(
+            OTHER_APP_TOKEN,
+            &["webhook", "get-dynamic-webhooks-for-app"],
+        )?;
 
         step("5. A person (basic auth) is refused: exit 2");
         self.jr_basic(&["webhook", "get-dynamic-webhooks-for-app"])?;
@@ -170,10 +199,19 @@ impl Demo {
         self.event("ABC-1")?;
 
         step("7. The other app registers a webhook whose receiver is broken (503)");
-        self.jr(OTHER_APP_TOKEN, &[
-            "webhook", "register-dynamic", "--url", &receiver.url("/broken"),
-            "--jql", "project = ABC", "--event", "jira:issue_created",
-        ])?;
+        self.jr(
+            OTHER_APP_TOKEN,
+            &[
+                "webhook",
+                "register-dynamic",
+                "--url",
+                &receiver.url("/broken"),
+                "--jql",
+                "project = ABC",
+                "--event",
+                "jira:issue_created",
+            ],
+        )?;
         self.event("ABC-2")?;
         println!("  Moving jr-mock's virtual clock through the 5 retries ...");
         let clock = self.control("/_mock/clock", json!({"advanceMs": 6 * RETRY_DELAY_MS}))?;
@@ -186,7 +224,10 @@ impl Demo {
         self.jr(APP_TOKEN, &["webhook", "refresh", "--all"])?;
 
         step("10. The app deletes its webhook; the list is empty again");
-        self.jr(APP_TOKEN, &["webhook", "delete-by-id", "--id", &id.to_string()])?;
+        self.jr(
+            APP_TOKEN,
+            &["webhook", "delete-by-id", "--id", &id.to_string()],
+        )?;
         self.jr(APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
         println!("\nDone: every step ran against jr-mock on 127.0.0.1.");
         Ok(())
@@ -237,7 +278,10 @@ impl Demo {
             "issue": {"key": key, "fields": {
                 "project": {"key": "ABC"}, "issuetype": {"name": "Bug"}, "status": {"name": "To Do"}}}
         });
-        println!("$ POST {}/_mock/events  (jira:issue_created {key})", self.base);
+        println!(
+            "$ POST {}/_mock/events  (jira:issue_created {key})",
+            self.base
+        );
         let answer = self.control("/_mock/events", event)?;
         println!("  {answer}");
         Ok(())
@@ -259,7 +303,10 @@ fn step(title: &str) {
 
 /// Quotes a word for display when a shell would split it.
 fn shell_word(word: &str) -> String {
-    if word.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/,=@".contains(c)) {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/,=@".contains(c))
+    {
         word.to_owned()
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))

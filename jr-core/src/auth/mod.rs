@@ -123,7 +123,12 @@ mod tests {
     #[test]
     fn a_token_alone_means_bearer() {
         let auth = Auth::from_parts(None, None, s("oauth-app-token")).ok();
-        assert_eq!(auth, Some(Auth::Bearer { token: "oauth-app-token".into() }));
+        assert_eq!(
+            auth,
+            Some(Auth::Bearer {
+                token: "oauth-app-token".into()
+            })
+        );
     }
 
     #[test]
@@ -140,7 +145,10 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_secret() {
-        let auth = Auth::Basic { user: "u".into(), token: "s3cret".into() };
+        let auth = Auth::Basic {
+            user: "u".into(),
+            token: "s3cret".into(),
+        };
         assert!(!format!("{auth:?}").contains("s3cret"));
     }
 }

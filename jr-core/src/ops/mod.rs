@@ -193,9 +193,9 @@ mod tests {
         for op in OPERATIONS {
             for placeholder in op.path.split('{').skip(1) {
                 let name = placeholder.split('}').next().unwrap_or_default();
-                let param = op.param(name).unwrap_or_else(|| {
-                    panic!("{}: no parameter for {{{name}}}", op.operation_id)
-                });
+                let param = op
+                    .param(name)
+                    .unwrap_or_else(|| panic!("{}: no parameter for {{{name}}}", op.operation_id));
                 assert_eq!(param.location, Location::Path, "{}", op.operation_id);
                 assert!(param.required, "{}: {name} not required", op.operation_id);
             }
