@@ -111,7 +111,9 @@ fn globals(matches: &ArgMatches) -> Result<Globals, Error> {
     let max_pages = match text("max-pages") {
         None => DEFAULT_MAX_PAGES,
         Some(n) => n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            Error::validation(format!("invalid value `{n}` for --max-pages: expected a whole number of at least 1"))
+            Error::validation(format!(
+                "invalid value `{n}` for --max-pages: expected a whole number of at least 1"
+            ))
         })?,
     };
     let timeout = match text("timeout") {
@@ -220,7 +222,11 @@ mod tests {
     fn invalid_json_names_line_and_column() {
         let err = check_json(b"{\n  \"url\": ,\n}").unwrap_err();
         assert_eq!(err.exit_code(), 4);
-        assert!(err.message().contains("line 2, column 10"), "{}", err.message());
+        assert!(
+            err.message().contains("line 2, column 10"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]

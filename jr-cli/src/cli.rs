@@ -69,17 +69,59 @@ fn global_args() -> Vec<Arg> {
             .help_heading("Global options")
     };
     vec![
-        value("base-url", "URL", "Jira site or API gateway base URL [env: JR_BASE_URL]"),
-        value("auth-type", "TYPE", "basic, bearer, oauth2 or connect [env: JR_AUTH_TYPE]"),
-        value("auth-user", "EMAIL", "Account email for basic auth [env: JR_AUTH_USER]"),
-        value("auth-token", "TOKEN", "API token (basic) or access token (bearer) [env: JR_AUTH_TOKEN]"),
-        value("profile", "NAME", "Profile of the config file; wins over the environment [env: JR_PROFILE]").short('p'),
-        switch("pretty", "Indent the JSON output (the default on a terminal)"),
-        switch("compact", "Print the JSON as Jira sent it, one line (the default in a pipe)").conflicts_with("pretty"),
-        switch("no-paginate", "Read only the first page of a paginated operation"),
-        value("max-pages", "N", "Stop with an error after N pages [default: 1000]"),
-        switch("dry-run", "Print the request as JSON (secrets redacted) and send nothing"),
-        value("timeout", "DURATION", "Per-request timeout: 30s, 500ms, 2m or seconds [default: 30s]"),
+        value(
+            "base-url",
+            "URL",
+            "Jira site or API gateway base URL [env: JR_BASE_URL]",
+        ),
+        value(
+            "auth-type",
+            "TYPE",
+            "basic, bearer, oauth2 or connect [env: JR_AUTH_TYPE]",
+        ),
+        value(
+            "auth-user",
+            "EMAIL",
+            "Account email for basic auth [env: JR_AUTH_USER]",
+        ),
+        value(
+            "auth-token",
+            "TOKEN",
+            "API token (basic) or access token (bearer) [env: JR_AUTH_TOKEN]",
+        ),
+        value(
+            "profile",
+            "NAME",
+            "Profile of the config file; wins over the environment [env: JR_PROFILE]",
+        )
+        .short('p'),
+        switch(
+            "pretty",
+            "Indent the JSON output (the default on a terminal)",
+        ),
+        switch(
+            "compact",
+            "Print the JSON as Jira sent it, one line (the default in a pipe)",
+        )
+        .conflicts_with("pretty"),
+        switch(
+            "no-paginate",
+            "Read only the first page of a paginated operation",
+        ),
+        value(
+            "max-pages",
+            "N",
+            "Stop with an error after N pages [default: 1000]",
+        ),
+        switch(
+            "dry-run",
+            "Print the request as JSON (secrets redacted) and send nothing",
+        ),
+        value(
+            "timeout",
+            "DURATION",
+            "Per-request timeout: 30s, 500ms, 2m or seconds [default: 30s]",
+        ),
     ]
 }
 
@@ -105,7 +147,11 @@ fn stub_group(group: &'static str) -> Command {
 
 fn group_about(group: &str) -> String {
     let count = ops::in_group(group).count();
-    let noun = if count == 1 { "operation" } else { "operations" };
+    let noun = if count == 1 {
+        "operation"
+    } else {
+        "operations"
+    };
     format!("{count} {noun} under /rest/api/3/{group}")
 }
 
@@ -160,7 +206,12 @@ fn long_about(op: &Operation) -> String {
 }
 
 fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
-    let mut help = param.description.lines().next().unwrap_or_default().to_owned();
+    let mut help = param
+        .description
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let allowed = match param.ty {
         ParamType::Enum(values) => Some(values),
         ParamType::Array(ParamType::Enum(values)) => Some(*values),
@@ -212,8 +263,23 @@ mod tests {
 
     #[test]
     fn the_peek_skips_global_flags_and_their_values() {
-        assert_eq!(peek_group(&argv(&["jr", "--base-url", "http://x", "-p", "app", "webhook", "get-failed"])).as_deref(), Some("webhook"));
-        assert_eq!(peek_group(&argv(&["jr", "help", "webhook"])).as_deref(), Some("webhook"));
+        assert_eq!(
+            peek_group(&argv(&[
+                "jr",
+                "--base-url",
+                "http://x",
+                "-p",
+                "app",
+                "webhook",
+                "get-failed"
+            ]))
+            .as_deref(),
+            Some("webhook")
+        );
+        assert_eq!(
+            peek_group(&argv(&["jr", "help", "webhook"])).as_deref(),
+            Some("webhook")
+        );
         assert_eq!(peek_group(&argv(&["jr", "--pretty"])), None);
     }
 

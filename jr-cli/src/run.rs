@@ -39,8 +39,10 @@ fn missing_command(argv: &[String]) -> Error {
     match cli::peek_group(argv) {
         Some(group) => {
             let commands: Vec<&str> = ops::in_group(&group).map(|op| op.command).collect();
-            Error::validation(format!("no command given for group `{group}`"))
-                .with_hint(format!("commands: {}; see jr {group} --help", commands.join(", ")))
+            Error::validation(format!("no command given for group `{group}`")).with_hint(format!(
+                "commands: {}; see jr {group} --help",
+                commands.join(", ")
+            ))
         }
         None => Error::validation("no group given").with_hint("run jr --help to list the groups"),
     }
@@ -59,7 +61,8 @@ fn clap_error(error: &clap::Error) -> Error {
     } else {
         message
     };
-    Error::validation(message).with_hint("run jr --help, or jr <group> --help, to list commands and flags")
+    Error::validation(message)
+        .with_hint("run jr --help, or jr <group> --help, to list commands and flags")
 }
 
 /// Runs a parsed command: prints the result and returns the error, if any,
@@ -70,7 +73,11 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
     let op = invocation.op;
     if invocation.globals.dry_run {
         let plan = dry_run_plan(&invocation)?;
-        return print(stdout, &dry_run_json(&invocation, &plan), invocation.globals.style);
+        return print(
+            stdout,
+            &dry_run_json(&invocation, &plan),
+            invocation.globals.style,
+        );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -105,11 +112,15 @@ async fn send(invocation: &Invocation) -> Result<Vec<u8>, Error> {
 
 /// Lists every page of the calling app's webhooks and returns
 /// `{"webhookIds": [...]}` for `webhook refresh --all`.
-async fn all_own_webhook_ids(client: &HttpClient, invocation: &Invocation) -> Result<Vec<u8>, Error> {
+async fn all_own_webhook_ids(
+    client: &HttpClient,
+    invocation: &Invocation,
+) -> Result<Vec<u8>, Error> {
     let list = ops::by_operation_id("getDynamicWebhooksForApp")
         .ok_or_else(|| Error::general("the operation table has no getDynamicWebhooksForApp"))?;
     let plan = RequestPlan::build(list, &[], None)?;
-    let body = paginate::fetch_all(client, &plan, list.pagination, invocation.globals.max_pages).await?;
+    let body =
+        paginate::fetch_all(client, &plan, list.pagination, invocation.globals.max_pages).await?;
     let page: Value = serde_json::from_slice(&body)
         .map_err(|e| Error::general(format!("the webhook list was not JSON: {e}")))?;
     let ids: Vec<i64> = page["values"]

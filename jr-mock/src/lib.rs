@@ -1,1 +1,314 @@
-//! jr-mock: a fake Jira Cloud.
+//! jr-mock: a fake Jira Cloud for offline tests, built on `wiremock`.
+//!
+//! It models Jira's dynamic webhooks end to end: the five operations under
+//! `/rest/api/3/webhook` (per-item registration results, the webhook JQL
+//! subset, ownership, offset pages, 30-day expiry and refresh, failed
+//! deliveries kept 72 hours), caller identification (OAuth bearer tokens,
+//! Connect JWTs, basic-auth users), and outbound deliveries with Jira's
+//! retry policy, all on a virtual clock that only moves when told.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use jr_mock::FakeJira;
+//!
+//! let jira = FakeJira::start().await;
+//! let client = reqwest::Client::new();
+//! let page: serde_json::Value = client
+//!     .get(format!("{}/rest/api/3/webhook", jira.base_url()))
+//!     .bearer_auth("oauth-app-token")
+//!     .send()
+//!     .await
+//!     .unwrap()
+//!     .json()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(page["total"], 0);
+//! jira.advance_ms(31 * 86_400_000).await.unwrap(); // 31 virtual days, instantly
+//! # }
+//! ```
+//!
+//! Default identities ([`Identities::default`]): OAuth 2.0 apps `oauth-app`
+//! (secret `oauth-app-secret`, token `oauth-app-token`) and `other-app`
+//! (`other-app-secret`, `other-app-token`); Connect app
+//! `com.example.connect-app` (shared secret `connect-app-secret`, base URL
+//! `https://connect-app.example.com`, loopback http URLs allowed); user
+//! `user@example.com` / `user-token`. The JSON shape that replaces them
+//! (`jr-mock --config FILE`) is documented on [`model::apps`].
+//!
+//! Tests may mount their own mocks on [`FakeJira::server`] with a priority
+//! below [`api::PRIORITY`] (for example wiremock's default 5) to inject
+//! faults; the fake's mocks are named after their operationIds.
+//! The control API is described in [`control`]; the layout follows
+//! DESIGN.md §1: [`model`] (pure rules), [`jql`], [`api`], `delivery`,
+//! [`control`].
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod control;
+mod delivery;
+pub mod jql;
+pub mod jwt;
+pub mod model;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use wiremock::MockServer;
+
+pub use api::{AppCallerMatcher, app_caller};
+pub use delivery::{ClockMove, EventReport};
+pub use model::apps::Identities;
+pub use model::clock::ClockError;
+pub use model::deliveries::{AttemptRecord, Outcome};
+pub use model::{EventError, Model, Rules};
+
+use delivery::Engine;
+
+/// Delivery timeout when none is configured.
+pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a fake Jira behaves. `Default` is Jira's behaviour with the default
+/// identities, the clock starting at the real time.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// Fixed delay between delivery attempts, in ms of virtual time; `None`
+    /// draws 5–15 minutes uniformly for each retry.
+    pub retry_delay_ms: Option<u64>,
+    /// When set, OAuth apps get the spec's 403 on `getFailedWebhooks`.
+    pub failed_connect_only: bool,
+    /// Overrides both webhook limits (Connect: 100 per app; OAuth: 5 per app per user).
+    pub webhook_limit: Option<usize>,
+    /// When set, an app may register webhooks at a second URL instead of getting 400.
+    pub allow_second_url: bool,
+    /// Bound on each delivery attempt (connect + response headers).
+    pub delivery_timeout: Duration,
+    /// Start of the virtual clock, ms since the UNIX epoch; `None` = the real time.
+    pub start_ms: Option<i64>,
+    /// Seed for delivery IDs and random retry delays; `None` = random.
+    pub seed: Option<u64>,
+    /// Who may call.
+    pub identities: Identities,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            retry_delay_ms: None,
+            failed_connect_only: false,
+            webhook_limit: None,
+            allow_second_url: false,
+            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
+            start_ms: None,
+            seed: None,
+            identities: Identities::default(),
+        }
+    }
+}
+
+impl MockConfig {
+    fn rules(&self) -> Rules {
+        Rules {
+            retry_delay_ms: self.retry_delay_ms,
+            failed_connect_only: self.failed_connect_only,
+            webhook_limit: self.webhook_limit,
+            allow_second_url: self.allow_second_url,
+        }
+    }
+}
+
+/// Why a fake could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The identities are inconsistent (duplicate app keys or tokens).
+    #[error("invalid identities: {0}")]
+    Identities(#[from] model::apps::IdentitiesError),
+    /// `start_ms` is outside the clock's range.
+    #[error("invalid start time: {0}")]
+    Clock(#[from] ClockError),
+    /// The delivery runtime could not be created.
+    #[error("cannot start the delivery runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// A running fake Jira: a wiremock server on 127.0.0.1 with the webhook
+/// operations, the control API and a delivery runtime of its own.
+/// Dropping it stops the server and abandons pending deliveries.
+pub struct FakeJira {
+    server: MockServer,
+    engine: Arc<Engine>,
+    base_url: String,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for FakeJira {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeJira")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeJira {
+    /// Starts a fake with [`MockConfig::default`] on a free port.
+    ///
+    /// Panics when it cannot start (see [`FakeJira::try_start_with`]).
+    pub async fn start() -> Self {
+        Self::start_with(MockConfig::default()).await
+    }
+
+    /// Starts a fake with `config` on a free port, recording requests
+    /// (`server().received_requests()`).
+    ///
+    /// Panics when it cannot start (see [`FakeJira::try_start_with`]).
+    pub async fn start_with(config: MockConfig) -> Self {
+        match Self::try_start_with(config).await {
+            Ok(fake) => fake,
+            Err(e) => panic!("jr-mock could not start: {e}"),
+        }
+    }
+
+    /// Starts a fake with `config` on a free port.
+    /// Errors: [`StartError`].
+    pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        Self::launch(config, MockServer::builder().listener(listener)).await
+    }
+
+    /// Starts a fake with `config` on `listener` without recording requests:
+    /// the long-running binary's mode.
+    /// Errors: [`StartError`].
+    pub async fn serve(config: MockConfig, listener: TcpListener) -> Result<Self, StartError> {
+        let builder = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording();
+        Self::launch(config, builder).await
+    }
+
+    async fn launch(
+        config: MockConfig,
+        builder: wiremock::MockServerBuilder,
+    ) -> Result<Self, StartError> {
+        config.identities.validate()?;
+        // reqwest is built without a crypto provider (no aws-lc, DESIGN.md §6):
+        // install ring process-wide so deliveries and embedding tests can build clients.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let start_ms = config.start_ms.unwrap_or_else(wall_now_ms);
+        let model = Model::new(
+            config.identities.clone(),
+            config.rules(),
+            start_ms,
+            config.seed,
+        )?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("jr-mock-delivery")
+            .enable_all()
+            .build()?;
+        let engine = Arc::new(Engine::new(
+            model,
+            runtime.handle().clone(),
+            config.delivery_timeout,
+        ));
+        let server = builder.start().await;
+        let base_url = server.uri();
+        let ctx = api::Ctx {
+            engine: engine.clone(),
+            base_url: base_url.clone(),
+        };
+        api::mount(&server, &ctx).await;
+        control::mount(&server, &ctx).await;
+        Ok(Self {
+            server,
+            engine,
+            base_url,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The underlying wiremock server, for mounting higher-priority mocks.
+    pub fn server(&self) -> &MockServer {
+        &self.server
+    }
+
+    /// The virtual time, ms since the UNIX epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.engine.model().now_ms()
+    }
+
+    /// Moves the virtual clock by `delta_ms` and performs every delivery
+    /// attempt due by then; returns the new time once they are recorded.
+    /// Errors: [`ClockError`] beyond 1970–9998 (nothing moves).
+    pub async fn advance_ms(&self, delta_ms: i64) -> Result<i64, ClockError> {
+        self.move_clock(ClockMove::By(delta_ms)).await
+    }
+
+    /// Sets the virtual clock to `t_ms` and performs every attempt due by then.
+    /// Errors: [`ClockError`].
+    pub async fn set_now_ms(&self, t_ms: i64) -> Result<i64, ClockError> {
+        self.move_clock(ClockMove::To(t_ms)).await
+    }
+
+    async fn move_clock(&self, to: ClockMove) -> Result<i64, ClockError> {
+        let engine = self.engine.clone();
+        // `run` fails only once the runtime is gone, which `self` prevents.
+        let gone = ClockError::OutOfRange(0);
+        self.engine
+            .run(engine.move_clock(to))
+            .await
+            .unwrap_or(Err(gone))
+    }
+
+    /// Emits `event` like `POST /_mock/events` and returns what it caused.
+    /// Errors: [`EventError::Malformed`].
+    pub async fn emit_event(&self, event: Value) -> Result<EventReport, EventError> {
+        let engine = self.engine.clone();
+        // `run` fails only once the runtime is gone, which `self` prevents.
+        self.engine
+            .run(engine.emit(event))
+            .await
+            .unwrap_or(Err(EventError::Malformed))
+    }
+
+    /// Every delivery attempt so far, oldest first.
+    pub fn deliveries(&self) -> Vec<AttemptRecord> {
+        self.engine.model().deliveries.attempts().cloned().collect()
+    }
+
+    /// A copy of the whole state, for assertions.
+    pub fn snapshot(&self) -> Model {
+        self.engine.model().clone()
+    }
+
+    /// Clears webhooks, failures, pending deliveries and the log (the clock stays).
+    pub async fn reset(&self) {
+        let engine = self.engine.clone();
+        self.engine.run(engine.reset()).await;
+    }
+
+    /// A matcher for requests made by `app` (by this fake's identities).
+    pub fn app_caller(&self, app: &str) -> AppCallerMatcher {
+        AppCallerMatcher::new(app, self.engine.model().identities.clone())
+    }
+}
+
+impl Drop for FakeJira {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn wall_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,2 +1,124 @@
-//! The `jr-mock` binary.
-fn main() {}
+//! The `jr-mock` binary: a fake Jira Cloud on 127.0.0.1 until Ctrl-C or SIGTERM.
+//!
+//! Prints `jr-mock listening on http://127.0.0.1:PORT` as the first and
+//! only line on stdout; diagnostics go to stderr.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use jr_mock::{FakeJira, Identities, MockConfig};
+
+const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identities; every list is optional:
+  {
+    "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
+                   "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
+    "connectApps": [{"key": "com.example.connect-app", "sharedSecret": "connect-app-secret",
+                     "baseUrl": "https://connect-app.example.com",
+                     "allowLoopbackUrls": true, "clientKey": "jr-mock-client-key"}],
+    "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]
+  }
+Defaults: OAuth apps oauth-app (oauth-app-token) and other-app (other-app-token), Connect app
+com.example.connect-app (shared secret connect-app-secret), user user@example.com / user-token.
+
+CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
+  GET  /_mock/health                              -> {"status":"ok"}
+  GET  /_mock/clock                               -> {"nowMs":T}
+  POST /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
+  POST /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
+  GET  /_mock/deliveries                          -> {"deliveries":[...]}
+  POST /_mock/reset                               -> {"nowMs":T}"#;
+
+/// A fake Jira Cloud: dynamic webhooks, apps, deliveries, a virtual clock.
+#[derive(Debug, Parser)]
+#[command(name = "jr-mock", version, about, after_long_help = CONFIG_HELP)]
+struct Args {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// JSON file replacing the default identities (see --help).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Fixed delay between delivery attempts in virtual ms (default: random 5-15 min).
+    #[arg(long, value_name = "N")]
+    retry_delay_ms: Option<u64>,
+    /// OAuth apps get 403 on GET /rest/api/3/webhook/failed (the spec's text).
+    #[arg(long)]
+    failed_connect_only: bool,
+    /// Webhooks per app (Connect) or per app per user (OAuth); default 100 / 5.
+    #[arg(long, value_name = "N")]
+    webhook_limit: Option<usize>,
+    /// Timeout of each delivery attempt in ms.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    delivery_timeout_ms: u64,
+    /// Start of the virtual clock in ms since the UNIX epoch (default: now).
+    #[arg(long, value_name = "T")]
+    start_ms: Option<i64>,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jr-mock: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let config = config(&args)?;
+    let listener = TcpListener::bind(("127.0.0.1", args.port))
+        .map_err(|e| format!("cannot bind 127.0.0.1:{}: {e}", args.port))?;
+    let fake = FakeJira::serve(config, listener)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "jr-mock listening on {}", fake.base_url());
+    let _ = out.flush();
+    drop(out);
+    shutdown_signal().await;
+    eprintln!("jr-mock: shutting down");
+    Ok(())
+}
+
+fn config(args: &Args) -> Result<MockConfig, String> {
+    let identities = match &args.config {
+        Some(path) => read_identities(path)?,
+        None => Identities::default(),
+    };
+    Ok(MockConfig {
+        retry_delay_ms: args.retry_delay_ms,
+        failed_connect_only: args.failed_connect_only,
+        webhook_limit: args.webhook_limit,
+        delivery_timeout: Duration::from_millis(args.delivery_timeout_ms),
+        start_ms: args.start_ms,
+        identities,
+        ..MockConfig::default()
+    })
+}
+
+fn read_identities(path: &PathBuf) -> Result<Identities, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("invalid config {}: {e}", path.display()))
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,1 +1,9 @@
-//! End-to-end tests: the real `jr` binary against a real jr-mock.
+//! End-to-end tests: the real `jr` binary against a real jr-mock (embedded,
+//! one fresh fake per test), by topic. Nothing leaves 127.0.0.1; time moves
+//! only through jr-mock's virtual clock.
+
+mod support;
+
+mod errors;
+mod help;
+mod webhook;

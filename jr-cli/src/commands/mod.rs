@@ -44,7 +44,9 @@ static EXTENSIONS: &[Extension] = &[
 ];
 
 fn extension(op: &Operation) -> Option<&'static Extension> {
-    EXTENSIONS.iter().find(|e| e.operation_id == op.operation_id)
+    EXTENSIONS
+        .iter()
+        .find(|e| e.operation_id == op.operation_id)
 }
 
 /// Adds the operation's helper flags, if it has any.
@@ -54,7 +56,11 @@ pub fn augment(op: &Operation, command: Command) -> Command {
             let conflicts = op.body.is_some();
             command.args((ext.args)().into_iter().map(|arg| {
                 let arg = arg.help_heading("Helper options");
-                if conflicts { arg.conflicts_with("body") } else { arg }
+                if conflicts {
+                    arg.conflicts_with("body")
+                } else {
+                    arg
+                }
             }))
         }
         None => command,

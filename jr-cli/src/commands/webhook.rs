@@ -15,7 +15,7 @@ const EXPIRY_WARNING_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 pub const REGISTER: Extension = Extension {
     operation_id: "registerDynamicWebhooks",
-    example: "jr webhook register-dynamic --url https://your-app.example.com/webhook-received --jql 'project = PROJ' --event jira:issue_created,jira:issue_updated",
+    example: "jr webhook register-dynamic --url https://your-app.example.com/webhook-received \\\n    --jql 'project = PROJ' --event jira:issue_created,jira:issue_updated",
     args: register_args,
     body: register_body,
     check: register_check,
@@ -87,7 +87,12 @@ fn register_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
     let events = list_values(matches, "event");
     let field_ids = list_values(matches, "field-id");
     let property_keys = list_values(matches, "issue-property-key");
-    if url.is_none() && jql.is_none() && events.is_empty() && field_ids.is_empty() && property_keys.is_empty() {
+    if url.is_none()
+        && jql.is_none()
+        && events.is_empty()
+        && field_ids.is_empty()
+        && property_keys.is_empty()
+    {
         return Ok(None);
     }
     let missing: Vec<&str> = [
@@ -103,12 +108,16 @@ fn register_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
             "register-dynamic needs {} with the helper flags",
             missing.join(", ")
         ))
-        .with_hint("give --url, --jql and at least one --event, or the whole request with --body"));
+        .with_hint(
+            "give --url, --jql and at least one --event, or the whole request with --body",
+        ));
     }
     let jql = jql.map(|j| j.trim()).unwrap_or_default();
     if jql.is_empty() {
-        return Err(Error::validation("--jql is empty: Jira rejects an empty JQL filter")
-            .with_hint("to match every issue, pass --jql 'project != null'"));
+        return Err(
+            Error::validation("--jql is empty: Jira rejects an empty JQL filter")
+                .with_hint("to match every issue, pass --jql 'project != null'"),
+        );
     }
     let mut item = json!({"events": events, "jqlFilter": jql});
     if !field_ids.is_empty() {
@@ -131,7 +140,11 @@ fn register_check(body: &[u8]) -> Checked {
 }
 
 fn id_args() -> Vec<Arg> {
-    vec![repeatable("id", "ID", "Webhook ID; repeatable or comma-separated")]
+    vec![repeatable(
+        "id",
+        "ID",
+        "Webhook ID; repeatable or comma-separated",
+    )]
 }
 
 fn refresh_args() -> Vec<Arg> {
@@ -162,7 +175,9 @@ fn ids_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
         .iter()
         .map(|id| {
             id.parse::<i64>().map_err(|_| {
-                Error::validation(format!("invalid value `{id}` for --id: expected a webhook ID (an integer)"))
+                Error::validation(format!(
+                    "invalid value `{id}` for --id: expected a webhook ID (an integer)"
+                ))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -196,7 +211,11 @@ fn expiry_warnings(body: &[u8], now: i64) -> Vec<Value> {
     let Ok(page) = serde_json::from_slice::<Value>(body) else {
         return Vec::new();
     };
-    let values = page.get("values").and_then(Value::as_array).cloned().unwrap_or_default();
+    let values = page
+        .get("values")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     values
         .iter()
         .filter_map(|hook| {

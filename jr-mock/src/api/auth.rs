@@ -1,0 +1,209 @@
+//! Caller identification from the `Authorization` header.
+//!
+//! - `Bearer <token>`: an OAuth 2.0 app by its static access token;
+//! - `Basic <base64(email:token)>`: a user (never an app);
+//! - `JWT <token>` (or a `jwt` query parameter): a Connect app; HS256 under
+//!   the shared secret of the app named by `iss`, `exp` checked against wall
+//!   time with 60 s leeway, `qsh` required and checked with repeated values
+//!   either sorted or in request order.
+//!
+//! Anything else is 401; a user on a webhook operation is 403.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use wiremock::Request;
+
+use super::error::{ApiError, NOT_AN_APP};
+use super::params::query_value;
+use crate::jwt;
+use crate::model::apps::{AppCaller, AppKind, Caller, Identities};
+
+/// Clock leeway for `exp`, in seconds.
+pub const JWT_LEEWAY_S: i64 = 60;
+
+const NOT_AUTHENTICATED: &str = "Client must be authenticated to access this resource.";
+
+/// Identifies the caller of `req` among `ids`.
+/// Errors: [`ApiError::Unauthenticated`] (401) for missing or bad credentials.
+pub fn identify(req: &Request, ids: &Identities) -> Result<Caller, ApiError> {
+    let header = req.headers.get("authorization").map(|h| {
+        h.to_str()
+            .map_err(|_| unauthenticated("The Authorization header is not ASCII"))
+    });
+    let header = match header {
+        Some(h) => h?,
+        None => {
+            return match query_value(req, "jwt") {
+                Some(token) => connect(req, ids, &token),
+                None => Err(unauthenticated(NOT_AUTHENTICATED)),
+            };
+        }
+    };
+    let (scheme, rest) = header.trim().split_once(' ').unwrap_or((header, ""));
+    let rest = rest.trim();
+    match scheme.to_ascii_lowercase().as_str() {
+        "bearer" => ids
+            .by_bearer(rest)
+            .ok_or_else(|| unauthenticated("The access token is unknown or has expired")),
+        "basic" => basic(ids, rest),
+        "jwt" => connect(req, ids, rest),
+        _ => Err(unauthenticated(NOT_AUTHENTICATED)),
+    }
+}
+
+/// Identifies the caller and requires an app.
+/// Errors: 401 as [`identify`]; [`ApiError::Forbidden`] (403, Jira's text) for users.
+pub fn require_app(req: &Request, ids: &Identities) -> Result<AppCaller, ApiError> {
+    match identify(req, ids)? {
+        Caller::App(app) => Ok(app),
+        Caller::User { .. } => Err(ApiError::Forbidden(NOT_AN_APP.into())),
+    }
+}
+
+fn unauthenticated(msg: &str) -> ApiError {
+    ApiError::Unauthenticated(msg.to_owned())
+}
+
+fn basic(ids: &Identities, encoded: &str) -> Result<Caller, ApiError> {
+    let decoded = jwt::decode_standard_base64(encoded)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| unauthenticated("The basic credentials are not valid base64"))?;
+    let (email, token) = decoded.split_once(':').unwrap_or((&decoded, ""));
+    ids.by_basic(email, token)
+        .ok_or_else(|| unauthenticated("The email address or API token is incorrect"))
+}
+
+fn connect(req: &Request, ids: &Identities, token: &str) -> Result<Caller, ApiError> {
+    let bad = |e: jwt::JwtError| unauthenticated(&e.to_string());
+    let token = jwt::decode(token).map_err(bad)?;
+    let iss = token
+        .issuer()
+        .ok_or(jwt::JwtError::MissingClaim("iss"))
+        .map_err(bad)?
+        .to_owned();
+    let app = ids
+        .connect_app(&iss)
+        .ok_or_else(|| bad(jwt::JwtError::UnknownIssuer(iss.clone())))?;
+    let claims = token
+        .verify(app.shared_secret.as_bytes(), wall_now_s(), JWT_LEEWAY_S)
+        .map_err(bad)?;
+    let qsh = claims
+        .get("qsh")
+        .and_then(|q| q.as_str())
+        .ok_or_else(|| bad(jwt::JwtError::MissingClaim("qsh")))?;
+    if !qsh_matches(req, qsh) {
+        return Err(bad(jwt::JwtError::QshMismatch));
+    }
+    Ok(Caller::App(AppCaller {
+        app: app.key.clone(),
+        kind: AppKind::Connect,
+        account_id: None,
+    }))
+}
+
+fn qsh_matches(req: &Request, qsh: &str) -> bool {
+    let query: Vec<(String, String)> = req
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let method = req.method.as_str();
+    let path = req.url.path();
+    [true, false]
+        .iter()
+        .any(|sorted| jwt::qsh(method, path, &query, *sorted) == qsh)
+}
+
+fn wall_now_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(url: &str, auth: Option<&str>) -> Request {
+        let mut headers = wiremock::http::HeaderMap::new();
+        if let Some(a) = auth {
+            headers.insert("authorization", a.parse().unwrap());
+        }
+        Request {
+            url: url.parse().unwrap(),
+            method: wiremock::http::Method::GET,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    fn connect_token(secret: &str, qsh: &str, exp: i64) -> String {
+        let claims =
+            json!({"iss": "com.example.connect-app", "iat": exp - 180, "exp": exp, "qsh": qsh});
+        format!("JWT {}", jwt::sign(&claims, secret.as_bytes()))
+    }
+
+    #[test]
+    fn each_scheme_identifies_its_caller() {
+        let ids = Identities::default();
+        let url = "http://localhost/rest/api/3/webhook?startAt=0";
+        assert!(require_app(&request(url, Some("Bearer oauth-app-token")), &ids).is_ok());
+        assert_eq!(
+            identify(&request(url, Some("Bearer nope")), &ids)
+                .unwrap_err()
+                .status(),
+            401
+        );
+        assert_eq!(
+            identify(&request(url, None), &ids).unwrap_err().status(),
+            401
+        );
+        let basic = "Basic dXNlckBleGFtcGxlLmNvbTp1c2VyLXRva2Vu";
+        assert_eq!(
+            require_app(&request(url, Some(basic)), &ids)
+                .unwrap_err()
+                .status(),
+            403
+        );
+        assert_eq!(
+            identify(&request(url, Some("Basic !!")), &ids)
+                .unwrap_err()
+                .status(),
+            401
+        );
+    }
+
+    #[test]
+    fn connect_jwts_need_the_right_secret_expiry_and_qsh() {
+        let ids = Identities::default();
+        let url = "http://localhost/rest/api/3/webhook/?startAt=0&maxResults=50";
+        let qsh = jwt::qsh(
+            "GET",
+            "/rest/api/3/webhook",
+            &[
+                ("startAt".into(), "0".into()),
+                ("maxResults".into(), "50".into()),
+            ],
+            true,
+        );
+        let exp = wall_now_s() + 100;
+        let ok = connect_token("connect-app-secret", &qsh, exp);
+        let app = require_app(&request(url, Some(&ok)), &ids).unwrap();
+        assert_eq!(app.app, "com.example.connect-app");
+        for bad in [
+            connect_token("wrong", &qsh, exp),
+            connect_token("connect-app-secret", "0000", exp),
+            connect_token("connect-app-secret", &qsh, wall_now_s() - 61),
+            "JWT garbage".to_owned(),
+        ] {
+            assert_eq!(
+                identify(&request(url, Some(&bad)), &ids)
+                    .unwrap_err()
+                    .status(),
+                401,
+                "{bad}"
+            );
+        }
+    }
+}

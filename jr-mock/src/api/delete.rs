@@ -1,0 +1,50 @@
+//! `DELETE /rest/api/3/webhook` (deleteWebhookById).
+
+use serde::Deserialize;
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::Ctx;
+use super::auth::require_app;
+use super::error::{ApiError, reply};
+use super::params::json_body;
+
+/// The body of delete and refresh (`ContainerForWebhookIDs`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WebhookIds {
+    pub(crate) webhook_ids: Vec<i64>,
+}
+
+/// Deletes the calling app's webhooks among `{"webhookIds": [int64]}`;
+/// other apps' and unknown IDs are ignored. 202 with an empty body; 400 when
+/// the list is missing or malformed; 401; 403 for non-apps.
+/// Source: Jira `deleteWebhookById`.
+pub struct DeleteWebhookById(pub(crate) Ctx);
+
+impl Respond for DeleteWebhookById {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        reply(self.handle(req))
+    }
+}
+
+impl DeleteWebhookById {
+    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+        let mut model = self.0.engine.model();
+        let caller = require_app(req, &model.identities)?;
+        let ids = webhook_ids(req)?;
+        model.delete(&caller, &ids);
+        Ok(ResponseTemplate::new(202))
+    }
+}
+
+/// Reads `{"webhookIds": [...]}`.
+/// Errors: [`ApiError::BadRequest`] when the body or the list is missing or malformed.
+pub(crate) fn webhook_ids(req: &Request) -> Result<Vec<i64>, ApiError> {
+    json_body::<WebhookIds>(req)
+        .map(|b| b.webhook_ids)
+        .map_err(|e| {
+            ApiError::BadRequest(format!(
+                "The list of webhook IDs is missing or invalid. {e}"
+            ))
+        })
+}

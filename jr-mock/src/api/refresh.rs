@@ -1,0 +1,35 @@
+//! `PUT /rest/api/3/webhook/refresh` (refreshWebhooks).
+
+use serde_json::json;
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::Ctx;
+use super::auth::require_app;
+use super::delete::webhook_ids;
+use super::error::{ApiError, json_response, reply};
+use crate::model::clock::format_jira_datetime;
+
+/// Extends the calling app's webhooks among `{"webhookIds": [int64]}` to
+/// now + 30 days (virtual time); others are ignored. 200
+/// `{"expirationDate": "yyyy-MM-dd'T'HH:mm:ss.SSS+0000"}` even when nothing
+/// was refreshed; 400 for a malformed body; 401; 403 for non-apps.
+/// Source: Jira `refreshWebhooks`.
+pub struct RefreshWebhooks(pub(crate) Ctx);
+
+impl Respond for RefreshWebhooks {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        reply(self.handle(req))
+    }
+}
+
+impl RefreshWebhooks {
+    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+        let mut model = self.0.engine.model();
+        let caller = require_app(req, &model.identities)?;
+        let ids = webhook_ids(req)?;
+        let now = model.now_ms();
+        let expiry = model.refresh(&caller, &ids, now);
+        let body = json!({"expirationDate": format_jira_datetime(expiry)});
+        Ok(json_response(200, &body))
+    }
+}

@@ -1,0 +1,46 @@
+//! `POST /rest/api/3/webhook` (registerDynamicWebhooks).
+
+use serde_json::{Value, json};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::Ctx;
+use super::auth::require_app;
+use super::error::{ApiError, json_response, reply};
+use super::params::json_body;
+use crate::model::webhooks::{ItemResult, Registration};
+
+/// Registers webhooks for the calling app: 200
+/// `{"webhookRegistrationResult": [{"createdWebhookId": n} | {"errors": [..]}]}`,
+/// one result per item in request order. 400 for a malformed body or a
+/// second URL; 401; 403 for non-apps. Source: Jira `registerDynamicWebhooks`.
+pub struct RegisterDynamicWebhooks(pub(crate) Ctx);
+
+impl Respond for RegisterDynamicWebhooks {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        reply(self.handle(req))
+    }
+}
+
+impl RegisterDynamicWebhooks {
+    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+        let mut model = self.0.engine.model();
+        let caller = require_app(req, &model.identities)?;
+        let reg: Registration = json_body(req)?;
+        let now = model.now_ms();
+        let results = model
+            .register(&caller, reg, now)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let items: Vec<Value> = results.iter().map(item).collect();
+        Ok(json_response(
+            200,
+            &json!({"webhookRegistrationResult": items}),
+        ))
+    }
+}
+
+fn item(r: &ItemResult) -> Value {
+    match r {
+        ItemResult::Created(id) => json!({"createdWebhookId": id}),
+        ItemResult::Rejected(errors) => json!({"errors": errors}),
+    }
+}

@@ -1,0 +1,331 @@
+//! Outbound deliveries as data: the queue of pending attempts on the
+//! virtual clock, the retry rule, and the log of every attempt.
+//!
+//! Source: Jira's retry policy (`jira/webhook-semantics.md` §8.4): attempt 1,
+//! then up to 5 retries, only after 408, 409, 425, 429, 5xx, a connection
+//! failure or a timeout. No HTTP here; `crate::delivery` performs attempts.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Retries after the first attempt.
+pub const MAX_RETRIES: u32 = 5;
+/// Attempts per delivery, first included.
+pub const MAX_ATTEMPTS: u32 = MAX_RETRIES + 1;
+/// The attempt log keeps this many most recent entries.
+pub const LOG_CAPACITY: usize = 10_000;
+
+/// One delivery: a payload for one app (one URL), retried as one unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Creation order, used to order simultaneous attempts.
+    pub seq: u64,
+    /// The delivery ID (`X-Atlassian-Webhook-Identifier`), stable across retries.
+    pub id: String,
+    /// The app it is for.
+    pub app: String,
+    /// Where it goes.
+    pub url: String,
+    /// `matchedWebhookIds` of the payload.
+    pub webhook_ids: Vec<i64>,
+    /// The JSON payload, exactly as sent.
+    pub body: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, ms since the UNIX epoch.
+    pub next_attempt_ms: i64,
+}
+
+/// What one attempt produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// The receiver answered with this status.
+    Status(u16),
+    /// No connection could be made (refused, DNS, TLS…).
+    ConnectFailed(String),
+    /// No answer within the delivery timeout.
+    TimedOut,
+    /// Any other transport error.
+    Failed(String),
+}
+
+impl AttemptResult {
+    /// Whether the receiver accepted the delivery (2xx).
+    pub fn is_success(&self) -> bool {
+        matches!(self, Self::Status(s) if (200..300).contains(s))
+    }
+
+    /// Whether Jira retries after this result: 408, 409, 425, 429, 5xx,
+    /// connection failures and timeouts.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Status(s) => matches!(s, 408 | 409 | 425 | 429 | 500..=599),
+            Self::ConnectFailed(_) | Self::TimedOut | Self::Failed(_) => true,
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    fn error(&self) -> Option<String> {
+        match self {
+            Self::Status(_) => None,
+            Self::ConnectFailed(e) => Some(format!("connection failed: {e}")),
+            Self::TimedOut => Some("timed out".to_owned()),
+            Self::Failed(e) => Some(e.clone()),
+        }
+    }
+}
+
+/// What became of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 2xx: done.
+    Delivered,
+    /// A retryable failure with retries left: another attempt is scheduled.
+    RetryScheduled,
+    /// A retryable failure on the last attempt: recorded as a failed webhook.
+    Failed,
+    /// A non-retryable failure (other 4xx, 3xx…): dropped, not recorded.
+    Rejected,
+}
+
+/// One attempt, as `GET /_mock/deliveries` and `POST /_mock/events` show it.
+///
+/// JSON: `{"deliveryId", "app", "url", "webhookIds", "attempt", "timeMs",
+/// "status" (number or null), "error" (string or null), "outcome"
+/// ("delivered" | "retry_scheduled" | "failed" | "rejected"), "nextAttemptMs"
+/// (number or null), "headers" (object, in the order sent), "body" (the
+/// payload as JSON)}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    /// The delivery ID.
+    pub delivery_id: String,
+    /// The app it was for.
+    pub app: String,
+    /// The destination.
+    pub url: String,
+    /// `matchedWebhookIds` of the payload.
+    pub webhook_ids: Vec<i64>,
+    /// 1 for the first attempt, up to 6.
+    pub attempt: u32,
+    /// Virtual time of the attempt, ms since the UNIX epoch.
+    pub time_ms: i64,
+    /// The receiver's status, if it answered.
+    pub status: Option<u16>,
+    /// The transport error, if it did not.
+    pub error: Option<String>,
+    /// What became of the delivery.
+    pub outcome: Outcome,
+    /// When the next attempt is due, if one is scheduled.
+    pub next_attempt_ms: Option<i64>,
+    /// The request headers sent.
+    pub headers: Map<String, Value>,
+    /// The payload sent.
+    pub body: Value,
+}
+
+/// Pending deliveries and the attempt log.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryBook {
+    next_seq: u64,
+    pending: Vec<Delivery>,
+    log: VecDeque<AttemptRecord>,
+}
+
+/// What the book decided after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// What became of the delivery.
+    pub outcome: Outcome,
+    /// When the next attempt is due, if any.
+    pub next_attempt_ms: Option<i64>,
+}
+
+impl DeliveryBook {
+    /// Queues a new delivery whose first attempt is due at `due_ms`; returns its sequence number.
+    pub fn enqueue(
+        &mut self,
+        id: String,
+        app: String,
+        url: String,
+        webhook_ids: Vec<i64>,
+        body: String,
+        due_ms: i64,
+    ) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.pending.push(Delivery {
+            seq,
+            id,
+            app,
+            url,
+            webhook_ids,
+            body,
+            attempts: 0,
+            next_attempt_ms: due_ms,
+        });
+        seq
+    }
+
+    /// Removes and returns the deliveries due at the earliest due time that
+    /// is `<= until_ms`, in creation order, with that time. `None` when
+    /// nothing is due.
+    pub fn take_due(&mut self, until_ms: i64) -> Option<(i64, Vec<Delivery>)> {
+        let at = self
+            .pending
+            .iter()
+            .map(|d| d.next_attempt_ms)
+            .filter(|t| *t <= until_ms)
+            .min()?;
+        let (due, rest): (Vec<_>, Vec<_>) = self
+            .pending
+            .drain(..)
+            .partition(|d| d.next_attempt_ms == at);
+        self.pending = rest;
+        Some((at, due))
+    }
+
+    /// Applies `result` of an attempt made at `at_ms`: reschedules the
+    /// delivery `retry_delay_ms` later when it may be retried.
+    pub fn decide(
+        &mut self,
+        mut delivery: Delivery,
+        result: &AttemptResult,
+        at_ms: i64,
+        retry_delay_ms: i64,
+    ) -> Decision {
+        delivery.attempts += 1;
+        let outcome = if result.is_success() {
+            Outcome::Delivered
+        } else if !result.is_retryable() {
+            Outcome::Rejected
+        } else if delivery.attempts >= MAX_ATTEMPTS {
+            Outcome::Failed
+        } else {
+            Outcome::RetryScheduled
+        };
+        let next_attempt_ms =
+            (outcome == Outcome::RetryScheduled).then(|| at_ms.saturating_add(retry_delay_ms));
+        if let Some(next) = next_attempt_ms {
+            delivery.next_attempt_ms = next;
+            self.pending.push(delivery);
+        }
+        Decision {
+            outcome,
+            next_attempt_ms,
+        }
+    }
+
+    /// Appends to the attempt log, dropping the oldest beyond [`LOG_CAPACITY`].
+    pub fn log(&mut self, record: AttemptRecord) {
+        if self.log.len() >= LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(record);
+    }
+
+    /// Every logged attempt, oldest first.
+    pub fn attempts(&self) -> impl Iterator<Item = &AttemptRecord> {
+        self.log.iter()
+    }
+
+    /// Deliveries waiting for an attempt.
+    pub fn pending(&self) -> &[Delivery] {
+        &self.pending
+    }
+}
+
+/// Builds the log record of an attempt.
+pub fn record(
+    delivery: &Delivery,
+    attempt: u32,
+    at_ms: i64,
+    result: &AttemptResult,
+    decision: Decision,
+    headers: Map<String, Value>,
+) -> AttemptRecord {
+    AttemptRecord {
+        delivery_id: delivery.id.clone(),
+        app: delivery.app.clone(),
+        url: delivery.url.clone(),
+        webhook_ids: delivery.webhook_ids.clone(),
+        attempt,
+        time_ms: at_ms,
+        status: result.status(),
+        error: result.error(),
+        outcome: decision.outcome,
+        next_attempt_ms: decision.next_attempt_ms,
+        headers,
+        body: serde_json::from_str(&delivery.body).unwrap_or(Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book_with_one(due: i64) -> DeliveryBook {
+        let mut b = DeliveryBook::default();
+        b.enqueue(
+            "d1".into(),
+            "a".into(),
+            "u".into(),
+            vec![1],
+            "{}".into(),
+            due,
+        );
+        b
+    }
+
+    #[test]
+    fn retryable_statuses_follow_jiras_policy() {
+        for s in [408, 409, 425, 429, 500, 503, 599] {
+            assert!(AttemptResult::Status(s).is_retryable(), "{s}");
+        }
+        for s in [301, 400, 401, 404, 410, 422] {
+            assert!(!AttemptResult::Status(s).is_retryable(), "{s}");
+        }
+        assert!(AttemptResult::TimedOut.is_retryable());
+        assert!(AttemptResult::Status(204).is_success());
+    }
+
+    #[test]
+    fn five_retries_then_failed() {
+        let mut b = book_with_one(0);
+        let mut now = 0;
+        let mut outcomes = Vec::new();
+        while let Some((at, mut due)) = b.take_due(i64::MAX) {
+            now = at;
+            let d = due.remove(0);
+            outcomes.push(b.decide(d, &AttemptResult::Status(500), at, 1000).outcome);
+        }
+        assert_eq!(outcomes.len(), MAX_ATTEMPTS as usize);
+        assert_eq!(outcomes.last(), Some(&Outcome::Failed));
+        assert_eq!(now, 5000);
+    }
+
+    #[test]
+    fn non_retryable_failures_are_rejected_at_once() {
+        let mut b = book_with_one(0);
+        let (at, mut due) = b.take_due(0).unwrap();
+        let d = b.decide(due.remove(0), &AttemptResult::Status(404), at, 1000);
+        assert_eq!(d.outcome, Outcome::Rejected);
+        assert!(b.take_due(i64::MAX).is_none());
+    }
+
+    #[test]
+    fn nothing_is_taken_before_it_is_due() {
+        let mut b = book_with_one(10);
+        assert!(b.take_due(9).is_none());
+        assert_eq!(b.take_due(10).map(|(t, d)| (t, d.len())), Some((10, 1)));
+    }
+}

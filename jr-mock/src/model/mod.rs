@@ -1,0 +1,249 @@
+//! The fake's state and Jira's rules over it, free of HTTP and wall time.
+//!
+//! Every rule takes the current time explicitly as `now_ms` (ms since the
+//! UNIX epoch), so tests and property tests drive it directly. The HTTP
+//! layer ([`crate::api`], [`crate::control`]) reads [`Model::now_ms`] and
+//! passes it in.
+
+pub mod apps;
+pub mod clock;
+pub mod deliveries;
+pub mod failed;
+pub mod rng;
+pub mod webhooks;
+
+use serde_json::{Map, Value};
+
+use apps::{AppCaller, AppKind, Identities};
+use clock::{Clock, ClockError};
+use deliveries::{AttemptRecord, AttemptResult, Delivery, DeliveryBook, Outcome};
+use failed::{FailedPage, FailedRecord, FailedStore};
+use rng::Rng;
+use webhooks::{ItemResult, Owner, RegisterError, Registration, WebhookPage, WebhookStore};
+
+/// Webhooks per Connect app (Jira's documented limit).
+pub const CONNECT_LIMIT: usize = 100;
+/// Webhooks per OAuth 2.0 app per user (Jira's documented limit).
+pub const OAUTH_LIMIT: usize = 5;
+/// Bounds of the random retry delay when none is configured: 5–15 minutes, in ms.
+pub const RETRY_DELAY_RANGE_MS: (u64, u64) = (5 * 60_000, 15 * 60_000);
+
+/// The configurable parts of Jira's behaviour.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Fixed delay between attempts in ms; `None` draws 5–15 minutes each time.
+    pub retry_delay_ms: Option<u64>,
+    /// When set, OAuth apps get 403 on `getFailedWebhooks` (the spec's text).
+    pub failed_connect_only: bool,
+    /// Overrides both limits ([`CONNECT_LIMIT`], [`OAUTH_LIMIT`]).
+    pub webhook_limit: Option<usize>,
+    /// When set, an app may register webhooks at a second, different URL.
+    pub allow_second_url: bool,
+}
+
+/// Why `getFailedWebhooks` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FailedError {
+    /// An OAuth app called it while `failed_connect_only` is set.
+    #[error("The caller is not a Connect app")]
+    NotConnect,
+}
+
+/// Why an event cannot be emitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// The event is not a JSON object with a string `webhookEvent`.
+    #[error("an event must be a JSON object with a string \"webhookEvent\"")]
+    Malformed,
+}
+
+/// The whole state of one fake Jira.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Who may call.
+    pub identities: Identities,
+    /// Configured behaviour.
+    pub rules: Rules,
+    /// The virtual clock.
+    pub clock: Clock,
+    /// Registered webhooks.
+    pub webhooks: WebhookStore,
+    /// Failed deliveries.
+    pub failed: FailedStore,
+    /// Pending deliveries and the attempt log.
+    pub deliveries: DeliveryBook,
+    rng: Rng,
+}
+
+impl Model {
+    /// A fresh model at `start_ms`; `seed` fixes delivery IDs and random delays.
+    /// Errors: [`ClockError`] when `start_ms` is out of range.
+    pub fn new(
+        identities: Identities,
+        rules: Rules,
+        start_ms: i64,
+        seed: Option<u64>,
+    ) -> Result<Self, ClockError> {
+        Ok(Self {
+            identities,
+            rules,
+            clock: Clock::new(start_ms)?,
+            webhooks: WebhookStore::default(),
+            failed: FailedStore::default(),
+            deliveries: DeliveryBook::default(),
+            rng: Rng::new(seed),
+        })
+    }
+
+    /// The virtual time, ms since the UNIX epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Forgets webhooks, failures, pending deliveries and the log; keeps the
+    /// identities, the rules and the clock. IDs start again at 10001.
+    pub fn reset(&mut self) {
+        self.webhooks = WebhookStore::default();
+        self.failed = FailedStore::default();
+        self.deliveries = DeliveryBook::default();
+    }
+
+    /// The webhook limit for an app of `kind`.
+    pub fn limit(&self, kind: AppKind) -> usize {
+        self.rules.webhook_limit.unwrap_or(match kind {
+            AppKind::Connect => CONNECT_LIMIT,
+            AppKind::OAuth => OAUTH_LIMIT,
+        })
+    }
+
+    /// `registerDynamicWebhooks` for `caller` at `now_ms`.
+    /// Errors: [`RegisterError`] (400) for a second URL.
+    pub fn register(
+        &mut self,
+        caller: &AppCaller,
+        reg: Registration,
+        now_ms: i64,
+    ) -> Result<Vec<ItemResult>, RegisterError> {
+        let owner = Owner {
+            caller,
+            connect: self.identities.connect_app(&caller.app),
+            limit: self.limit(caller.kind),
+            allow_second_url: self.rules.allow_second_url,
+        };
+        self.webhooks.register(&owner, reg, now_ms)
+    }
+
+    /// `getDynamicWebhooksForApp`: a page of the caller's own webhooks.
+    pub fn list(
+        &self,
+        caller: &AppCaller,
+        start_at: u64,
+        max_results: u32,
+        now_ms: i64,
+    ) -> WebhookPage {
+        self.webhooks
+            .list(&caller.app, start_at, max_results, now_ms)
+    }
+
+    /// `deleteWebhookById`: deletes the caller's own webhooks among `ids`.
+    pub fn delete(&mut self, caller: &AppCaller, ids: &[i64]) -> usize {
+        self.webhooks.delete(&caller.app, ids)
+    }
+
+    /// `refreshWebhooks`: extends the caller's own webhooks among `ids`; returns the new expiry.
+    pub fn refresh(&mut self, caller: &AppCaller, ids: &[i64], now_ms: i64) -> i64 {
+        self.webhooks.refresh(&caller.app, ids, now_ms)
+    }
+
+    /// `getFailedWebhooks`: a page of the caller's own failures.
+    /// Errors: [`FailedError::NotConnect`] for OAuth apps under `failed_connect_only`.
+    pub fn failed_page(
+        &self,
+        caller: &AppCaller,
+        after: Option<i64>,
+        max_results: usize,
+        now_ms: i64,
+    ) -> Result<FailedPage, FailedError> {
+        if self.rules.failed_connect_only && caller.kind != AppKind::Connect {
+            return Err(FailedError::NotConnect);
+        }
+        Ok(self.failed.page(&caller.app, after, max_results, now_ms))
+    }
+
+    /// Matches `event` against live webhooks at `now_ms` and queues one
+    /// delivery per app (and URL), first attempt due at `now_ms`. The payload
+    /// is `{"timestamp": now_ms, …the event's fields…, "matchedWebhookIds": […]}`.
+    /// Returns the new deliveries' IDs.
+    /// Errors: [`EventError::Malformed`].
+    pub fn enqueue_event(&mut self, event: &Value, now_ms: i64) -> Result<Vec<String>, EventError> {
+        let Some(fields) = event
+            .as_object()
+            .filter(|m| m.get("webhookEvent").is_some_and(Value::is_string))
+        else {
+            return Err(EventError::Malformed);
+        };
+        let groups = self.webhooks.matching(event, now_ms);
+        let ids = groups.into_iter().map(|g| {
+            let id = self.rng.uuid();
+            let body = payload(fields, now_ms, &g.webhook_ids);
+            self.deliveries
+                .enqueue(id.clone(), g.app, g.url, g.webhook_ids, body, now_ms);
+            id
+        });
+        Ok(ids.collect())
+    }
+
+    /// The delay before the next retry, ms.
+    pub fn retry_delay_ms(&mut self) -> i64 {
+        let (lo, hi) = RETRY_DELAY_RANGE_MS;
+        let d = match self.rules.retry_delay_ms {
+            Some(d) => d,
+            None => self.rng.in_range(lo, hi),
+        };
+        i64::try_from(d).unwrap_or(i64::MAX)
+    }
+
+    /// Records the `result` of an attempt at `at_ms`: reschedules, records a
+    /// failure after the last retry, logs the attempt. Returns the log entry.
+    pub fn finish_attempt(
+        &mut self,
+        delivery: Delivery,
+        at_ms: i64,
+        result: &AttemptResult,
+        headers: Map<String, Value>,
+    ) -> AttemptRecord {
+        let attempt = delivery.attempts + 1;
+        let delay = self.retry_delay_ms();
+        let decision = self
+            .deliveries
+            .decide(delivery.clone(), result, at_ms, delay);
+        if decision.outcome == Outcome::Failed {
+            let record = FailedRecord {
+                app: delivery.app.clone(),
+                id: delivery.id.clone(),
+                body: delivery.body.clone(),
+                url: delivery.url.clone(),
+                failure_time_ms: at_ms,
+            };
+            self.failed.add(record, at_ms);
+        }
+        let entry = deliveries::record(&delivery, attempt, at_ms, result, decision, headers);
+        self.deliveries.log(entry.clone());
+        entry
+    }
+}
+
+fn payload(event: &Map<String, Value>, now_ms: i64, ids: &[i64]) -> String {
+    let mut m = Map::new();
+    m.insert("timestamp".into(), now_ms.into());
+    for (k, v) in event {
+        if k != "timestamp" && k != "matchedWebhookIds" {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    m.insert("matchedWebhookIds".into(), ids.into());
+    Value::Object(m).to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,104 @@
+//! The `jr-mock` binary: first stdout line, control API, config file.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn spawn(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
+#[tokio::test]
+async fn prints_its_url_first_and_serves_until_killed() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("ids.json");
+    std::fs::write(
+        &config,
+        r#"{"oauthApps":[{"clientId":"mine","clientSecret":"s","accessTokens":[{"token":"t1"}]}]}"#,
+    )
+    .unwrap();
+    let (mut child, line) = spawn(&[
+        "--port",
+        "0",
+        "--config",
+        config.to_str().unwrap(),
+        "--retry-delay-ms",
+        "5",
+    ]);
+    let url = line
+        .trim()
+        .strip_prefix("jr-mock listening on ")
+        .unwrap()
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let health = client
+        .get(format!("{url}/_mock/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let mine = client
+        .get(format!("{url}/rest/api/3/webhook"))
+        .bearer_auth("t1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.status(), 200);
+    let default_app = client
+        .get(format!("{url}/rest/api/3/webhook"))
+        .bearer_auth("oauth-app-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(default_app.status(), 401);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn help_documents_the_config_shape_and_flags() {
+    let out = Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "--port",
+        "--config",
+        "--retry-delay-ms",
+        "--failed-connect-only",
+        "--webhook-limit",
+        "--delivery-timeout-ms",
+        "oauthApps",
+        "connectApps",
+        "/_mock/clock",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from --help");
+    }
+}
+
+#[test]
+fn a_bad_config_file_fails_with_a_message() {
+    let out = Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+        .args(["--config", "/nonexistent/ids.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

@@ -1,0 +1,173 @@
+//! Shared helpers for jr-mock's HTTP tests: a client, credentials, calls.
+#![allow(dead_code)]
+
+use jr_mock::{FakeJira, MockConfig};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const DAY_MS: i64 = 86_400_000;
+pub const START_MS: i64 = 1_700_000_000_000;
+
+/// How a test request authenticates.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    Bearer(&'a str),
+    Basic(&'a str, &'a str),
+    Connect,
+    Raw(&'a str),
+}
+
+pub const OAUTH: Auth<'static> = Auth::Bearer("oauth-app-token");
+pub const OTHER: Auth<'static> = Auth::Bearer("other-app-token");
+pub const USER: Auth<'static> = Auth::Basic("user@example.com", "user-token");
+
+pub fn config() -> MockConfig {
+    MockConfig {
+        start_ms: Some(START_MS),
+        seed: Some(1),
+        retry_delay_ms: Some(60_000),
+        delivery_timeout: std::time::Duration::from_secs(5),
+        ..MockConfig::default()
+    }
+}
+
+pub async fn fake() -> FakeJira {
+    FakeJira::start_with(config()).await
+}
+
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// A Connect JWT for `method` on `url` (qsh over its path and query).
+pub fn connect_jwt(method: &str, url: &str) -> String {
+    let u = url::Url::parse(url).unwrap();
+    let query: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = json!({"iss": "com.example.connect-app", "iat": now, "exp": now + 180,
+        "qsh": jr_mock::jwt::qsh(method, u.path(), &query, true)});
+    jr_mock::jwt::sign(&claims, b"connect-app-secret")
+}
+
+/// Sends `verb url` with `auth` and an optional JSON body; returns status and JSON (Null when empty).
+pub async fn send(verb: &str, url: &str, auth: Auth<'_>, body: Option<&Value>) -> (u16, Value) {
+    let m = reqwest::Method::from_bytes(verb.as_bytes()).unwrap();
+    let mut req = client().request(m, url);
+    req = match auth {
+        Auth::None => req,
+        Auth::Bearer(t) => req.bearer_auth(t),
+        Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+        Auth::Connect => req.header("Authorization", format!("JWT {}", connect_jwt(verb, url))),
+        Auth::Raw(h) => req.header("Authorization", h),
+    };
+    if let Some(b) = body {
+        req = req
+            .header("Content-Type", "application/json")
+            .body(b.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, json)
+}
+
+pub async fn call(
+    jira: &FakeJira,
+    verb: &str,
+    path_and_query: &str,
+    auth: Auth<'_>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    send(
+        verb,
+        &format!("{}{path_and_query}", jira.base_url()),
+        auth,
+        body.as_ref(),
+    )
+    .await
+}
+
+/// Registers one webhook per JQL filter at `url` for `auth`; returns the response body.
+pub async fn register(jira: &FakeJira, auth: Auth<'_>, url: &str, jqls: &[&str]) -> Value {
+    let webhooks: Vec<Value> = jqls
+        .iter()
+        .map(|j| json!({"events": ["jira:issue_created"], "jqlFilter": j}))
+        .collect();
+    let (status, body) = call(
+        jira,
+        "POST",
+        "/rest/api/3/webhook",
+        auth,
+        Some(json!({"url": url, "webhooks": webhooks})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+pub fn created_ids(body: &Value) -> Vec<i64> {
+    body["webhookRegistrationResult"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["createdWebhookId"].as_i64())
+        .collect()
+}
+
+pub fn event(project: &str) -> Value {
+    json!({"webhookEvent": "jira:issue_created", "issue": {"id": "10001", "key": format!("{project}-1"),
+        "fields": {"project": {"key": project}, "issuetype": {"name": "Bug"}, "status": {"name": "To Do"}}}})
+}
+
+pub async fn emit(jira: &FakeJira, event: Value) -> Value {
+    let (status, body) = call(jira, "POST", "/_mock/events", Auth::None, Some(event)).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+pub async fn advance(jira: &FakeJira, ms: i64) -> i64 {
+    let (status, body) = call(
+        jira,
+        "POST",
+        "/_mock/clock",
+        Auth::None,
+        Some(json!({"advanceMs": ms})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["nowMs"].as_i64().unwrap()
+}
+
+/// A receiver answering every POST /hook with `status`.
+pub async fn receiver(status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(status))
+        .named("receiver")
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A URL on 127.0.0.1 where nothing listens.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/hook")
+}

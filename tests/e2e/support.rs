@@ -1,0 +1,111 @@
+//! Shared helpers: a `jr` command aimed at a jr-mock as one of its default
+//! identities, and calls to jr-mock's control API.
+
+use assert_cmd::Command;
+use jr_mock::FakeJira;
+use serde_json::{Value, json};
+
+/// The OAuth 2.0 app `oauth-app`'s static access token.
+pub const APP: &str = "oauth-app-token";
+/// The OAuth 2.0 app `other-app`'s static access token.
+pub const OTHER_APP: &str = "other-app-token";
+
+/// `jr` with no configuration leaking in from the machine running the tests.
+fn bare_jr(jira: &FakeJira) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jr"));
+    cmd.env("JR_BASE_URL", jira.base_url())
+        .env("JR_CONFIG_PATH", "/nonexistent/jr-test-config.json")
+        .env_remove("JR_PROFILE")
+        .env_remove("JR_AUTH_USER")
+        .env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(30));
+    cmd
+}
+
+/// `jr` authenticated as an app by its bearer token.
+pub fn jr_as(jira: &FakeJira, token: &str) -> Command {
+    let mut cmd = bare_jr(jira);
+    cmd.env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", token);
+    cmd
+}
+
+/// `jr` authenticated as the default user (basic auth), who is not an app.
+pub fn jr_as_user(jira: &FakeJira) -> Command {
+    let mut cmd = bare_jr(jira);
+    cmd.env("JR_AUTH_TYPE", "basic")
+        .env("JR_AUTH_USER", "user@example.com")
+        .env("JR_AUTH_TOKEN", "user-token");
+    cmd
+}
+
+/// Runs `cmd` and returns (stdout as JSON, stderr, exit code).
+pub fn run(cmd: &mut Command) -> (Value, String, i32) {
+    let output = cmd.output().expect("jr runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (json, stderr, output.status.code().unwrap_or(-1))
+}
+
+/// The one JSON error line jr printed on stderr.
+pub fn error_line(stderr: &str) -> Value {
+    let last = stderr.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|_| panic!("stderr is not a JSON line: {stderr:?}"))
+}
+
+/// Registers one webhook for `jira:issue_created` in project ABC; returns its ID.
+pub fn register(jira: &FakeJira, token: &str, url: &str) -> i64 {
+    let (out, stderr, code) = run(jr_as(jira, token).args([
+        "webhook",
+        "register-dynamic",
+        "--url",
+        url,
+        "--jql",
+        "project = ABC",
+        "--event",
+        "jira:issue_created",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    out["webhookRegistrationResult"][0]["createdWebhookId"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no ID in {out}"))
+}
+
+/// POSTs to jr-mock's control API and returns its JSON answer.
+pub async fn control(jira: &FakeJira, path: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}{path}", jira.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("control call")
+        .json()
+        .await
+        .expect("control answer is JSON")
+}
+
+/// Posts an issue-created event for `key` in project ABC.
+pub async fn issue_created(jira: &FakeJira, key: &str) -> Value {
+    let event = json!({"webhookEvent": "jira:issue_created", "issue": {"key": key, "fields": {
+        "project": {"key": "ABC"}, "issuetype": {"name": "Bug"}, "status": {"name": "To Do"}}}});
+    control(jira, "/_mock/events", event).await
+}
+
+/// Moves the virtual clock forward by `ms` milliseconds.
+pub async fn advance(jira: &FakeJira, ms: u64) -> Value {
+    control(jira, "/_mock/clock", json!({ "advanceMs": ms })).await
+}
+
+/// A wiremock receiver on 127.0.0.1 answering every POST with `status`.
+pub async fn receiver(status: u16) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(status))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Milliseconds in a day.
+pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
