@@ -102,8 +102,10 @@ struct Merge {
 
 impl Merge {
     fn add(&mut self, mut page: Map<String, Value>) {
-        if let Some(Value::Array(values)) = page.remove("values") {
-            self.values.extend(values);
+        // Take the values but leave the key where it is, so the merged
+        // envelope keeps Jira's key order.
+        if let Some(Value::Array(values)) = page.get_mut("values") {
+            self.values.append(values);
         }
         if let Some(next) = page.get("next").filter(|n| n.is_string()) {
             self.last_next = Some(next.clone());
@@ -123,7 +125,7 @@ impl Merge {
     /// The merged offset page says `isLast: true` and drops `nextPage`.
     fn finish_offset(self) -> Vec<u8> {
         self.finish_with(|envelope, _| {
-            envelope.remove("nextPage");
+            envelope.shift_remove("nextPage");
             if envelope.contains_key("isLast") {
                 envelope.insert("isLast".into(), Value::Bool(true));
             }
@@ -138,7 +140,7 @@ impl Merge {
                 envelope.insert("next".into(), next);
             }
             None => {
-                envelope.remove("next");
+                envelope.shift_remove("next");
             }
         })
     }
@@ -220,6 +222,15 @@ mod tests {
             out,
             json!({"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]})
         );
+    }
+
+    #[test]
+    fn merging_keeps_jiras_key_order() {
+        let mut merged = Merge::default();
+        merged.add(page(json!({"values":[1],"maxResults":1,"next":"a"})));
+        merged.add(page(json!({"values":[],"maxResults":1})));
+        let out = String::from_utf8(merged.finish_cursor()).unwrap();
+        assert_eq!(out, r#"{"values":[1],"maxResults":1,"next":"a"}"#);
     }
 
     #[test]

@@ -125,10 +125,14 @@ impl Receiver {
                         .unwrap_or_else(|| "-".into())
                 };
                 let status = if request.url() == "/hook" { 200 } else { 503 };
+                let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                 println!(
-                    "    [receiver] {} {} -> {status}  identifier={} retry={}  {body}",
+                    "    [receiver] {} {} -> {status}  {} {} matchedWebhookIds={}  identifier={} retry={}",
                     request.method(),
                     request.url(),
+                    event["webhookEvent"].as_str().unwrap_or("?"),
+                    event["issue"]["key"].as_str().unwrap_or("?"),
+                    event["matchedWebhookIds"],
                     header("X-Atlassian-Webhook-Identifier"),
                     header("X-Atlassian-Webhook-Retry"),
                 );
@@ -283,7 +287,19 @@ impl Demo {
             self.base
         );
         let answer = self.control("/_mock/events", event)?;
-        println!("  {answer}");
+        let deliveries = answer["deliveries"].as_array().cloned().unwrap_or_default();
+        if deliveries.is_empty() {
+            println!("  no live webhook matched: nothing delivered");
+        }
+        for d in deliveries {
+            println!(
+                "  delivery to {} ({}): HTTP {}, {}",
+                d["url"].as_str().unwrap_or("?"),
+                d["app"].as_str().unwrap_or("?"),
+                d["status"],
+                d["outcome"].as_str().unwrap_or("?"),
+            );
+        }
         Ok(())
     }
 
