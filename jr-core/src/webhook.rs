@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn rejected_items_keep_request_positions_and_jira_texts() {
-        let body = br#"{"webhookRegistrationResult":[{"createdWebhookId":10001},{"errors":["Operator is not is unsupported"]},{"errors":["The clause watchCount is unsupported"]}]}"#;
+        let body = include_bytes!("../../fixtures/registerDynamicWebhooks.rejected-items.json");
         let rejected = rejected_items(body);
         assert_eq!(rejected.len(), 2);
         assert_eq!(
@@ -137,5 +137,27 @@ mod tests {
         assert_eq!(expiration_ms(&json!(ms)), Some(ms));
         assert_eq!(expiration_ms(&json!("1559392950000")), Some(ms));
         assert_eq!(expiration_ms(&json!("soon")), None);
+    }
+
+    #[test]
+    fn every_expiration_form_of_a_list_answer_is_read() {
+        let list: Value = serde_json::from_slice(include_bytes!(
+            "../../fixtures/getDynamicWebhooksForApp.expiration-forms.json"
+        ))
+        .unwrap();
+        let read: Vec<Option<i64>> = list["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| expiration_ms(&w["expirationDate"]))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                Some(1_559_392_950_000),
+                Some(1_559_392_950_000),
+                Some(4_070_908_800_000)
+            ]
+        );
     }
 }
