@@ -62,17 +62,20 @@ pub struct Engine {
     driver: tokio::sync::Mutex<()>,
     client: OnceLock<Result<reqwest::Client, String>>,
     timeout: Duration,
+    external: bool,
 }
 
 impl Engine {
     /// An engine over `model`, running attempts on `handle`, each bounded by `timeout`.
-    pub(crate) fn new(model: Model, handle: Handle, timeout: Duration) -> Self {
+    /// `external`: whether hosts other than loopback may be reached.
+    pub(crate) fn new(model: Model, handle: Handle, timeout: Duration, external: bool) -> Self {
         Self {
             model: Mutex::new(model),
             handle,
             driver: tokio::sync::Mutex::new(()),
             client: OnceLock::new(),
             timeout,
+            external,
         }
     }
 
@@ -173,8 +176,13 @@ impl Engine {
     async fn attempt_all(&self, batch: &[Planned]) -> Vec<AttemptResult> {
         let client = self.client();
         let mut set = JoinSet::new();
+        let mut results_external = Vec::new();
         for (i, (d, h)) in batch.iter().enumerate() {
             let (client, url, body, h) = (client.clone(), d.url.clone(), d.body.clone(), h.clone());
+            if !self.external && !is_loopback_url(&url) {
+                results_external.push((i, AttemptResult::ConnectFailed(EXTERNAL_REFUSED.into())));
+                continue;
+            }
             set.spawn(async move { (i, send(client, url, body, h).await) });
         }
         let mut results =
@@ -184,6 +192,9 @@ impl Engine {
                 results[i] = r;
             }
         }
+        for (i, r) in results_external {
+            results[i] = r;
+        }
         results
     }
 
@@ -192,6 +203,13 @@ impl Engine {
             .get_or_init(|| build_client(self.timeout))
             .clone()
     }
+}
+
+/// Why an attempt to a non-loopback host was not sent.
+const EXTERNAL_REFUSED: &str = "not sent: jr-mock delivers only to loopback receivers (127.0.0.1, localhost, [::1]); start it with --external-deliveries to reach other hosts";
+
+fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| crate::model::webhooks::is_loopback(&u))
 }
 
 fn build_client(timeout: Duration) -> Result<reqwest::Client, String> {

@@ -85,6 +85,10 @@ pub struct MockConfig {
     pub allow_second_url: bool,
     /// Bound on each delivery attempt (connect + response headers).
     pub delivery_timeout: Duration,
+    /// Deliver to hosts other than loopback (127.0.0.1, localhost, [::1]).
+    /// Off by default, so a test can never reach the network: an attempt to
+    /// another host fails like a refused connection, and says why.
+    pub external_deliveries: bool,
     /// Start of the virtual clock, ms since the UNIX epoch; `None` = the real time.
     pub start_ms: Option<i64>,
     /// Seed for delivery IDs and random retry delays; `None` = random.
@@ -101,6 +105,7 @@ impl Default for MockConfig {
             webhook_limit: None,
             allow_second_url: false,
             delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
+            external_deliveries: false,
             start_ms: None,
             seed: None,
             identities: Identities::default(),
@@ -211,6 +216,7 @@ impl FakeJira {
             model,
             runtime.handle().clone(),
             config.delivery_timeout,
+            config.external_deliveries,
         ));
         let server = builder.start().await;
         let base_url = server.uri();

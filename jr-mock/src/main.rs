@@ -54,6 +54,10 @@ struct Args {
     /// Timeout of each delivery attempt in ms.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     delivery_timeout_ms: u64,
+    /// Also deliver to hosts other than loopback (by default such attempts
+    /// fail without being sent, so nothing leaves the machine).
+    #[arg(long)]
+    external_deliveries: bool,
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
@@ -96,6 +100,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         failed_connect_only: args.failed_connect_only,
         webhook_limit: args.webhook_limit,
         delivery_timeout: Duration::from_millis(args.delivery_timeout_ms),
+        external_deliveries: args.external_deliveries,
         start_ms: args.start_ms,
         identities,
         ..MockConfig::default()

@@ -382,3 +382,17 @@ async fn a_receiver_slower_than_the_delivery_timeout_is_a_retryable_timeout() {
     assert_eq!(attempt.error.as_deref(), Some("timed out"));
     assert_eq!(attempt.outcome, jr_mock::Outcome::RetryScheduled);
 }
+
+#[tokio::test]
+async fn a_receiver_off_loopback_is_never_contacted_by_default() {
+    let jira = fake().await;
+    register(&jira, OAUTH, "https://receiver.example/hook", &["project = ABC"]).await;
+
+    let report = emit(&jira, event("ABC")).await;
+
+    let attempt = &report["deliveries"][0];
+    assert_eq!(attempt["status"], Value::Null, "{attempt}");
+    assert_eq!(attempt["outcome"], json!("retry_scheduled"));
+    let error = attempt["error"].as_str().unwrap_or_default();
+    assert!(error.contains("--external-deliveries"), "{error}");
+}

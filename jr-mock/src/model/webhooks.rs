@@ -422,7 +422,8 @@ pub fn url_errors(url: &str, connect: Option<&ConnectApp>) -> Vec<String> {
     errors
 }
 
-fn is_loopback(u: &url::Url) -> bool {
+/// True for 127.0.0.0/8, ::1 and `localhost`.
+pub(crate) fn is_loopback(u: &url::Url) -> bool {
     match u.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
