@@ -235,6 +235,13 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     if kebab != param.name {
         arg = arg.alias(kebab);
     }
+    if matches!(
+        param.ty,
+        ParamType::Integer | ParamType::Int64 | ParamType::Number
+    ) {
+        // So `--after -1` reaches the type check instead of looking like a flag.
+        arg = arg.allow_negative_numbers(true);
+    }
     if matches!(param.ty, ParamType::Array(_)) {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
     }

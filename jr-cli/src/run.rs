@@ -86,6 +86,7 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
     let body = runtime
         .block_on(send(&invocation))
         .map_err(|e| commands::explain(op, e))?;
+    check_is_json(op, &body)?;
     print(stdout, &body, invocation.globals.style)?;
     let checked = commands::check(op, &body);
     for warning in &checked.warnings {
@@ -128,6 +129,21 @@ async fn all_own_webhook_ids(
         .map(|values| values.iter().filter_map(|w| w["id"].as_i64()).collect())
         .unwrap_or_default();
     Ok(json!({ "webhookIds": ids }).to_string().into_bytes())
+}
+
+/// A 2xx answer that should be JSON but is not (an HTML login page, a cut
+/// body) is an error, never printed as a result.
+fn check_is_json(op: &ops::Operation, body: &[u8]) -> Result<(), Error> {
+    let trimmed = body.trim_ascii();
+    if trimmed.is_empty() || serde_json::from_slice::<Value>(trimmed).is_ok() {
+        return Ok(());
+    }
+    Err(Error::general(format!(
+        "Jira answered `{} {}` with a body that is not JSON",
+        op.method.as_str(),
+        op.path
+    ))
+    .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"))
 }
 
 fn dry_run_plan(invocation: &Invocation) -> Result<RequestPlan, Error> {

@@ -104,7 +104,9 @@ pub fn load_config(env: EnvLookup) -> Result<ConfigFile, Error> {
             Error::general(format!("config file {} is not valid: {e}", path.display()))
                 .with_hint("fix the file or point JR_CONFIG_PATH at another one")
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && env("JR_CONFIG_PATH").is_none() => {
+            Ok(ConfigFile::default())
+        }
         Err(e) => Err(Error::general(format!(
             "cannot read config file {}: {e}",
             path.display()
@@ -127,7 +129,7 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     let profile = match &profile_name {
         Some(name) => match file.profiles.get(name) {
             Some(profile) => profile.clone(),
-            None if explicit || env("JR_PROFILE").is_some() => {
+            None if explicit || env("JR_PROFILE").is_some() || !file.profiles.is_empty() => {
                 return Err(Error::general(format!("no profile named `{name}`")).with_hint(
                     "list the profiles in the config file (JR_CONFIG_PATH or ~/.config/jr/config.json)",
                 ));
@@ -167,6 +169,18 @@ pub fn parse_base_url(text: Option<&str>) -> Result<Url, Error> {
         Error::general(format!("base URL `{text}` is not a valid URL: {e}"))
             .with_hint("use the form https://your-domain.atlassian.net")
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            Error::general("the base URL must not carry credentials (user:password@)")
+                .with_hint("put them in JR_AUTH_USER and JR_AUTH_TOKEN, or in a profile"),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::general(format!(
+            "base URL `{text}` must not have a query (?...) or fragment (#...)"
+        ))
+        .with_hint("use the form https://your-domain.atlassian.net"));
+    }
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(
             Error::general(format!("base URL `{text}` must be http:// or https://"))
@@ -249,7 +263,14 @@ mod tests {
 
     #[test]
     fn base_url_must_be_http_or_https() {
-        for bad in ["ftp://x.example", "not a url", "site.atlassian.net"] {
+        for bad in [
+            "ftp://x.example",
+            "not a url",
+            "site.atlassian.net",
+            "http://user:secret@127.0.0.1:1",
+            "http://127.0.0.1:1?x=1",
+            "http://127.0.0.1:1#frag",
+        ] {
             assert!(parse_base_url(Some(bad)).is_err(), "{bad}");
         }
     }

@@ -68,13 +68,16 @@ async fn cursor(
     let mut seen = HashSet::new();
     let mut merged = Merge::default();
     let mut page = parse_page(&client.send(plan).await?.body)?;
-    for _ in 1..max_pages {
+    for fetched in 1..=max_pages {
         let next = next_link(&page);
         let empty = values_of(&page).is_empty();
         merged.add(page);
         let Some(next) = next.filter(|_| !empty) else {
             return Ok(merged.finish_cursor());
         };
+        if fetched == max_pages {
+            break;
+        }
         if !seen.insert(next.clone()) {
             return Err(Error::general(format!(
                 "the server returned the same next page twice ({next}); stopped to avoid a loop"

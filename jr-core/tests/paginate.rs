@@ -153,3 +153,22 @@ async fn the_page_cap_stops_an_endless_offset_listing() {
     assert_eq!(err.exit_code(), 1);
     assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn max_pages_counts_every_page_read_including_the_last() {
+    let server = MockServer::start().await;
+    Mock::given(path("/rest/api/3/webhook/failed"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"values":[],"maxResults":100})),
+        )
+        .mount(&server)
+        .await;
+    let body = fetch_all(
+        &client(&server),
+        &plan("getFailedWebhooks"),
+        Pagination::Cursor,
+        1,
+    )
+    .await;
+    assert!(body.is_ok(), "one empty page fits in --max-pages 1");
+}

@@ -386,7 +386,13 @@ async fn a_receiver_slower_than_the_delivery_timeout_is_a_retryable_timeout() {
 #[tokio::test]
 async fn a_receiver_off_loopback_is_never_contacted_by_default() {
     let jira = fake().await;
-    register(&jira, OAUTH, "https://receiver.example/hook", &["project = ABC"]).await;
+    register(
+        &jira,
+        OAUTH,
+        "https://receiver.example/hook",
+        &["project = ABC"],
+    )
+    .await;
 
     let report = emit(&jira, event("ABC")).await;
 

@@ -121,7 +121,8 @@ fn no_base_url_is_a_configuration_error() {
     let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
         .env_remove("JR_BASE_URL")
         .env_remove("JR_PROFILE")
-        .env("JR_CONFIG_PATH", "/nonexistent/jr.json")
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env_remove("JR_CONFIG_PATH")
         .args(["webhook", "get-failed"])
         .output()
         .unwrap();
@@ -139,7 +140,8 @@ fn a_closed_port_is_a_connection_error_with_exit_1() {
         .port();
     let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
         .env("JR_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("JR_CONFIG_PATH", "/nonexistent/jr.json")
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env_remove("JR_CONFIG_PATH")
         .args(["webhook", "get-failed"])
         .output()
         .unwrap();
@@ -148,5 +150,76 @@ fn a_closed_port_is_a_connection_error_with_exit_1() {
     assert_eq!(
         error["request"],
         json!({"method": "GET", "path": "/rest/api/3/webhook/failed"})
+    );
+}
+
+#[test]
+fn a_config_path_that_does_not_exist_is_named_in_the_error() {
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_CONFIG_PATH", "/nonexistent/jr-config.json")
+        .env("JR_BASE_URL", "http://127.0.0.1:1")
+        .args(["webhook", "get-failed"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error = error_line(&String::from_utf8_lossy(&output.stderr));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/jr-config.json"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_profile_is_read_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, r#"{"default_profile":"app","profiles":{"app":{"base_url":"http://127.0.0.1:9","auth":{"type":"bearer","token":"from-profile"}}}}"#).unwrap();
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_CONFIG_PATH", &path)
+        .env_remove("JR_BASE_URL")
+        .env_remove("JR_AUTH_TOKEN")
+        .env_remove("JR_AUTH_TYPE")
+        .args(["webhook", "get-failed", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        plan["url"],
+        json!("http://127.0.0.1:9/rest/api/3/webhook/failed")
+    );
+    assert_eq!(plan["headers"]["Authorization"], json!("Bearer <redacted>"));
+}
+
+#[test]
+fn a_success_body_that_is_not_json_is_an_error_not_a_result() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(
+                wiremock::ResponseTemplate::new(200).set_body_string("<html>login</html>"),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_BASE_URL", server.uri())
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env_remove("JR_CONFIG_PATH")
+        .args(["webhook", "get-failed", "--no-paginate"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    assert!(
+        error_line(&String::from_utf8_lossy(&output.stderr))["hint"]
+            .as_str()
+            .unwrap()
+            .contains("base URL")
     );
 }

@@ -14,7 +14,8 @@ pub const OTHER_APP: &str = "other-app-token";
 fn bare_jr(jira: &FakeJira) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jr"));
     cmd.env("JR_BASE_URL", jira.base_url())
-        .env("JR_CONFIG_PATH", "/nonexistent/jr-test-config.json")
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env_remove("JR_CONFIG_PATH")
         .env_remove("JR_PROFILE")
         .env_remove("JR_AUTH_USER")
         .env_remove("NO_COLOR")

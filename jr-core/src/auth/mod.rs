@@ -48,7 +48,19 @@ impl Auth {
         user: Option<String>,
         token: Option<String>,
     ) -> Result<Auth, Error> {
-        match (auth_type, user, token) {
+        for (what, value) in [("JR_AUTH_USER", &user), ("JR_AUTH_TOKEN", &token)] {
+            if value
+                .as_deref()
+                .is_some_and(|v| v.chars().any(char::is_control))
+            {
+                return Err(Error::general(format!(
+                    "{what} contains a control character (a newline?), which cannot go in an HTTP header"
+                ))
+                .with_hint("copy the value again without the line break"));
+            }
+        }
+        let auth_type = auth_type.map(str::to_ascii_lowercase);
+        match (auth_type.as_deref(), user, token) {
             (None, None, None) => Ok(Auth::None),
             (None, Some(user), Some(token)) | (Some("basic"), Some(user), Some(token)) => {
                 Ok(Auth::Basic { user, token })
@@ -141,6 +153,16 @@ mod tests {
             let err = Auth::from_parts(kind, user, token).err();
             assert_eq!(err.map(|e| e.exit_code()), Some(1), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn a_token_with_a_line_break_is_refused_by_name() {
+        let err = Auth::from_parts(Some("bearer"), None, s("abc\n")).unwrap_err();
+        assert!(err.message().contains("JR_AUTH_TOKEN"), "{}", err.message());
+        assert!(
+            Auth::from_parts(Some("BEARER"), None, s("t")).is_ok(),
+            "case-insensitive"
+        );
     }
 
     #[test]
