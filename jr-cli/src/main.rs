@@ -24,7 +24,6 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) if run::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             let _ = writeln!(stderr, "{}", error.to_json());
             ExitCode::from(error.exit_code())

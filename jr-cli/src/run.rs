@@ -5,7 +5,7 @@ use crate::args::{BodySource, Invocation, RawArgs};
 use crate::{cli, commands};
 use jr_core::http::HttpClient;
 use jr_core::request::RequestPlan;
-use jr_core::{Error, ErrorKind, ops, output, paginate};
+use jr_core::{Error, ops, output, paginate};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -183,22 +183,13 @@ fn dry_run_json(invocation: &Invocation, plan: &RequestPlan) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Prints one result. A closed pipe (`jr ... | head -1`) is not a failure:
+/// the reader has what it wanted, so the write ends quietly.
 fn print(stdout: &mut impl Write, body: &[u8], style: output::Style) -> Result<(), Error> {
-    output::write_body(stdout, body, style)
-        .and_then(|_| stdout.flush())
-        .map_err(write_error)
-}
-
-/// A closed pipe (`jr ... | head -1`) is not a failure: it ends quietly.
-fn write_error(error: std::io::Error) -> Error {
-    if error.kind() == std::io::ErrorKind::BrokenPipe {
-        Error::new(ErrorKind::General, "stdout closed").with_status(0)
-    } else {
-        Error::general(format!("cannot write the result: {error}"))
+    match output::write_body(stdout, body, style).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::general(format!("cannot write the result: {e}")))
+        }
+        _ => Ok(()),
     }
-}
-
-/// True for the quiet end of a closed stdout pipe.
-pub fn is_broken_pipe(error: &Error) -> bool {
-    error.status() == Some(0)
 }

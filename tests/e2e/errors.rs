@@ -118,17 +118,14 @@ async fn dry_run_redacts_the_token_and_sends_nothing() {
 
 #[test]
 fn no_base_url_is_a_configuration_error() {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
-        .env_remove("JR_BASE_URL")
-        .env_remove("JR_PROFILE")
-        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
-        .env_remove("JR_CONFIG_PATH")
-        .args(["webhook", "get-failed"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let error = error_line(&String::from_utf8_lossy(&output.stderr));
-    assert!(error["hint"].as_str().unwrap().contains("JR_BASE_URL"));
+    let (_, stderr, code) = run(jr_isolated().args(["webhook", "get-failed"]));
+    assert_eq!(code, 1);
+    assert!(
+        error_line(&stderr)["hint"]
+            .as_str()
+            .unwrap()
+            .contains("JR_BASE_URL")
+    );
 }
 
 #[test]
@@ -138,31 +135,22 @@ fn a_closed_port_is_a_connection_error_with_exit_1() {
         .local_addr()
         .unwrap()
         .port();
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
-        .env("JR_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
-        .env_remove("JR_CONFIG_PATH")
-        .args(["webhook", "get-failed"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let error = error_line(&String::from_utf8_lossy(&output.stderr));
+    let (_, stderr, code) =
+        run(jr_at(&format!("http://127.0.0.1:{port}")).args(["webhook", "get-failed"]));
+    assert_eq!(code, 1);
     assert_eq!(
-        error["request"],
+        error_line(&stderr)["request"],
         json!({"method": "GET", "path": "/rest/api/3/webhook/failed"})
     );
 }
 
 #[test]
 fn a_config_path_that_does_not_exist_is_named_in_the_error() {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
+    let (_, stderr, code) = run(jr_at("http://127.0.0.1:1")
         .env("JR_CONFIG_PATH", "/nonexistent/jr-config.json")
-        .env("JR_BASE_URL", "http://127.0.0.1:1")
-        .args(["webhook", "get-failed"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let error = error_line(&String::from_utf8_lossy(&output.stderr));
+        .args(["webhook", "get-failed"]));
+    assert_eq!(code, 1);
+    let error = error_line(&stderr);
     assert!(
         error["message"]
             .as_str()
@@ -177,16 +165,12 @@ fn a_profile_is_read_from_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.json");
     std::fs::write(&path, r#"{"default_profile":"app","profiles":{"app":{"base_url":"http://127.0.0.1:9","auth":{"type":"bearer","token":"from-profile"}}}}"#).unwrap();
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
-        .env("JR_CONFIG_PATH", &path)
-        .env_remove("JR_BASE_URL")
-        .env_remove("JR_AUTH_TOKEN")
-        .env_remove("JR_AUTH_TYPE")
-        .args(["webhook", "get-failed", "--dry-run"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (plan, stderr, code) = run(jr_isolated().env("JR_CONFIG_PATH", &path).args([
+        "webhook",
+        "get-failed",
+        "--dry-run",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         plan["url"],
         json!("http://127.0.0.1:9/rest/api/3/webhook/failed")
@@ -207,10 +191,7 @@ fn a_success_body_that_is_not_json_is_an_error_not_a_result() {
             .await;
         server
     });
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
-        .env("JR_BASE_URL", server.uri())
-        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
-        .env_remove("JR_CONFIG_PATH")
+    let output = jr_at(&server.uri())
         .args(["webhook", "get-failed", "--no-paginate"])
         .output()
         .unwrap();
@@ -221,5 +202,34 @@ fn a_success_body_that_is_not_json_is_an_error_not_a_result() {
             .as_str()
             .unwrap()
             .contains("base URL")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_pipe_ends_quietly() {
+    let jira = FakeJira::start().await;
+    register(&jira, APP, "https://hooks.example/jira");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .args(["webhook", "get-dynamic-webhooks-for-app", "--pretty"])
+        .env("JR_BASE_URL", jira.base_url())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", APP)
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env_remove("JR_CONFIG_PATH")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before jr writes
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(141)),
+        "{:?}",
+        output.status
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "no panic or error text: {:?}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -10,17 +10,31 @@ pub const APP: &str = "oauth-app-token";
 /// The OAuth 2.0 app `other-app`'s static access token.
 pub const OTHER_APP: &str = "other-app-token";
 
-/// `jr` with no configuration leaking in from the machine running the tests.
-fn bare_jr(jira: &FakeJira) -> Command {
+/// `jr` with no base URL, credentials or config file leaking in from the
+/// machine running the tests.
+pub fn jr_isolated() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jr"));
-    cmd.env("JR_BASE_URL", jira.base_url())
-        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
         .env_remove("JR_CONFIG_PATH")
+        .env_remove("JR_BASE_URL")
         .env_remove("JR_PROFILE")
+        .env_remove("JR_AUTH_TYPE")
         .env_remove("JR_AUTH_USER")
+        .env_remove("JR_AUTH_TOKEN")
         .env_remove("NO_COLOR")
         .timeout(std::time::Duration::from_secs(30));
     cmd
+}
+
+/// [`jr_isolated`] aimed at `base_url`, with no credentials.
+pub fn jr_at(base_url: &str) -> Command {
+    let mut cmd = jr_isolated();
+    cmd.env("JR_BASE_URL", base_url);
+    cmd
+}
+
+fn bare_jr(jira: &FakeJira) -> Command {
+    jr_at(&jira.base_url())
 }
 
 /// `jr` authenticated as an app by its bearer token.
