@@ -4,7 +4,10 @@
 //!   Jira Cloud platform OpenAPI spec, or with `--check` fails when it is stale.
 //! - `demo`: runs the whole dynamic-webhook life cycle with the real `jr` binary against
 //!   a `jr-mock` it starts itself.
+//! - `bench <startup | request | mock>`: benchmarks, reported as ratios against a
+//!   baseline measured in the same run.
 
+mod bench;
 mod codegen;
 mod demo;
 
@@ -18,6 +21,7 @@ fn main() -> anyhow::Result<()> {
     match task.as_str() {
         "codegen" => codegen::main(rest),
         "demo" => demo::main(rest),
-        other => bail!("unknown task `{other}`; expected `codegen` or `demo`"),
+        "bench" => bench::main(rest),
+        other => bail!("unknown task `{other}`; expected `codegen`, `demo` or `bench`"),
     }
 }
