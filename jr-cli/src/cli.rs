@@ -18,6 +18,8 @@ const GLOBAL_VALUE_FLAGS: &[&str] = &[
     "--profile",
     "--max-pages",
     "--timeout",
+    "--cloud-id",
+    "--api-url",
 ];
 
 /// The root command with its global flags and the groups: full for the group
@@ -49,7 +51,7 @@ Every operation of Atlassian's OpenAPI spec is a command: jr <group> <command> -
 The result is JSON on stdout; errors are one JSON line on stderr and a meaningful exit code \
 (0 ok, 1 general, 2 auth/permission, 3 not found, 4 validation, 5 rate limited, 6 conflict, 7 server error).\n\n\
 Target and credentials come from flags, then JR_BASE_URL, JR_AUTH_TYPE (basic, bearer, oauth2, connect), \
-JR_AUTH_USER, JR_AUTH_TOKEN, or a profile of the config file (JR_CONFIG_PATH, default ~/.config/jr/config.json; JR_PROFILE or -p).";
+JR_AUTH_USER, JR_AUTH_TOKEN, JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect apps), JR_CLOUD_ID, or a profile of the config file (JR_CONFIG_PATH, default ~/.config/jr/config.json; JR_PROFILE or -p).";
 
 fn global_args() -> Vec<Arg> {
     let value = |name: &'static str, value_name: &'static str, help: &'static str| {
@@ -121,6 +123,20 @@ fn global_args() -> Vec<Arg> {
             "timeout",
             "DURATION",
             "Per-request timeout: 30s, 500ms, 2m or seconds [default: 30s]",
+        ),
+        value(
+            "cloud-id",
+            "ID",
+            "Send requests through the API gateway for this site's cloud ID (scoped API tokens, OAuth 2.0) [env: JR_CLOUD_ID]",
+        ),
+        value(
+            "api-url",
+            "URL",
+            "The API gateway used with --cloud-id [env: JR_API_GATEWAY_URL] [default: https://api.atlassian.com]",
+        ),
+        switch(
+            "allow-insecure-http",
+            "Send credentials over plain http:// to a host other than loopback",
         ),
     ]
 }

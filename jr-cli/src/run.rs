@@ -85,6 +85,7 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
         .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?;
     let body = runtime
         .block_on(send(&invocation))
+        .map_err(|e| explain_unauthorized(&invocation, e))
         .map_err(|e| commands::explain(op, e))?;
     check_is_json(op, &body)?;
     print(stdout, &body, invocation.globals.style)?;
@@ -93,6 +94,18 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
         let _ = writeln!(stderr, "{warning}");
     }
     checked.error.map_or(Ok(()), Err)
+}
+
+/// A 401 to basic auth on a site URL may be a scoped API token, which only
+/// works through the API gateway: say so, naming `--cloud-id`.
+fn explain_unauthorized(invocation: &Invocation, error: Error) -> Error {
+    if error.status() != Some(401) {
+        return error;
+    }
+    match jr_core::config::scoped_token_hint(&invocation.settings) {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
 }
 
 async fn send(invocation: &Invocation) -> Result<Vec<u8>, Error> {

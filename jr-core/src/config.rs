@@ -7,9 +7,10 @@
 //! environment, then the profile named by `JR_PROFILE` or the file's
 //! `default_profile`.
 
-use crate::auth::Auth;
+use crate::auth::{Auth, AuthParts};
 use crate::error::Error;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use url::Url;
@@ -27,7 +28,18 @@ pub struct Overrides {
     pub auth_token: Option<String>,
     /// `-p/--profile`.
     pub profile: Option<String>,
+    /// `--cloud-id`: send requests through the API gateway for this site
+    /// (needed by scoped API tokens and OAuth 2.0 access tokens).
+    pub cloud_id: Option<String>,
+    /// `--api-url`: the API gateway, default [`DEFAULT_API_GATEWAY`].
+    pub api_url: Option<String>,
+    /// `--allow-insecure-http`: send credentials over plain `http://` to a
+    /// host other than loopback.
+    pub allow_insecure_http: bool,
 }
+
+/// Atlassian's API gateway; `JR_API_GATEWAY_URL` or `--api-url` replace it.
+pub const DEFAULT_API_GATEWAY: &str = "https://api.atlassian.com";
 
 /// The resolved target of a request.
 #[derive(Debug, Clone)]
@@ -36,42 +48,66 @@ pub struct Settings {
     pub base_url: Url,
     /// The credentials sent with every request.
     pub auth: Auth,
+    /// The site's cloud ID when requests go through the API gateway
+    /// (`{gateway}/ex/jira/{cloudId}`).
+    pub cloud_id: Option<String>,
 }
 
 /// The config file: `{"default_profile": "...", "profiles": {"name": {"base_url", "auth": {"type", ...}}}}`.
-#[derive(Debug, Default, Deserialize)]
+///
+/// Fields jr does not know are kept, so rewriting the file never drops them.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct ConfigFile {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The profile used when none is named.
     pub default_profile: Option<String>,
     #[serde(default)]
     /// Profiles by name.
     pub profiles: BTreeMap<String, Profile>,
+    #[serde(flatten)]
+    /// Fields of other tools or later versions, written back unchanged.
+    pub other: Map<String, Value>,
 }
 
 /// One profile of the config file.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct Profile {
-    #[serde(default)]
-    /// The site or gateway base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The site base URL, e.g. `https://your-domain.atlassian.net`.
     pub base_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The site's cloud ID: requests then go through the API gateway.
+    pub cloud_id: Option<String>,
     #[serde(default)]
     /// The profile's credentials.
     pub auth: ProfileAuth,
+    #[serde(flatten)]
+    /// Unknown fields, kept.
+    pub other: Map<String, Value>,
 }
 
-/// A profile's credentials: `{"type": "basic", "user": "...", "token": "..."}`.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// A profile's credentials: `{"type": "basic", "user": "...", "token": "..."}`,
+/// or for a Connect app `{"type": "connect", "app_key": "...", "shared_secret": "..."}`.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct ProfileAuth {
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     /// `basic`, `bearer`, `oauth2` or `connect`.
     pub kind: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The account email (basic).
     pub user: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The API token or access token.
     pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Connect app key.
+    pub app_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Connect app's shared secret.
+    pub shared_secret: Option<String>,
+    #[serde(flatten)]
+    /// Unknown fields (such as OAuth 2.0 refresh tokens of later versions), kept.
+    pub other: Map<String, Value>,
 }
 
 /// Reads one environment variable; injected so tests do not touch the process environment.
@@ -114,11 +150,44 @@ pub fn load_config(env: EnvLookup) -> Result<ConfigFile, Error> {
     }
 }
 
+/// Writes the config file atomically with mode 0600: a temporary file in the
+/// same directory, synced, then renamed over `path` (parent directories are
+/// created). A crash leaves either the old file or the new one, never half.
+///
+/// Errors (exit 1): the directory cannot be created or written, naming the path.
+pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Error> {
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::general(format!("cannot write config file {}: {e}", path.display()))
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+    let mut text = serde_json::to_vec_pretty(file).map_err(|e| fail(&e))?;
+    text.push(b'\n');
+    // tempfile creates the file with mode 0600 on Unix, before any secret is written.
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    std::io::Write::write_all(&mut temp, &text).map_err(|e| fail(&e))?;
+    temp.as_file().sync_all().map_err(|e| fail(&e))?;
+    temp.persist(path).map_err(|e| fail(&e.error))?;
+    // The rename is durable only once the directory entry is synced.
+    if let Ok(handle) = std::fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    Ok(())
+}
+
 /// Merges flags, environment and config file into [`Settings`].
 ///
+/// With a cloud ID (`--cloud-id`, `JR_CLOUD_ID` or the profile's `cloud_id`),
+/// the base URL is the API gateway's `{gateway}/ex/jira/{cloudId}`.
+///
 /// Errors (exit 1): no base URL anywhere, a base URL that is not `http(s)://`,
-/// a named profile that does not exist, or credentials that do not fit the
-/// auth type (see [`Auth::from_parts`]).
+/// a named profile that does not exist, credentials that do not fit the
+/// auth type (see [`Auth::from_parts`]), a cloud ID that is not one path
+/// segment of letters, digits and `-`, or credentials over plain `http://` to
+/// a host other than loopback without `--allow-insecure-http`.
 pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<Settings, Error> {
     let explicit = flags.profile.is_some();
     let profile_name = flags
@@ -152,9 +221,80 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     let auth_type = pick(&flags.auth_type, "JR_AUTH_TYPE", &profile.auth.kind);
     let user = pick(&flags.auth_user, "JR_AUTH_USER", &profile.auth.user);
     let token = pick(&flags.auth_token, "JR_AUTH_TOKEN", &profile.auth.token);
+    let app_key = pick(&None, "JR_CONNECT_KEY", &profile.auth.app_key);
+    let shared_secret = pick(&None, "JR_CONNECT_SECRET", &profile.auth.shared_secret);
+    let cloud_id = pick(&flags.cloud_id, "JR_CLOUD_ID", &profile.cloud_id);
+    let auth = Auth::from_parts(AuthParts {
+        kind: auth_type,
+        user,
+        token,
+        app_key,
+        shared_secret,
+    })?;
+    let base_url = match &cloud_id {
+        Some(cloud_id) => {
+            let gateway = pick(&flags.api_url, "JR_API_GATEWAY_URL", &None);
+            gateway_base_url(gateway.as_deref().unwrap_or(DEFAULT_API_GATEWAY), cloud_id)?
+        }
+        None => parse_base_url(base.as_deref())?,
+    };
+    if !flags.allow_insecure_http && auth != Auth::None {
+        refuse_plain_http_off_loopback(&base_url)?;
+    }
     Ok(Settings {
-        base_url: parse_base_url(base.as_deref())?,
-        auth: Auth::from_parts(auth_type.as_deref(), user, token)?,
+        base_url,
+        auth,
+        cloud_id,
+    })
+}
+
+/// `{gateway}/ex/jira/{cloudId}`: where scoped API tokens and OAuth 2.0
+/// access tokens must send their requests (Atlassian, "Making calls to the API").
+pub fn gateway_base_url(gateway: &str, cloud_id: &str) -> Result<Url, Error> {
+    let valid = !cloud_id.is_empty()
+        && cloud_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        return Err(Error::general(format!(
+            "cloud ID `{cloud_id}` is not valid: expected letters, digits and `-` (a UUID)"
+        ))
+        .with_hint("find it at https://your-domain.atlassian.net/_edge/tenant_info"));
+    }
+    let gateway = parse_base_url(Some(gateway))?;
+    parse_base_url(Some(&format!(
+        "{}/ex/jira/{cloud_id}",
+        gateway.as_str().trim_end_matches('/')
+    )))
+}
+
+fn refuse_plain_http_off_loopback(url: &Url) -> Result<(), Error> {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(Error::general(format!(
+            "refusing to send credentials over plain http:// to {}",
+            url.host_str().unwrap_or_default()
+        ))
+        .with_hint("use https://, or pass --allow-insecure-http if the network is trusted"));
+    }
+    Ok(())
+}
+
+/// A hint for a 401 answered to basic auth on a site URL: a scoped API token
+/// is refused there and must go through the API gateway with a cloud ID
+/// (`jira/webhook-semantics.md` §10.3).
+pub fn scoped_token_hint(settings: &Settings) -> Option<String> {
+    (settings.auth.is_user() && settings.cloud_id.is_none()).then(|| {
+        let site = settings.base_url.as_str().trim_end_matches('/');
+        format!(
+            "check the email and API token; a scoped API token only works through the API gateway: \
+             pass --cloud-id (or set JR_CLOUD_ID or the profile's cloud_id; the site's cloud ID is at {site}/_edge/tenant_info)"
+        )
     })
 }
 
@@ -273,5 +413,112 @@ mod tests {
         ] {
             assert!(parse_base_url(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_cloud_id_sends_requests_through_the_gateway() {
+        let flags = Overrides {
+            cloud_id: Some("11223344-a1b2-3b33-c444-def123456789".into()),
+            ..Default::default()
+        };
+        let s = resolve_with(flags.clone(), &[]).unwrap();
+        assert_eq!(
+            s.base_url.as_str(),
+            "https://api.atlassian.com/ex/jira/11223344-a1b2-3b33-c444-def123456789"
+        );
+        let s = resolve_with(flags, &[("JR_API_GATEWAY_URL", "http://127.0.0.1:9")]).unwrap();
+        assert_eq!(
+            s.base_url.path(),
+            "/ex/jira/11223344-a1b2-3b33-c444-def123456789"
+        );
+        assert_eq!(s.base_url.port(), Some(9));
+        for bad in ["", "a/b", "x?y", "../up"] {
+            let flags = Overrides {
+                cloud_id: Some(bad.into()),
+                ..Default::default()
+            };
+            let err = resolve_with(flags, &[]).unwrap_err();
+            assert!(
+                err.message().contains("cloud ID"),
+                "{bad}: {}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn credentials_are_refused_over_plain_http_off_loopback() {
+        let err = resolve_with(
+            Overrides::default(),
+            &[("JR_BASE_URL", "http://jira.example")],
+        )
+        .unwrap_err();
+        assert!(err.message().contains("plain http://"), "{}", err.message());
+        assert!(
+            err.hint()
+                .unwrap_or_default()
+                .contains("--allow-insecure-http")
+        );
+        let allowed = Overrides {
+            allow_insecure_http: true,
+            ..Default::default()
+        };
+        assert!(resolve_with(allowed, &[("JR_BASE_URL", "http://jira.example")]).is_ok());
+        for loopback in ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"] {
+            assert!(
+                resolve_with(Overrides::default(), &[("JR_BASE_URL", loopback)]).is_ok(),
+                "{loopback}"
+            );
+        }
+        let empty = ConfigFile::default();
+        let anonymous = resolve(
+            &Overrides::default(),
+            &|k| (k == "JR_BASE_URL").then(|| "http://jira.example".to_owned()),
+            &empty,
+        );
+        assert!(anonymous.is_ok(), "no credentials, nothing to protect");
+    }
+
+    #[test]
+    fn a_scoped_token_hint_names_cloud_id_for_basic_auth_on_a_site() {
+        let s = resolve_with(Overrides::default(), &[]).unwrap();
+        let hint = scoped_token_hint(&s).unwrap();
+        assert!(
+            hint.contains("--cloud-id") && hint.contains("https://site.example/_edge/tenant_info")
+        );
+        let app = Overrides {
+            profile: Some("app".into()),
+            ..Default::default()
+        };
+        assert_eq!(scoped_token_hint(&resolve_with(app, &[]).unwrap()), None);
+    }
+
+    #[test]
+    fn saving_keeps_unknown_fields_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("config.json");
+        let mut file: ConfigFile = serde_json::from_str(
+            r#"{"theme":"dark","profiles":{"a":{"base_url":"https://a.example","x":1,"auth":{"type":"bearer","token":"t","refresh":"r"}}}}"#,
+        )
+        .unwrap();
+        file.default_profile = Some("a".into());
+        save_config(&path, &file).unwrap();
+        let back: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(back["theme"], "dark");
+        assert_eq!(back["profiles"]["a"]["x"], 1);
+        assert_eq!(back["profiles"]["a"]["auth"]["refresh"], "r");
+        assert_eq!(back["default_profile"], "a");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 }

@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorCollection, ErrorKind};
 use crate::request::RequestPlan;
 use std::sync::OnceLock;
 use std::time::Duration;
+use url::Url;
 
 /// The default per-request timeout (DESIGN.md §3 `--timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -77,7 +78,14 @@ impl HttpClient {
         method: &str,
         url: &str,
     ) -> Result<Response, Error> {
-        if let Some(value) = self.settings.auth.header_value() {
+        // Built per request: a Connect JWT's `qsh` hashes this very method, path and query.
+        let signed_url = Url::parse(url).ok();
+        let auth = signed_url.and_then(|signed| {
+            self.settings
+                .auth
+                .header_value(method, &signed, &self.settings.base_url)
+        });
+        if let Some(value) = auth {
             request = request.header("Authorization", value);
         }
         let path = path_of(url);

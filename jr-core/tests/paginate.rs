@@ -16,6 +16,7 @@ fn client(server: &MockServer) -> HttpClient {
     let settings = Settings {
         base_url: jr_core::Url::parse(&server.uri()).unwrap(),
         auth: Auth::Bearer { token: "t".into() },
+        cloud_id: None,
     };
     HttpClient::new(settings, Duration::from_secs(5))
 }

@@ -21,6 +21,10 @@ pub fn jr_isolated() -> Command {
         .env_remove("JR_AUTH_TYPE")
         .env_remove("JR_AUTH_USER")
         .env_remove("JR_AUTH_TOKEN")
+        .env_remove("JR_CONNECT_KEY")
+        .env_remove("JR_CONNECT_SECRET")
+        .env_remove("JR_CLOUD_ID")
+        .env_remove("JR_API_GATEWAY_URL")
         .env_remove("NO_COLOR")
         .timeout(std::time::Duration::from_secs(30));
     cmd
@@ -51,6 +55,19 @@ pub fn jr_as_user(jira: &FakeJira) -> Command {
     cmd.env("JR_AUTH_TYPE", "basic")
         .env("JR_AUTH_USER", "user@example.com")
         .env("JR_AUTH_TOKEN", "user-token");
+    cmd
+}
+
+/// The default Connect app's key.
+pub const CONNECT_KEY: &str = "com.example.connect-app";
+
+/// `jr` signing every request as the Connect app with `secret` (the right one
+/// is `connect-app-secret`).
+pub fn jr_as_connect(jira: &FakeJira, secret: &str) -> Command {
+    let mut cmd = bare_jr(jira);
+    cmd.env("JR_AUTH_TYPE", "connect")
+        .env("JR_CONNECT_KEY", CONNECT_KEY)
+        .env("JR_CONNECT_SECRET", secret);
     cmd
 }
 

@@ -1,8 +1,12 @@
-//! How a request proves who sends it: HTTP Basic (email + API token, RFC 7617)
-//! or a bearer token (RFC 6750: an OAuth 2.0 access token or a personal token).
+//! How a request proves who sends it: HTTP Basic (email + API token, RFC 7617),
+//! a bearer token (RFC 6750: an OAuth 2.0 access token or a personal token), or
+//! an Atlassian Connect JWT signed per request (see [`connect`]).
+
+pub mod connect;
 
 use crate::error::Error;
 use base64::Engine;
+use url::Url;
 
 /// The `JR_AUTH_TYPE` / `--auth-type` values, as in the existing `jr`.
 pub const AUTH_TYPES: &[&str] = &["basic", "bearer", "oauth2", "connect"];
@@ -24,6 +28,30 @@ pub enum Auth {
         /// The access token.
         token: String,
     },
+    /// `Authorization: JWT <token>`: a Connect app's HS256 token, made anew for
+    /// every request because its `qsh` claim hashes the method, path and query.
+    Connect {
+        /// The app key of the Connect descriptor (the token's `iss`).
+        app_key: String,
+        /// The shared secret Jira sent the app at installation.
+        shared_secret: String,
+    },
+}
+
+/// The raw values credentials are built from, each already merged from flags,
+/// environment and profile.
+#[derive(Default, Clone)]
+pub struct AuthParts {
+    /// One of [`AUTH_TYPES`], any case; `None` infers it from the values given.
+    pub kind: Option<String>,
+    /// `JR_AUTH_USER`: the account email (basic).
+    pub user: Option<String>,
+    /// `JR_AUTH_TOKEN`: the API token (basic) or access token (bearer).
+    pub token: Option<String>,
+    /// `JR_CONNECT_KEY`: the Connect app key.
+    pub app_key: Option<String>,
+    /// `JR_CONNECT_SECRET`: the Connect app's shared secret.
+    pub shared_secret: Option<String>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -33,22 +61,27 @@ impl std::fmt::Debug for Auth {
             Auth::None => f.write_str("None"),
             Auth::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, token: <redacted> }}"),
             Auth::Bearer { .. } => f.write_str("Bearer { token: <redacted> }"),
+            Auth::Connect { app_key, .. } => write!(
+                f,
+                "Connect {{ app_key: {app_key:?}, shared_secret: <redacted> }}"
+            ),
         }
     }
 }
 
 impl Auth {
     /// Builds credentials from an auth type (one of [`AUTH_TYPES`], or `None`
-    /// to infer it: user and token give basic, a token alone gives bearer).
+    /// to infer it: user and token give basic, a token alone gives bearer, an
+    /// app key and shared secret give connect).
     ///
     /// Errors (exit 1): an unknown type, a type whose required values are
-    /// missing, or `connect`, which this build cannot sign yet.
-    pub fn from_parts(
-        auth_type: Option<&str>,
-        user: Option<String>,
-        token: Option<String>,
-    ) -> Result<Auth, Error> {
-        for (what, value) in [("JR_AUTH_USER", &user), ("JR_AUTH_TOKEN", &token)] {
+    /// missing, or a value with a control character (it cannot go in a header).
+    pub fn from_parts(parts: AuthParts) -> Result<Auth, Error> {
+        for (what, value) in [
+            ("JR_AUTH_USER", &parts.user),
+            ("JR_AUTH_TOKEN", &parts.token),
+            ("JR_CONNECT_KEY", &parts.app_key),
+        ] {
             if value
                 .as_deref()
                 .is_some_and(|v| v.chars().any(char::is_control))
@@ -59,8 +92,26 @@ impl Auth {
                 .with_hint("copy the value again without the line break"));
             }
         }
-        let auth_type = auth_type.map(str::to_ascii_lowercase);
-        match (auth_type.as_deref(), user, token) {
+        let AuthParts {
+            kind,
+            user,
+            token,
+            app_key,
+            shared_secret,
+        } = parts;
+        let kind = kind.map(|k| k.to_ascii_lowercase());
+        let kind = kind.as_deref().or(match (&app_key, &shared_secret) {
+            (Some(_), Some(_)) if token.is_none() => Some("connect"),
+            _ => None,
+        });
+        match (kind, user, token) {
+            (Some("connect"), _, _) => match (app_key, shared_secret) {
+                (Some(app_key), Some(shared_secret)) => Ok(Auth::Connect {
+                    app_key,
+                    shared_secret,
+                }),
+                _ => Err(missing("connect", "JR_CONNECT_KEY and JR_CONNECT_SECRET")),
+            },
             (None, None, None) => Ok(Auth::None),
             (None, Some(user), Some(token)) | (Some("basic"), Some(user), Some(token)) => {
                 Ok(Auth::Basic { user, token })
@@ -71,10 +122,6 @@ impl Auth {
             (Some("basic"), _, _) => Err(missing("basic", "JR_AUTH_USER and JR_AUTH_TOKEN")),
             (Some(kind @ ("bearer" | "oauth2")), _, None) => Err(missing(kind, "JR_AUTH_TOKEN")),
             (None, Some(_), None) => Err(missing("basic", "JR_AUTH_TOKEN")),
-            (Some("connect"), _, _) => Err(Error::general(
-                "auth type `connect` (Connect JWT signing) is not supported by this build of jr",
-            )
-            .with_hint("use JR_AUTH_TYPE=bearer with an OAuth 2.0 app's access token")),
             (Some(other), _, _) => Err(Error::general(format!(
                 "unknown auth type `{other}`; expected one of: {}",
                 AUTH_TYPES.join(", ")
@@ -82,9 +129,32 @@ impl Auth {
         }
     }
 
-    /// The `Authorization` header value, or `None` for [`Auth::None`].
-    pub fn header_value(&self) -> Option<String> {
+    /// The `Authorization` header value for one request, or `None` for
+    /// [`Auth::None`]. `base` is the configured base URL: a Connect token's
+    /// `qsh` covers the path below it. Connect tokens are issued at the
+    /// current time and live 180 s.
+    pub fn header_value(&self, method: &str, url: &Url, base: &Url) -> Option<String> {
+        let now_s = jiff::Timestamp::now().as_second();
+        self.header_value_at(method, url, base, now_s)
+    }
+
+    /// [`Auth::header_value`] with the clock given: `now_s` is seconds since the UNIX epoch.
+    pub fn header_value_at(
+        &self,
+        method: &str,
+        url: &Url,
+        base: &Url,
+        now_s: i64,
+    ) -> Option<String> {
         match self {
+            Auth::Connect {
+                app_key,
+                shared_secret,
+            } => {
+                let token =
+                    connect::request_token(app_key, shared_secret, method, url, base.path(), now_s);
+                Some(format!("JWT {token}"))
+            }
             Auth::None => None,
             Auth::Basic { user, token } => {
                 let encoded =
@@ -101,6 +171,7 @@ impl Auth {
             Auth::None => None,
             Auth::Basic { .. } => Some("Basic <redacted>".to_owned()),
             Auth::Bearer { .. } => Some("Bearer <redacted>".to_owned()),
+            Auth::Connect { .. } => Some("JWT <redacted>".to_owned()),
         }
     }
 
@@ -123,18 +194,33 @@ mod tests {
         Some(text.to_owned())
     }
 
+    fn parts(kind: Option<&str>, user: Option<String>, token: Option<String>) -> AuthParts {
+        AuthParts {
+            kind: kind.map(str::to_owned),
+            user,
+            token,
+            ..AuthParts::default()
+        }
+    }
+
+    fn site() -> Url {
+        Url::parse("https://your-domain.atlassian.net").unwrap()
+    }
+
     #[test]
     fn basic_header_is_base64_of_user_colon_token() {
-        let auth = Auth::from_parts(Some("basic"), s("user@example.com"), s("user-token"));
+        let auth = Auth::from_parts(parts(Some("basic"), s("user@example.com"), s("user-token")));
         assert_eq!(
-            auth.ok().and_then(|a| a.header_value()).as_deref(),
+            auth.ok()
+                .and_then(|a| a.header_value("GET", &site(), &site()))
+                .as_deref(),
             Some("Basic dXNlckBleGFtcGxlLmNvbTp1c2VyLXRva2Vu")
         );
     }
 
     #[test]
     fn a_token_alone_means_bearer() {
-        let auth = Auth::from_parts(None, None, s("oauth-app-token")).ok();
+        let auth = Auth::from_parts(parts(None, None, s("oauth-app-token"))).ok();
         assert_eq!(
             auth,
             Some(Auth::Bearer {
@@ -150,17 +236,17 @@ mod tests {
             (Some("bearer"), s("u"), None),
             (Some("kerberos"), None, s("t")),
         ] {
-            let err = Auth::from_parts(kind, user, token).err();
+            let err = Auth::from_parts(parts(kind, user, token)).err();
             assert_eq!(err.map(|e| e.exit_code()), Some(1), "{kind:?}");
         }
     }
 
     #[test]
     fn a_token_with_a_line_break_is_refused_by_name() {
-        let err = Auth::from_parts(Some("bearer"), None, s("abc\n")).unwrap_err();
+        let err = Auth::from_parts(parts(Some("bearer"), None, s("abc\n"))).unwrap_err();
         assert!(err.message().contains("JR_AUTH_TOKEN"), "{}", err.message());
         assert!(
-            Auth::from_parts(Some("BEARER"), None, s("t")).is_ok(),
+            Auth::from_parts(parts(Some("BEARER"), None, s("t"))).is_ok(),
             "case-insensitive"
         );
     }
@@ -172,5 +258,49 @@ mod tests {
             token: "s3cret".into(),
         };
         assert!(!format!("{auth:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn connect_needs_key_and_secret_and_signs_each_request() {
+        let connect = |key: Option<String>, secret: Option<String>| {
+            Auth::from_parts(AuthParts {
+                kind: s("connect"),
+                app_key: key,
+                shared_secret: secret,
+                ..AuthParts::default()
+            })
+        };
+        let err = connect(s("com.example.app"), None).unwrap_err();
+        assert!(
+            err.message().contains("JR_CONNECT_SECRET"),
+            "{}",
+            err.message()
+        );
+        let auth = connect(s("com.example.my-app"), s("test-shared-secret")).unwrap();
+        let url = Url::parse("https://x.atlassian.net/rest/api/3/webhook").unwrap();
+        let base = Url::parse("https://x.atlassian.net").unwrap();
+        let header = auth.header_value_at("GET", &url, &base, 1_700_000_000);
+        // The reference token of jira/webhook-semantics.md §10.1.
+        assert!(
+            header.as_deref().is_some_and(|h| h
+                .starts_with("JWT eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.")
+                && h.ends_with(".h8tX4w5HLL17q9s1lqn5Wam7XTENwiq33CR6DLAXOSQ")),
+            "{header:?}"
+        );
+        assert_eq!(
+            auth.redacted_header_value().as_deref(),
+            Some("JWT <redacted>")
+        );
+        assert!(!format!("{auth:?}").contains("test-shared-secret"));
+    }
+
+    #[test]
+    fn a_connect_key_and_secret_alone_infer_connect() {
+        let auth = Auth::from_parts(AuthParts {
+            app_key: s("k"),
+            shared_secret: s("s"),
+            ..AuthParts::default()
+        });
+        assert!(matches!(auth, Ok(Auth::Connect { .. })));
     }
 }
