@@ -83,7 +83,7 @@ impl RawArgs {
             op,
             values,
             body,
-            globals: globals(matches)?,
+            globals: Globals::from_matches(matches)?,
         })
     }
 }
@@ -95,6 +95,13 @@ fn body_source(text: &str) -> BodySource {
         BodySource::File(path.to_owned())
     } else {
         BodySource::Inline(text.as_bytes().to_vec())
+    }
+}
+
+impl Globals {
+    /// Reads the global flags. Errors (exit 4): `--max-pages` or `--timeout` unreadable.
+    pub fn from_matches(matches: &ArgMatches) -> Result<Globals, Error> {
+        globals(matches)
     }
 }
 

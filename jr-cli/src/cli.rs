@@ -3,7 +3,7 @@
 //! command line is turned into clap commands, so start-up does not grow with
 //! the ~620 operations (DESIGN.md §2).
 
-use crate::commands;
+use crate::{commands, tools};
 use clap::{Arg, ArgAction, Command};
 use jr_core::ops::{self, Location, Operation, ParamType};
 use jr_core::request::type_name;
@@ -33,7 +33,9 @@ pub fn command(argv: &[String]) -> Command {
             stub_group(group)
         }
     });
-    root().subcommands(groups)
+    root()
+        .subcommands(groups)
+        .subcommands(tools::TOOLS.iter().map(|tool| (tool.command)()))
 }
 
 fn root() -> Command {

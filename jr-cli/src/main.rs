@@ -5,6 +5,7 @@ mod args;
 mod cli;
 mod commands;
 mod run;
+mod tools;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         run::Parsed::Run(raw) => run::run(*raw, &mut stdout, &mut stderr),
+        run::Parsed::Tool(tool, matches, globals) => (tool.run)(&matches, &globals, &mut stdout),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,8 @@
 //! One invocation from argv to exit code: parse, prepare, send (following
 //! pages), print the result on stdout and diagnostics on stderr.
 
-use crate::args::{BodySource, Invocation, RawArgs};
-use crate::{cli, commands};
+use crate::args::{BodySource, Globals, Invocation, RawArgs};
+use crate::{cli, commands, tools};
 use jr_core::http::HttpClient;
 use jr_core::request::RequestPlan;
 use jr_core::{Error, ops, output, paginate};
@@ -15,13 +15,25 @@ pub enum Parsed {
     Text(String),
     /// A command to run.
     Run(Box<RawArgs>),
+    /// A command of jr's own (`configure`, `auth`) with its matches.
+    Tool(&'static tools::Tool, Box<clap::ArgMatches>, Box<Globals>),
 }
 
 /// Parses argv (stage 1). Errors: exit 4 for flags clap rejects.
 pub fn parse(argv: &[String]) -> Result<Parsed, Error> {
     let command = cli::command(argv);
     match command.try_get_matches_from(argv) {
-        Ok(matches) => Ok(Parsed::Run(Box::new(RawArgs::from_matches(&matches)?))),
+        Ok(matches) => match matches
+            .subcommand()
+            .and_then(|(name, sub)| Some((tools::find(name)?, sub)))
+        {
+            Some((tool, sub)) => Ok(Parsed::Tool(
+                tool,
+                Box::new(sub.clone()),
+                Box::new(Globals::from_matches(&matches)?),
+            )),
+            None => Ok(Parsed::Run(Box::new(RawArgs::from_matches(&matches)?))),
+        },
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 Ok(Parsed::Text(e.render().to_string()))

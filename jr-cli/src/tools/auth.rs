@@ -1,0 +1,95 @@
+//! `jr auth status | logout`: which site and identity a profile uses, without
+//! secrets, and forgetting its tokens.
+
+use super::profiles::{self, secrets_statement};
+use super::{Tool, print, process_env};
+use crate::args::Globals;
+use clap::{ArgMatches, Command};
+use jr_core::Error;
+use jr_core::auth::Auth;
+use jr_core::config::{self, Overrides};
+use serde_json::{Value, json};
+use std::io::Write;
+
+pub const TOOL: Tool = Tool {
+    name: "auth",
+    command,
+    run,
+};
+
+fn command() -> Command {
+    Command::new("auth")
+        .about("Show or forget the credentials of a profile")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("status")
+                .about("Which site, identity and auth type jr would use, without secrets")
+                .long_about(
+                    "Resolves flags, environment and profile as a request would and prints \
+                     {\"profile\", \"base_url\", \"cloud_id\", \"auth_type\", \"identity\", \"secrets\"} \
+                     without sending anything. No secret is ever printed.",
+                ),
+        )
+        .subcommand(
+            Command::new("logout")
+                .about("Forget the profile's tokens (token, refresh_token, expires_at)")
+                .long_about(
+                    "Removes the access token, the refresh token and their expiry from the profile \
+                     named by -p (default: JR_PROFILE, then default_profile); everything else stays. \
+                     The config file is rewritten atomically with mode 0600.",
+                ),
+        )
+}
+
+fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Result<(), Error> {
+    let result = match matches.subcommand_name() {
+        Some("status") => status(&globals.overrides)?,
+        Some("logout") => logout(globals.overrides.profile.as_deref())?,
+        _ => {
+            return Err(Error::validation(
+                "expected `jr auth status` or `jr auth logout`",
+            ));
+        }
+    };
+    print(stdout, &result, globals)
+}
+
+fn status(overrides: &Overrides) -> Result<Value, Error> {
+    let (path, file) = profiles::load()?;
+    let settings = config::resolve(overrides, &process_env, &file)?;
+    let profile = overrides
+        .profile
+        .clone()
+        .or_else(|| process_env("JR_PROFILE").filter(|p| !p.is_empty()))
+        .or(file.default_profile.clone());
+    let (auth_type, identity) = match &settings.auth {
+        Auth::None => ("none", Value::Null),
+        Auth::Basic { user, .. } => ("basic", json!({ "user": user })),
+        Auth::Bearer { .. } => ("bearer", json!({ "token": "<redacted>" })),
+        Auth::Connect { app_key, .. } => ("connect", json!({ "app_key": app_key })),
+    };
+    Ok(json!({
+        "profile": profile,
+        "base_url": settings.base_url.as_str().trim_end_matches('/'),
+        "cloud_id": settings.cloud_id,
+        "auth_type": auth_type,
+        "identity": identity,
+        "secrets": secrets_statement(&path),
+    }))
+}
+
+fn logout(flag: Option<&str>) -> Result<Value, Error> {
+    let (path, mut file) = profiles::load()?;
+    let name = profiles::chosen(flag, &file);
+    let Some(profile) = file.profiles.get_mut(&name) else {
+        return Err(Error::general(format!("no profile named `{name}`"))
+            .with_hint("jr configure --list shows the profiles"));
+    };
+    profile.auth.token = None;
+    for key in ["refresh_token", "access_token", "expires_at"] {
+        profile.auth.other.remove(key);
+    }
+    config::save_config(&path, &file)?;
+    Ok(json!({"profile": name, "logged_out": true, "path": path.display().to_string()}))
+}

@@ -1,0 +1,223 @@
+//! `jr configure`: create or update a profile of the config file from flags,
+//! list, delete or test profiles. Fields not named on the command line are
+//! kept; the file is written atomically with mode 0600.
+
+use super::profiles::{self, redacted, secrets_statement};
+use super::{Tool, print, process_env};
+use crate::args::Globals;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use jr_core::auth::{AUTH_TYPES, Auth};
+use jr_core::config::{self, ConfigFile, Overrides, Profile};
+use jr_core::http::HttpClient;
+use jr_core::request::RequestPlan;
+use jr_core::{Error, ops};
+use serde_json::{Value, json};
+use std::io::{BufRead, Write};
+
+pub const TOOL: Tool = Tool {
+    name: "configure",
+    command,
+    run,
+};
+
+fn command() -> Command {
+    let switch = |name: &'static str, help: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .action(ArgAction::SetTrue)
+            .help(help)
+    };
+    Command::new("configure")
+        .about("Create, update, list, delete or test profiles of the config file")
+        .long_about(
+            "Create or update the profile named by -p (default: JR_PROFILE, the file's default_profile, \
+             else `default`) from the global flags --base-url, --auth-type, --auth-user, --auth-token \
+             (`-` reads it from stdin) and --cloud-id, and from --connect-key/--connect-secret. \
+             Fields not given are kept. The first profile becomes default_profile.\n\n\
+             The file is JR_CONFIG_PATH, else $XDG_CONFIG_HOME/jr/config.json, else \
+             ~/.config/jr/config.json; it is written atomically with mode 0600, and secrets are \
+             stored in it in plain text. Output: the profile as JSON, secrets redacted.",
+        )
+        .arg(
+            Arg::new("connect-key")
+                .long("connect-key")
+                .value_name("KEY")
+                .help("The Connect app key (for --auth-type connect)"),
+        )
+        .arg(
+            Arg::new("connect-secret")
+                .long("connect-secret")
+                .value_name("SECRET")
+                .help("The Connect app's shared secret; `-` reads it from stdin"),
+        )
+        .arg(switch("default", "Make this profile the default_profile"))
+        .arg(switch("list", "List every profile, secrets redacted").conflicts_with_all(["delete", "test"]))
+        .arg(switch("delete", "Delete the profile").conflicts_with("test"))
+        .arg(switch(
+            "test",
+            "Call Jira with the profile: GET /rest/api/3/myself for people, GET /rest/api/3/webhook for apps",
+        ))
+        .after_help(
+            "Examples:\n  jr configure -p site --base-url https://your-domain.atlassian.net --auth-type basic --auth-user you@example.com --auth-token -\n  jr configure -p app --base-url http://127.0.0.1:8080 --auth-type bearer --auth-token oauth-app-token --test\n  jr configure --list",
+        )
+}
+
+fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Result<(), Error> {
+    let (path, mut file) = profiles::load()?;
+    let name = profiles::chosen(globals.overrides.profile.as_deref(), &file);
+    let result = if matches.get_flag("list") {
+        list(&path, &file)
+    } else if matches.get_flag("delete") {
+        delete(&path, &mut file, &name)?
+    } else {
+        let changed = update(matches, &globals.overrides, &mut file, &name)?;
+        if changed || !file.profiles.contains_key(&name) {
+            config::save_config(&path, &file)?;
+        }
+        let mut shown = redacted(&name, &file.profiles[&name], &file);
+        shown["path"] = json!(path.display().to_string());
+        if matches.get_flag("test") {
+            shown["test"] = test(&file, &name, globals)?;
+        }
+        shown
+    };
+    print(stdout, &result, globals)
+}
+
+fn list(path: &std::path::Path, file: &ConfigFile) -> Value {
+    let profiles: Vec<Value> = file
+        .profiles
+        .iter()
+        .map(|(name, profile)| redacted(name, profile, file))
+        .collect();
+    json!({
+        "path": path.display().to_string(),
+        "default_profile": file.default_profile,
+        "profiles": profiles,
+        "secrets": secrets_statement(path),
+    })
+}
+
+fn delete(path: &std::path::Path, file: &mut ConfigFile, name: &str) -> Result<Value, Error> {
+    if file.profiles.remove(name).is_none() {
+        return Err(Error::general(format!("no profile named `{name}`"))
+            .with_hint("jr configure --list shows the profiles"));
+    }
+    if file.default_profile.as_deref() == Some(name) {
+        file.default_profile = None;
+    }
+    config::save_config(path, file)?;
+    Ok(json!({"deleted": name, "path": path.display().to_string()}))
+}
+
+/// Applies the flags to the profile `name` (created when missing); true when
+/// anything changed. Errors (exit 4): a bad base URL, auth type or cloud ID.
+fn update(
+    matches: &ArgMatches,
+    flags: &Overrides,
+    file: &mut ConfigFile,
+    name: &str,
+) -> Result<bool, Error> {
+    let mut profile: Profile = file.profiles.get(name).cloned().unwrap_or_default();
+    let before = serde_json::to_value(&profile).ok();
+    if let Some(url) = &flags.base_url {
+        let parsed = config::parse_base_url(Some(url)).map_err(as_validation)?;
+        profile.base_url = Some(parsed.as_str().trim_end_matches('/').to_owned());
+    }
+    if let Some(kind) = &flags.auth_type {
+        let kind = kind.to_ascii_lowercase();
+        if !AUTH_TYPES.contains(&kind.as_str()) {
+            return Err(Error::validation(format!(
+                "unknown auth type `{kind}`; expected one of: {}",
+                AUTH_TYPES.join(", ")
+            )));
+        }
+        profile.auth.kind = Some(kind);
+    }
+    if let Some(cloud_id) = &flags.cloud_id {
+        config::gateway_base_url(config::DEFAULT_API_GATEWAY, cloud_id).map_err(as_validation)?;
+        profile.cloud_id = Some(cloud_id.clone());
+    }
+    set(&mut profile.auth.user, flags.auth_user.as_deref())?;
+    set(&mut profile.auth.token, flags.auth_token.as_deref())?;
+    let text = |name: &str| matches.get_one::<String>(name).map(String::as_str);
+    set(&mut profile.auth.app_key, text("connect-key"))?;
+    set(&mut profile.auth.shared_secret, text("connect-secret"))?;
+    let changed = before != serde_json::to_value(&profile).ok();
+    file.profiles.insert(name.to_owned(), profile);
+    let make_default = matches.get_flag("default") || file.default_profile.is_none();
+    let default_changed = make_default && file.default_profile.as_deref() != Some(name);
+    if make_default {
+        file.default_profile = Some(name.to_owned());
+    }
+    Ok(changed || default_changed)
+}
+
+/// Sets a field from a flag; `-` reads one line of stdin, so a secret need
+/// not appear in the shell history or the process list.
+fn set(field: &mut Option<String>, value: Option<&str>) -> Result<(), Error> {
+    match value {
+        None => Ok(()),
+        Some("-") => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Error::general(format!("cannot read stdin: {e}")))?;
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                return Err(Error::validation("expected a value on stdin, got nothing"));
+            }
+            *field = Some(line.to_owned());
+            Ok(())
+        }
+        Some(value) => {
+            *field = Some(value.to_owned());
+            Ok(())
+        }
+    }
+}
+
+fn as_validation(error: Error) -> Error {
+    let hint = error.hint().map(str::to_owned);
+    let converted = Error::validation(error.message().to_owned());
+    match hint {
+        Some(hint) => converted.with_hint(hint),
+        None => converted,
+    }
+}
+
+/// Calls Jira as the profile and says who answered.
+fn test(file: &ConfigFile, name: &str, globals: &Globals) -> Result<Value, Error> {
+    let overrides = Overrides {
+        profile: Some(name.to_owned()),
+        allow_insecure_http: globals.overrides.allow_insecure_http,
+        api_url: globals.overrides.api_url.clone(),
+        ..Overrides::default()
+    };
+    let settings = config::resolve(&overrides, &process_env, file)?;
+    let person = settings.auth.is_user() || settings.auth == Auth::None;
+    let operation_id = if person {
+        "getCurrentUser"
+    } else {
+        "getDynamicWebhooksForApp"
+    };
+    let op = ops::by_operation_id(operation_id)
+        .ok_or_else(|| Error::general(format!("the operation table has no {operation_id}")))?;
+    let plan = RequestPlan::build(op, &[], None)?;
+    let client = HttpClient::new(settings, globals.timeout);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?;
+    let response = runtime.block_on(client.send(&plan))?;
+    let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    let checked = format!("{} {}", op.method.as_str(), op.path);
+    Ok(if person {
+        json!({"ok": true, "checked": checked, "who": {
+            "accountId": body["accountId"], "displayName": body["displayName"],
+            "emailAddress": body["emailAddress"]}})
+    } else {
+        json!({"ok": true, "checked": checked, "app": "the webhook API answered", "webhooks": body["total"]})
+    })
+}

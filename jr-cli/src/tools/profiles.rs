@@ -1,0 +1,81 @@
+//! The config file as the `configure` and `auth` commands see it: where it
+//! is, which profile a command means, and a profile shown without secrets.
+
+use super::process_env;
+use jr_core::Error;
+use jr_core::config::{self, ConfigFile, Profile};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// The profile used when none is named and the file has no `default_profile`.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// The config file's path. Errors (exit 1): no home directory and no `JR_CONFIG_PATH`.
+pub fn path() -> Result<PathBuf, Error> {
+    config::config_path(&process_env).ok_or_else(|| {
+        Error::general("cannot find a place for the config file: no home directory is known")
+            .with_hint("set JR_CONFIG_PATH to the file to use")
+    })
+}
+
+/// Reads the config file; a missing file is empty (even when `JR_CONFIG_PATH` names it,
+/// since these commands create it).
+pub fn load() -> Result<(PathBuf, ConfigFile), Error> {
+    let path = path()?;
+    let file = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::general(format!("config file {} is not valid: {e}", path.display()))
+                .with_hint("fix the file or point JR_CONFIG_PATH at another one")
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
+        Err(e) => {
+            return Err(Error::general(format!(
+                "cannot read config file {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    Ok((path, file))
+}
+
+/// The profile a command means: `-p`, else `JR_PROFILE`, else the file's
+/// `default_profile`, else [`DEFAULT_PROFILE`].
+pub fn chosen(flag: Option<&str>, file: &ConfigFile) -> String {
+    flag.map(str::to_owned)
+        .or_else(|| process_env("JR_PROFILE").filter(|p| !p.is_empty()))
+        .or_else(|| file.default_profile.clone())
+        .unwrap_or_else(|| DEFAULT_PROFILE.to_owned())
+}
+
+/// A profile as JSON with every secret replaced by `"<redacted>"`.
+pub fn redacted(name: &str, profile: &Profile, file: &ConfigFile) -> Value {
+    let mut shown = serde_json::to_value(profile).unwrap_or(Value::Null);
+    if let Some(auth) = shown.get_mut("auth").and_then(Value::as_object_mut) {
+        for (key, value) in auth.iter_mut() {
+            if is_secret(key) {
+                *value = json!("<redacted>");
+            }
+        }
+    }
+    json!({
+        "name": name,
+        "default": file.default_profile.as_deref() == Some(name),
+        "profile": shown,
+    })
+}
+
+/// Fields of a profile's `auth` that are secrets.
+pub fn is_secret(key: &str) -> bool {
+    matches!(
+        key,
+        "token" | "shared_secret" | "client_secret" | "refresh_token" | "access_token"
+    )
+}
+
+/// Where secrets live, said plainly.
+pub fn secrets_statement(path: &std::path::Path) -> String {
+    format!(
+        "secrets are stored in plain text in {} (mode 0600)",
+        path.display()
+    )
+}
