@@ -5,6 +5,7 @@ mod args;
 mod cli;
 mod commands;
 mod run;
+mod session;
 mod tools;
 
 use std::io::Write;

@@ -2,7 +2,8 @@
 //! pages), print the result on stdout and diagnostics on stderr.
 
 use crate::args::{BodySource, Globals, Invocation, RawArgs};
-use crate::{cli, commands, tools};
+use crate::{cli, commands, session, tools};
+use jr_core::config::Settings;
 use jr_core::http::HttpClient;
 use jr_core::request::RequestPlan;
 use jr_core::{Error, ops, output, paginate};
@@ -96,7 +97,7 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
         .build()
         .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?;
     let body = runtime
-        .block_on(send(&invocation))
+        .block_on(send_with_session(&invocation))
         .map_err(|e| explain_unauthorized(&invocation, e))
         .map_err(|e| commands::explain(op, e))?;
     check_is_json(op, &body)?;
@@ -120,8 +121,23 @@ fn explain_unauthorized(invocation: &Invocation, error: Error) -> Error {
     }
 }
 
-async fn send(invocation: &Invocation) -> Result<Vec<u8>, Error> {
-    let client = HttpClient::new(invocation.settings.clone(), invocation.globals.timeout);
+/// Sends with an OAuth 2.0 profile's token renewed when it is about to
+/// expire, and renewed once more after a 401 (a 401 means Jira did nothing,
+/// so sending again is safe for every method).
+async fn send_with_session(invocation: &Invocation) -> Result<Vec<u8>, Error> {
+    let timeout = invocation.globals.timeout;
+    let settings = session::fresh(&invocation.settings, timeout).await?;
+    match send(invocation, settings.clone()).await {
+        Err(e) if e.status() == Some(401) && settings.oauth.is_some() => {
+            let renewed = session::renew(&settings, timeout).await?;
+            send(invocation, renewed).await
+        }
+        result => result,
+    }
+}
+
+async fn send(invocation: &Invocation, settings: Settings) -> Result<Vec<u8>, Error> {
+    let client = HttpClient::new(settings, invocation.globals.timeout);
     let body = match &invocation.body {
         Some(BodySource::AllOwnWebhookIds) => Some(all_own_webhook_ids(&client, invocation).await?),
         Some(BodySource::Inline(bytes)) => Some(bytes.clone()),

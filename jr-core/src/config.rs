@@ -9,6 +9,7 @@
 
 use crate::auth::{Auth, AuthParts};
 use crate::error::Error;
+use crate::oauth::{DEFAULT_AUTH_URL, OAuthClient};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -51,6 +52,22 @@ pub struct Settings {
     /// The site's cloud ID when requests go through the API gateway
     /// (`{gateway}/ex/jira/{cloudId}`).
     pub cloud_id: Option<String>,
+    /// How to renew the access token, when it came from an OAuth 2.0 profile
+    /// with a refresh token.
+    pub oauth: Option<OAuthSession>,
+}
+
+/// An OAuth 2.0 profile's renewable session.
+#[derive(Debug, Clone)]
+pub struct OAuthSession {
+    /// The profile the tokens are stored in.
+    pub profile: String,
+    /// The app's credentials and authorization server.
+    pub client: OAuthClient,
+    /// The current refresh token.
+    pub refresh_token: String,
+    /// When the access token expires, ms since the UNIX epoch (`None`: unknown).
+    pub expires_at_ms: Option<i64>,
 }
 
 /// The config file: `{"default_profile": "...", "profiles": {"name": {"base_url", "auth": {"type", ...}}}}`.
@@ -78,6 +95,9 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The site's cloud ID: requests then go through the API gateway.
     pub cloud_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The API gateway used with `cloud_id` (default [`DEFAULT_API_GATEWAY`]).
+    pub api_url: Option<String>,
     #[serde(default)]
     /// The profile's credentials.
     pub auth: ProfileAuth,
@@ -105,6 +125,21 @@ pub struct ProfileAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The Connect app's shared secret.
     pub shared_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth 2.0: the app's client ID.
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth 2.0: the app's client secret.
+    pub client_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth 2.0: the current (rotating) refresh token.
+    pub refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth 2.0: when `token` expires, ms since the UNIX epoch.
+    pub expires_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth 2.0: the authorization server that issued the tokens.
+    pub auth_url: Option<String>,
     #[serde(flatten)]
     /// Unknown fields (such as OAuth 2.0 refresh tokens of later versions), kept.
     pub other: Map<String, Value>,
@@ -224,6 +259,7 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     let app_key = pick(&None, "JR_CONNECT_KEY", &profile.auth.app_key);
     let shared_secret = pick(&None, "JR_CONNECT_SECRET", &profile.auth.shared_secret);
     let cloud_id = pick(&flags.cloud_id, "JR_CLOUD_ID", &profile.cloud_id);
+    let oauth = oauth_session(profile_name.as_deref(), &profile, token.as_deref(), env);
     let auth = Auth::from_parts(AuthParts {
         kind: auth_type,
         user,
@@ -233,7 +269,7 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     })?;
     let base_url = match &cloud_id {
         Some(cloud_id) => {
-            let gateway = pick(&flags.api_url, "JR_API_GATEWAY_URL", &None);
+            let gateway = pick(&flags.api_url, "JR_API_GATEWAY_URL", &profile.api_url);
             gateway_base_url(gateway.as_deref().unwrap_or(DEFAULT_API_GATEWAY), cloud_id)?
         }
         None => parse_base_url(base.as_deref())?,
@@ -245,6 +281,35 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
         base_url,
         auth,
         cloud_id,
+        oauth,
+    })
+}
+
+/// The profile's OAuth 2.0 session, when the access token in use is the
+/// profile's own and it holds a refresh token and client credentials.
+fn oauth_session(
+    name: Option<&str>,
+    profile: &Profile,
+    token_in_use: Option<&str>,
+    env: EnvLookup,
+) -> Option<OAuthSession> {
+    let auth = &profile.auth;
+    if auth.kind.as_deref() != Some("oauth2") || token_in_use != auth.token.as_deref() {
+        return None;
+    }
+    let auth_url = env("JR_OAUTH_AUTH_URL")
+        .filter(|u| !u.is_empty())
+        .or_else(|| auth.auth_url.clone())
+        .unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned());
+    Some(OAuthSession {
+        profile: name?.to_owned(),
+        client: OAuthClient {
+            auth_url,
+            client_id: auth.client_id.clone()?,
+            client_secret: auth.client_secret.clone()?,
+        },
+        refresh_token: auth.refresh_token.clone()?,
+        expires_at_ms: auth.expires_at,
     })
 }
 

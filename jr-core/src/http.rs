@@ -123,7 +123,10 @@ impl HttpClient {
     }
 }
 
-fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
+/// A reqwest client with jr's TLS set-up (rustls on ring, Mozilla roots),
+/// user agent and timeouts; also used by [`crate::oauth`].
+/// Errors (exit 1): the TLS set-up fails.
+pub fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
     // reqwest is built without a crypto provider (no aws-lc, see DESIGN.md §6);
     // installing ring twice is harmless, so the error is ignored.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -21,6 +21,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod oauth;
 pub mod ops;
 pub mod output;
 pub mod paginate;

@@ -95,6 +95,9 @@ pub struct MockConfig {
     pub seed: Option<u64>,
     /// Who may call.
     pub identities: Identities,
+    /// Lifetime of access tokens issued by `/oauth/token`, ms of virtual
+    /// time; `None` = 3600 s, as Atlassian's.
+    pub token_lifetime_ms: Option<i64>,
 }
 
 impl Default for MockConfig {
@@ -109,6 +112,7 @@ impl Default for MockConfig {
             start_ms: None,
             seed: None,
             identities: Identities::default(),
+            token_lifetime_ms: None,
         }
     }
 }
@@ -201,12 +205,15 @@ impl FakeJira {
         // install ring process-wide so deliveries and embedding tests can build clients.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let start_ms = config.start_ms.unwrap_or_else(wall_now_ms);
-        let model = Model::new(
+        let mut model = Model::new(
             config.identities.clone(),
             config.rules(),
             start_ms,
             config.seed,
         )?;
+        if let Some(lifetime) = config.token_lifetime_ms {
+            model.oauth.token_lifetime_ms = lifetime;
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("jr-mock-delivery")

@@ -19,8 +19,11 @@ const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identit
     "connectApps": [{"key": "com.example.connect-app", "sharedSecret": "connect-app-secret",
                      "baseUrl": "https://connect-app.example.com",
                      "allowLoopbackUrls": true, "clientKey": "jr-mock-client-key"}],
-    "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]
+    "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5",
+               "scoped": false}]
   }
+A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
+/ex/jira/{cloudId}.
 Defaults: OAuth apps oauth-app (oauth-app-token) and other-app (other-app-token), Connect app
 com.example.connect-app (shared secret connect-app-secret), user user@example.com / user-token.
 
@@ -30,7 +33,17 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   POST /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
   GET  /_mock/deliveries                          -> {"deliveries":[...]}
-  POST /_mock/reset                               -> {"nowMs":T}"#;
+  POST /_mock/reset                               -> {"nowMs":T}
+
+OAUTH 2.0 (3LO), so a client's login runs offline (client ID = an OAuth app's clientId):
+  GET  /authorize?client_id&redirect_uri&state&scope&response_type=code -> 302 to redirect_uri?code&state
+  POST /oauth/token {grant_type: authorization_code|refresh_token, client_id, client_secret, ...}
+       -> {"access_token","expires_in","token_type","scope","refresh_token"?}; refresh tokens
+       rotate, a reused one gets 403 {"error":"invalid_grant"}; refresh_token only with offline_access
+  GET  /oauth/token/accessible-resources (Bearer) -> [{"id": cloudId, "name", "url", "scopes"}]
+  GET  /_edge/tenant_info -> {"cloudId": "a436116f-02ce-4520-8fbb-7301462a1674"}
+  Issued access tokens expire on the virtual clock (--token-lifetime-ms) and work like the
+  static ones, on the site paths and under /ex/jira/{cloudId}."#;
 
 /// A fake Jira Cloud: dynamic webhooks, apps, deliveries, a virtual clock.
 #[derive(Debug, Parser)]
@@ -61,6 +74,9 @@ struct Args {
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
+    /// Lifetime of access tokens issued by /oauth/token, in virtual ms (default: 3600000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    token_lifetime_ms: Option<i64>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -102,6 +118,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         delivery_timeout: Duration::from_millis(args.delivery_timeout_ms),
         external_deliveries: args.external_deliveries,
         start_ms: args.start_ms,
+        token_lifetime_ms: args.token_lifetime_ms,
         identities,
         ..MockConfig::default()
     })

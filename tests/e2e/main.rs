@@ -8,4 +8,5 @@ mod auth;
 mod configure;
 mod errors;
 mod help;
+mod login;
 mod webhook;

@@ -1,6 +1,8 @@
-//! `jr auth status | logout`: which site and identity a profile uses, without
-//! secrets, and forgetting its tokens.
+//! `jr auth login | status | logout`: an OAuth 2.0 (3LO) login (see
+//! [`super::login`]), which site and identity a profile uses without secrets,
+//! and forgetting its tokens.
 
+use super::login;
 use super::profiles::{self, secrets_statement};
 use super::{Tool, print, process_env};
 use crate::args::Globals;
@@ -22,6 +24,7 @@ fn command() -> Command {
         .about("Show or forget the credentials of a profile")
         .subcommand_required(true)
         .arg_required_else_help(true)
+        .subcommand(login::command())
         .subcommand(
             Command::new("status")
                 .about("Which site, identity and auth type jr would use, without secrets")
@@ -44,6 +47,10 @@ fn command() -> Command {
 
 fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Result<(), Error> {
     let result = match matches.subcommand_name() {
+        Some("login") => login::run(
+            matches.subcommand_matches("login").unwrap_or(matches),
+            globals,
+        )?,
         Some("status") => status(&globals.overrides)?,
         Some("logout") => logout(globals.overrides.profile.as_deref())?,
         _ => {
@@ -63,11 +70,17 @@ fn status(overrides: &Overrides) -> Result<Value, Error> {
         .clone()
         .or_else(|| process_env("JR_PROFILE").filter(|p| !p.is_empty()))
         .or(file.default_profile.clone());
-    let (auth_type, identity) = match &settings.auth {
-        Auth::None => ("none", Value::Null),
-        Auth::Basic { user, .. } => ("basic", json!({ "user": user })),
-        Auth::Bearer { .. } => ("bearer", json!({ "token": "<redacted>" })),
-        Auth::Connect { app_key, .. } => ("connect", json!({ "app_key": app_key })),
+    let (auth_type, identity) = match (&settings.auth, &settings.oauth) {
+        (_, Some(session)) => (
+            "oauth2",
+            json!({"client_id": session.client.client_id, "expires_at": session.expires_at_ms}),
+        ),
+        (auth, None) => match auth {
+            Auth::None => ("none", Value::Null),
+            Auth::Basic { user, .. } => ("basic", json!({ "user": user })),
+            Auth::Bearer { .. } => ("bearer", json!({ "token": "<redacted>" })),
+            Auth::Connect { app_key, .. } => ("connect", json!({ "app_key": app_key })),
+        },
     };
     Ok(json!({
         "profile": profile,
@@ -87,9 +100,8 @@ fn logout(flag: Option<&str>) -> Result<Value, Error> {
             .with_hint("jr configure --list shows the profiles"));
     };
     profile.auth.token = None;
-    for key in ["refresh_token", "access_token", "expires_at"] {
-        profile.auth.other.remove(key);
-    }
+    profile.auth.refresh_token = None;
+    profile.auth.expires_at = None;
     config::save_config(&path, &file)?;
     Ok(json!({"profile": name, "logged_out": true, "path": path.display().to_string()}))
 }

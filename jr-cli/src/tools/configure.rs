@@ -155,7 +155,7 @@ fn update(
 
 /// Sets a field from a flag; `-` reads one line of stdin, so a secret need
 /// not appear in the shell history or the process list.
-fn set(field: &mut Option<String>, value: Option<&str>) -> Result<(), Error> {
+pub(super) fn set(field: &mut Option<String>, value: Option<&str>) -> Result<(), Error> {
     match value {
         None => Ok(()),
         Some("-") => {

@@ -4,6 +4,7 @@
 
 mod auth;
 mod configure;
+mod login;
 mod profiles;
 
 use crate::args::Globals;

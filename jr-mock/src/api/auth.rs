@@ -1,6 +1,8 @@
 //! Caller identification from the `Authorization` header.
 //!
-//! - `Bearer <token>`: an OAuth 2.0 app by its static access token;
+//! - `Bearer <token>`: an OAuth 2.0 app by its static access token, or by an
+//!   access token the fake's `/oauth/token` issued and that has not expired
+//!   on the virtual clock;
 //! - `Basic <base64(email:token)>`: a user (never an app);
 //! - `JWT <token>` (or a `jwt` query parameter): a Connect app; HS256 under
 //!   the shared secret of the app named by `iss`, `exp` checked against wall
@@ -16,6 +18,7 @@ use wiremock::Request;
 use super::error::{ApiError, NOT_AN_APP};
 use super::params::query_value;
 use crate::jwt;
+use crate::model::Model;
 use crate::model::apps::{AppCaller, AppKind, Caller, Identities};
 
 /// Clock leeway for `exp`, in seconds.
@@ -45,10 +48,36 @@ pub fn identify(req: &Request, ids: &Identities) -> Result<Caller, ApiError> {
         "bearer" => ids
             .by_bearer(rest)
             .ok_or_else(|| unauthenticated("The access token is unknown or has expired")),
-        "basic" => basic(ids, rest),
+        "basic" => basic(ids, rest, req.url.path()),
         "jwt" => connect(req, ids, rest),
         _ => Err(unauthenticated(NOT_AUTHENTICATED)),
     }
+}
+
+/// Identifies the caller of `req` with everything `model` knows: the
+/// identities and the OAuth 2.0 access tokens issued and still live.
+/// Errors: as [`identify`].
+pub fn identify_in(req: &Request, model: &Model) -> Result<Caller, ApiError> {
+    let issued = bearer_token(req).and_then(|t| model.oauth.caller(t, model.now_ms()));
+    match issued {
+        Some(caller) => Ok(caller),
+        None => identify(req, &model.identities),
+    }
+}
+
+/// [`require_app`] with everything `model` knows (see [`identify_in`]).
+pub fn require_app_in(req: &Request, model: &Model) -> Result<AppCaller, ApiError> {
+    match identify_in(req, model)? {
+        Caller::App(app) => Ok(app),
+        Caller::User { .. } => Err(ApiError::Forbidden(NOT_AN_APP.into())),
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+pub fn bearer_token(req: &Request) -> Option<&str> {
+    let header = req.headers.get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// Identifies the caller and requires an app.
@@ -64,11 +93,20 @@ fn unauthenticated(msg: &str) -> ApiError {
     ApiError::Unauthenticated(msg.to_owned())
 }
 
-fn basic(ids: &Identities, encoded: &str) -> Result<Caller, ApiError> {
+fn basic(ids: &Identities, encoded: &str, path: &str) -> Result<Caller, ApiError> {
     let decoded = jwt::decode_standard_base64(encoded)
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| unauthenticated("The basic credentials are not valid base64"))?;
     let (email, token) = decoded.split_once(':').unwrap_or((&decoded, ""));
+    let scoped = ids
+        .users
+        .iter()
+        .any(|u| u.scoped && u.email == email && u.api_token == token);
+    if scoped && !path.starts_with("/ex/jira/") {
+        return Err(unauthenticated(
+            "A scoped API token is accepted only through the API gateway (https://api.atlassian.com/ex/jira/{cloudId})",
+        ));
+    }
     ids.by_basic(email, token)
         .ok_or_else(|| unauthenticated("The email address or API token is incorrect"))
 }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
-use super::auth::require_app;
+use super::auth::require_app_in;
 use super::error::{ApiError, reply};
 use super::params::json_body;
 
@@ -30,7 +30,7 @@ impl Respond for DeleteWebhookById {
 impl DeleteWebhookById {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
         let mut model = self.0.engine.model();
-        let caller = require_app(req, &model.identities)?;
+        let caller = require_app_in(req, &model)?;
         let ids = webhook_ids(req)?;
         model.delete(&caller, &ids);
         Ok(ResponseTemplate::new(202))

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
-use super::auth::require_app;
+use super::auth::require_app_in;
 use super::error::{ApiError, json_response, reply};
 use super::params::{links_base, query_int};
 use crate::model::failed::{DEFAULT_MAX_RESULTS, FailedPage};
@@ -29,7 +29,7 @@ impl Respond for GetFailedWebhooks {
 impl GetFailedWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
         let model = self.0.engine.model();
-        let caller = require_app(req, &model.identities)?;
+        let caller = require_app_in(req, &model)?;
         let after = match query_int(req, "after", i64::MIN, i64::MAX)? {
             Some(a) => Some(a),
             None => query_int(req, "failedAfter", i64::MIN, i64::MAX)?,

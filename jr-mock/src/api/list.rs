@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
-use super::auth::require_app;
+use super::auth::require_app_in;
 use super::error::{ApiError, json_response, reply};
 use super::params::{links_base, query_int};
 use crate::model::clock::format_jira_datetime;
@@ -30,7 +30,7 @@ impl Respond for GetDynamicWebhooksForApp {
 impl GetDynamicWebhooksForApp {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
         let model = self.0.engine.model();
-        let caller = require_app(req, &model.identities)?;
+        let caller = require_app_in(req, &model)?;
         let start_at = query_int(req, "startAt", 0, i64::MAX)?.unwrap_or(0);
         let max = query_int(req, "maxResults", 0, i32::MAX)?.unwrap_or(DEFAULT_MAX_RESULTS);
         let page = model.list(

@@ -15,6 +15,7 @@ mod delete;
 mod failed;
 mod list;
 mod not_found;
+pub mod oauth;
 mod refresh;
 mod register;
 
@@ -51,7 +52,8 @@ pub struct Ctx {
     pub(crate) base_url: String,
 }
 
-/// Mounts the five webhook operations and the catch-all 404 on `server`.
+/// Mounts the five webhook operations, the OAuth 2.0 endpoints ([`oauth`])
+/// and the catch-all 404 on `server`.
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
     let c = || ctx.clone();
     mount_one(
@@ -92,6 +94,38 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         REFRESH,
         "refreshWebhooks",
         RefreshWebhooks(c()),
+    )
+    .await;
+    mount_one(
+        server,
+        "GET",
+        r"^/authorize/?$",
+        "oauthAuthorize",
+        oauth::Authorize(c()),
+    )
+    .await;
+    mount_one(
+        server,
+        "POST",
+        r"^/oauth/token/?$",
+        "oauthToken",
+        oauth::Token(c()),
+    )
+    .await;
+    mount_one(
+        server,
+        "GET",
+        r"^/oauth/token/accessible-resources/?$",
+        "oauthAccessibleResources",
+        oauth::AccessibleResources(c()),
+    )
+    .await;
+    mount_one(
+        server,
+        "GET",
+        r"^/_edge/tenant_info/?$",
+        "tenantInfo",
+        oauth::TenantInfo,
     )
     .await;
     Mock::given(any())

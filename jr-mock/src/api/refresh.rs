@@ -4,7 +4,7 @@ use serde_json::json;
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
-use super::auth::require_app;
+use super::auth::require_app_in;
 use super::delete::webhook_ids;
 use super::error::{ApiError, json_response, reply};
 use crate::model::clock::format_jira_datetime;
@@ -25,7 +25,7 @@ impl Respond for RefreshWebhooks {
 impl RefreshWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
         let mut model = self.0.engine.model();
-        let caller = require_app(req, &model.identities)?;
+        let caller = require_app_in(req, &model)?;
         let ids = webhook_ids(req)?;
         let now = model.now_ms();
         let expiry = model.refresh(&caller, &ids, now);

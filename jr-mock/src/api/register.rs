@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
-use super::auth::require_app;
+use super::auth::require_app_in;
 use super::error::{ApiError, json_response, reply};
 use super::params::json_body;
 use crate::model::webhooks::{ItemResult, Registration};
@@ -24,7 +24,7 @@ impl Respond for RegisterDynamicWebhooks {
 impl RegisterDynamicWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
         let mut model = self.0.engine.model();
-        let caller = require_app(req, &model.identities)?;
+        let caller = require_app_in(req, &model)?;
         let reg: Registration = json_body(req)?;
         let now = model.now_ms();
         let results = model

@@ -95,6 +95,11 @@ pub struct User {
     /// The user's account ID.
     #[serde(default = "default_account_id")]
     pub account_id: String,
+    /// A scoped API token: accepted only through the API gateway prefix
+    /// `/ex/jira/{cloudId}`, refused with 401 on the site's own paths
+    /// (`jira/webhook-semantics.md` §10.3).
+    #[serde(default)]
+    pub scoped: bool,
 }
 
 fn default_account_id() -> String {
@@ -171,6 +176,7 @@ impl Default for Identities {
                 email: "user@example.com".into(),
                 api_token: "user-token".into(),
                 account_id: default_account_id(),
+                scoped: false,
             }],
         }
     }

@@ -9,6 +9,7 @@ pub mod apps;
 pub mod clock;
 pub mod deliveries;
 pub mod failed;
+pub mod oauth;
 pub mod rng;
 pub mod webhooks;
 
@@ -72,6 +73,8 @@ pub struct Model {
     pub failed: FailedStore,
     /// Pending deliveries and the attempt log.
     pub deliveries: DeliveryBook,
+    /// OAuth 2.0 (3LO) codes and tokens issued by the fake's authorization server.
+    pub oauth: oauth::OAuthSessions,
     rng: Rng,
 }
 
@@ -91,8 +94,14 @@ impl Model {
             webhooks: WebhookStore::default(),
             failed: FailedStore::default(),
             deliveries: DeliveryBook::default(),
+            oauth: oauth::OAuthSessions::default(),
             rng: Rng::new(seed),
         })
+    }
+
+    /// The OAuth 2.0 sessions with the random source their tokens are drawn from.
+    pub fn oauth_parts(&mut self) -> (&mut oauth::OAuthSessions, &mut Rng) {
+        (&mut self.oauth, &mut self.rng)
     }
 
     /// The virtual time, ms since the UNIX epoch.

@@ -1,0 +1,202 @@
+//! The other side of OAuth 2.0 (3LO), so a client's whole login runs offline:
+//! Atlassian's authorization server (`/authorize`, `/oauth/token`) and the API
+//! gateway's site discovery (`/oauth/token/accessible-resources`), plus the
+//! unauthenticated `/_edge/tenant_info`. Requests then go to the gateway
+//! prefix `/ex/jira/{cloudId}`, which the webhook paths already accept.
+//!
+//! Source: `jira/webhook-semantics.md` §10.2; RFC 6749 §4.1 (authorization
+//! code grant), §5.2 (error responses), §6 (refresh).
+
+use serde_json::{Value, json};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::Ctx;
+use super::auth::bearer_token;
+use super::error::json_response;
+use super::params::query_value;
+use crate::model::oauth::{OAuthError, TokenSet};
+
+/// The cloud ID the fake's one site has.
+pub const CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
+
+/// `GET /authorize?client_id&redirect_uri&state&scope&response_type=code`:
+/// approves at once (the fake has no consent screen) and redirects (302) to
+/// `redirect_uri?code=...&state=...`. 400 `{"error": ...}` for an unknown
+/// client, a missing or non-HTTP redirect URI, or another response type.
+pub struct Authorize(pub(crate) Ctx);
+
+impl Respond for Authorize {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let client_id = query_value(req, "client_id").unwrap_or_default();
+        let redirect_uri = query_value(req, "redirect_uri").unwrap_or_default();
+        let mut model = self.0.engine.model();
+        if model.identities.oauth_app(&client_id).is_none() {
+            return oauth_error(400, "invalid_client", "Unknown client_id");
+        }
+        let Ok(mut target) = url::Url::parse(&redirect_uri) else {
+            return oauth_error(
+                400,
+                "invalid_request",
+                "redirect_uri must be an absolute URL",
+            );
+        };
+        if query_value(req, "response_type").as_deref() != Some("code") {
+            return oauth_error(
+                400,
+                "unsupported_response_type",
+                "response_type must be code",
+            );
+        }
+        let scopes = query_value(req, "scope")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let (sessions, rng) = model.oauth_parts();
+        let code = sessions.issue_code(rng, &client_id, &redirect_uri, scopes);
+        {
+            let mut pairs = target.query_pairs_mut();
+            pairs.append_pair("code", &code);
+            if let Some(state) = query_value(req, "state") {
+                pairs.append_pair("state", &state);
+            }
+        }
+        ResponseTemplate::new(302).insert_header("Location", target.as_str())
+    }
+}
+
+/// `POST /oauth/token` with a JSON (or form) body: `grant_type`
+/// `authorization_code` (`code`, `redirect_uri`) or `refresh_token`
+/// (`refresh_token`), each with `client_id` and `client_secret`. 200
+/// `{"access_token", "expires_in", "token_type": "Bearer", "scope",
+/// "refresh_token"?}`; 401 `invalid_client`; 403 `invalid_grant` for a used
+/// code or a rotated refresh token (as Atlassian answers); 400 otherwise.
+pub struct Token(pub(crate) Ctx);
+
+impl Respond for Token {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let Some(form) = token_request(req) else {
+            return oauth_error(400, "invalid_request", "the body must be JSON or a form");
+        };
+        let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or_default();
+        let mut model = self.0.engine.model();
+        let known = model
+            .identities
+            .oauth_app(field("client_id"))
+            .is_some_and(|app| app.client_secret == field("client_secret"));
+        if !known {
+            return oauth_error(
+                401,
+                "invalid_client",
+                "Unknown client or wrong client_secret",
+            );
+        }
+        let now = model.now_ms();
+        let (sessions, rng) = model.oauth_parts();
+        let result = match field("grant_type") {
+            "authorization_code" => sessions.exchange_code(
+                rng,
+                field("client_id"),
+                field("code"),
+                field("redirect_uri"),
+                now,
+            ),
+            "refresh_token" => {
+                sessions.refresh(rng, field("client_id"), field("refresh_token"), now)
+            }
+            other => {
+                return oauth_error(
+                    400,
+                    "unsupported_grant_type",
+                    &format!("grant_type {other:?} is not supported"),
+                );
+            }
+        };
+        match result {
+            Ok(set) => json_response(200, &token_body(&set)),
+            Err(OAuthError::InvalidGrant) => {
+                oauth_error(403, "invalid_grant", "Unknown or invalid refresh token.")
+            }
+        }
+    }
+}
+
+fn token_request(req: &Request) -> Option<serde_json::Map<String, Value>> {
+    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&req.body) {
+        return Some(map);
+    }
+    let text = std::str::from_utf8(&req.body).ok()?;
+    let pairs = url::form_urlencoded::parse(text.as_bytes());
+    let map: serde_json::Map<String, Value> = pairs
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    (!map.is_empty()).then_some(map)
+}
+
+fn token_body(set: &TokenSet) -> Value {
+    let mut body = json!({
+        "access_token": set.access_token,
+        "expires_in": set.expires_in_s,
+        "token_type": "Bearer",
+        "scope": set.scope,
+    });
+    if let Some(refresh) = &set.refresh_token {
+        body["refresh_token"] = json!(refresh);
+    }
+    body
+}
+
+/// `GET /oauth/token/accessible-resources` with an issued bearer token: the
+/// fake's one site, `[{"id", "name", "url", "scopes", "avatarUrl"}]`; 401
+/// for an unknown or expired token.
+pub struct AccessibleResources(pub(crate) Ctx);
+
+impl Respond for AccessibleResources {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let model = self.0.engine.model();
+        let scopes = bearer_token(req).and_then(|t| model.oauth.scopes(t, model.now_ms()));
+        match scopes {
+            Some(scopes) => json_response(
+                200,
+                &json!([{
+                    "id": CLOUD_ID,
+                    "name": "jr-mock",
+                    "url": site_url(req, &self.0),
+                    "scopes": scopes,
+                    "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png",
+                }]),
+            ),
+            None => oauth_error(
+                401,
+                "invalid_token",
+                "The access token is unknown or has expired",
+            ),
+        }
+    }
+}
+
+/// `GET /_edge/tenant_info`: `{"cloudId": ...}`, unauthenticated.
+pub struct TenantInfo;
+
+impl Respond for TenantInfo {
+    fn respond(&self, _req: &Request) -> ResponseTemplate {
+        json_response(200, &json!({ "cloudId": CLOUD_ID }))
+    }
+}
+
+/// The site's URL as the caller reached it (wiremock reports `localhost`,
+/// so the `Host` header decides, as DESIGN.md §6 says).
+fn site_url(req: &Request, ctx: &Ctx) -> String {
+    req.headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_else(|| ctx.base_url.clone())
+}
+
+fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
+    json_response(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
+}

@@ -1,0 +1,181 @@
+//! OAuth 2.0 (3LO) end to end against jr-mock's authorization server: the
+//! test plays the browser by following the printed authorize URL; tokens
+//! expire on jr-mock's virtual clock; refresh tokens rotate and a reused one
+//! ends in exit 2 with "log in again".
+
+use crate::support::*;
+use jr_mock::FakeJira;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn login(jira: &FakeJira, config: &Path, client_secret: &str) -> (Value, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_CONFIG_PATH", config)
+        .env_remove("JR_BASE_URL")
+        .env_remove("JR_AUTH_TYPE")
+        .env_remove("JR_AUTH_TOKEN")
+        .env_remove("JR_PROFILE")
+        .args(["-p", "work", "--api-url", &jira.base_url(), "auth", "login"])
+        .args(["--client-id", "oauth-app", "--client-secret", client_secret])
+        .args([
+            "--auth-url",
+            &jira.base_url(),
+            "--no-browser",
+            "--callback-port",
+            "0",
+            "--wait",
+            "20s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("jr starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    // The URL is alone on one line; read at most a few lines to find it.
+    let mut url = None;
+    for _ in 0..5 {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.starts_with("http") {
+            url = Some(line.trim().to_owned());
+            break;
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no authorize URL on stderr: {seen}"));
+    assert!(
+        url.contains("state=") && url.contains("offline_access"),
+        "{url}"
+    );
+    // The browser: jr-mock approves at once and redirects to jr's loopback callback.
+    let page = ureq::get(&url).call().expect("the redirect reaches jr");
+    assert_eq!(page.status(), 200);
+    let output = child.wait_with_output().expect("jr ends");
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+    seen.push_str(&rest);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        seen,
+        output.status.code().unwrap_or(-1),
+    )
+}
+
+fn stored(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn jr_profile(config: &Path) -> assert_cmd::Command {
+    let mut cmd = jr_isolated();
+    cmd.env("JR_CONFIG_PATH", config);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_stores_a_profile_whose_token_is_renewed_and_rotated() {
+    let jira = FakeJira::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let jira_for_login = &jira;
+    let (out, stderr, code) =
+        tokio::task::block_in_place(|| login(jira_for_login, &config, "oauth-app-secret"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out["profile"], json!("work"));
+    assert_eq!(
+        out["cloud_id"],
+        json!("a436116f-02ce-4520-8fbb-7301462a1674")
+    );
+    assert!(!stderr.contains("oauth-app-secret") && !out.to_string().contains("jr-mock-access"));
+    let file = stored(&config);
+    assert_eq!(file["default_profile"], json!("work"));
+    let first_refresh = file["profiles"]["work"]["auth"]["refresh_token"].clone();
+    assert!(first_refresh.is_string(), "{file}");
+
+    // Requests go through the gateway prefix with the new token.
+    let id = {
+        let (out, stderr, code) = run(jr_profile(&config).args([
+            "webhook",
+            "register-dynamic",
+            "--url",
+            "https://hooks.example/jira",
+            "--jql",
+            "project = ABC",
+            "--event",
+            "jira:issue_created",
+        ]));
+        assert_eq!(code, 0, "{stderr}");
+        out["webhookRegistrationResult"][0]["createdWebhookId"].clone()
+    };
+
+    // An hour later on jr-mock's clock the access token is dead: jr gets a
+    // 401, renews once, and the call succeeds; the refresh token rotated.
+    advance(&jira, 3_600_000).await;
+    let (list, stderr, code) =
+        run(jr_profile(&config).args(["webhook", "get-dynamic-webhooks-for-app"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(list["values"][0]["id"], id);
+    let second_refresh = stored(&config)["profiles"]["work"]["auth"]["refresh_token"].clone();
+    assert_ne!(second_refresh, first_refresh, "rotated and stored");
+
+    // A token close to expiry (by jr's own clock) is renewed before sending.
+    let mut file = stored(&config);
+    file["profiles"]["work"]["auth"]["expires_at"] = json!(0);
+    std::fs::write(&config, file.to_string()).unwrap();
+    let (_, stderr, code) =
+        run(jr_profile(&config).args(["webhook", "get-dynamic-webhooks-for-app"]));
+    assert_eq!(code, 0, "{stderr}");
+    let third_refresh = stored(&config)["profiles"]["work"]["auth"]["refresh_token"].clone();
+    assert_ne!(third_refresh, second_refresh);
+
+    // Reusing a spent refresh token: exit 2, "log in again", no secret shown.
+    let mut file = stored(&config);
+    file["profiles"]["work"]["auth"]["refresh_token"] = first_refresh;
+    file["profiles"]["work"]["auth"]["expires_at"] = json!(0);
+    std::fs::write(&config, file.to_string()).unwrap();
+    let (_, stderr, code) =
+        run(jr_profile(&config).args(["webhook", "get-dynamic-webhooks-for-app"]));
+    assert_eq!(code, 2, "{stderr}");
+    let error = error_line(&stderr);
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("log in again"),
+        "{error}"
+    );
+    assert!(
+        !stderr.contains("oauth-app-secret") && !stderr.contains("jr-mock-refresh"),
+        "{stderr}"
+    );
+
+    let (status, stderr, code) = run(jr_profile(&config).args(["auth", "status"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(status["auth_type"], json!("oauth2"));
+    assert!(!status.to_string().contains("jr-mock-"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_client_secret_fails_the_login_with_exit_2_and_writes_nothing() {
+    let jira = FakeJira::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let jira_for_login = &jira;
+    let (_, stderr, code) =
+        tokio::task::block_in_place(|| login(jira_for_login, &config, "not-the-secret"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        error_line(&stderr)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("invalid_client"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-secret"), "{stderr}");
+    assert!(!config.exists(), "no half-made profile");
+}
