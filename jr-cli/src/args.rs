@@ -7,7 +7,7 @@
 //! Stage 2, [`Invocation::prepare`]: the environment and config file are read,
 //! and `--body @file` or `--body -` is read, giving everything needed to send.
 
-use crate::commands;
+use crate::{commands, keychain};
 use clap::ArgMatches;
 use jr_core::config::{self, Overrides, Settings};
 use jr_core::ops::{self, Operation};
@@ -163,7 +163,10 @@ impl Invocation {
     /// cannot be read or a JSON body that does not parse (naming line and column).
     pub fn prepare(raw: RawArgs) -> Result<Invocation, Error> {
         let env = |name: &str| std::env::var(name).ok();
-        let file = config::load_config(&env)?;
+        let mut file = config::load_config(&env)?;
+        if let Some(profile) = config::chosen_profile(&raw.globals.overrides, &env, &file) {
+            keychain::fill_in(&keychain::OsKeychain, &mut file, &profile)?;
+        }
         let settings = config::resolve(&raw.globals.overrides, &env, &file)?;
         let body = match raw.body {
             Some(BodySource::File(path)) => Some(BodySource::Inline(read_file(&path)?)),

@@ -4,6 +4,7 @@
 mod args;
 mod cli;
 mod commands;
+mod keychain;
 mod run;
 mod session;
 mod tools;

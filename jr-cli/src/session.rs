@@ -3,6 +3,7 @@
 //! to the profile atomically before the new access token is used, so a crash
 //! never leaves a profile whose only refresh token is already spent.
 
+use crate::keychain;
 use jr_core::config::{self, OAuthSession, Settings};
 use jr_core::oauth::{REFRESH_MARGIN_MS, TokenSet};
 use jr_core::{Error, auth::Auth, http};
@@ -73,6 +74,7 @@ fn store(session: &OAuthSession, tokens: &TokenSet, expires_at: i64) -> Result<(
         profile.auth.refresh_token = Some(refresh.clone());
     }
     profile.auth.expires_at = Some(expires_at);
+    keychain::write_back(&keychain::OsKeychain, &session.profile, &mut profile.auth)?;
     config::save_config(&path, &file)
 }
 

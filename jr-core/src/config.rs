@@ -140,6 +140,10 @@ pub struct ProfileAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// OAuth 2.0: the authorization server that issued the tokens.
     pub auth_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Where the secret fields live: absent = in this file; `"keyring"` =
+    /// the OS keychain (service `jr`, account `<profile>:<field>`).
+    pub secret_store: Option<String>,
     #[serde(flatten)]
     /// Unknown fields (such as OAuth 2.0 refresh tokens of later versions), kept.
     pub other: Map<String, Value>,
@@ -225,11 +229,7 @@ pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Erro
 /// a host other than loopback without `--allow-insecure-http`.
 pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<Settings, Error> {
     let explicit = flags.profile.is_some();
-    let profile_name = flags
-        .profile
-        .clone()
-        .or_else(|| env("JR_PROFILE").filter(|p| !p.is_empty()))
-        .or_else(|| file.default_profile.clone());
+    let profile_name = chosen_profile(flags, env, file);
     let profile = match &profile_name {
         Some(name) => match file.profiles.get(name) {
             Some(profile) => profile.clone(),
@@ -311,6 +311,16 @@ fn oauth_session(
         refresh_token: auth.refresh_token.clone()?,
         expires_at_ms: auth.expires_at,
     })
+}
+
+/// The profile a request uses: `--profile`, else `JR_PROFILE`, else the
+/// file's `default_profile`.
+pub fn chosen_profile(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Option<String> {
+    flags
+        .profile
+        .clone()
+        .or_else(|| env("JR_PROFILE").filter(|p| !p.is_empty()))
+        .or_else(|| file.default_profile.clone())
 }
 
 /// `{gateway}/ex/jira/{cloudId}`: where scoped API tokens and OAuth 2.0

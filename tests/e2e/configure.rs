@@ -164,3 +164,40 @@ fn deleting_an_unknown_profile_or_a_bad_value_fails_without_writing() {
     }
     assert!(!path.exists(), "nothing was written");
 }
+
+#[test]
+fn without_a_keychain_secrets_stay_in_the_file_and_jr_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let (shown, stderr, code) = run(jr_with_config(&path).args([
+        "configure",
+        "-p",
+        "site",
+        "--base-url",
+        "https://site.example",
+        "--auth-user",
+        "user@example.com",
+        "--auth-token",
+        "user-token",
+        "--keyring",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let warning = shown["warning"].as_str().unwrap_or_default();
+    assert!(
+        warning.contains("no OS keychain") && warning.contains("plain text"),
+        "{shown}"
+    );
+    assert!(
+        shown["secrets"].as_str().unwrap().contains("plain text"),
+        "{shown}"
+    );
+    assert_eq!(
+        stored(&path)["profiles"]["site"]["auth"]["token"],
+        json!("user-token")
+    );
+    assert_eq!(
+        stored(&path)["profiles"]["site"]["auth"].get("secret_store"),
+        None
+    );
+    assert_no_secret(&shown.to_string());
+}

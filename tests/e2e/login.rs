@@ -17,6 +17,7 @@ fn login(jira: &FakeJira, config: &Path, client_secret: &str) -> (Value, String,
         .env_remove("JR_AUTH_TYPE")
         .env_remove("JR_AUTH_TOKEN")
         .env_remove("JR_PROFILE")
+        .env("JR_NO_KEYRING", "1")
         .args(["-p", "work", "--api-url", &jira.base_url(), "auth", "login"])
         .args(["--client-id", "oauth-app", "--client-secret", client_secret])
         .args([

@@ -26,6 +26,8 @@ pub fn jr_isolated() -> Command {
         .env_remove("JR_CLOUD_ID")
         .env_remove("JR_API_GATEWAY_URL")
         .env_remove("NO_COLOR")
+        // Tests never touch the machine's real keychain.
+        .env("JR_NO_KEYRING", "1")
         .timeout(std::time::Duration::from_secs(30));
     cmd
 }

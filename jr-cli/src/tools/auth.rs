@@ -6,6 +6,7 @@ use super::login;
 use super::profiles::{self, secrets_statement};
 use super::{Tool, print, process_env};
 use crate::args::Globals;
+use crate::keychain;
 use clap::{ArgMatches, Command};
 use jr_core::Error;
 use jr_core::auth::Auth;
@@ -63,13 +64,12 @@ fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Resul
 }
 
 fn status(overrides: &Overrides) -> Result<Value, Error> {
-    let (path, file) = profiles::load()?;
+    let profile = {
+        let (_, file) = profiles::load()?;
+        config::chosen_profile(overrides, &process_env, &file)
+    };
+    let (path, file) = profiles::load_with_secrets(profile.as_deref())?;
     let settings = config::resolve(overrides, &process_env, &file)?;
-    let profile = overrides
-        .profile
-        .clone()
-        .or_else(|| process_env("JR_PROFILE").filter(|p| !p.is_empty()))
-        .or(file.default_profile.clone());
     let (auth_type, identity) = match (&settings.auth, &settings.oauth) {
         (_, Some(session)) => (
             "oauth2",
@@ -88,7 +88,7 @@ fn status(overrides: &Overrides) -> Result<Value, Error> {
         "cloud_id": settings.cloud_id,
         "auth_type": auth_type,
         "identity": identity,
-        "secrets": secrets_statement(&path),
+        "secrets": secrets_statement(&path, profile.as_deref().and_then(|p| file.profiles.get(p))),
     }))
 }
 
@@ -102,6 +102,9 @@ fn logout(flag: Option<&str>) -> Result<Value, Error> {
     profile.auth.token = None;
     profile.auth.refresh_token = None;
     profile.auth.expires_at = None;
+    if profile.auth.secret_store.as_deref() == Some(keychain::KEYRING) {
+        keychain::forget(&keychain::OsKeychain, &name, &["token", "refresh_token"]);
+    }
     config::save_config(&path, &file)?;
     Ok(json!({"profile": name, "logged_out": true, "path": path.display().to_string()}))
 }

@@ -5,6 +5,7 @@
 use super::profiles::{self, redacted, secrets_statement};
 use super::{Tool, print, process_env};
 use crate::args::Globals;
+use crate::keychain::{self, OsKeychain};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::auth::{AUTH_TYPES, Auth};
 use jr_core::config::{self, ConfigFile, Overrides, Profile};
@@ -51,6 +52,10 @@ fn command() -> Command {
                 .help("The Connect app's shared secret; `-` reads it from stdin"),
         )
         .arg(switch("default", "Make this profile the default_profile"))
+        .arg(switch(
+            "keyring",
+            "Keep the profile's secrets in the OS keychain instead of the file (where no keychain service exists, they stay in the file and jr says so)",
+        ))
         .arg(switch("list", "List every profile, secrets redacted").conflicts_with_all(["delete", "test"]))
         .arg(switch("delete", "Delete the profile").conflicts_with("test"))
         .arg(switch(
@@ -71,12 +76,18 @@ fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Resul
         delete(&path, &mut file, &name)?
     } else {
         let changed = update(matches, &globals.overrides, &mut file, &name)?;
-        if changed || !file.profiles.contains_key(&name) {
+        let warning = store_secrets(matches.get_flag("keyring"), &mut file, &name)?;
+        if changed || warning.is_some() || matches.get_flag("keyring") {
             config::save_config(&path, &file)?;
         }
         let mut shown = redacted(&name, &file.profiles[&name], &file);
         shown["path"] = json!(path.display().to_string());
+        shown["secrets"] = json!(secrets_statement(&path, file.profiles.get(&name)));
+        if let Some(warning) = warning {
+            shown["warning"] = json!(warning);
+        }
         if matches.get_flag("test") {
+            keychain::fill_in(&keychain::OsKeychain, &mut file, &name)?;
             shown["test"] = test(&file, &name, globals)?;
         }
         shown
@@ -88,17 +99,46 @@ fn list(path: &std::path::Path, file: &ConfigFile) -> Value {
     let profiles: Vec<Value> = file
         .profiles
         .iter()
-        .map(|(name, profile)| redacted(name, profile, file))
+        .map(|(name, profile)| {
+            let mut shown = redacted(name, profile, file);
+            shown["secrets"] = json!(secrets_statement(path, Some(profile)));
+            shown
+        })
         .collect();
     json!({
         "path": path.display().to_string(),
         "default_profile": file.default_profile,
         "profiles": profiles,
-        "secrets": secrets_statement(path),
     })
 }
 
+/// Sends the profile's secrets to the OS keychain when it keeps them there or
+/// `--keyring` asks for it. Returns a plain statement when the keychain is
+/// not available and the secrets stay in the file.
+fn store_secrets(wanted: bool, file: &mut ConfigFile, name: &str) -> Result<Option<String>, Error> {
+    let Some(profile) = file.profiles.get_mut(name) else {
+        return Ok(None);
+    };
+    if profile.auth.secret_store.as_deref() == Some(keychain::KEYRING) {
+        keychain::write_back(&OsKeychain, name, &mut profile.auth)?;
+        return Ok(None);
+    }
+    if !wanted {
+        return Ok(None);
+    }
+    Ok(keychain::move_into(&OsKeychain, name, &mut profile.auth)
+        .err()
+        .map(|why| {
+            format!("no OS keychain is available ({why}): the secrets stay in the config file, in plain text with mode 0600")
+        }))
+}
+
 fn delete(path: &std::path::Path, file: &mut ConfigFile, name: &str) -> Result<Value, Error> {
+    if let Some(profile) = file.profiles.get(name)
+        && profile.auth.secret_store.as_deref() == Some(keychain::KEYRING)
+    {
+        keychain::forget(&OsKeychain, name, keychain::SECRET_FIELDS);
+    }
     if file.profiles.remove(name).is_none() {
         return Err(Error::general(format!("no profile named `{name}`"))
             .with_hint("jr configure --list shows the profiles"));

@@ -256,6 +256,7 @@ fn store(
     auth.client_id = Some(client.client_id.clone());
     auth.client_secret = Some(client.client_secret.clone());
     auth.auth_url = (client.auth_url != DEFAULT_AUTH_URL).then(|| client.auth_url.clone());
+    crate::keychain::write_back(&crate::keychain::OsKeychain, &name, auth)?;
     if file.default_profile.is_none() {
         file.default_profile = Some(name.clone());
     }

@@ -72,10 +72,27 @@ pub fn is_secret(key: &str) -> bool {
     )
 }
 
-/// Where secrets live, said plainly.
-pub fn secrets_statement(path: &std::path::Path) -> String {
-    format!(
-        "secrets are stored in plain text in {} (mode 0600)",
-        path.display()
-    )
+/// Where a profile's secrets live, said plainly.
+pub fn secrets_statement(path: &std::path::Path, profile: Option<&Profile>) -> String {
+    match profile.and_then(|p| p.auth.secret_store.as_deref()) {
+        Some(crate::keychain::KEYRING) => format!(
+            "secrets are stored in the OS keychain (service `{}`); other settings in {}",
+            crate::keychain::SERVICE,
+            path.display()
+        ),
+        _ => format!(
+            "secrets are stored in plain text in {} (mode 0600)",
+            path.display()
+        ),
+    }
+}
+
+/// Reads the config file and fills in the secrets of profile `name` from the
+/// OS keychain when it keeps them there (in memory only).
+pub fn load_with_secrets(name: Option<&str>) -> Result<(PathBuf, ConfigFile), Error> {
+    let (path, mut file) = load()?;
+    if let Some(name) = name {
+        crate::keychain::fill_in(&crate::keychain::OsKeychain, &mut file, name)?;
+    }
+    Ok((path, file))
 }
