@@ -10,13 +10,18 @@
 //! them. Bounded: at most 6 attempts per delivery, each within the delivery
 //! timeout.
 //!
-//! Headers sent: `Content-Type: application/json`, `User-Agent: Atlassian
+//! Headers sent: `Content-Type: application/json; charset=utf-8`, `User-Agent: Atlassian
 //! Webhook HTTP Client`, `X-Atlassian-Webhook-Identifier` (the delivery ID),
 //! `X-Atlassian-Webhook-Flow: Primary`, `X-Atlassian-Webhook-Retry` (1–5,
 //! absent on attempt 1), and `Authorization`: for OAuth 2.0 apps `Bearer` +
 //! HS256 JWT `{iss: clientId, iat, exp: iat + 60}` under the client secret;
 //! for Connect apps `JWT` + HS256 JWT `{iss: clientKey, iat, exp: iat + 180,
 //! qsh}` under the shared secret. `iat` is the attempt's virtual time in seconds.
+//!
+//! With the duplicate-delivery switch on ([`crate::MockConfig::duplicate_deliveries`],
+//! `--duplicate-deliveries`, `POST /_mock/switches`), every delivered attempt
+//! is sent a second time with the same headers and logged with
+//! `"duplicate": true`; a copy is never retried nor recorded as failed.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -84,20 +89,6 @@ impl Engine {
         self.model.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `fut` on the engine's runtime and blocks the calling thread
-    /// until it finishes. `None` when the runtime has shut down.
-    /// Only for synchronous callers outside the engine's runtime (responders).
-    pub(crate) fn block_on<T: Send + 'static>(
-        &self,
-        fut: impl Future<Output = T> + Send + 'static,
-    ) -> Option<T> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.handle.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv().ok()
-    }
-
     /// Runs `fut` on the engine's runtime and awaits it from any runtime.
     /// `None` when the runtime has shut down.
     pub(crate) async fn run<T: Send + 'static>(
@@ -152,12 +143,36 @@ impl Engine {
         let mut records = Vec::new();
         while let Some((at, batch)) = self.take_batch(until_ms) {
             let results = self.attempt_all(&batch).await;
-            let mut m = self.model();
-            for ((delivery, headers), result) in batch.into_iter().zip(results) {
-                records.push(m.finish_attempt(delivery, at, &result, headers_map(&headers)));
+            let duplicating = self.model().rules.duplicate_deliveries;
+            let delivered: Vec<Planned> = batch
+                .iter()
+                .zip(&results)
+                .filter(|(_, r)| duplicating && r.is_success())
+                .map(|(p, _)| p.clone())
+                .collect();
+            {
+                let mut m = self.model();
+                for ((delivery, headers), result) in batch.into_iter().zip(results) {
+                    records.push(m.finish_attempt(delivery, at, &result, headers_map(&headers)));
+                }
             }
+            records.extend(self.send_duplicates(&delivered, at).await);
         }
         records
+    }
+
+    /// Sends each of `delivered` once more, identical, and logs the copies.
+    async fn send_duplicates(&self, delivered: &[Planned], at: i64) -> Vec<AttemptRecord> {
+        if delivered.is_empty() {
+            return Vec::new();
+        }
+        let results = self.attempt_all(delivered).await;
+        let mut m = self.model();
+        delivered
+            .iter()
+            .zip(results)
+            .map(|((d, h), r)| m.log_duplicate(d, at, &r, headers_map(h)))
+            .collect()
     }
 
     fn take_batch(&self, until_ms: i64) -> Option<(i64, Vec<Planned>)> {
@@ -261,7 +276,10 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// The request headers of the next attempt of `d`, made at `at_ms`.
 fn headers(m: &Model, d: &Delivery, at_ms: i64) -> Vec<(String, String)> {
     let mut h = vec![
-        ("Content-Type".to_owned(), "application/json".to_owned()),
+        (
+            "Content-Type".to_owned(),
+            "application/json; charset=utf-8".to_owned(),
+        ),
         (
             "User-Agent".to_owned(),
             "Atlassian Webhook HTTP Client".to_owned(),

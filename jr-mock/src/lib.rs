@@ -47,6 +47,7 @@
 pub mod api;
 pub mod control;
 mod delivery;
+mod front;
 pub mod jql;
 pub mod jwt;
 pub mod model;
@@ -95,6 +96,10 @@ pub struct MockConfig {
     pub seed: Option<u64>,
     /// Who may call.
     pub identities: Identities,
+    /// Send every delivered attempt twice (same identifier), as Jira's
+    /// at-least-once delivery may; off = exactly once. Also switchable at
+    /// run time: `POST /_mock/switches {"duplicateDeliveries": true}`.
+    pub duplicate_deliveries: bool,
 }
 
 impl Default for MockConfig {
@@ -109,6 +114,7 @@ impl Default for MockConfig {
             start_ms: None,
             seed: None,
             identities: Identities::default(),
+            duplicate_deliveries: false,
         }
     }
 }
@@ -120,6 +126,7 @@ impl MockConfig {
             failed_connect_only: self.failed_connect_only,
             webhook_limit: self.webhook_limit,
             allow_second_url: self.allow_second_url,
+            duplicate_deliveries: self.duplicate_deliveries,
         }
     }
 }
@@ -179,21 +186,22 @@ impl FakeJira {
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
-        Self::launch(config, MockServer::builder().listener(listener)).await
+        Self::launch(config, listener, MockServer::builder()).await
     }
 
     /// Starts a fake with `config` on `listener` without recording requests:
     /// the long-running binary's mode.
     /// Errors: [`StartError`].
     pub async fn serve(config: MockConfig, listener: TcpListener) -> Result<Self, StartError> {
-        let builder = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording();
-        Self::launch(config, builder).await
+        let builder = MockServer::builder().disable_request_recording();
+        Self::launch(config, listener, builder).await
     }
 
+    /// The public `listener` is served by the front door ([`front`]); the
+    /// wiremock server listens on a loopback port of its own behind it.
     async fn launch(
         config: MockConfig,
+        listener: TcpListener,
         builder: wiremock::MockServerBuilder,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
@@ -218,14 +226,24 @@ impl FakeJira {
             config.delivery_timeout,
             config.external_deliveries,
         ));
-        let server = builder.start().await;
-        let base_url = server.uri();
+        let public = listener.local_addr()?;
+        let server = builder
+            .listener(TcpListener::bind(("127.0.0.1", 0))?)
+            .start()
+            .await;
+        let base_url = format!("http://{public}");
         let ctx = api::Ctx {
             engine: engine.clone(),
             base_url: base_url.clone(),
         };
         api::mount(&server, &ctx).await;
         control::mount(&server, &ctx).await;
+        front::spawn(
+            listener,
+            *server.address(),
+            engine.clone(),
+            runtime.handle(),
+        )?;
         Ok(Self {
             server,
             engine,
@@ -239,7 +257,10 @@ impl FakeJira {
         self.base_url.clone()
     }
 
-    /// The underlying wiremock server, for mounting higher-priority mocks.
+    /// The underlying wiremock server, for mounting higher-priority mocks
+    /// and reading recorded requests. Send requests to [`FakeJira::base_url`]
+    /// (the front door), not to this server's own `uri()`: only the front
+    /// door answers the control calls that wait for deliveries.
     pub fn server(&self) -> &MockServer {
         &self.server
     }

@@ -30,7 +30,10 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   POST /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
   GET  /_mock/deliveries                          -> {"deliveries":[...]}
-  POST /_mock/reset                               -> {"nowMs":T}"#;
+  POST /_mock/reset                               -> {"nowMs":T} (the clock is kept)
+  GET  /_mock/switches                            -> {"duplicateDeliveries":B}
+  POST /_mock/switches {"duplicateDeliveries":B}  -> {"duplicateDeliveries":B}
+The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400."#;
 
 /// A fake Jira Cloud: dynamic webhooks, apps, deliveries, a virtual clock.
 #[derive(Debug, Parser)]
@@ -61,6 +64,10 @@ struct Args {
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
+    /// Fault: send every delivered webhook twice with the same identifier,
+    /// as Jira's at-least-once delivery may (default: exactly once).
+    #[arg(long)]
+    duplicate_deliveries: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -103,6 +110,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         external_deliveries: args.external_deliveries,
         start_ms: args.start_ms,
         identities,
+        duplicate_deliveries: args.duplicate_deliveries,
         ..MockConfig::default()
     })
 }

@@ -100,14 +100,17 @@ impl Webhook {
         now_ms <= self.expires_at_ms.saturating_add(KEPT_AFTER_EXPIRY_MS)
     }
 
-    /// Whether `event` (a Jira event body) triggers this webhook.
+    /// Whether `event` (a Jira event body) triggers this webhook: its name
+    /// is registered, the field or property filter passes, and for issue
+    /// events (see [`is_issue_event`]) the JQL matches the `issue`. Sprint
+    /// and version events are not about an issue and match by name alone.
     pub fn matches(&self, event: &Value) -> bool {
         let Some(name) = event["webhookEvent"].as_str() else {
             return false;
         };
         self.spec.events.iter().any(|e| e == name)
             && self.passes_filters(name, event)
-            && (event.get("issue").is_none() || self.query.matches(&event["issue"]))
+            && (!is_issue_event(name) || self.query.matches(&event["issue"]))
     }
 
     fn passes_filters(&self, name: &str, event: &Value) -> bool {
@@ -124,6 +127,14 @@ impl Webhook {
             _ => true,
         }
     }
+}
+
+/// Whether `webhook_event` is about one issue (issue, comment and issue
+/// property events), so that the webhook's JQL applies to its `issue`.
+pub fn is_issue_event(webhook_event: &str) -> bool {
+    webhook_event.starts_with("jira:issue_")
+        || webhook_event.starts_with("comment_")
+        || webhook_event.starts_with("issue_property_")
 }
 
 fn changed_fields(event: &Value) -> Vec<&str> {
