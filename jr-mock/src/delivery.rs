@@ -24,6 +24,7 @@
 //! `"duplicate": true`; a copy is never retried nor recorded as failed.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -36,6 +37,7 @@ use crate::jwt;
 use crate::model::clock::ClockError;
 use crate::model::deliveries::{AttemptRecord, AttemptResult, Delivery};
 use crate::model::{EventError, Model};
+use crate::state::{self, StateError};
 
 /// How the clock should move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +70,20 @@ pub struct Engine {
     client: OnceLock<Result<reqwest::Client, String>>,
     timeout: Duration,
     external: bool,
+    state_file: Option<PathBuf>,
 }
 
 impl Engine {
     /// An engine over `model`, running attempts on `handle`, each bounded by `timeout`.
     /// `external`: whether hosts other than loopback may be reached.
-    pub(crate) fn new(model: Model, handle: Handle, timeout: Duration, external: bool) -> Self {
+    /// `state_file`: where every change is saved (see [`crate::state`]).
+    pub(crate) fn new(
+        model: Model,
+        handle: Handle,
+        timeout: Duration,
+        external: bool,
+        state_file: Option<PathBuf>,
+    ) -> Self {
         Self {
             model: Mutex::new(model),
             handle,
@@ -81,6 +91,26 @@ impl Engine {
             client: OnceLock::new(),
             timeout,
             external,
+            state_file,
+        }
+    }
+
+    /// Saves `m` to the state file, if there is one; call with the model
+    /// locked, right after changing it, before answering.
+    /// Errors: [`StateError`].
+    pub(crate) fn persist(&self, m: &Model) -> Result<(), StateError> {
+        match &self.state_file {
+            Some(path) => state::save(path, &state::capture(m)),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Engine::persist`] for changes no request waits on (clock moves,
+    /// delivery outcomes): a failure is reported on stderr.
+    fn persist_or_report(&self) {
+        let m = self.model();
+        if let Err(e) = self.persist(&m) {
+            eprintln!("jr-mock: cannot save the state: {e}");
         }
     }
 
@@ -108,6 +138,7 @@ impl Engine {
             (now, m.enqueue_event(&event, now)?)
         };
         let mut records = self.run_due(now).await;
+        self.persist_or_report();
         records.retain(|r| ids.contains(&r.delivery_id));
         Ok(EventReport {
             timestamp: now,
@@ -127,15 +158,20 @@ impl Engine {
             }
         };
         self.run_due(now).await;
+        self.persist_or_report();
         Ok(now)
     }
 
     /// Clears the state (see [`Model::reset`]); returns the virtual time.
     pub(crate) async fn reset(self: Arc<Self>) -> i64 {
         let _driving = self.driver.lock().await;
-        let mut m = self.model();
-        m.reset();
-        m.now_ms()
+        let now = {
+            let mut m = self.model();
+            m.reset();
+            m.now_ms()
+        };
+        self.persist_or_report();
+        now
     }
 
     /// Performs, batch by batch in due order, every attempt due by `until_ms`.

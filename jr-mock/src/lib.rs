@@ -51,8 +51,10 @@ mod front;
 pub mod jql;
 pub mod jwt;
 pub mod model;
+pub mod state;
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -100,6 +102,10 @@ pub struct MockConfig {
     /// at-least-once delivery may; off = exactly once. Also switchable at
     /// run time: `POST /_mock/switches {"duplicateDeliveries": true}`.
     pub duplicate_deliveries: bool,
+    /// Where the state lives across restarts (`--state FILE`): loaded at
+    /// start when it exists, saved atomically after every change. See
+    /// [`state`] for the format. `None` keeps everything in memory.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for MockConfig {
@@ -115,6 +121,7 @@ impl Default for MockConfig {
             seed: None,
             identities: Identities::default(),
             duplicate_deliveries: false,
+            state_file: None,
         }
     }
 }
@@ -143,6 +150,9 @@ pub enum StartError {
     /// The delivery runtime could not be created.
     #[error("cannot start the delivery runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The state file could not be read or written.
+    #[error("{0}")]
+    State(#[from] state::StateError),
 }
 
 /// A running fake Jira: a wiremock server on 127.0.0.1 with the webhook
@@ -209,12 +219,18 @@ impl FakeJira {
         // install ring process-wide so deliveries and embedding tests can build clients.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let start_ms = config.start_ms.unwrap_or_else(wall_now_ms);
-        let model = Model::new(
+        let mut model = Model::new(
             config.identities.clone(),
             config.rules(),
             start_ms,
             config.seed,
         )?;
+        if let Some(path) = &config.state_file {
+            if let Some(saved) = state::load(path)? {
+                state::restore(&mut model, saved, path)?;
+            }
+            state::save(path, &state::capture(&model))?;
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("jr-mock-delivery")
@@ -225,6 +241,7 @@ impl FakeJira {
             runtime.handle().clone(),
             config.delivery_timeout,
             config.external_deliveries,
+            config.state_file.clone(),
         ));
         let public = listener.local_addr()?;
         let server = builder

@@ -64,6 +64,10 @@ struct Args {
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
+    /// Keep webhooks, failed deliveries and the clock in FILE: loaded at
+    /// start if it exists, saved atomically after every change.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
     /// Fault: send every delivered webhook twice with the same identifier,
     /// as Jira's at-least-once delivery may (default: exactly once).
     #[arg(long)]
@@ -111,6 +115,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         start_ms: args.start_ms,
         identities,
         duplicate_deliveries: args.duplicate_deliveries,
+        state_file: args.state.clone(),
         ..MockConfig::default()
     })
 }
