@@ -64,6 +64,10 @@ struct Args {
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
+    /// Let an app register webhooks at a second, different URL (by default
+    /// that is a 400: "Only a single URL per app is allowed").
+    #[arg(long)]
+    allow_second_url: bool,
     /// Keep webhooks, failed deliveries and the clock in FILE: loaded at
     /// start if it exists, saved atomically after every change.
     #[arg(long, value_name = "FILE")]
@@ -116,6 +120,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         identities,
         duplicate_deliveries: args.duplicate_deliveries,
         state_file: args.state.clone(),
+        allow_second_url: args.allow_second_url,
         ..MockConfig::default()
     })
 }
