@@ -40,7 +40,10 @@
 //! faults; the fake's mocks are named after their operationIds.
 //! The control API is described in [`control`]; the layout follows
 //! DESIGN.md §1: [`model`] (pure rules), [`jql`], [`api`], `delivery`,
-//! [`control`].
+//! [`control`], plus [`state`] (`--state FILE`) and `front`, the public
+//! listener that answers the control calls waiting for deliveries itself
+//! and forwards everything else to the wiremock server, so that a receiver
+//! may call the fake while it handles a delivery.
 
 #![warn(missing_docs)]
 
