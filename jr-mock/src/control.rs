@@ -18,7 +18,7 @@
 //! (forward) or a fresh fake.
 //!
 //! The three calls that wait for deliveries (`POST` clock, events, reset)
-//! are answered by the front door ([`crate::front`]) on the delivery
+//! are answered by the front door (module `front`) on the delivery
 //! runtime, never on wiremock's thread, so a receiver may call any Jira
 //! operation or `GET` control route of the fake while handling a delivery.
 //! (A receiver that itself calls one of these three waits for the running
