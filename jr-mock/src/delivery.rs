@@ -39,12 +39,12 @@ use crate::model::deliveries::{AttemptRecord, AttemptResult, Delivery};
 use crate::model::{EventError, Model};
 use crate::state::{self, StateError};
 
-/// How the clock should move.
+/// How the clock should move (never backwards; see [`ClockError::Backwards`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockMove {
-    /// Forward (or back) by this many ms.
+    /// Forward by this many ms.
     By(i64),
-    /// To this instant, ms since the UNIX epoch.
+    /// To this instant (now or later), ms since the UNIX epoch.
     To(i64),
 }
 

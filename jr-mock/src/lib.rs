@@ -290,15 +290,17 @@ impl FakeJira {
         self.engine.model().now_ms()
     }
 
-    /// Moves the virtual clock by `delta_ms` and performs every delivery
-    /// attempt due by then; returns the new time once they are recorded.
-    /// Errors: [`ClockError`] beyond 1970–9998 (nothing moves).
+    /// Moves the virtual clock forward by `delta_ms` (≥ 0) and performs
+    /// every delivery attempt due by then; returns the new time once they
+    /// are recorded. Errors: [`ClockError::Backwards`] for a negative delta,
+    /// [`ClockError::OutOfRange`] beyond 1970–9998 (nothing moves).
     pub async fn advance_ms(&self, delta_ms: i64) -> Result<i64, ClockError> {
         self.move_clock(ClockMove::By(delta_ms)).await
     }
 
-    /// Sets the virtual clock to `t_ms` and performs every attempt due by then.
-    /// Errors: [`ClockError`].
+    /// Sets the virtual clock to `t_ms` (not before the current time) and
+    /// performs every attempt due by then.
+    /// Errors: [`ClockError::Backwards`], [`ClockError::OutOfRange`].
     pub async fn set_now_ms(&self, t_ms: i64) -> Result<i64, ClockError> {
         self.move_clock(ClockMove::To(t_ms)).await
     }
