@@ -231,7 +231,11 @@ pub fn save(path: &Path, state: &SavedState) -> Result<(), StateError> {
         .file_name()
         .map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.tmp"));
-    let bytes = serde_json::to_vec(state).unwrap_or_default();
+    // Never write an empty file over a good one if serialising fails.
+    let bytes = serde_json::to_vec(state).map_err(|e| StateError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    })?;
     let mut file = File::create(&tmp).map_err(io(&tmp))?;
     file.write_all(&bytes).map_err(io(&tmp))?;
     file.sync_all().map_err(io(&tmp))?;
