@@ -5,7 +5,8 @@
 //! only the statuses DESIGN.md §4 allows there (200, 202, 400, 401, 403;
 //! 404/405 for a method no operation has), never a 5xx, errors as an
 //! ErrorCollection; malformed input from an app is always 400, bad
-//! credentials always 401, a user always 403.
+//! credentials always 401, a user always 403. The control API gets the
+//! same treatment: 200 or 400, never a 5xx.
 
 mod common;
 
@@ -335,6 +336,76 @@ fn fuzzed_requests_on_the_webhook_paths_get_only_the_documented_statuses() {
     let outcome = runner.run(&fuzzed(), |f| {
         let (status, body) = rt.block_on(perform(&client, &base, &f));
         check(&f, status, &body)
+    });
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+}
+
+/// Bodies for the control API: valid-looking clock and event bodies, then
+/// anything.
+fn control_body() -> impl Strategy<Value = Body> {
+    let shallow = prop_oneof![
+        (-5_000i64..5_000_000).prop_map(|n| json!({"advanceMs": n})),
+        (-5_000i64..5_000_000).prop_map(|n| json!({"nowMs": START_MS + n})),
+        Just(json!({"webhookEvent": "jira:issue_created", "issue": {"key": "ABC-1"}})),
+        Just(json!({"webhookEvent": "comment_created", "issue": {}})),
+        Just(json!({"webhookEvent": "sprint_started"})),
+        Just(json!({"duplicateDeliveries": true})),
+    ];
+    prop_oneof![
+        3 => shallow.prop_map(|v| Body::Json(v, Shape::WellFormed)),
+        2 => json_value().prop_map(|v| Body::Json(v, Shape::WellFormed)),
+        1 => prop::collection::vec(any::<u8>(), 0..20).prop_map(Body::Bytes),
+        1 => Just(Body::None),
+    ]
+}
+
+#[test]
+fn fuzzed_control_calls_get_200_or_400_never_a_5xx() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let jira = rt.block_on(fake());
+    let base = jira.base_url();
+    let client = rt.block_on(async { client() });
+    let routes = prop::sample::select(
+        &[
+            ("POST", "/_mock/clock"),
+            ("POST", "/_mock/events/"),
+            ("POST", "/_mock/reset"),
+            ("POST", "/_mock/switches"),
+            ("GET", "/_mock/clock"),
+            ("GET", "/_mock/deliveries"),
+            ("GET", "/_mock/switches"),
+            ("DELETE", "/_mock/clock"),
+        ][..],
+    );
+    let config = Config {
+        cases: 150,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let outcome = runner.run(&(routes, control_body()), |((method, path), body)| {
+        let f = Fuzzed {
+            method,
+            path,
+            query: Vec::new(),
+            who: Who::Nobody,
+            content_type: Some("application/json"),
+            body,
+        };
+        let (status, _) = rt.block_on(perform(&client, &base, &f));
+        let allowed: &[u16] = if method == "DELETE" {
+            &[404, 405]
+        } else {
+            &[200, 400]
+        };
+        prop_assert!(allowed.contains(&status), "{f:?} -> {status}");
+        Ok(())
     });
     if let Err(e) = outcome {
         panic!("{e}");
