@@ -304,6 +304,9 @@ impl WebhookStore {
             .map(|h| h.url.clone())
     }
 
+    /// Webhooks counting against `caller`'s limit. Expired webhooks that
+    /// are still listed count too: they stay registered and can be
+    /// refreshed (Jira's behaviour here is undocumented).
     fn count_for_limit(&self, caller: &AppCaller) -> usize {
         let same_owner = |h: &&Webhook| match caller.kind {
             AppKind::Connect => h.app == caller.app,
