@@ -5,24 +5,41 @@
 //! |---|---|
 //! | `GET /_mock/health` | 200 `{"status": "ok"}` |
 //! | `GET /_mock/clock` | 200 `{"nowMs": T}` |
-//! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run |
+//! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run; 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery |
 //! | `GET /_mock/deliveries` | 200 `{"deliveries": [attempt]}`, every attempt, oldest first |
 //! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries and the log are cleared, the clock kept |
+//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool}` |
+//! | `POST /_mock/switches` `{"duplicateDeliveries": bool}` (fields optional) | 200 the switches after the change |
+//!
+//! Reset keeps the clock because time never goes backwards: a receiver
+//! checking JWT `iat`/`exp`, or a client holding a `failedAfter` cursor,
+//! never sees time reverse; tests that want a fixed start use `nowMs`
+//! (forward) or a fresh fake.
+//!
+//! The three calls that wait for deliveries (`POST` clock, events, reset)
+//! are answered by the front door (module `front`) on the delivery
+//! runtime, never on wiremock's thread, so a receiver may call any Jira
+//! operation or `GET` control route of the fake while handling a delivery.
+//! (A receiver that itself calls one of these three waits for the running
+//! one, at most the delivery timeout.)
 //!
 //! An attempt is `{"deliveryId", "app", "url", "webhookIds", "attempt",
 //! "timeMs", "status", "error", "outcome", "nextAttemptMs", "headers",
 //! "body"}` (see [`crate::AttemptRecord`]). Times are ms since the UNIX
 //! epoch. Malformed bodies get 400 with an `ErrorCollection`.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use crate::api::error::{ApiError, json_response, reply};
-use crate::api::params::json_body;
+use crate::api::error::{ApiError, json_response};
+use crate::api::params::json_bytes;
 use crate::api::{Ctx, mount_one};
-use crate::delivery::ClockMove;
+use crate::delivery::{ClockMove, Engine};
 
 /// Mounts every control endpoint on `server`.
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
@@ -38,32 +55,29 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
     .await;
     mount_one(
         server,
-        "POST",
-        "^/_mock/clock/?$",
-        "mockSetClock",
-        SetClock(c()),
-    )
-    .await;
-    mount_one(
-        server,
-        "POST",
-        "^/_mock/events/?$",
-        "mockEmitEvent",
-        EmitEvent(c()),
-    )
-    .await;
-    mount_one(
-        server,
         "GET",
         "^/_mock/deliveries/?$",
         "mockListDeliveries",
         ListDeliveries(c()),
     )
     .await;
-    mount_one(server, "POST", "^/_mock/reset/?$", "mockReset", Reset(c())).await;
+    mount_one(
+        server,
+        "GET",
+        "^/_mock/switches/?$",
+        "mockGetSwitches",
+        GetSwitches(c()),
+    )
+    .await;
+    mount_one(
+        server,
+        "POST",
+        "^/_mock/switches/?$",
+        "mockSetSwitches",
+        SetSwitches(c()),
+    )
+    .await;
 }
-
-const SHUT_DOWN: &str = "jr-mock is shutting down";
 
 /// `GET /_mock/health`: 200 `{"status": "ok"}`.
 pub struct Health;
@@ -92,63 +106,83 @@ struct ClockBody {
     now_ms: Option<i64>,
 }
 
-/// `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}`: moves the clock,
-/// runs every delivery attempt due by then, answers 200 `{"nowMs": T}`.
-/// 400 for a malformed body or a time outside year 1970–9998.
-pub struct SetClock(Ctx);
+/// A control call that waits for deliveries. The front door
+/// ([`crate::front`]) answers these itself, off wiremock's thread, so a
+/// receiver may call the fake while they wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settling {
+    /// `POST /_mock/clock`.
+    Clock,
+    /// `POST /_mock/events`.
+    Events,
+    /// `POST /_mock/reset`.
+    Reset,
+}
 
-impl Respond for SetClock {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        reply(self.handle(req))
+/// The settling control call `method path` names, if any (a trailing
+/// slash is allowed, as on every route).
+pub(crate) fn settling_route(method: &str, path: &str) -> Option<Settling> {
+    if method != "POST" {
+        return None;
+    }
+    match path.strip_suffix('/').unwrap_or(path) {
+        "/_mock/clock" => Some(Settling::Clock),
+        "/_mock/events" => Some(Settling::Events),
+        "/_mock/reset" => Some(Settling::Reset),
+        _ => None,
     }
 }
 
-impl SetClock {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let body: ClockBody = json_body(req)?;
-        let to = match (body.advance_ms, body.now_ms) {
-            (Some(d), None) => ClockMove::By(d),
-            (None, Some(t)) => ClockMove::To(t),
-            _ => {
-                return Err(ApiError::BadRequest(
-                    "Give exactly one of \"advanceMs\" and \"nowMs\"".into(),
-                ));
-            }
-        };
-        let engine = self.0.engine.clone();
-        let now = self
-            .0
-            .engine
-            .block_on(engine.move_clock(to))
-            .ok_or_else(|| ApiError::Unavailable(SHUT_DOWN.into()))?
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        Ok(json_response(200, &json!({"nowMs": now})))
+/// Performs a settling control call; returns the status and JSON body.
+/// `body` is the request body, or why it could not be read.
+pub(crate) async fn settle(
+    engine: Arc<Engine>,
+    route: Settling,
+    body: Result<Bytes, String>,
+) -> (u16, Value) {
+    let result = match route {
+        Settling::Clock => set_clock(engine, body).await,
+        Settling::Events => emit_event(engine, body).await,
+        Settling::Reset => Ok(json!({"nowMs": engine.reset().await})),
+    };
+    match result {
+        Ok(v) => (200, v),
+        Err(e) => (e.status(), e.body()),
     }
+}
+
+/// `POST /_mock/clock` `{"advanceMs": N}` (N ≥ 0) or `{"nowMs": T}` (T not
+/// before the current time): moves the clock, runs every delivery attempt
+/// due by then, answers `{"nowMs": T}`. 400 for a malformed body, a move
+/// backwards, or a time outside year 1970–9998.
+async fn set_clock(engine: Arc<Engine>, body: Result<Bytes, String>) -> Result<Value, ApiError> {
+    let body: ClockBody = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+    let to = match (body.advance_ms, body.now_ms) {
+        (Some(d), None) => ClockMove::By(d),
+        (None, Some(t)) => ClockMove::To(t),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "Give exactly one of \"advanceMs\" and \"nowMs\"".into(),
+            ));
+        }
+    };
+    let now = engine
+        .move_clock(to)
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(json!({"nowMs": now}))
 }
 
 /// `POST /_mock/events`: matches the event against live webhooks, performs
-/// attempt 1 of each delivery, answers 200 `{"timestamp", "deliveries"}`.
+/// attempt 1 of each delivery, answers `{"timestamp", "deliveries"}`.
 /// 400 unless the body is a JSON object with a string `webhookEvent`.
-pub struct EmitEvent(Ctx);
-
-impl Respond for EmitEvent {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        reply(self.handle(req))
-    }
-}
-
-impl EmitEvent {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let event: Value = json_body(req)?;
-        let engine = self.0.engine.clone();
-        let report = self
-            .0
-            .engine
-            .block_on(engine.emit(event))
-            .ok_or_else(|| ApiError::Unavailable(SHUT_DOWN.into()))?
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        Ok(json_response(200, &json!(report)))
-    }
+async fn emit_event(engine: Arc<Engine>, body: Result<Bytes, String>) -> Result<Value, ApiError> {
+    let event: Value = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+    let report = engine
+        .emit(event)
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(json!(report))
 }
 
 /// `GET /_mock/deliveries`: 200 `{"deliveries": [attempt]}`, oldest first.
@@ -162,16 +196,41 @@ impl Respond for ListDeliveries {
     }
 }
 
-/// `POST /_mock/reset`: clears webhooks, failures, pending deliveries and
-/// the log (the clock stays); 200 `{"nowMs": T}`.
-pub struct Reset(Ctx);
+/// The body of `POST /_mock/switches`; absent fields keep their value.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SwitchesBody {
+    duplicate_deliveries: Option<bool>,
+}
 
-impl Respond for Reset {
+fn switches_json(rules: &crate::Rules) -> Value {
+    json!({"duplicateDeliveries": rules.duplicate_deliveries})
+}
+
+/// `GET /_mock/switches`: 200 `{"duplicateDeliveries": bool}`.
+pub struct GetSwitches(Ctx);
+
+impl Respond for GetSwitches {
     fn respond(&self, _: &Request) -> ResponseTemplate {
-        let engine = self.0.engine.clone();
-        match self.0.engine.block_on(engine.reset()) {
-            Some(now) => json_response(200, &json!({"nowMs": now})),
-            None => ApiError::Unavailable(SHUT_DOWN.into()).template(),
+        json_response(200, &switches_json(&self.0.engine.model().rules))
+    }
+}
+
+/// `POST /_mock/switches` `{"duplicateDeliveries": bool}`: turns the
+/// duplicate-delivery fault on or off for deliveries from now on; 200 with
+/// the switches, 400 for a malformed body.
+pub struct SetSwitches(Ctx);
+
+impl Respond for SetSwitches {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: SwitchesBody = match crate::api::params::json_body(req) {
+            Ok(b) => b,
+            Err(e) => return e.template(),
+        };
+        let mut model = self.0.engine.model();
+        if let Some(on) = body.duplicate_deliveries {
+            model.rules.duplicate_deliveries = on;
         }
+        json_response(200, &switches_json(&model.rules))
     }
 }

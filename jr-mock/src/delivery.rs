@@ -10,15 +10,21 @@
 //! them. Bounded: at most 6 attempts per delivery, each within the delivery
 //! timeout.
 //!
-//! Headers sent: `Content-Type: application/json`, `User-Agent: Atlassian
+//! Headers sent: `Content-Type: application/json; charset=utf-8`, `User-Agent: Atlassian
 //! Webhook HTTP Client`, `X-Atlassian-Webhook-Identifier` (the delivery ID),
 //! `X-Atlassian-Webhook-Flow: Primary`, `X-Atlassian-Webhook-Retry` (1–5,
 //! absent on attempt 1), and `Authorization`: for OAuth 2.0 apps `Bearer` +
 //! HS256 JWT `{iss: clientId, iat, exp: iat + 60}` under the client secret;
 //! for Connect apps `JWT` + HS256 JWT `{iss: clientKey, iat, exp: iat + 180,
 //! qsh}` under the shared secret. `iat` is the attempt's virtual time in seconds.
+//!
+//! With the duplicate-delivery switch on ([`crate::MockConfig::duplicate_deliveries`],
+//! `--duplicate-deliveries`, `POST /_mock/switches`), every delivered attempt
+//! is sent a second time with the same headers and logged with
+//! `"duplicate": true`; a copy is never retried nor recorded as failed.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -31,13 +37,14 @@ use crate::jwt;
 use crate::model::clock::ClockError;
 use crate::model::deliveries::{AttemptRecord, AttemptResult, Delivery};
 use crate::model::{EventError, Model};
+use crate::state::{self, StateError};
 
-/// How the clock should move.
+/// How the clock should move (never backwards; see [`ClockError::Backwards`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockMove {
-    /// Forward (or back) by this many ms.
+    /// Forward by this many ms.
     By(i64),
-    /// To this instant, ms since the UNIX epoch.
+    /// To this instant (now or later), ms since the UNIX epoch.
     To(i64),
 }
 
@@ -63,12 +70,20 @@ pub struct Engine {
     client: OnceLock<Result<reqwest::Client, String>>,
     timeout: Duration,
     external: bool,
+    state_file: Option<PathBuf>,
 }
 
 impl Engine {
     /// An engine over `model`, running attempts on `handle`, each bounded by `timeout`.
     /// `external`: whether hosts other than loopback may be reached.
-    pub(crate) fn new(model: Model, handle: Handle, timeout: Duration, external: bool) -> Self {
+    /// `state_file`: where every change is saved (see [`crate::state`]).
+    pub(crate) fn new(
+        model: Model,
+        handle: Handle,
+        timeout: Duration,
+        external: bool,
+        state_file: Option<PathBuf>,
+    ) -> Self {
         Self {
             model: Mutex::new(model),
             handle,
@@ -76,26 +91,32 @@ impl Engine {
             client: OnceLock::new(),
             timeout,
             external,
+            state_file,
+        }
+    }
+
+    /// Saves `m` to the state file, if there is one; call with the model
+    /// locked, right after changing it, before answering.
+    /// Errors: [`StateError`].
+    pub(crate) fn persist(&self, m: &Model) -> Result<(), StateError> {
+        match &self.state_file {
+            Some(path) => state::save(path, &state::capture(m)),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Engine::persist`] for changes no request waits on (clock moves,
+    /// delivery outcomes): a failure is reported on stderr.
+    fn persist_or_report(&self) {
+        let m = self.model();
+        if let Err(e) = self.persist(&m) {
+            eprintln!("jr-mock: cannot save the state: {e}");
         }
     }
 
     /// Locks the model (never held across an await).
     pub(crate) fn model(&self) -> MutexGuard<'_, Model> {
         self.model.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `fut` on the engine's runtime and blocks the calling thread
-    /// until it finishes. `None` when the runtime has shut down.
-    /// Only for synchronous callers outside the engine's runtime (responders).
-    pub(crate) fn block_on<T: Send + 'static>(
-        &self,
-        fut: impl Future<Output = T> + Send + 'static,
-    ) -> Option<T> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.handle.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv().ok()
     }
 
     /// Runs `fut` on the engine's runtime and awaits it from any runtime.
@@ -117,6 +138,7 @@ impl Engine {
             (now, m.enqueue_event(&event, now)?)
         };
         let mut records = self.run_due(now).await;
+        self.persist_or_report();
         records.retain(|r| ids.contains(&r.delivery_id));
         Ok(EventReport {
             timestamp: now,
@@ -136,15 +158,20 @@ impl Engine {
             }
         };
         self.run_due(now).await;
+        self.persist_or_report();
         Ok(now)
     }
 
     /// Clears the state (see [`Model::reset`]); returns the virtual time.
     pub(crate) async fn reset(self: Arc<Self>) -> i64 {
         let _driving = self.driver.lock().await;
-        let mut m = self.model();
-        m.reset();
-        m.now_ms()
+        let now = {
+            let mut m = self.model();
+            m.reset();
+            m.now_ms()
+        };
+        self.persist_or_report();
+        now
     }
 
     /// Performs, batch by batch in due order, every attempt due by `until_ms`.
@@ -152,12 +179,36 @@ impl Engine {
         let mut records = Vec::new();
         while let Some((at, batch)) = self.take_batch(until_ms) {
             let results = self.attempt_all(&batch).await;
-            let mut m = self.model();
-            for ((delivery, headers), result) in batch.into_iter().zip(results) {
-                records.push(m.finish_attempt(delivery, at, &result, headers_map(&headers)));
+            let duplicating = self.model().rules.duplicate_deliveries;
+            let delivered: Vec<Planned> = batch
+                .iter()
+                .zip(&results)
+                .filter(|(_, r)| duplicating && r.is_success())
+                .map(|(p, _)| p.clone())
+                .collect();
+            {
+                let mut m = self.model();
+                for ((delivery, headers), result) in batch.into_iter().zip(results) {
+                    records.push(m.finish_attempt(delivery, at, &result, headers_map(&headers)));
+                }
             }
+            records.extend(self.send_duplicates(&delivered, at).await);
         }
         records
+    }
+
+    /// Sends each of `delivered` once more, identical, and logs the copies.
+    async fn send_duplicates(&self, delivered: &[Planned], at: i64) -> Vec<AttemptRecord> {
+        if delivered.is_empty() {
+            return Vec::new();
+        }
+        let results = self.attempt_all(delivered).await;
+        let mut m = self.model();
+        delivered
+            .iter()
+            .zip(results)
+            .map(|((d, h), r)| m.log_duplicate(d, at, &r, headers_map(h)))
+            .collect()
     }
 
     fn take_batch(&self, until_ms: i64) -> Option<(i64, Vec<Planned>)> {
@@ -261,7 +312,10 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// The request headers of the next attempt of `d`, made at `at_ms`.
 fn headers(m: &Model, d: &Delivery, at_ms: i64) -> Vec<(String, String)> {
     let mut h = vec![
-        ("Content-Type".to_owned(), "application/json".to_owned()),
+        (
+            "Content-Type".to_owned(),
+            "application/json; charset=utf-8".to_owned(),
+        ),
         (
             "User-Agent".to_owned(),
             "Atlassian Webhook HTTP Client".to_owned(),

@@ -40,18 +40,24 @@
 //! faults; the fake's mocks are named after their operationIds.
 //! The control API is described in [`control`]; the layout follows
 //! DESIGN.md §1: [`model`] (pure rules), [`jql`], [`api`], `delivery`,
-//! [`control`].
+//! [`control`], plus [`state`] (`--state FILE`) and `front`, the public
+//! listener that answers the control calls waiting for deliveries itself
+//! and forwards everything else to the wiremock server, so that a receiver
+//! may call the fake while it handles a delivery.
 
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod control;
 mod delivery;
+mod front;
 pub mod jql;
 pub mod jwt;
 pub mod model;
+pub mod state;
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -98,6 +104,14 @@ pub struct MockConfig {
     /// Lifetime of access tokens issued by `/oauth/token`, ms of virtual
     /// time; `None` = 3600 s, as Atlassian's.
     pub token_lifetime_ms: Option<i64>,
+    /// Send every delivered attempt twice (same identifier), as Jira's
+    /// at-least-once delivery may; off = exactly once. Also switchable at
+    /// run time: `POST /_mock/switches {"duplicateDeliveries": true}`.
+    pub duplicate_deliveries: bool,
+    /// Where the state lives across restarts (`--state FILE`): loaded at
+    /// start when it exists, saved atomically after every change. See
+    /// [`state`] for the format. `None` keeps everything in memory.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for MockConfig {
@@ -113,6 +127,8 @@ impl Default for MockConfig {
             seed: None,
             identities: Identities::default(),
             token_lifetime_ms: None,
+            duplicate_deliveries: false,
+            state_file: None,
         }
     }
 }
@@ -124,6 +140,7 @@ impl MockConfig {
             failed_connect_only: self.failed_connect_only,
             webhook_limit: self.webhook_limit,
             allow_second_url: self.allow_second_url,
+            duplicate_deliveries: self.duplicate_deliveries,
         }
     }
 }
@@ -140,6 +157,9 @@ pub enum StartError {
     /// The delivery runtime could not be created.
     #[error("cannot start the delivery runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// The state file could not be read or written.
+    #[error("{0}")]
+    State(#[from] state::StateError),
 }
 
 /// A running fake Jira: a wiremock server on 127.0.0.1 with the webhook
@@ -183,21 +203,22 @@ impl FakeJira {
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
-        Self::launch(config, MockServer::builder().listener(listener)).await
+        Self::launch(config, listener, MockServer::builder()).await
     }
 
     /// Starts a fake with `config` on `listener` without recording requests:
     /// the long-running binary's mode.
     /// Errors: [`StartError`].
     pub async fn serve(config: MockConfig, listener: TcpListener) -> Result<Self, StartError> {
-        let builder = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording();
-        Self::launch(config, builder).await
+        let builder = MockServer::builder().disable_request_recording();
+        Self::launch(config, listener, builder).await
     }
 
+    /// The public `listener` is served by the front door ([`front`]); the
+    /// wiremock server listens on a loopback port of its own behind it.
     async fn launch(
         config: MockConfig,
+        listener: TcpListener,
         builder: wiremock::MockServerBuilder,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
@@ -214,6 +235,12 @@ impl FakeJira {
         if let Some(lifetime) = config.token_lifetime_ms {
             model.oauth.token_lifetime_ms = lifetime;
         }
+        if let Some(path) = &config.state_file {
+            if let Some(saved) = state::load(path)? {
+                state::restore(&mut model, saved, path)?;
+            }
+            state::save(path, &state::capture(&model))?;
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("jr-mock-delivery")
@@ -224,15 +251,26 @@ impl FakeJira {
             runtime.handle().clone(),
             config.delivery_timeout,
             config.external_deliveries,
+            config.state_file.clone(),
         ));
-        let server = builder.start().await;
-        let base_url = server.uri();
+        let public = listener.local_addr()?;
+        let server = builder
+            .listener(TcpListener::bind(("127.0.0.1", 0))?)
+            .start()
+            .await;
+        let base_url = format!("http://{public}");
         let ctx = api::Ctx {
             engine: engine.clone(),
             base_url: base_url.clone(),
         };
         api::mount(&server, &ctx).await;
         control::mount(&server, &ctx).await;
+        front::spawn(
+            listener,
+            *server.address(),
+            engine.clone(),
+            runtime.handle(),
+        )?;
         Ok(Self {
             server,
             engine,
@@ -246,7 +284,10 @@ impl FakeJira {
         self.base_url.clone()
     }
 
-    /// The underlying wiremock server, for mounting higher-priority mocks.
+    /// The underlying wiremock server, for mounting higher-priority mocks
+    /// and reading recorded requests. Send requests to [`FakeJira::base_url`]
+    /// (the front door), not to this server's own `uri()`: only the front
+    /// door answers the control calls that wait for deliveries.
     pub fn server(&self) -> &MockServer {
         &self.server
     }
@@ -256,15 +297,17 @@ impl FakeJira {
         self.engine.model().now_ms()
     }
 
-    /// Moves the virtual clock by `delta_ms` and performs every delivery
-    /// attempt due by then; returns the new time once they are recorded.
-    /// Errors: [`ClockError`] beyond 1970–9998 (nothing moves).
+    /// Moves the virtual clock forward by `delta_ms` (≥ 0) and performs
+    /// every delivery attempt due by then; returns the new time once they
+    /// are recorded. Errors: [`ClockError::Backwards`] for a negative delta,
+    /// [`ClockError::OutOfRange`] beyond 1970–9998 (nothing moves).
     pub async fn advance_ms(&self, delta_ms: i64) -> Result<i64, ClockError> {
         self.move_clock(ClockMove::By(delta_ms)).await
     }
 
-    /// Sets the virtual clock to `t_ms` and performs every attempt due by then.
-    /// Errors: [`ClockError`].
+    /// Sets the virtual clock to `t_ms` (not before the current time) and
+    /// performs every attempt due by then.
+    /// Errors: [`ClockError::Backwards`], [`ClockError::OutOfRange`].
     pub async fn set_now_ms(&self, t_ms: i64) -> Result<i64, ClockError> {
         self.move_clock(ClockMove::To(t_ms)).await
     }

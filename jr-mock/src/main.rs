@@ -33,7 +33,10 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   POST /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
   GET  /_mock/deliveries                          -> {"deliveries":[...]}
-  POST /_mock/reset                               -> {"nowMs":T}
+  POST /_mock/reset                               -> {"nowMs":T} (the clock is kept)
+  GET  /_mock/switches                            -> {"duplicateDeliveries":B}
+  POST /_mock/switches {"duplicateDeliveries":B}  -> {"duplicateDeliveries":B}
+The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400.
 
 OAUTH 2.0 (3LO), so a client's login runs offline (client ID = an OAuth app's clientId):
   GET  /authorize?client_id&redirect_uri&state&scope&response_type=code -> 302 to redirect_uri?code&state
@@ -77,6 +80,18 @@ struct Args {
     /// Lifetime of access tokens issued by /oauth/token, in virtual ms (default: 3600000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     token_lifetime_ms: Option<i64>,
+    /// Let an app register webhooks at a second, different URL (by default
+    /// that is a 400: "Only a single URL per app is allowed").
+    #[arg(long)]
+    allow_second_url: bool,
+    /// Keep webhooks, failed deliveries and the clock in FILE: loaded at
+    /// start if it exists, saved atomically after every change.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Fault: send every delivered webhook twice with the same identifier,
+    /// as Jira's at-least-once delivery may (default: exactly once).
+    #[arg(long)]
+    duplicate_deliveries: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -120,6 +135,9 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         start_ms: args.start_ms,
         token_lifetime_ms: args.token_lifetime_ms,
         identities,
+        duplicate_deliveries: args.duplicate_deliveries,
+        state_file: args.state.clone(),
+        allow_second_url: args.allow_second_url,
         ..MockConfig::default()
     })
 }

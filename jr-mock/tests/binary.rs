@@ -102,3 +102,39 @@ fn a_bad_config_file_fails_with_a_message() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+#[tokio::test]
+async fn switches_on_the_command_line_reach_the_fake() {
+    let (mut child, line) = spawn(&["--duplicate-deliveries", "--allow-second-url"]);
+    let url = line
+        .trim()
+        .trim_start_matches("jr-mock listening on ")
+        .to_owned();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let switches: serde_json::Value = client
+        .get(format!("{url}/_mock/switches"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    for hook in ["https://a.test/hook", "https://b.test/hook"] {
+        let body = serde_json::json!({"url": hook,
+            "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = A"}]});
+        let resp = client
+            .post(format!("{url}/rest/api/3/webhook"))
+            .bearer_auth("oauth-app-token")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(switches, serde_json::json!({"duplicateDeliveries": true}));
+    assert_eq!(statuses, [200, 200], "a second URL is allowed");
+}

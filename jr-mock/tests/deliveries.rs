@@ -45,7 +45,10 @@ async fn a_matching_event_is_delivered_once_per_app_with_jiras_headers() {
     let received = receiver.received_requests().await.unwrap();
     assert_eq!(received.len(), 1);
     let req = &received[0];
-    assert_eq!(header(req, "content-type"), Some("application/json"));
+    assert_eq!(
+        header(req, "content-type"),
+        Some("application/json; charset=utf-8")
+    );
     assert_eq!(header(req, "x-atlassian-webhook-flow"), Some("Primary"));
     assert_eq!(
         header(req, "x-atlassian-webhook-identifier"),
@@ -298,16 +301,19 @@ async fn the_control_api_moves_the_clock_and_resets() {
         "POST",
         "/_mock/clock",
         Auth::None,
-        Some(json!({"nowMs": 5})),
+        Some(json!({"nowMs": START_MS + 5_000})),
     )
     .await;
-    assert_eq!(set, json!({"nowMs": 5}));
-    assert_eq!(jira.now_ms(), 5);
+    let later = START_MS + 5_000;
+    assert_eq!(set, json!({"nowMs": later}));
+    assert_eq!(jira.now_ms(), later);
     for bad in [
         json!({}),
         json!({"advanceMs": 1, "nowMs": 2}),
         json!({"nowMs": -1}),
         json!({"advanceMs": "x"}),
+        json!({"advanceMs": -1}),
+        json!({"nowMs": later - 1}),
     ] {
         let (status, _) = call(&jira, "POST", "/_mock/clock", Auth::None, Some(bad.clone())).await;
         assert_eq!(status, 400, "{bad}");
@@ -321,6 +327,7 @@ async fn the_control_api_moves_the_clock_and_resets() {
     )
     .await;
     assert_eq!(status, 400);
+    assert_eq!(jira.now_ms(), later, "refused moves change nothing");
 
     register(&jira, OAUTH, &closed_port_url(), &["project = ABC"]).await;
     emit(&jira, event("ABC")).await;
@@ -347,7 +354,7 @@ async fn the_control_api_moves_the_clock_and_resets() {
     assert_eq!(entry["app"], "oauth-app");
 
     let (_, reset) = call(&jira, "POST", "/_mock/reset", Auth::None, None).await;
-    assert_eq!(reset, json!({"nowMs": 5}));
+    assert_eq!(reset, json!({"nowMs": later}), "reset keeps the clock");
     let (_, log) = call(&jira, "GET", "/_mock/deliveries", Auth::None, None).await;
     assert_eq!(log, json!({"deliveries": []}));
     let (_, page) = call(&jira, "GET", "/rest/api/3/webhook", OAUTH, None).await;

@@ -5,7 +5,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, reply};
+use super::error::{ApiError, reply, unsaved};
 use super::params::json_body;
 
 /// The body of delete and refresh (`ContainerForWebhookIDs`).
@@ -33,6 +33,7 @@ impl DeleteWebhookById {
         let caller = require_app_in(req, &model)?;
         let ids = webhook_ids(req)?;
         model.delete(&caller, &ids);
+        self.0.engine.persist(&model).map_err(unsaved)?;
         Ok(ResponseTemplate::new(202))
     }
 }

@@ -75,3 +75,9 @@ pub fn json_response(status: u16, body: &Value) -> ResponseTemplate {
 pub fn reply(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
     result.unwrap_or_else(|e| e.template())
 }
+
+/// The 503 for a change that could not be saved to the state file: the
+/// change is not acknowledged, so a client retries rather than trusting it.
+pub fn unsaved(e: crate::state::StateError) -> ApiError {
+    ApiError::Unavailable(format!("jr-mock could not save its state: {e}"))
+}

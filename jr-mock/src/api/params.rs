@@ -33,10 +33,16 @@ where
 /// The body as JSON of type `T`.
 /// Errors: [`ApiError::BadRequest`] with the parser's message.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    if req.body.iter().all(u8::is_ascii_whitespace) {
+    json_bytes(&req.body)
+}
+
+/// `body` as JSON of type `T`.
+/// Errors: [`ApiError::BadRequest`] with the parser's message.
+pub fn json_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("The request body is missing".into()));
     }
-    serde_json::from_slice(&req.body)
+    serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("The request body is invalid: {e}")))
 }
 

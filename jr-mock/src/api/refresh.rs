@@ -6,7 +6,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::Ctx;
 use super::auth::require_app_in;
 use super::delete::webhook_ids;
-use super::error::{ApiError, json_response, reply};
+use super::error::{ApiError, json_response, reply, unsaved};
 use crate::model::clock::format_jira_datetime;
 
 /// Extends the calling app's webhooks among `{"webhookIds": [int64]}` to
@@ -29,6 +29,7 @@ impl RefreshWebhooks {
         let ids = webhook_ids(req)?;
         let now = model.now_ms();
         let expiry = model.refresh(&caller, &ids, now);
+        self.0.engine.persist(&model).map_err(unsaved)?;
         let body = json!({"expirationDate": format_jira_datetime(expiry)});
         Ok(json_response(200, &body))
     }

@@ -5,7 +5,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, json_response, reply};
+use super::error::{ApiError, json_response, reply, unsaved};
 use super::params::json_body;
 use crate::model::webhooks::{ItemResult, Registration};
 
@@ -30,6 +30,7 @@ impl RegisterDynamicWebhooks {
         let results = model
             .register(&caller, reg, now)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        self.0.engine.persist(&model).map_err(unsaved)?;
         let items: Vec<Value> = results.iter().map(item).collect();
         Ok(json_response(
             200,

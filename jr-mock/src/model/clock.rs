@@ -1,7 +1,7 @@
 //! The virtual clock: milliseconds since the UNIX epoch, frozen between moves.
 //!
 //! The clock never reads wall time; it starts where the configuration says
-//! and only moves when asked (`POST /_mock/clock`, `FakeJira::advance_ms`).
+//! and only moves forward, when asked (`POST /_mock/clock`, `FakeJira::advance_ms`).
 //! Its range is bounded so that every derived date (expiry + retention) can
 //! still be formatted as a year-9999-or-earlier timestamp.
 
@@ -20,6 +20,16 @@ pub enum ClockError {
     /// The requested instant lies outside `0..=MAX_MS`.
     #[error("the clock must stay between 0 and {MAX_MS} ms since the UNIX epoch, not {0}")]
     OutOfRange(i128),
+    /// The move would turn time back: a negative advance, or an instant
+    /// before the current time. Virtual time never goes backwards, so
+    /// expiry, retention and `failedAfter` cursors stay consistent.
+    #[error("the clock never goes backwards: it shows {now_ms}, and {requested} is earlier")]
+    Backwards {
+        /// The current time, ms since the UNIX epoch.
+        now_ms: i64,
+        /// The requested time, ms since the UNIX epoch.
+        requested: i128,
+    },
 }
 
 /// A virtual clock in milliseconds since the UNIX epoch.
@@ -39,17 +49,35 @@ impl Clock {
         self.now_ms
     }
 
-    /// Moves the clock to `t_ms` (backwards too) and returns it.
-    /// Errors: [`ClockError::OutOfRange`], leaving the clock unchanged.
+    /// Moves the clock to `t_ms` (the current time or later) and returns it.
+    /// Errors: [`ClockError::Backwards`] for an earlier instant,
+    /// [`ClockError::OutOfRange`]; either leaves the clock unchanged.
     pub fn set(&mut self, t_ms: i64) -> Result<i64, ClockError> {
-        self.now_ms = check(i128::from(t_ms))?;
-        Ok(self.now_ms)
+        self.move_to(i128::from(t_ms))
     }
 
-    /// Moves the clock by `delta_ms` (may be negative) and returns the new time.
-    /// Errors: [`ClockError::OutOfRange`], leaving the clock unchanged.
+    /// Moves the clock forward by `delta_ms` (0 or more) and returns the new time.
+    /// Errors: [`ClockError::Backwards`] for a negative delta,
+    /// [`ClockError::OutOfRange`]; either leaves the clock unchanged.
     pub fn advance(&mut self, delta_ms: i64) -> Result<i64, ClockError> {
-        self.now_ms = check(i128::from(self.now_ms) + i128::from(delta_ms))?;
+        self.move_to(i128::from(self.now_ms) + i128::from(delta_ms))
+    }
+
+    /// Moves the clock to `t_ms` if that is later, keeping it otherwise
+    /// (restoring saved state never turns time back). Returns the time.
+    /// Errors: [`ClockError::OutOfRange`].
+    pub fn catch_up(&mut self, t_ms: i64) -> Result<i64, ClockError> {
+        self.move_to(i128::from(t_ms.max(self.now_ms)))
+    }
+
+    fn move_to(&mut self, t: i128) -> Result<i64, ClockError> {
+        if t < i128::from(self.now_ms) {
+            return Err(ClockError::Backwards {
+                now_ms: self.now_ms,
+                requested: t,
+            });
+        }
+        self.now_ms = check(t)?;
         Ok(self.now_ms)
     }
 }
@@ -74,17 +102,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn advance_and_set_move_the_clock() {
+    fn advance_and_set_move_the_clock_forward() {
         let mut c = Clock::new(1_000).unwrap();
         assert_eq!(c.advance(500), Ok(1_500));
-        assert_eq!(c.set(10), Ok(10));
-        assert_eq!(c.now_ms(), 10);
+        assert_eq!(c.advance(0), Ok(1_500));
+        assert_eq!(c.set(1_500), Ok(1_500));
+        assert_eq!(c.set(2_000), Ok(2_000));
+        assert_eq!(c.catch_up(10), Ok(2_000));
+        assert_eq!(c.catch_up(3_000), Ok(3_000));
     }
 
     #[test]
-    fn out_of_range_moves_are_refused_and_change_nothing() {
+    fn backward_and_out_of_range_moves_are_refused_and_change_nothing() {
         let mut c = Clock::new(1_000).unwrap();
-        assert!(c.advance(-2_000).is_err());
+        assert!(matches!(c.advance(-1), Err(ClockError::Backwards { .. })));
+        assert!(matches!(c.set(999), Err(ClockError::Backwards { .. })));
         assert!(c.advance(i64::MAX).is_err());
         assert!(c.set(MAX_MS + 1).is_err());
         assert_eq!(c.now_ms(), 1_000);

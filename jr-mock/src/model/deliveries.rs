@@ -103,7 +103,8 @@ pub enum Outcome {
 /// "status" (number or null), "error" (string or null), "outcome"
 /// ("delivered" | "retry_scheduled" | "failed" | "rejected"), "nextAttemptMs"
 /// (number or null), "headers" (object, in the order sent), "body" (the
-/// payload as JSON)}`.
+/// payload as JSON)}`, plus `"duplicate": true` on the copies the
+/// duplicate-delivery switch sends.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptRecord {
@@ -131,6 +132,10 @@ pub struct AttemptRecord {
     pub headers: Map<String, Value>,
     /// The payload sent.
     pub body: Value,
+    /// Whether this was the extra copy the duplicate-delivery switch sends
+    /// (serialised only when true, as `"duplicate": true`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
 }
 
 /// Pending deliveries and the attempt log.
@@ -266,6 +271,7 @@ pub fn record(
         next_attempt_ms: decision.next_attempt_ms,
         headers,
         body: serde_json::from_str(&delivery.body).unwrap_or(Value::Null),
+        duplicate: false,
     }
 }
 

@@ -92,6 +92,11 @@ impl FailedStore {
     pub fn all(&self) -> &[FailedRecord] {
         &self.records
     }
+
+    /// A store holding `records` (as saved).
+    pub fn restore(records: Vec<FailedRecord>) -> Self {
+        Self { records }
+    }
 }
 
 #[cfg(test)]

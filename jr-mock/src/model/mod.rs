@@ -40,6 +40,10 @@ pub struct Rules {
     pub webhook_limit: Option<usize>,
     /// When set, an app may register webhooks at a second, different URL.
     pub allow_second_url: bool,
+    /// When set, every delivered (2xx) attempt is sent once more, identical
+    /// (same `X-Atlassian-Webhook-Identifier`), as Jira's at-least-once
+    /// delivery may. Off by default: exactly once.
+    pub duplicate_deliveries: bool,
 }
 
 /// Why `getFailedWebhooks` is refused.
@@ -56,6 +60,58 @@ pub enum EventError {
     /// The event is not a JSON object with a string `webhookEvent`.
     #[error("an event must be a JSON object with a string \"webhookEvent\"")]
     Malformed,
+    /// An issue, comment or property event lacks the object Jira always sends with it.
+    #[error("a {event} event must carry a JSON object \"{field}\"{also}")]
+    MissingField {
+        /// The event name.
+        event: String,
+        /// The missing field (`issue`, `comment`, `property`).
+        field: &'static str,
+        /// Extra requirement, e.g. ` with a string "key"`.
+        also: &'static str,
+    },
+}
+
+/// Checks that `event` carries what Jira sends with an event of its kind:
+/// `issue` for issue, comment and property events, `comment` for comment
+/// events, `property` with a string `key` for property events.
+/// Errors: [`EventError`].
+pub fn check_event(event: &Value) -> Result<&Map<String, Value>, EventError> {
+    let Some((fields, name)) = event
+        .as_object()
+        .and_then(|m| Some((m, m.get("webhookEvent")?.as_str()?)))
+    else {
+        return Err(EventError::Malformed);
+    };
+    let missing = |field, also| EventError::MissingField {
+        event: name.to_owned(),
+        field,
+        also,
+    };
+    let has_object = |field: &str| fields.get(field).is_some_and(Value::is_object);
+    if webhooks::is_issue_event(name) && !has_object("issue") {
+        return Err(missing("issue", ""));
+    }
+    if name.starts_with("comment_") && !has_object("comment") {
+        return Err(missing("comment", ""));
+    }
+    if name.starts_with("issue_property_") && !event["property"]["key"].is_string() {
+        return Err(missing("property", " with a string \"key\""));
+    }
+    Ok(fields)
+}
+
+/// Jira's `issue_event_type_name` for an event that has one.
+pub fn issue_event_type_name(webhook_event: &str) -> Option<&'static str> {
+    Some(match webhook_event {
+        "jira:issue_created" => "issue_created",
+        "jira:issue_updated" => "issue_updated",
+        "jira:issue_deleted" => "issue_deleted",
+        "comment_created" => "issue_commented",
+        "comment_updated" => "issue_comment_edited",
+        "comment_deleted" => "issue_comment_deleted",
+        _ => return None,
+    })
 }
 
 /// The whole state of one fake Jira.
@@ -181,16 +237,13 @@ impl Model {
 
     /// Matches `event` against live webhooks at `now_ms` and queues one
     /// delivery per app (and URL), first attempt due at `now_ms`. The payload
-    /// is `{"timestamp": now_ms, …the event's fields…, "matchedWebhookIds": […]}`.
+    /// is `{"timestamp": now_ms, "webhookEvent", "issue_event_type_name"
+    /// (added for issue and comment events when absent), …the event's other
+    /// fields…, "matchedWebhookIds": […]}`.
     /// Returns the new deliveries' IDs.
-    /// Errors: [`EventError::Malformed`].
+    /// Errors: [`EventError`] (see [`check_event`]).
     pub fn enqueue_event(&mut self, event: &Value, now_ms: i64) -> Result<Vec<String>, EventError> {
-        let Some(fields) = event
-            .as_object()
-            .filter(|m| m.get("webhookEvent").is_some_and(Value::is_string))
-        else {
-            return Err(EventError::Malformed);
-        };
+        let fields = check_event(event)?;
         let groups = self.webhooks.matching(event, now_ms);
         let ids = groups.into_iter().map(|g| {
             let id = self.rng.uuid();
@@ -240,6 +293,32 @@ impl Model {
         self.deliveries.log(entry.clone());
         entry
     }
+
+    /// Logs the duplicate of a delivered attempt (see
+    /// [`Rules::duplicate_deliveries`]): `delivery` as it was for that
+    /// attempt. A duplicate is never retried nor recorded as failed.
+    pub fn log_duplicate(
+        &mut self,
+        delivery: &Delivery,
+        at_ms: i64,
+        result: &AttemptResult,
+        headers: Map<String, Value>,
+    ) -> AttemptRecord {
+        let outcome = if result.is_success() {
+            Outcome::Delivered
+        } else {
+            Outcome::Rejected
+        };
+        let decision = deliveries::Decision {
+            outcome,
+            next_attempt_ms: None,
+        };
+        let attempt = delivery.attempts + 1;
+        let mut entry = deliveries::record(delivery, attempt, at_ms, result, decision, headers);
+        entry.duplicate = true;
+        self.deliveries.log(entry.clone());
+        entry
+    }
 }
 
 fn payload(event: &Map<String, Value>, now_ms: i64, ids: &[i64]) -> String {
@@ -248,6 +327,13 @@ fn payload(event: &Map<String, Value>, now_ms: i64, ids: &[i64]) -> String {
     for (k, v) in event {
         if k != "timestamp" && k != "matchedWebhookIds" {
             m.insert(k.clone(), v.clone());
+        }
+        let type_name = issue_event_type_name(v.as_str().unwrap_or_default());
+        if k == "webhookEvent"
+            && !event.contains_key("issue_event_type_name")
+            && let Some(t) = type_name
+        {
+            m.insert("issue_event_type_name".into(), t.into());
         }
     }
     m.insert("matchedWebhookIds".into(), ids.into());

@@ -68,8 +68,15 @@ fn an_event_queues_one_delivery_per_app_with_timestamp_and_matched_ids() {
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["timestamp", "webhookEvent", "issue", "matchedWebhookIds"]
+        [
+            "timestamp",
+            "webhookEvent",
+            "issue_event_type_name",
+            "issue",
+            "matchedWebhookIds"
+        ]
     );
+    assert_eq!(body["issue_event_type_name"], "issue_created");
 }
 
 #[test]

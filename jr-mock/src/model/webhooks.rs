@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::apps::{AppCaller, AppKind, ConnectApp};
@@ -56,7 +56,7 @@ pub struct Registration {
 }
 
 /// One requested webhook (`WebhookDetails`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookSpec {
     /// Event names; each must be one of [`EVENTS`].
@@ -64,10 +64,10 @@ pub struct WebhookSpec {
     /// A filter in the webhook JQL subset (see [`crate::jql`]).
     pub jql_filter: String,
     /// For `jira:issue_updated`: only changes to these field IDs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_ids_filter: Option<Vec<String>>,
     /// For `issue_property_set`/`_deleted`: only these property keys.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_property_keys_filter: Option<Vec<String>>,
 }
 
@@ -90,6 +90,28 @@ pub struct Webhook {
 }
 
 impl Webhook {
+    /// A webhook as it was saved (see `crate::state`), its JQL parsed again.
+    /// Errors: the saved filter no longer parses.
+    pub fn restore(
+        id: i64,
+        app: String,
+        account_id: Option<String>,
+        url: String,
+        spec: WebhookSpec,
+        expires_at_ms: i64,
+    ) -> Result<Self, jql::JqlError> {
+        let query = jql::parse(&spec.jql_filter)?;
+        Ok(Self {
+            id,
+            app,
+            account_id,
+            url,
+            spec,
+            query,
+            expires_at_ms,
+        })
+    }
+
     /// Whether it still delivers at `now_ms` (strictly before expiry).
     pub fn is_live(&self, now_ms: i64) -> bool {
         now_ms < self.expires_at_ms
@@ -100,14 +122,17 @@ impl Webhook {
         now_ms <= self.expires_at_ms.saturating_add(KEPT_AFTER_EXPIRY_MS)
     }
 
-    /// Whether `event` (a Jira event body) triggers this webhook.
+    /// Whether `event` (a Jira event body) triggers this webhook: its name
+    /// is registered, the field or property filter passes, and for issue
+    /// events (see [`is_issue_event`]) the JQL matches the `issue`. Sprint
+    /// and version events are not about an issue and match by name alone.
     pub fn matches(&self, event: &Value) -> bool {
         let Some(name) = event["webhookEvent"].as_str() else {
             return false;
         };
         self.spec.events.iter().any(|e| e == name)
             && self.passes_filters(name, event)
-            && (event.get("issue").is_none() || self.query.matches(&event["issue"]))
+            && (!is_issue_event(name) || self.query.matches(&event["issue"]))
     }
 
     fn passes_filters(&self, name: &str, event: &Value) -> bool {
@@ -124,6 +149,14 @@ impl Webhook {
             _ => true,
         }
     }
+}
+
+/// Whether `webhook_event` is about one issue (issue, comment and issue
+/// property events), so that the webhook's JQL applies to its `issue`.
+pub fn is_issue_event(webhook_event: &str) -> bool {
+    webhook_event.starts_with("jira:issue_")
+        || webhook_event.starts_with("comment_")
+        || webhook_event.starts_with("issue_property_")
 }
 
 fn changed_fields(event: &Value) -> Vec<&str> {
@@ -271,6 +304,9 @@ impl WebhookStore {
             .map(|h| h.url.clone())
     }
 
+    /// Webhooks counting against `caller`'s limit. Expired webhooks that
+    /// are still listed count too: they stay registered and can be
+    /// refreshed (Jira's behaviour here is undocumented).
     fn count_for_limit(&self, caller: &AppCaller) -> usize {
         let same_owner = |h: &&Webhook| match caller.kind {
             AppKind::Connect => h.app == caller.app,
@@ -360,6 +396,21 @@ impl WebhookStore {
     /// Every stored webhook, by ascending ID (for inspection).
     pub fn all(&self) -> impl Iterator<Item = &Webhook> {
         self.hooks.values()
+    }
+
+    /// The ID the next registered webhook gets.
+    pub fn next_id(&self) -> i64 {
+        self.next_id
+    }
+
+    /// A store holding `hooks`, handing out IDs from `next_id` on (raised
+    /// above every held ID, so IDs stay unique whatever was saved).
+    pub fn restore(next_id: i64, hooks: Vec<Webhook>) -> Self {
+        let highest = hooks.iter().map(|h| h.id + 1).max().unwrap_or(FIRST_ID);
+        Self {
+            next_id: next_id.max(highest).max(FIRST_ID),
+            hooks: hooks.into_iter().map(|h| (h.id, h)).collect(),
+        }
     }
 }
 

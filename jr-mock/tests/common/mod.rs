@@ -60,8 +60,20 @@ pub fn connect_jwt(method: &str, url: &str) -> String {
 
 /// Sends `verb url` with `auth` and an optional JSON body; returns status and JSON (Null when empty).
 pub async fn send(verb: &str, url: &str, auth: Auth<'_>, body: Option<&Value>) -> (u16, Value) {
+    send_with(&client(), verb, url, auth, body).await
+}
+
+/// [`send`] on `client` (building a client costs milliseconds in debug
+/// builds; loops reuse one).
+pub async fn send_with(
+    client: &reqwest::Client,
+    verb: &str,
+    url: &str,
+    auth: Auth<'_>,
+    body: Option<&Value>,
+) -> (u16, Value) {
     let m = reqwest::Method::from_bytes(verb.as_bytes()).unwrap();
-    let mut req = client().request(m, url);
+    let mut req = client.request(m, url);
     req = match auth {
         Auth::None => req,
         Auth::Bearer(t) => req.bearer_auth(t),
