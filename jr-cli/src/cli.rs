@@ -18,6 +18,9 @@ const GLOBAL_VALUE_FLAGS: &[&str] = &[
     "--profile",
     "--max-pages",
     "--timeout",
+    "--jq",
+    "--retries",
+    "--max-response-size",
 ];
 
 /// The root command with its global flags and the groups: full for the group
@@ -121,6 +124,33 @@ fn global_args() -> Vec<Arg> {
             "timeout",
             "DURATION",
             "Per-request timeout: 30s, 500ms, 2m or seconds [default: 30s]",
+        ),
+        value(
+            "jq",
+            "EXPR",
+            "Filter the result with a jq expression (jaq); each result on its own line",
+        ),
+        switch(
+            "stream",
+            "Print one item per line (NDJSON) as pages arrive, instead of one merged result",
+        ),
+        switch(
+            "verbose",
+            "Write each request, response and retry as a JSON line on stderr (secrets redacted)",
+        ),
+        value(
+            "retries",
+            "N",
+            "Retries on 429, and on 502/503/504, resets and timeouts for GET/PUT/DELETE; 0 disables [default: 4]",
+        ),
+        switch(
+            "retry-unsafe",
+            "Also retry POST on 502/503/504, resets and timeouts (it may be applied twice)",
+        ),
+        value(
+            "max-response-size",
+            "SIZE",
+            "Fail when one response body is larger: bytes, or with KB/MB/GB (1000s) or KiB/MiB/GiB (1024s) [default: 100MiB]",
         ),
     ]
 }

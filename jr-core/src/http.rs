@@ -540,8 +540,41 @@ pub fn parse_timeout(text: &str) -> Result<Duration, Error> {
     Ok(duration)
 }
 
+/// Parses a `--max-response-size` value: a number of bytes, optionally with a
+/// unit: `B`, `KB`/`MB`/`GB` (powers of 1000) or `KiB`/`MiB`/`GiB` (powers of
+/// 1024), case-insensitive, a space allowed before the unit (`100MiB`, `5 MB`).
+///
+/// Errors: exit 4 naming the value, for other text or zero.
+pub fn parse_size(text: &str) -> Result<u64, Error> {
+    let bad = || {
+        Error::validation(format!(
+            "invalid value `{text}` for --max-response-size: expected bytes such as 1048576, 500KB or 100MiB"
+        ))
+    };
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| bad())?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000_u64.pow(2),
+        "gb" => 1000_u64.pow(3),
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    match number.checked_mul(scale) {
+        Some(bytes) if bytes > 0 => Ok(bytes),
+        _ => Err(bad()),
+    }
+}
+
 #[cfg(test)]
-mod timeout_tests {
+mod parse_tests {
     use super::*;
 
     #[test]
@@ -555,6 +588,21 @@ mod timeout_tests {
         for bad in ["", "0", "-1", "soon", "0s"] {
             assert_eq!(
                 parse_timeout(bad).map_err(|e| e.exit_code()).err(),
+                Some(4),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_read_bytes_and_units() {
+        assert_eq!(parse_size("100MiB").ok(), Some(100 * 1024 * 1024));
+        assert_eq!(parse_size("5 MB").ok(), Some(5_000_000));
+        assert_eq!(parse_size("2048").ok(), Some(2048));
+        assert_eq!(parse_size("1kib").ok(), Some(1024));
+        for bad in ["", "0", "-1", "10XB", "MiB", "1.5MB"] {
+            assert_eq!(
+                parse_size(bad).map_err(|e| e.exit_code()).err(),
                 Some(4),
                 "{bad}"
             );

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod client;
 mod errors;
 mod help;
 mod webhook;
