@@ -132,7 +132,7 @@ fn global_args() -> Vec<Arg> {
         ),
         switch(
             "stream",
-            "Print one item per line (NDJSON) as pages arrive, instead of one merged result",
+            "Print one item per line (NDJSON) as pages arrive, instead of one merged result; --jq applies to each item",
         ),
         switch(
             "verbose",
