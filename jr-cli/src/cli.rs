@@ -128,29 +128,29 @@ fn global_args() -> Vec<Arg> {
         value(
             "jq",
             "EXPR",
-            "Filter the result with a jq expression (jaq); each result on its own line",
+            "Filter the result with a jq expression (jaq), printed as jq prints it",
         ),
         switch(
             "stream",
-            "Print one item per line (NDJSON) as pages arrive, instead of one merged result; --jq applies to each item",
+            "One item per line (NDJSON) as pages arrive; --jq applies per item",
         ),
         switch(
             "verbose",
-            "Write each request, response and retry as a JSON line on stderr (secrets redacted)",
+            "Each request, response and retry as a JSON line on stderr",
         ),
         value(
             "retries",
             "N",
-            "Retries on 429, and on 502/503/504, resets and timeouts for GET/PUT/DELETE; 0 disables [default: 4]",
+            "Retries on 429, and on 502-504, resets, timeouts if idempotent [default: 4]",
         ),
         switch(
             "retry-unsafe",
-            "Also retry POST on 502/503/504, resets and timeouts (it may be applied twice)",
+            "Also retry POST on 502-504, resets and timeouts",
         ),
         value(
             "max-response-size",
             "SIZE",
-            "Fail when one response body is larger: bytes, or with KB/MB/GB (1000s) or KiB/MiB/GiB (1024s) [default: 100MiB]",
+            "Fail on a larger response body: bytes, 500KB, 10MiB [default: 100MiB]",
         ),
     ]
 }
