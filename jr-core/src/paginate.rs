@@ -200,13 +200,12 @@ async fn offset(
             .buffered(CONCURRENT_PAGES);
         while let Some(result) = pages.next().await {
             let (start, page) = result?;
-            fetched += 1;
             if start != next_start {
                 // An earlier page was shorter than planned: plan again from
                 // where it really ended (the pages in flight are dropped).
-                fetched -= 1;
                 break;
             }
+            fetched += 1;
             if let Some(reported) = page.field::<i64>("startAt")
                 && reported != start
             {

@@ -419,3 +419,30 @@ async fn pages_stream_one_at_a_time_and_can_stop_early() {
     .unwrap();
     assert_eq!(seen, [2, 2]);
 }
+
+#[tokio::test]
+async fn a_page_shorter_than_planned_makes_paging_continue_from_where_it_ended() {
+    let server = MockServer::start().await;
+    let answer = |start: i64, ids: &[i64], last: bool| {
+        let values: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
+        json!({"startAt":start,"maxResults":2,"total":5,"isLast":last,"values":values})
+    };
+    page(&server, "0", answer(0, &[1, 2], false)).await;
+    page(&server, "2", answer(2, &[3], false)).await;
+    page(&server, "3", answer(3, &[4, 5], true)).await;
+    page(&server, "4", answer(4, &[5], true)).await;
+    let body = fetch_all(
+        &client(&server),
+        &plan("getDynamicWebhooksForApp"),
+        Pagination::Offset,
+        100,
+    )
+    .await
+    .unwrap();
+    let merged: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        merged["values"],
+        json!([{"id":1},{"id":2},{"id":3},{"id":4},{"id":5}]),
+        "nothing skipped or repeated"
+    );
+}
