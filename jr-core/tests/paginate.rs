@@ -446,3 +446,52 @@ async fn a_page_shorter_than_planned_makes_paging_continue_from_where_it_ended()
         "nothing skipped or repeated"
     );
 }
+
+#[tokio::test]
+async fn later_offset_pages_are_requested_while_an_earlier_one_is_still_pending() {
+    let server = MockServer::start().await;
+    let answer = |start: i64| {
+        json!({"startAt":start,"maxResults":2,"total":10,"isLast":start == 8,
+               "values":[{"id":start},{"id":start + 1}]})
+    };
+    page(&server, "0", answer(0)).await;
+    // The second page hangs; a sequential client would never ask for the third.
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/webhook"))
+        .and(query_param("startAt", "2"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60)))
+        .mount(&server)
+        .await;
+    for start in [4, 6] {
+        page(&server, &start.to_string(), answer(start)).await;
+    }
+    let client = client(&server);
+    let list = plan("getDynamicWebhooksForApp");
+    let listing = fetch_all(&client, &list, Pagination::Offset, 100);
+    let watch = async {
+        for _ in 0..500 {
+            let seen = server.received_requests().await.unwrap_or_default();
+            let starts: Vec<String> = seen
+                .iter()
+                .filter_map(|r| {
+                    r.url
+                        .query_pairs()
+                        .find(|(k, _)| k == "startAt")
+                        .map(|(_, v)| v.into_owned())
+                })
+                .collect();
+            if ["2", "4", "6"]
+                .iter()
+                .all(|s| starts.iter().any(|x| x == s))
+            {
+                return starts;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("pages after the pending one were never requested");
+    };
+    tokio::select! {
+        _ = listing => panic!("the listing cannot finish while page 2 hangs"),
+        starts = watch => assert!(starts.len() <= 1 + jr_core::paginate::CONCURRENT_PAGES, "{starts:?}"),
+    }
+}
