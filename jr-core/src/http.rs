@@ -185,21 +185,7 @@ impl HttpClient {
             reason,
             retry_after: None,
         };
-        let client = self.client().map_err(|e| failed(e, None))?;
-        let mut request = client
-            .request(to_reqwest(*method), url)
-            .header("Accept", "application/json");
-        for (name, value) in outgoing.headers {
-            request = request.header(name, value);
-        }
-        if let Some((bytes, content_type)) = outgoing.body {
-            request = request
-                .header("Content-Type", content_type)
-                .body(bytes.to_vec());
-        }
-        if let Some(value) = self.settings.auth.header_value() {
-            request = request.header("Authorization", value);
-        }
+        let request = self.request(outgoing).map_err(|e| failed(e, None))?;
         self.emit(|| self.request_event(outgoing, attempt));
         let started = Instant::now();
         let response = request
@@ -216,19 +202,31 @@ impl HttpClient {
         if (200..300).contains(&status) {
             return Ok(Response { status, body });
         }
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let retry_after = header("Retry-After")
-            .and_then(|v| retry::parse_retry_after(v, header("Date"), SystemTime::now()));
-        let mut error = status_error(status, &body, url);
-        if let Some(wait) = retry_after {
-            let seconds = whole_seconds(wait);
-            let message = format!("{}; retry after {seconds} s", error.message());
-            error = error.with_retry_after(seconds).with_message(message);
-        }
+        let (error, retry_after) = status_failure(status, &body, url, &headers);
         Err(Failure {
             retry_after,
             ..failed(error, Some(Reason::Status(status)))
         })
+    }
+
+    /// The request with its headers, body and credentials.
+    fn request(&self, outgoing: &Outgoing<'_>) -> Result<reqwest::RequestBuilder, Error> {
+        let mut request = self
+            .client()?
+            .request(to_reqwest(outgoing.method), &outgoing.url)
+            .header("Accept", "application/json");
+        for (name, value) in outgoing.headers {
+            request = request.header(name, value);
+        }
+        if let Some((bytes, content_type)) = outgoing.body {
+            request = request
+                .header("Content-Type", content_type)
+                .body(bytes.to_vec());
+        }
+        if let Some(value) = self.settings.auth.header_value() {
+            request = request.header("Authorization", value);
+        }
+        Ok(request)
     }
 
     /// Reads the body in chunks, failing as soon as it passes the cap.
@@ -294,6 +292,28 @@ impl HttpClient {
         let client = build_client(self.timeout)?;
         Ok(self.client.get_or_init(|| client))
     }
+}
+
+/// The error for a non-2xx answer and the wait its `Retry-After` asks for.
+fn status_failure(
+    status: u16,
+    body: &[u8],
+    url: &str,
+    headers: &reqwest::header::HeaderMap,
+) -> (Error, Option<Duration>) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let retry_after = header("Retry-After")
+        .and_then(|v| retry::parse_retry_after(v, header("Date"), SystemTime::now()));
+    let error = status_error(status, body, url);
+    let Some(wait) = retry_after else {
+        return (error, None);
+    };
+    let seconds = whole_seconds(wait);
+    let message = format!("{}; retry after {seconds} s", error.message());
+    (
+        error.with_retry_after(seconds).with_message(message),
+        retry_after,
+    )
 }
 
 fn response_event(
