@@ -392,3 +392,32 @@ async fn a_refused_connection_is_not_retried() {
     assert_eq!(err.exit_code(), 1);
     assert!(s.sleeper.waits().is_empty());
 }
+
+#[tokio::test]
+async fn a_chunked_body_over_the_size_cap_fails_while_it_is_read() {
+    // No Content-Length: the cap can only be noticed while reading.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let chunk = "x".repeat(600);
+        for _ in 0..4 {
+            let _ = write!(stream, "{:x}\r\n{chunk}\r\n", chunk.len());
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+    });
+    let s = setup_at(&format!("http://{address}"), 0.0, |_| {});
+    let err = s
+        .client
+        .with_max_response_bytes(1000)
+        .send(&list_plan())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.message().contains("1000 bytes"), "{}", err.message());
+    server.join().unwrap();
+}
