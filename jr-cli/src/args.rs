@@ -14,8 +14,9 @@ use jr_core::ops::{self, Operation};
 use jr_core::output::Style;
 use jr_core::paginate::DEFAULT_MAX_PAGES;
 use jr_core::request::check_value;
-use jr_core::{Error, http};
+use jr_core::{Error, http, jq, retry};
 use std::io::{IsTerminal, Read};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the request body comes from.
@@ -40,6 +41,15 @@ pub struct Globals {
     pub max_pages: usize,
     pub dry_run: bool,
     pub timeout: Duration,
+    /// Pretty output is coloured (a terminal, and `NO_COLOR` unset).
+    pub colour: bool,
+    /// `--jq`, compiled before anything is sent.
+    pub jq: Option<Arc<jq::Filter>>,
+    pub stream: bool,
+    pub verbose: bool,
+    pub retries: u32,
+    pub retry_unsafe: bool,
+    pub max_response_bytes: u64,
 }
 
 /// Stage 1: the operation and checked values, before any I/O.
@@ -55,8 +65,9 @@ pub struct RawArgs {
 impl RawArgs {
     /// Reads the matches of `jr <group> <command> ...`.
     ///
-    /// Errors: exit 4 for a value of the wrong type, `--max-pages` or
-    /// `--timeout` unreadable, or helper flags that do not fit together.
+    /// Errors: exit 4 for a value of the wrong type, `--max-pages`,
+    /// `--timeout`, `--retries` or `--max-response-size` unreadable, a `--jq`
+    /// expression that does not compile, or helper flags that do not fit together.
     pub fn from_matches(matches: &ArgMatches) -> Result<RawArgs, Error> {
         let (group, group_matches) = matches
             .subcommand()
@@ -127,6 +138,23 @@ fn globals(matches: &ArgMatches) -> Result<Globals, Error> {
         None => http::DEFAULT_TIMEOUT,
         Some(t) => http::parse_timeout(&t)?,
     };
+    let retries = match text("retries") {
+        None => retry::DEFAULT_RETRIES,
+        Some(n) => n.parse::<u32>().map_err(|_| {
+            Error::validation(format!(
+                "invalid value `{n}` for --retries: expected a whole number (0 disables retries)"
+            ))
+        })?,
+    };
+    let max_response_bytes = match text("max-response-size") {
+        None => http::DEFAULT_MAX_RESPONSE_BYTES,
+        Some(size) => http::parse_size(&size)?,
+    };
+    let jq = text("jq")
+        .map(|expr| jq::compile(&expr).map(Arc::new))
+        .transpose()?;
+    let colour = style == Style::Pretty
+        && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     Ok(Globals {
         overrides: Overrides {
             base_url: text("base-url"),
@@ -143,6 +171,13 @@ fn globals(matches: &ArgMatches) -> Result<Globals, Error> {
         max_pages,
         dry_run: flag("dry-run"),
         timeout,
+        colour,
+        jq,
+        stream: flag("stream"),
+        verbose: flag("verbose"),
+        retries,
+        retry_unsafe: flag("retry-unsafe"),
+        max_response_bytes,
     })
 }
 

@@ -20,6 +20,9 @@ const GLOBAL_VALUE_FLAGS: &[&str] = &[
     "--timeout",
     "--cloud-id",
     "--api-url",
+    "--jq",
+    "--retries",
+    "--max-response-size",
 ];
 
 /// The root command with its global flags and the groups: full for the group
@@ -139,6 +142,33 @@ fn global_args() -> Vec<Arg> {
         switch(
             "allow-insecure-http",
             "Send credentials over plain http:// to a host other than loopback",
+        ),
+        value(
+            "jq",
+            "EXPR",
+            "Filter the result with a jq expression (jaq), printed as jq prints it",
+        ),
+        switch(
+            "stream",
+            "One item per line (NDJSON) as pages arrive; --jq applies per item",
+        ),
+        switch(
+            "verbose",
+            "Each request, response and retry as a JSON line on stderr",
+        ),
+        value(
+            "retries",
+            "N",
+            "Retries on 429, and on 502-504, resets, timeouts if idempotent [default: 4]",
+        ),
+        switch(
+            "retry-unsafe",
+            "Also retry POST on 502-504, resets and timeouts",
+        ),
+        value(
+            "max-response-size",
+            "SIZE",
+            "Fail on a larger response body: bytes, 500KB, 10MiB [default: 100MiB]",
         ),
     ]
 }

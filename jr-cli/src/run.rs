@@ -6,9 +6,12 @@ use crate::{cli, commands, session, tools};
 use jr_core::config::Settings;
 use jr_core::http::HttpClient;
 use jr_core::request::RequestPlan;
-use jr_core::{Error, ops, output, paginate};
+use jr_core::retry::RetryPolicy;
+use jr_core::{Error, ErrorKind, ops, output, paginate};
 use serde_json::{Value, json};
 use std::io::Write;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// What to do after a successful parse: print help or version, or run.
 pub enum Parsed {
@@ -80,7 +83,8 @@ fn clap_error(error: &clap::Error) -> Error {
 
 /// Runs a parsed command: prints the result and returns the error, if any,
 /// that decides the exit code (a rejected registration item prints its result
-/// and still fails).
+/// and still fails). Ctrl-C stops the work at once with exit 130; in
+/// `--stream` mode the lines already printed are complete.
 pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), Error> {
     let invocation = Invocation::prepare(raw)?;
     let op = invocation.op;
@@ -89,7 +93,7 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
         return print(
             stdout,
             &dry_run_json(&invocation, &plan),
-            invocation.globals.style,
+            &invocation.globals,
         );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -97,16 +101,61 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
         .build()
         .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?;
     let body = runtime
-        .block_on(send_with_session(&invocation))
+        .block_on(until_interrupted(with_session(&invocation, stdout)))
         .map_err(|e| explain_unauthorized(&invocation, e))
         .map_err(|e| commands::explain(op, e))?;
+    let Some(body) = body else {
+        return Ok(());
+    };
     check_is_json(op, &body)?;
-    print(stdout, &body, invocation.globals.style)?;
+    print(stdout, &body, &invocation.globals)?;
     let checked = commands::check(op, &body);
     for warning in &checked.warnings {
         let _ = writeln!(stderr, "{warning}");
     }
     checked.error.map_or(Ok(()), Err)
+}
+
+/// Runs `work` unless Ctrl-C comes first: then the work is dropped where it
+/// waits (a request, a retry's sleep) and the answer is exit 130.
+async fn until_interrupted<T>(
+    work: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
+    }
+}
+
+/// Sends (or streams) with an OAuth 2.0 profile's token renewed when it is
+/// about to expire, and renewed once more after a 401 (a 401 means Jira did
+/// nothing, so sending again is safe for every method).
+async fn with_session(
+    invocation: &Invocation,
+    stdout: &mut impl Write,
+) -> Result<Option<Vec<u8>>, Error> {
+    let timeout = invocation.globals.timeout;
+    let settings = session::fresh(&invocation.settings, timeout).await?;
+    match send_or_stream(invocation, &settings, stdout).await {
+        Err(e) if e.status() == Some(401) && settings.oauth.is_some() => {
+            let renewed = session::renew(&settings, timeout).await?;
+            send_or_stream(invocation, &renewed, stdout).await
+        }
+        result => result,
+    }
+}
+
+async fn send_or_stream(
+    invocation: &Invocation,
+    settings: &Settings,
+    stdout: &mut impl Write,
+) -> Result<Option<Vec<u8>>, Error> {
+    let client = client(invocation, settings);
+    if invocation.globals.stream {
+        stream(invocation, &client, stdout).await.map(|()| None)
+    } else {
+        send(invocation, &client).await.map(Some)
+    }
 }
 
 /// A 401 to basic auth on a site URL may be a scoped API token, which only
@@ -121,35 +170,112 @@ fn explain_unauthorized(invocation: &Invocation, error: Error) -> Error {
     }
 }
 
-/// Sends with an OAuth 2.0 profile's token renewed when it is about to
-/// expire, and renewed once more after a 401 (a 401 means Jira did nothing,
-/// so sending again is safe for every method).
-async fn send_with_session(invocation: &Invocation) -> Result<Vec<u8>, Error> {
-    let timeout = invocation.globals.timeout;
-    let settings = session::fresh(&invocation.settings, timeout).await?;
-    match send(invocation, settings.clone()).await {
-        Err(e) if e.status() == Some(401) && settings.oauth.is_some() => {
-            let renewed = session::renew(&settings, timeout).await?;
-            send(invocation, renewed).await
-        }
-        result => result,
+fn client(invocation: &Invocation, settings: &Settings) -> HttpClient {
+    let globals = &invocation.globals;
+    let client = HttpClient::new(settings.clone(), globals.timeout)
+        .with_retry(RetryPolicy {
+            max_retries: globals.retries,
+            retry_unsafe: globals.retry_unsafe,
+            ..RetryPolicy::default()
+        })
+        .with_max_response_bytes(globals.max_response_bytes);
+    if globals.verbose {
+        // stderr is line-buffered per call; each event is one line.
+        client.with_events(Arc::new(|event| {
+            let _ = writeln!(std::io::stderr(), "{event}");
+        }))
+    } else {
+        client
     }
 }
 
-async fn send(invocation: &Invocation, settings: Settings) -> Result<Vec<u8>, Error> {
-    let client = HttpClient::new(settings, invocation.globals.timeout);
+async fn plan(invocation: &Invocation, client: &HttpClient) -> Result<RequestPlan, Error> {
     let body = match &invocation.body {
-        Some(BodySource::AllOwnWebhookIds) => Some(all_own_webhook_ids(&client, invocation).await?),
+        Some(BodySource::AllOwnWebhookIds) => Some(all_own_webhook_ids(client, invocation).await?),
         Some(BodySource::Inline(bytes)) => Some(bytes.clone()),
         Some(BodySource::File(_) | BodySource::Stdin) | None => None,
     };
-    let plan = RequestPlan::build(invocation.op, &invocation.values, body)?;
-    let style = if invocation.globals.paginate {
+    RequestPlan::build(invocation.op, &invocation.values, body)
+}
+
+fn pagination(invocation: &Invocation) -> ops::Pagination {
+    if invocation.globals.paginate {
         invocation.op.pagination
     } else {
         ops::Pagination::None
+    }
+}
+
+async fn send(invocation: &Invocation, client: &HttpClient) -> Result<Vec<u8>, Error> {
+    let plan = plan(invocation, client).await?;
+    paginate::fetch_all(
+        client,
+        &plan,
+        pagination(invocation),
+        invocation.globals.max_pages,
+    )
+    .await
+}
+
+/// `--stream`: every item of every page as one compact line (through `--jq`
+/// when given), written as each page arrives; memory stays one page. An
+/// operation that does not page prints its answer as one line. A closed
+/// stdout ends the listing quietly.
+async fn stream(
+    invocation: &Invocation,
+    client: &HttpClient,
+    stdout: &mut impl Write,
+) -> Result<(), Error> {
+    let plan = plan(invocation, client).await?;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let style = pagination(invocation);
+    if style == ops::Pagination::None {
+        let body = client.send(&plan).await?.body;
+        check_is_json(invocation.op, &body)?;
+        if write_line(&mut out, &body, &invocation.globals)?.is_continue() {
+            let _ = flush(&mut out)?;
+        }
+        return Ok(());
+    }
+    let globals = &invocation.globals;
+    paginate::for_each_page(client, &plan, style, globals.max_pages, &mut |page| {
+        for item in page.items() {
+            if write_line(&mut out, item.get().as_bytes(), globals)?.is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        flush(&mut out)
+    })
+    .await
+}
+
+/// Writes one document (or its `--jq` results) as compact lines.
+fn write_line(
+    out: &mut impl Write,
+    json: &[u8],
+    globals: &Globals,
+) -> Result<ControlFlow<()>, Error> {
+    let written = match &globals.jq {
+        Some(filter) => filter.run(json)?.iter().try_for_each(|result| {
+            output::write_json(out, result.as_bytes(), output::Style::Compact, false)
+        }),
+        None => output::write_json(out, json, output::Style::Compact, false),
     };
-    paginate::fetch_all(&client, &plan, style, invocation.globals.max_pages).await
+    write_result(written)
+}
+
+fn flush(out: &mut impl Write) -> Result<ControlFlow<()>, Error> {
+    write_result(out.flush())
+}
+
+/// A closed pipe (`jr ... | head -1`) is not a failure: the reader has what
+/// it wanted, so writing stops quietly.
+fn write_result(result: std::io::Result<()>) -> Result<ControlFlow<()>, Error> {
+    match result {
+        Ok(()) => Ok(ControlFlow::Continue(())),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ControlFlow::Break(())),
+        Err(e) => Err(Error::general(format!("cannot write the result: {e}"))),
+    }
 }
 
 /// Lists every page of the calling app's webhooks and returns
@@ -176,7 +302,7 @@ async fn all_own_webhook_ids(
 /// body) is an error, never printed as a result.
 fn check_is_json(op: &ops::Operation, body: &[u8]) -> Result<(), Error> {
     let trimmed = body.trim_ascii();
-    if trimmed.is_empty() || serde_json::from_slice::<Value>(trimmed).is_ok() {
+    if trimmed.is_empty() || serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok() {
         return Ok(());
     }
     Err(Error::general(format!(
@@ -224,13 +350,15 @@ fn dry_run_json(invocation: &Invocation, plan: &RequestPlan) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Prints one result. A closed pipe (`jr ... | head -1`) is not a failure:
-/// the reader has what it wanted, so the write ends quietly.
-fn print(stdout: &mut impl Write, body: &[u8], style: output::Style) -> Result<(), Error> {
-    match output::write_body(stdout, body, style).and_then(|_| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::general(format!("cannot write the result: {e}")))
-        }
-        _ => Ok(()),
-    }
+/// Prints one result, or each of its `--jq` results, in the chosen style.
+/// A closed pipe ends quietly (see [`write_result`]).
+fn print(stdout: &mut impl Write, body: &[u8], globals: &Globals) -> Result<(), Error> {
+    let style = globals.style;
+    let written = match &globals.jq {
+        Some(filter) => filter.run(body)?.iter().try_for_each(|result| {
+            output::write_json(stdout, result.as_bytes(), style, globals.colour)
+        }),
+        None => output::write_json(stdout, body, style, globals.colour),
+    };
+    write_result(written.and_then(|()| stdout.flush())).map(|_| ())
 }

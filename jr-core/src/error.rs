@@ -19,11 +19,11 @@ pub enum ErrorKind {
     /// Exit 4: HTTP 400, 422 and other 4xx; bad flags or body caught before
     /// sending; a registration item rejected by Jira.
     Validation,
-    /// Exit 5: HTTP 429.
+    /// Exit 5: HTTP 429 (after retries).
     RateLimited,
     /// Exit 6: HTTP 409.
     Conflict,
-    /// Exit 7: HTTP 5xx.
+    /// Exit 7: HTTP 5xx (after retries, for those that are retried).
     Server,
     /// Exit 130: interrupted by a signal.
     Interrupted,
@@ -161,6 +161,12 @@ impl Error {
     /// Shorthand for a [`ErrorKind::General`] error (exit 1).
     pub fn general(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::General, message)
+    }
+
+    /// Replaces the one-line message (to add what happened around it).
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.0.message = message.into();
+        self
     }
 
     /// Adds a suggestion of what to do next.

@@ -1,18 +1,45 @@
 //! Sending requests: one reqwest client (rustls on ring, Mozilla roots), built
-//! only when a request is about to go out, and the mapping of every non-2xx
-//! answer into a typed [`Error`] with Jira's ErrorCollection parsed.
+//! only when a request is about to go out; retries by the rules of
+//! [`crate::retry`]; bodies read up to a size cap; `--verbose` events; and the
+//! mapping of every non-2xx answer into a typed [`Error`] with Jira's
+//! ErrorCollection parsed.
 
 use crate::config::Settings;
 use crate::error::{Error, ErrorCollection, ErrorKind};
+use crate::ops::Method;
 use crate::request::RequestPlan;
-use std::sync::OnceLock;
-use std::time::Duration;
-use url::Url;
+use crate::retry::{self, Reason, RetryPolicy, Sleeper, TokioSleeper};
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The default per-request timeout (DESIGN.md §3 `--timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connecting may take, whatever the request timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default cap on one response body (`--max-response-size`): 100 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Response headers worth showing in a `--verbose` response line
+/// (../shared/jira/webhook-semantics.md §11), compared case-insensitively.
+const RATE_LIMIT_HEADERS: &[&str] = &[
+    "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-nearlimit",
+    "ratelimit-reason",
+    "beta-ratelimit-policy",
+    "beta-ratelimit",
+    "beta-retry-after",
+];
+
+/// Receives one `--verbose` event as a JSON object:
+/// `{"event":"request","attempt","method","url","headers"}`,
+/// `{"event":"response","status","duration_ms","url","headers"}` (rate-limit
+/// headers only) or `{"event":"retry","attempt","wait_ms","reason"}`.
+/// Secrets are already redacted.
+pub type EventSink = Arc<dyn Fn(Value) + Send + Sync>;
 
 /// A response with a 2xx status, body fully read.
 #[derive(Debug, Clone)]
@@ -28,16 +55,64 @@ pub struct HttpClient {
     settings: Settings,
     timeout: Duration,
     client: OnceLock<reqwest::Client>,
+    retry: RetryPolicy,
+    sleeper: Arc<dyn Sleeper>,
+    events: Option<EventSink>,
+    max_response_bytes: u64,
+}
+
+/// One request as it goes on the wire, before credentials are added.
+struct Outgoing<'a> {
+    method: Method,
+    url: String,
+    headers: &'a [(String, String)],
+    body: Option<(&'a [u8], &'static str)>,
+}
+
+/// Why one attempt failed, and whether it is worth another.
+struct Failure {
+    error: Error,
+    reason: Option<Reason>,
+    retry_after: Option<Duration>,
 }
 
 impl HttpClient {
-    /// A client for `settings`; nothing is built or opened until the first send.
+    /// A client for `settings` with the default retry policy, tokio's timer
+    /// and a 100 MiB body cap; nothing is built or opened until the first send.
     pub fn new(settings: Settings, timeout: Duration) -> HttpClient {
         HttpClient {
             settings,
             timeout,
             client: OnceLock::new(),
+            retry: RetryPolicy::default(),
+            sleeper: Arc::new(TokioSleeper),
+            events: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+
+    /// Replaces the retry policy (`--retries`, `--retry-unsafe`, jitter source).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> HttpClient {
+        self.retry = retry;
+        self
+    }
+
+    /// Replaces how the client waits between attempts (tests record instead).
+    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> HttpClient {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Sends every request, response and retry event to `sink` (`--verbose`).
+    pub fn with_events(mut self, sink: EventSink) -> HttpClient {
+        self.events = Some(sink);
+        self
+    }
+
+    /// Caps one response body at `bytes`; a longer answer is an error (exit 1).
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> HttpClient {
+        self.max_response_bytes = bytes;
+        self
     }
 
     /// The settings requests are sent with.
@@ -45,73 +120,179 @@ impl HttpClient {
         &self.settings
     }
 
-    /// Sends `plan` to the configured base URL.
+    /// Sends `plan` to the configured base URL, retrying as the policy allows.
     ///
     /// Errors: the class of a non-2xx status (see [`ErrorKind::from_status`]),
-    /// or exit 1 for connection failures and timeouts.
+    /// or exit 1 for connection failures, timeouts and bodies over the cap.
+    /// An error after retries says how many attempts were made and carries
+    /// `retry_after` (seconds) when the server gave one.
     pub async fn send(&self, plan: &RequestPlan) -> Result<Response, Error> {
-        let url = plan.url(&self.settings.base_url);
+        let outgoing = Outgoing {
+            method: plan.method,
+            url: plan.url(&self.settings.base_url),
+            headers: &plan.headers,
+            body: plan
+                .body
+                .as_ref()
+                .map(|(bytes, content_type)| (bytes.as_slice(), *content_type)),
+        };
+        self.execute(&outgoing).await
+    }
+
+    /// Sends a GET to an absolute `url` (a `next` link), with the same
+    /// credentials and retries.
+    pub async fn get_url(&self, url: &str) -> Result<Response, Error> {
+        let outgoing = Outgoing {
+            method: Method::Get,
+            url: url.to_owned(),
+            headers: &[],
+            body: None,
+        };
+        self.execute(&outgoing).await
+    }
+
+    async fn execute(&self, outgoing: &Outgoing<'_>) -> Result<Response, Error> {
+        let mut attempt: u32 = 1;
+        loop {
+            let failure = match self.attempt(outgoing, attempt).await {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure,
+            };
+            let Some(reason) = failure
+                .reason
+                .filter(|r| self.retry.allows(outgoing.method, *r))
+            else {
+                return Err(failure.error);
+            };
+            if attempt > self.retry.max_retries {
+                return Err(gave_up(failure, attempt));
+            }
+            let wait = self.retry.delay(attempt, failure.retry_after);
+            self.emit(|| {
+                json!({"event": "retry", "attempt": attempt, "wait_ms": wait.as_millis() as u64,
+                       "reason": reason.to_string()})
+            });
+            self.sleeper.sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, outgoing: &Outgoing<'_>, attempt: u32) -> Result<Response, Failure> {
+        let Outgoing { method, url, .. } = outgoing;
+        let path = path_of(url);
+        let failed = |error: Error, reason| Failure {
+            error: error.with_request(method.as_str(), &path),
+            reason,
+            retry_after: None,
+        };
+        let request = self.request(outgoing).map_err(|e| failed(e, None))?;
+        self.emit(|| self.request_event(outgoing, attempt));
+        let started = Instant::now();
+        let response = request
+            .send()
+            .await
+            .map_err(|e| failed(transport_error(&e, url, self.timeout), transport_reason(&e)))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self
+            .read_body(response, url)
+            .await
+            .map_err(|(error, reason)| failed(error, reason))?;
+        self.emit(|| response_event(status, started.elapsed(), url, &headers));
+        if (200..300).contains(&status) {
+            return Ok(Response { status, body });
+        }
+        let (error, retry_after) = status_failure(status, &body, url, &headers);
+        Err(Failure {
+            retry_after,
+            ..failed(error, Some(Reason::Status(status)))
+        })
+    }
+
+    /// The request with its headers, body and credentials.
+    fn request(&self, outgoing: &Outgoing<'_>) -> Result<reqwest::RequestBuilder, Error> {
         let mut request = self
             .client()?
-            .request(to_reqwest(plan.method), &url)
+            .request(to_reqwest(outgoing.method), &outgoing.url)
             .header("Accept", "application/json");
-        for (name, value) in &plan.headers {
+        for (name, value) in outgoing.headers {
             request = request.header(name, value);
         }
-        if let Some((bytes, content_type)) = &plan.body {
+        if let Some((bytes, content_type)) = outgoing.body {
             request = request
-                .header("Content-Type", *content_type)
-                .body(bytes.clone());
+                .header("Content-Type", content_type)
+                .body(bytes.to_vec());
         }
-        self.execute(request, plan.method.as_str(), &url).await
-    }
-
-    /// Sends a GET to an absolute `url` (a `next` link), with the same credentials.
-    pub async fn get_url(&self, url: &str) -> Result<Response, Error> {
-        let request = self.client()?.get(url).header("Accept", "application/json");
-        self.execute(request, "GET", url).await
-    }
-
-    async fn execute(
-        &self,
-        mut request: reqwest::RequestBuilder,
-        method: &str,
-        url: &str,
-    ) -> Result<Response, Error> {
-        // Built per request: a Connect JWT's `qsh` hashes this very method, path and query.
-        let signed_url = Url::parse(url).ok();
+        // Built per attempt: a Connect JWT's `qsh` hashes this very method,
+        // path and query, and its `iat` must be fresh on a retry.
+        let signed_url = url::Url::parse(&outgoing.url).ok();
         let auth = signed_url.and_then(|signed| {
-            self.settings
-                .auth
-                .header_value(method, &signed, &self.settings.base_url)
+            self.settings.auth.header_value(
+                outgoing.method.as_str(),
+                &signed,
+                &self.settings.base_url,
+            )
         });
         if let Some(value) = auth {
             request = request.header("Authorization", value);
         }
-        let path = path_of(url);
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, url, self.timeout).with_request(method, &path))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, url, self.timeout).with_request(method, &path))?
-            .to_vec();
-        if (200..300).contains(&status) {
-            return Ok(Response { status, body });
+        Ok(request)
+    }
+
+    /// Reads the body in chunks, failing as soon as it passes the cap.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        url: &str,
+    ) -> Result<Vec<u8>, (Error, Option<Reason>)> {
+        let cap = self.max_response_bytes;
+        let too_big = || {
+            Error::general(format!(
+                "the answer from {url} is larger than the response size limit of {cap} bytes"
+            ))
+            .with_hint("raise --max-response-size, or ask for less (--maxResults, --fields)")
+        };
+        let announced = response.content_length().unwrap_or(0);
+        if announced > cap {
+            return Err((too_big(), None));
         }
-        let mut error = status_error(status, &body, url).with_request(method, &path);
-        if let Some(seconds) = retry_after {
-            error = error.with_retry_after(seconds);
+        let mut body = Vec::with_capacity(announced as usize);
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > cap {
+                        return Err((too_big(), None));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => {
+                    return Err((transport_error(&e, url, self.timeout), transport_reason(&e)));
+                }
+            }
         }
-        Err(error)
+    }
+
+    fn request_event(&self, outgoing: &Outgoing<'_>, attempt: u32) -> Value {
+        let mut headers = Map::new();
+        headers.insert("Accept".into(), json!("application/json"));
+        if let Some(auth) = self.settings.auth.redacted_header_value() {
+            headers.insert("Authorization".into(), json!(auth));
+        }
+        if let Some((_, content_type)) = outgoing.body {
+            headers.insert("Content-Type".into(), json!(content_type));
+        }
+        for (name, value) in outgoing.headers {
+            headers.insert(name.clone(), json!(value));
+        }
+        json!({"event": "request", "attempt": attempt, "method": outgoing.method.as_str(),
+               "url": outgoing.url, "headers": headers})
+    }
+
+    fn emit(&self, event: impl FnOnce() -> Value) {
+        if let Some(sink) = &self.events {
+            sink(event());
+        }
     }
 
     fn client(&self) -> Result<&reqwest::Client, Error> {
@@ -121,6 +302,91 @@ impl HttpClient {
         let client = build_client(self.timeout)?;
         Ok(self.client.get_or_init(|| client))
     }
+}
+
+/// The error for a non-2xx answer and the wait its `Retry-After` asks for.
+fn status_failure(
+    status: u16,
+    body: &[u8],
+    url: &str,
+    headers: &reqwest::header::HeaderMap,
+) -> (Error, Option<Duration>) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let retry_after = header("Retry-After")
+        .and_then(|v| retry::parse_retry_after(v, header("Date"), SystemTime::now()));
+    let error = status_error(status, body, url);
+    let Some(wait) = retry_after else {
+        return (error, None);
+    };
+    let seconds = whole_seconds(wait);
+    let message = format!("{}; retry after {seconds} s", error.message());
+    (
+        error.with_retry_after(seconds).with_message(message),
+        retry_after,
+    )
+}
+
+fn response_event(
+    status: u16,
+    took: Duration,
+    url: &str,
+    headers: &reqwest::header::HeaderMap,
+) -> Value {
+    let rate_limits: Map<String, Value> = headers
+        .iter()
+        .filter(|(name, _)| RATE_LIMIT_HEADERS.contains(&name.as_str()))
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), json!(value.to_str().ok()?))))
+        .collect();
+    json!({"event": "response", "status": status, "duration_ms": took.as_millis() as u64,
+           "url": url, "headers": rate_limits})
+}
+
+/// The last failure, reworded to say how many attempts were made. It carries
+/// the server's `Retry-After`, or else the wait the next retry would have used.
+fn gave_up(failure: Failure, attempts: u32) -> Error {
+    let noun = if attempts == 1 { "attempt" } else { "attempts" };
+    let message = format!(
+        "{}; gave up after {attempts} {noun}",
+        failure.error.message()
+    );
+    let mut error = failure.error.with_message(message);
+    if failure.retry_after.is_none() && matches!(failure.reason, Some(Reason::Status(_))) {
+        error = error.with_retry_after(whole_seconds(retry::backoff(attempts)));
+    }
+    error
+}
+
+/// Rounds up, so that a wait of 0.5 s is reported as 1 s, never 0.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// Which transport failures are worth another attempt: timeouts, and a
+/// connection reset or closed before the answer was complete. A refused
+/// connection or an unknown host is not: the base URL is probably wrong.
+fn transport_reason(error: &reqwest::Error) -> Option<Reason> {
+    if error.is_timeout() {
+        return Some(Reason::Timeout);
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as Io;
+            if matches!(
+                io.kind(),
+                Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof
+            ) {
+                return Some(Reason::ConnectionReset);
+            }
+        }
+        if let Some(hyper) = current.downcast_ref::<hyper::Error>()
+            && hyper.is_incomplete_message()
+        {
+            return Some(Reason::ConnectionReset);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 /// A reqwest client with jr's TLS set-up (rustls on ring, Mozilla roots),
@@ -142,12 +408,12 @@ pub fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::general(format!("cannot set up the HTTP client: {e}")))
 }
 
-fn to_reqwest(method: crate::ops::Method) -> reqwest::Method {
+fn to_reqwest(method: Method) -> reqwest::Method {
     match method {
-        crate::ops::Method::Get => reqwest::Method::GET,
-        crate::ops::Method::Post => reqwest::Method::POST,
-        crate::ops::Method::Put => reqwest::Method::PUT,
-        crate::ops::Method::Delete => reqwest::Method::DELETE,
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
     }
 }
 
@@ -160,9 +426,14 @@ fn path_of(url: &str) -> String {
 
 fn transport_error(error: &reqwest::Error, url: &str, timeout: Duration) -> Error {
     if error.is_timeout() {
+        let (what, limit) = if error.is_connect() {
+            ("connecting to", CONNECT_TIMEOUT.min(timeout))
+        } else {
+            ("request to", timeout)
+        };
         return Error::general(format!(
-            "request to {url} timed out after {} s",
-            timeout.as_secs_f64()
+            "{what} {url} timed out after {} s (--timeout)",
+            limit.as_secs_f64()
         ))
         .with_hint("raise --timeout, or check that the server answers");
     }
@@ -189,6 +460,12 @@ pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
             };
             Error::new(kind, message).with_jira(jira)
         }
+        // Atlassian's edge answers 429 and 5xx with an HTML page at times
+        // (field case B15): that is not a wrong base URL.
+        None if looks_like_html(body) && (status == 429 || status >= 500) => Error::new(
+            kind,
+            format!("Jira answered HTTP {status} with an HTML error page from {url}"),
+        ),
         None if looks_like_html(body) => Error::new(
             kind,
             format!("Jira answered HTTP {status} with an HTML page instead of JSON from {url}"),
@@ -213,7 +490,8 @@ pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
         401 => error.with_hint(
             "check the credentials: JR_AUTH_TYPE, JR_AUTH_USER, JR_AUTH_TOKEN or the profile",
         ),
-        429 => error.with_hint("rate limited: wait and try again"),
+        429 => error.with_hint("rate limited: wait and try again, or raise --retries"),
+        500..=599 => error.with_hint("Jira may be unavailable for a moment: try again later"),
         _ => error,
     }
 }
@@ -229,13 +507,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_html_body_becomes_one_line_naming_the_url() {
+    fn an_html_rate_limit_page_is_not_blamed_on_the_base_url() {
         let err = status_error(
             429,
             b"<!DOCTYPE html><html>Oops - an error has occurred</html>",
             "https://x.example/rest/api/3/myself",
         );
         assert_eq!(err.exit_code(), 5);
+        assert!(err.message().contains("HTTP 429"), "{}", err.message());
+        assert!(!err.hint().unwrap_or_default().contains("base URL"));
+    }
+
+    #[test]
+    fn an_html_body_becomes_one_line_naming_the_url() {
+        let err = status_error(
+            404,
+            b"<!DOCTYPE html><html>Oops - an error has occurred</html>",
+            "https://x.example/rest/api/3/myself",
+        );
+        assert_eq!(err.exit_code(), 3);
         assert!(
             err.message()
                 .contains("https://x.example/rest/api/3/myself")
@@ -283,8 +573,41 @@ pub fn parse_timeout(text: &str) -> Result<Duration, Error> {
     Ok(duration)
 }
 
+/// Parses a `--max-response-size` value: a number of bytes, optionally with a
+/// unit: `B`, `KB`/`MB`/`GB` (powers of 1000) or `KiB`/`MiB`/`GiB` (powers of
+/// 1024), case-insensitive, a space allowed before the unit (`100MiB`, `5 MB`).
+///
+/// Errors: exit 4 naming the value, for other text or zero.
+pub fn parse_size(text: &str) -> Result<u64, Error> {
+    let bad = || {
+        Error::validation(format!(
+            "invalid value `{text}` for --max-response-size: expected bytes such as 1048576, 500KB or 100MiB"
+        ))
+    };
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| bad())?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000_u64.pow(2),
+        "gb" => 1000_u64.pow(3),
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    match number.checked_mul(scale) {
+        Some(bytes) if bytes > 0 => Ok(bytes),
+        _ => Err(bad()),
+    }
+}
+
 #[cfg(test)]
-mod timeout_tests {
+mod parse_tests {
     use super::*;
 
     #[test]
@@ -298,6 +621,21 @@ mod timeout_tests {
         for bad in ["", "0", "-1", "soon", "0s"] {
             assert_eq!(
                 parse_timeout(bad).map_err(|e| e.exit_code()).err(),
+                Some(4),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_read_bytes_and_units() {
+        assert_eq!(parse_size("100MiB").ok(), Some(100 * 1024 * 1024));
+        assert_eq!(parse_size("5 MB").ok(), Some(5_000_000));
+        assert_eq!(parse_size("2048").ok(), Some(2048));
+        assert_eq!(parse_size("1kib").ok(), Some(1024));
+        for bad in ["", "0", "-1", "10XB", "MiB", "1.5MB"] {
+            assert_eq!(
+                parse_size(bad).map_err(|e| e.exit_code()).err(),
                 Some(4),
                 "{bad}"
             );

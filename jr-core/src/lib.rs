@@ -21,11 +21,13 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod jq;
 pub mod oauth;
 pub mod ops;
 pub mod output;
 pub mod paginate;
 pub mod request;
+pub mod retry;
 pub mod webhook;
 
 pub use error::{Error, ErrorKind};

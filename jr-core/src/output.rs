@@ -1,36 +1,172 @@
-//! Writing a result to stdout: Jira's bytes unchanged when compact, re-indented
-//! (key order kept) when pretty, and `{}` for an empty success body (202, 204).
+//! Writing a result to stdout without changing what Jira sent: compact output
+//! is Jira's bytes (made one line if they were not), pretty output re-indents
+//! those bytes token by token, so key order and number text never change (a
+//! 64-bit ID or `1.10` stays as it is), optionally coloured. An empty success
+//! body (202, 204) is `{}`.
 
+use serde::de::IgnoredAny;
 use std::io::{self, Write};
 
 /// How JSON is laid out on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
-    /// Indented, for a terminal or `--pretty`.
+    /// Indented by two spaces, for a terminal or `--pretty`.
     Pretty,
-    /// The body as received, one document per line, for pipes or `--compact`.
+    /// One document per line, for pipes or `--compact`.
     Compact,
 }
 
-/// Writes one result body followed by a newline.
+/// The ANSI colours of pretty output (close to jq's): keys bold blue, strings
+/// green, numbers cyan, `true`/`false` yellow, `null` dimmed.
+struct Palette {
+    key: anstyle::Style,
+    string: anstyle::Style,
+    number: anstyle::Style,
+    boolean: anstyle::Style,
+    null: anstyle::Style,
+}
+
+const PALETTE: Palette = Palette {
+    key: anstyle::AnsiColor::Blue.on_default().bold(),
+    string: anstyle::AnsiColor::Green.on_default(),
+    number: anstyle::AnsiColor::Cyan.on_default(),
+    boolean: anstyle::AnsiColor::Yellow.on_default(),
+    null: anstyle::Style::new().dimmed(),
+};
+
+/// Writes one result body followed by a newline, without colour.
 ///
-/// Compact output is Jira's bytes as they came (trimmed of surrounding white
-/// space), so numbers and key order cannot change. Pretty output re-indents
-/// with key order preserved. A body that is not JSON is written as it is.
 /// Errors: only those of `out` (a closed pipe shows up here).
 pub fn write_body(out: &mut impl Write, body: &[u8], style: Style) -> io::Result<()> {
+    write_json(out, body, style, false)
+}
+
+/// Writes one JSON document followed by a newline.
+///
+/// Compact output is the bytes as they came (trimmed of surrounding white
+/// space; white space between tokens removed only when the document spans
+/// several lines). Pretty output is re-indented by two spaces with `colour`
+/// adding ANSI styles. A body that is not JSON is written as it is.
+/// Errors: only those of `out` (a closed pipe shows up here).
+pub fn write_json(out: &mut impl Write, body: &[u8], style: Style, colour: bool) -> io::Result<()> {
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
         return out.write_all(b"{}\n");
     }
-    if style == Style::Pretty
-        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(trimmed)
-    {
-        serde_json::to_writer_pretty(&mut *out, &value)?;
-        return out.write_all(b"\n");
+    let is_json = serde_json::from_slice::<IgnoredAny>(trimmed).is_ok();
+    let mut text = Vec::with_capacity(trimmed.len() + trimmed.len() / 4 + 1);
+    match style {
+        Style::Compact if !is_json || !trimmed.contains(&b'\n') => text.extend_from_slice(trimmed),
+        _ if !is_json => text.extend_from_slice(trimmed),
+        Style::Compact => relayout(&mut text, trimmed, None, None),
+        Style::Pretty => relayout(&mut text, trimmed, Some("  "), colour.then_some(&PALETTE)),
     }
-    out.write_all(trimmed)?;
-    out.write_all(b"\n")
+    text.push(b'\n');
+    out.write_all(&text)
+}
+
+/// Re-lays out valid JSON token by token: `indent` of `None` is compact.
+/// Token text (strings, numbers, literals) is copied byte for byte.
+fn relayout(out: &mut Vec<u8>, json: &[u8], indent: Option<&str>, palette: Option<&Palette>) {
+    let mut depth = 0usize;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        if let Some(unit) = indent {
+            out.push(b'\n');
+            for _ in 0..depth {
+                out.extend_from_slice(unit.as_bytes());
+            }
+        }
+    };
+    let styled = |out: &mut Vec<u8>, style: Option<anstyle::Style>, token: &[u8]| match style {
+        Some(style) => {
+            let _ = write!(out, "{}", style.render());
+            out.extend_from_slice(token);
+            let _ = write!(out, "{}", style.render_reset());
+        }
+        None => out.extend_from_slice(token),
+    };
+    let mut i = 0;
+    while i < json.len() {
+        let byte = json[i];
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'"' => {
+                let end = string_end(json, i);
+                let is_key = next_token(json, end).map(|j| json[j]) == Some(b':');
+                let style = palette.map(|p| if is_key { p.key } else { p.string });
+                styled(out, style, &json[i..end]);
+                i = end;
+            }
+            b'{' | b'[' => {
+                let close = if byte == b'{' { b'}' } else { b']' };
+                match next_token(json, i + 1) {
+                    Some(j) if json[j] == close => {
+                        out.extend_from_slice(&[byte, close]);
+                        i = j + 1;
+                    }
+                    _ => {
+                        out.push(byte);
+                        depth += 1;
+                        newline(out, depth);
+                        i += 1;
+                    }
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(out, depth);
+                out.push(byte);
+                i += 1;
+            }
+            b',' => {
+                out.push(b',');
+                newline(out, depth);
+                i += 1;
+            }
+            b':' => {
+                out.push(b':');
+                if indent.is_some() {
+                    out.push(b' ');
+                }
+                i += 1;
+            }
+            _ => {
+                let end = json[i..]
+                    .iter()
+                    .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .map_or(json.len(), |n| i + n);
+                let token = &json[i..end];
+                let style = palette.map(|p| match token[0] {
+                    b't' | b'f' => p.boolean,
+                    b'n' => p.null,
+                    _ => p.number,
+                });
+                styled(out, style, token);
+                i = end;
+            }
+        }
+    }
+}
+
+/// The index just past the string starting at `start` (its closing quote).
+fn string_end(json: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < json.len() {
+        match json[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    json.len()
+}
+
+/// The index of the next byte at or after `from` that is not white space.
+fn next_token(json: &[u8], from: usize) -> Option<usize> {
+    json[from.min(json.len())..]
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .map(|n| from + n)
 }
 
 #[cfg(test)]
@@ -59,8 +195,54 @@ mod tests {
     }
 
     #[test]
-    fn pretty_output_keeps_key_order_and_big_ids() {
-        let out = render(br#"{"z":1,"a":9007199254740993}"#, Style::Pretty);
-        assert_eq!(out, "{\n  \"z\": 1,\n  \"a\": 9007199254740993\n}\n");
+    fn compact_output_of_a_multi_line_document_is_one_line() {
+        let body = b"{\n  \"a\": [1, 2],\n  \"s\": \"x y\"\n}";
+        assert_eq!(
+            render(body, Style::Compact),
+            "{\"a\":[1,2],\"s\":\"x y\"}\n"
+        );
+    }
+
+    #[test]
+    fn pretty_output_keeps_key_order_big_ids_and_float_digits() {
+        let out = render(
+            br#"{"z":1,"a":9007199254740993,"f":0.10000000000000000555,"e":{},"l":[],"s":"a\"b,c:{"}"#,
+            Style::Pretty,
+        );
+        assert_eq!(
+            out,
+            "{\n  \"z\": 1,\n  \"a\": 9007199254740993,\n  \"f\": 0.10000000000000000555,\n  \"e\": {},\n  \"l\": [],\n  \"s\": \"a\\\"b,c:{\"\n}\n"
+        );
+    }
+
+    #[test]
+    fn pretty_output_nests_arrays_of_objects() {
+        let out = render(br#"[{"a":[1,{"b":null}]},true]"#, Style::Pretty);
+        assert_eq!(
+            out,
+            "[\n  {\n    \"a\": [\n      1,\n      {\n        \"b\": null\n      }\n    ]\n  },\n  true\n]\n"
+        );
+    }
+
+    #[test]
+    fn colour_wraps_tokens_without_changing_them() {
+        let mut out = Vec::new();
+        write_json(&mut out, br#"{"id":10001,"ok":true}"#, Style::Pretty, true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\u{1b}["), "{text:?}");
+        let mut plain = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find('\u{1b}') {
+            plain.push_str(&rest[..at]);
+            let end = rest[at..].find('m').map_or(rest.len(), |m| at + m + 1);
+            rest = &rest[end..];
+        }
+        plain.push_str(rest);
+        assert_eq!(plain, "{\n  \"id\": 10001,\n  \"ok\": true\n}\n");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_written_as_it_is() {
+        assert_eq!(render(b"plain text", Style::Pretty), "plain text\n");
     }
 }

@@ -1,38 +1,169 @@
-//! Following pages until the end and merging them into one result.
+//! Following pages until the end, by the style the operation declares
+//! (DESIGN.md §2), for GET and for the POST search endpoints:
 //!
 //! - Offset (`startAt`/`maxResults`/`isLast`/`values`, e.g. Jira's
 //!   `getDynamicWebhooksForApp`): ask for the next `startAt` until `isLast`,
-//!   `total` is reached, or a page comes back empty.
-//! - Cursor (a `next` URL, e.g. `getFailedWebhooks`): follow `next` until a
-//!   page comes back empty or has no `next`.
+//!   `total` is reached, or a page comes back empty. A user's `--startAt` is
+//!   where it begins. When the first page reports `total`, the later pages are
+//!   fetched a few at a time ([`CONCURRENT_PAGES`]) and delivered in order.
+//! - Token (`nextPageToken`, e.g. `searchAndReconsileIssuesUsingJql`): send the
+//!   page's token back until a page has none or says `isLast`. An empty page
+//!   that carries a new token is followed (Jira's enhanced search can filter a
+//!   whole page away), bounded by the page cap.
+//! - Cursor (a `next` URL, e.g. `getFailedWebhooks`): follow `next` verbatim
+//!   (same origin only) until a page comes back empty or has no `next`.
 //!
-//! Every loop stops after `max_pages` requests with an error (exit 1), and a
-//! cursor that repeats stops at once, so a misbehaving server cannot keep jr
-//! looping.
+//! Pages go to a callback one at a time, so `--stream` keeps memory flat in
+//! the number of pages; [`fetch_all`] merges them instead. Items are kept as
+//! raw JSON text, never re-parsed into numbers, so a 64-bit ID or a float's
+//! digits come out as Jira sent them.
+//!
+//! Every loop stops after `max_pages` requests with an error (exit 1); a
+//! repeated token or cursor, or an offset page that ignores `startAt`, stops
+//! at once, so a misbehaving server cannot keep jr looping.
 
 use crate::error::Error;
 use crate::http::HttpClient;
 use crate::ops::Pagination;
 use crate::request::RequestPlan;
-use serde_json::{Map, Value};
+use futures_util::StreamExt;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 use url::Url;
 
 /// The default page cap (`--max-pages`).
 pub const DEFAULT_MAX_PAGES: usize = 1000;
+/// How many offset pages may be in flight at once when `total` is known.
+pub const CONCURRENT_PAGES: usize = 4;
+
+/// One page of results: its top-level fields in Jira's order, as raw JSON
+/// text, with the items array (`values`, or the first array field such as
+/// `issues`) split into raw items.
+#[derive(Debug)]
+pub struct Page {
+    fields: Vec<(String, Box<RawValue>)>,
+    items_key: Option<String>,
+    items: Vec<Box<RawValue>>,
+}
+
+impl Page {
+    /// Parses a page body. Errors: exit 1 when it is not a JSON object.
+    pub fn parse(body: &[u8]) -> Result<Page, Error> {
+        let not_a_page = || {
+            Error::general("a page of results was not a JSON object; cannot follow the pages")
+                .with_hint("pass --no-paginate to print the raw answer")
+        };
+        let Fields(fields) = serde_json::from_slice(body).map_err(|_| not_a_page())?;
+        let items_key = fields
+            .iter()
+            .find(|(key, raw)| key == "values" && is_array(raw))
+            .or_else(|| fields.iter().find(|(_, raw)| is_array(raw)))
+            .map(|(key, _)| key.clone());
+        let items = match &items_key {
+            Some(key) => fields
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, raw)| serde_json::from_str(raw.get()).ok())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(Page {
+            fields,
+            items_key,
+            items,
+        })
+    }
+
+    /// The page's items, each as Jira's raw JSON text.
+    pub fn items(&self) -> &[Box<RawValue>] {
+        &self.items
+    }
+
+    fn field<'de, T: Deserialize<'de>>(&'de self, name: &str) -> Option<T> {
+        let (_, raw) = self.fields.iter().find(|(key, _)| key == name)?;
+        serde_json::from_str(raw.get()).ok()
+    }
+
+    fn is_last(&self) -> bool {
+        self.field::<bool>("isLast") == Some(true)
+    }
+}
+
+fn is_array(raw: &RawValue) -> bool {
+    raw.get().trim_start().starts_with('[')
+}
+
+/// The top-level fields of an object, in order, values left raw.
+struct Fields(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Fields, D::Error> {
+        struct Ordered;
+        impl<'de> Visitor<'de> for Ordered {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.push(entry);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Ordered)
+    }
+}
 
 /// Sends `plan` and, when `style` pages, follows every page; returns the
-/// merged body (the first page's envelope with all `values`).
+/// merged body: the first page's envelope (key order kept) with every page's
+/// items, `isLast: true`, no `nextPage`/`nextPageToken`, and for cursors the
+/// last `next` link (the URL to poll later). Without paging, Jira's bytes.
+///
+/// Errors: those of [`HttpClient::send`], and exit 1 for the loop guards.
 pub async fn fetch_all(
     client: &HttpClient,
     plan: &RequestPlan,
     style: Pagination,
     max_pages: usize,
 ) -> Result<Vec<u8>, Error> {
+    if style == Pagination::None {
+        return Ok(client.send(plan).await?.body);
+    }
+    let mut merged = Merge::default();
+    for_each_page(client, plan, style, max_pages, &mut |page| {
+        merged.add(page);
+        Ok(ControlFlow::Continue(()))
+    })
+    .await?;
+    Ok(merged.finish(style))
+}
+
+/// Sends `plan` and hands each page, in order, to `on_page`, which may stop
+/// the walk early with `ControlFlow::Break` (a closed pipe). `style` must not
+/// be [`Pagination::None`] (that is one page: use [`HttpClient::send`]).
+///
+/// Errors: those of [`HttpClient::send`] and of `on_page`; exit 1 after
+/// `max_pages` requests without reaching the end, for a repeated token or
+/// cursor, and for an offset page that does not start where asked.
+pub async fn for_each_page(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    style: Pagination,
+    max_pages: usize,
+    on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
+) -> Result<(), Error> {
     match style {
-        Pagination::Offset => offset(client, plan, max_pages).await,
-        Pagination::Cursor => cursor(client, plan, max_pages).await,
-        Pagination::None | Pagination::Token => Ok(client.send(plan).await?.body),
+        Pagination::Offset => offset(client, plan, max_pages, on_page).await,
+        Pagination::Token => token(client, plan, max_pages, on_page).await,
+        Pagination::Cursor => cursor(client, plan, max_pages, on_page).await,
+        Pagination::None => {
+            let page = Page::parse(&client.send(plan).await?.body)?;
+            on_page(page).map(|_| ())
+        }
     }
 }
 
@@ -40,21 +171,91 @@ async fn offset(
     client: &HttpClient,
     plan: &RequestPlan,
     max_pages: usize,
-) -> Result<Vec<u8>, Error> {
-    let mut start: i64 = query_value(plan, "startAt").unwrap_or(0);
-    let mut merged = Merge::default();
-    for _ in 0..max_pages {
+    on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
+) -> Result<(), Error> {
+    let fetch = |start: i64| async move {
         let mut page_plan = plan.clone();
-        set_query(&mut page_plan, "startAt", start.to_string());
-        let page = parse_page(&client.send(&page_plan).await?.body)?;
-        let count = values_of(&page).len() as i64;
-        let last = page.get("isLast").and_then(Value::as_bool) == Some(true);
-        let total = page.get("total").and_then(Value::as_i64);
-        merged.add(page);
-        start += count;
-        if count == 0 || last || total.is_some_and(|t| start >= t) {
-            return Ok(merged.finish_offset());
+        set_param(&mut page_plan, "startAt", start.to_string(), true);
+        Ok::<_, Error>((start, Page::parse(&client.send(&page_plan).await?.body)?))
+    };
+    let mut next_start = param_value(plan, "startAt").unwrap_or(0);
+    let mut fetched = 0;
+    // Known after the first page: Jira's `total` and the page size it chose.
+    let mut total: Option<i64> = None;
+    let mut page_size: i64 = 0;
+    while fetched < max_pages {
+        let budget = (max_pages - fetched) as i64;
+        let starts: Vec<i64> = match total {
+            Some(total) if page_size > 0 => (0..budget)
+                .map(|k| next_start + k * page_size)
+                .take_while(|start| *start < total)
+                .collect(),
+            _ => vec![next_start],
+        };
+        if starts.is_empty() {
+            return Ok(());
         }
+        let mut pages = futures_util::stream::iter(starts)
+            .map(fetch)
+            .buffered(CONCURRENT_PAGES);
+        while let Some(result) = pages.next().await {
+            let (start, page) = result?;
+            if start != next_start {
+                // An earlier page was shorter than planned: plan again from
+                // where it really ended (the pages in flight are dropped).
+                break;
+            }
+            fetched += 1;
+            if let Some(reported) = page.field::<i64>("startAt")
+                && reported != start
+            {
+                return Err(Error::general(format!(
+                    "the server answered startAt={reported} when asked for startAt={start}; stopped to avoid repeating pages"
+                ))
+                .with_hint("pass --no-paginate to read one page"));
+            }
+            let count = page.items().len() as i64;
+            let last = page.is_last();
+            total = page.field::<i64>("total").or(total);
+            if page_size == 0 {
+                page_size = count;
+            }
+            next_start = start + count;
+            let reached_total = total.is_some_and(|t| next_start >= t);
+            if on_page(page)?.is_break() || count == 0 || last || reached_total {
+                return Ok(());
+            }
+        }
+    }
+    Err(too_many_pages(max_pages))
+}
+
+async fn token(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    max_pages: usize,
+    on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
+) -> Result<(), Error> {
+    let mut page_plan = plan.clone();
+    let mut seen = HashSet::new();
+    for _ in 0..max_pages {
+        let page = Page::parse(&client.send(&page_plan).await?.body)?;
+        let next = page
+            .field::<String>("nextPageToken")
+            .filter(|t| !t.is_empty());
+        let last = page.is_last();
+        if on_page(page)?.is_break() || last {
+            return Ok(());
+        }
+        let Some(next) = next else {
+            return Ok(());
+        };
+        if !seen.insert(next.clone()) {
+            return Err(Error::general(format!(
+                "the server returned the page token `{next}` twice; stopped to avoid a loop"
+            )));
+        }
+        set_param(&mut page_plan, "nextPageToken", next, false);
     }
     Err(too_many_pages(max_pages))
 }
@@ -63,17 +264,19 @@ async fn cursor(
     client: &HttpClient,
     plan: &RequestPlan,
     max_pages: usize,
-) -> Result<Vec<u8>, Error> {
+    on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
+) -> Result<(), Error> {
     let base = client.settings().base_url.clone();
     let mut seen = HashSet::new();
-    let mut merged = Merge::default();
-    let mut page = parse_page(&client.send(plan).await?.body)?;
+    let mut page = Page::parse(&client.send(plan).await?.body)?;
     for fetched in 1..=max_pages {
-        let next = next_link(&page);
-        let empty = values_of(&page).is_empty();
-        merged.add(page);
+        let next = page.field::<String>("next");
+        let empty = page.items().is_empty();
+        if on_page(page)?.is_break() {
+            return Ok(());
+        }
         let Some(next) = next.filter(|_| !empty) else {
-            return Ok(merged.finish_cursor());
+            return Ok(());
         };
         if fetched == max_pages {
             break;
@@ -83,7 +286,7 @@ async fn cursor(
                 "the server returned the same next page twice ({next}); stopped to avoid a loop"
             )));
         }
-        page = parse_page(&client.get_url(&same_origin(&base, &next)?).await?.body)?;
+        page = Page::parse(&client.get_url(&same_origin(&base, &next)?).await?.body)?;
     }
     Err(too_many_pages(max_pages))
 }
@@ -95,79 +298,84 @@ fn too_many_pages(max_pages: usize) -> Error {
     .with_hint("raise --max-pages, or pass --no-paginate to read one page")
 }
 
-/// Merges pages: the first page's envelope, every page's `values` in order.
+/// Merges pages: the first page's envelope, every page's items in order.
 #[derive(Default)]
 struct Merge {
-    envelope: Option<Map<String, Value>>,
-    values: Vec<Value>,
-    last_next: Option<Value>,
+    first: Option<Page>,
+    items: Vec<Box<RawValue>>,
+    last_next: Option<Box<RawValue>>,
 }
 
 impl Merge {
-    fn add(&mut self, mut page: Map<String, Value>) {
-        // Take the values but leave the key where it is, so the merged
-        // envelope keeps Jira's key order.
-        if let Some(Value::Array(values)) = page.get_mut("values") {
-            self.values.append(values);
-        }
-        if let Some(next) = page.get("next").filter(|n| n.is_string()) {
+    fn add(&mut self, mut page: Page) {
+        self.items.append(&mut page.items);
+        if let Some((_, next)) = page.fields.iter().find(|(key, _)| key == "next")
+            && next.get().starts_with('"')
+        {
             self.last_next = Some(next.clone());
         }
-        if self.envelope.is_none() {
-            self.envelope = Some(page);
+        if self.first.is_none() {
+            self.first = Some(page);
         }
     }
 
-    fn finish_with(self, edit: impl FnOnce(&mut Map<String, Value>, Option<Value>)) -> Vec<u8> {
-        let mut envelope = self.envelope.unwrap_or_default();
-        envelope.insert("values".into(), Value::Array(self.values));
-        edit(&mut envelope, self.last_next);
-        serde_json::to_vec(&envelope).unwrap_or_default()
-    }
-
-    /// The merged offset page says `isLast: true` and drops `nextPage`.
-    fn finish_offset(self) -> Vec<u8> {
-        self.finish_with(|envelope, _| {
-            envelope.shift_remove("nextPage");
-            if envelope.contains_key("isLast") {
-                envelope.insert("isLast".into(), Value::Bool(true));
+    /// Splices the raw text back together, so nothing is re-serialised.
+    fn finish(self, style: Pagination) -> Vec<u8> {
+        let Some(first) = self.first else {
+            return b"{}".to_vec();
+        };
+        let mut out =
+            Vec::with_capacity(self.items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 256);
+        out.push(b'{');
+        let mut separator = false;
+        let mut push = |out: &mut Vec<u8>, key: &str, value: &[u8]| {
+            if separator {
+                out.push(b',');
             }
-        })
-    }
-
-    /// The merged cursor page keeps the last `next` seen: the URL to poll for
-    /// failures that happen later (as Jira's `getFailedWebhooks` suggests).
-    fn finish_cursor(self) -> Vec<u8> {
-        self.finish_with(|envelope, last_next| match last_next {
-            Some(next) => {
-                envelope.insert("next".into(), next);
+            separator = true;
+            out.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
+            out.push(b':');
+            out.extend_from_slice(value);
+        };
+        for (key, raw) in &first.fields {
+            let dropped = matches!(key.as_str(), "nextPage" | "nextPageToken")
+                || (key == "next" && style == Pagination::Cursor && self.last_next.is_none());
+            if dropped {
+                continue;
             }
-            None => {
-                envelope.shift_remove("next");
+            if Some(key) == first.items_key.as_ref() {
+                push(&mut out, key, &join_items(&self.items));
+            } else if key == "isLast" {
+                push(&mut out, key, b"true");
+            } else if key == "next" && style == Pagination::Cursor {
+                let next = self.last_next.as_deref().unwrap_or(raw);
+                push(&mut out, key, next.get().as_bytes());
+            } else {
+                push(&mut out, key, raw.get().as_bytes());
             }
-        })
+        }
+        if style == Pagination::Cursor
+            && let Some(next) = &self.last_next
+            && !first.fields.iter().any(|(key, _)| key == "next")
+        {
+            push(&mut out, "next", next.get().as_bytes());
+        }
+        out.push(b'}');
+        out
     }
 }
 
-fn parse_page(body: &[u8]) -> Result<Map<String, Value>, Error> {
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(page)) => Ok(page),
-        _ => Err(Error::general(
-            "a page of results was not a JSON object; cannot follow the pages",
-        )
-        .with_hint("pass --no-paginate to print the raw answer")),
+fn join_items(items: &[Box<RawValue>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(items.iter().map(|i| i.get().len() + 1).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item.get().as_bytes());
     }
-}
-
-fn values_of(page: &Map<String, Value>) -> &[Value] {
-    page.get("values")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-}
-
-fn next_link(page: &Map<String, Value>) -> Option<String> {
-    page.get("next").and_then(Value::as_str).map(str::to_owned)
+    out.push(b']');
+    out
 }
 
 /// A `next` link on the configured origin is followed verbatim; one on another
@@ -192,65 +400,116 @@ fn same_origin(base: &Url, next: &str) -> Result<String, Error> {
     ))
 }
 
-fn query_value(plan: &RequestPlan, name: &str) -> Option<i64> {
+/// A paging parameter the user gave: in the JSON body for the POST search
+/// endpoints, else in the query.
+fn param_value(plan: &RequestPlan, name: &str) -> Option<i64> {
+    if let Some(body) = json_body(plan) {
+        return body.get(name).and_then(serde_json::Value::as_i64);
+    }
     plan.query
         .iter()
         .find(|(n, _)| n == name)
         .and_then(|(_, v)| v.parse().ok())
 }
 
-fn set_query(plan: &mut RequestPlan, name: &str, value: String) {
+/// Sets a paging parameter where the operation takes it: a field of a JSON
+/// object body (POST search endpoints), else the query. `numeric` sends a
+/// body field as a JSON number.
+fn set_param(plan: &mut RequestPlan, name: &str, value: String, numeric: bool) {
+    if let Some(mut body) = json_body(plan) {
+        let value = match value.parse::<i64>() {
+            Ok(n) if numeric => serde_json::Value::from(n),
+            _ => serde_json::Value::String(value),
+        };
+        body.insert(name.to_owned(), value);
+        if let Some((bytes, _)) = &mut plan.body {
+            *bytes = serde_json::to_vec(&body).unwrap_or_default();
+        }
+        return;
+    }
     plan.query.retain(|(n, _)| n != name);
     plan.query.push((name.to_owned(), value));
+}
+
+fn json_body(plan: &RequestPlan) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let (bytes, content_type) = plan.body.as_ref()?;
+    if !content_type.contains("json") {
+        return None;
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(serde_json::Value::Object(body)) => Some(body),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn page(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().unwrap_or_default()
+    fn merged(pages: &[&str], style: Pagination) -> String {
+        let mut merge = Merge::default();
+        for page in pages {
+            merge.add(Page::parse(page.as_bytes()).unwrap());
+        }
+        String::from_utf8(merge.finish(style)).unwrap()
     }
 
     #[test]
     fn offset_pages_merge_into_the_first_envelope() {
-        let mut merged = Merge::default();
-        merged.add(page(json!({"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":false,"nextPage":"n","values":[1,2]})));
-        merged.add(page(
-            json!({"self":"t","maxResults":2,"startAt":2,"total":3,"isLast":true,"values":[3]}),
-        ));
-        let out: Value = serde_json::from_slice(&merged.finish_offset()).unwrap();
+        let out = merged(
+            &[
+                r#"{"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":false,"nextPage":"n","values":[1,2]}"#,
+                r#"{"self":"t","maxResults":2,"startAt":2,"total":3,"isLast":true,"values":[3]}"#,
+            ],
+            Pagination::Offset,
+        );
         assert_eq!(
             out,
-            json!({"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]})
+            r#"{"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]}"#
         );
     }
 
     #[test]
-    fn merging_keeps_jiras_key_order() {
-        let mut merged = Merge::default();
-        merged.add(page(json!({"values":[1],"maxResults":1,"next":"a"})));
-        merged.add(page(json!({"values":[],"maxResults":1})));
-        let out = String::from_utf8(merged.finish_cursor()).unwrap();
-        assert_eq!(out, r#"{"values":[1],"maxResults":1,"next":"a"}"#);
+    fn merging_keeps_key_order_and_number_text() {
+        let out = merged(
+            &[
+                r#"{"values":[{"id":9007199254740993,"f":0.10000000000000000555}],"maxResults":1,"next":"a"}"#,
+                r#"{"values":[],"maxResults":1}"#,
+            ],
+            Pagination::Cursor,
+        );
+        assert_eq!(
+            out,
+            r#"{"values":[{"id":9007199254740993,"f":0.10000000000000000555}],"maxResults":1,"next":"a"}"#
+        );
     }
 
     #[test]
     fn a_merged_cursor_result_keeps_the_last_next_link_to_poll() {
-        let mut merged = Merge::default();
-        merged.add(page(
-            json!({"values":[{"id":"1"}],"maxResults":1,"next":"a"}),
-        ));
-        merged.add(page(
-            json!({"values":[{"id":"2"}],"maxResults":1,"next":"b"}),
-        ));
-        merged.add(page(json!({"values":[],"maxResults":1})));
-        let out: Value = serde_json::from_slice(&merged.finish_cursor()).unwrap();
+        let out = merged(
+            &[
+                r#"{"values":[{"id":"1"}],"maxResults":1,"next":"a"}"#,
+                r#"{"values":[{"id":"2"}],"maxResults":1,"next":"b"}"#,
+                r#"{"values":[],"maxResults":1}"#,
+            ],
+            Pagination::Cursor,
+        );
         assert_eq!(
             out,
-            json!({"values":[{"id":"1"},{"id":"2"}],"maxResults":1,"next":"b"})
+            r#"{"values":[{"id":"1"},{"id":"2"}],"maxResults":1,"next":"b"}"#
         );
+    }
+
+    #[test]
+    fn token_pages_merge_their_issues_without_the_token() {
+        let out = merged(
+            &[
+                r#"{"issues":[{"id":"1"}],"nextPageToken":"t1","isLast":false}"#,
+                r#"{"issues":[{"id":"2"}],"isLast":true}"#,
+            ],
+            Pagination::Token,
+        );
+        assert_eq!(out, r#"{"issues":[{"id":"1"},{"id":"2"}],"isLast":true}"#);
     }
 
     #[test]
@@ -265,5 +524,23 @@ mod tests {
         let local = Url::parse("http://127.0.0.1:8080").unwrap();
         let same = "http://127.0.0.1:8080/rest/api/3/webhook/failed?failedAfter=5";
         assert_eq!(same_origin(&local, same).unwrap(), same);
+    }
+
+    #[test]
+    fn paging_parameters_go_into_a_json_body_when_there_is_one() {
+        let op = crate::ops::by_operation_id("searchAndReconsileIssuesUsingJqlPost").unwrap();
+        let mut plan = RequestPlan::build(
+            op,
+            &[],
+            Some(br#"{"jql":"project = A","maxResults":2}"#.to_vec()),
+        )
+        .unwrap();
+        set_param(&mut plan, "nextPageToken", "t1".into(), false);
+        let body = &plan.body.as_ref().unwrap().0;
+        assert_eq!(
+            std::str::from_utf8(body).unwrap(),
+            r#"{"jql":"project = A","maxResults":2,"nextPageToken":"t1"}"#
+        );
+        assert!(plan.query.is_empty());
     }
 }

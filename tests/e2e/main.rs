@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod client;
 mod configure;
 mod errors;
 mod help;

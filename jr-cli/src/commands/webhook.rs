@@ -208,19 +208,28 @@ fn list_check(body: &[u8]) -> Checked {
 /// Warnings for webhooks that have expired (they deliver nothing) or expire
 /// within 7 days of `now` (ms since the UNIX epoch).
 fn expiry_warnings(body: &[u8], now: i64) -> Vec<Value> {
-    let Ok(page) = serde_json::from_slice::<Value>(body) else {
+    // Only `id` and `expirationDate` are read, so a listing of thousands of
+    // webhooks is not built into a whole JSON tree a second time.
+    #[derive(serde::Deserialize)]
+    struct Hook {
+        id: Option<Value>,
+        #[serde(rename = "expirationDate")]
+        expiration_date: Option<Value>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Listing {
+        #[serde(default)]
+        values: Vec<Hook>,
+    }
+    let Ok(page) = serde_json::from_slice::<Listing>(body) else {
         return Vec::new();
     };
-    let values = page
-        .get("values")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    values
-        .iter()
+    page.values
+        .into_iter()
         .filter_map(|hook| {
-            let expires = webhook::expiration_ms(hook.get("expirationDate")?)?;
-            let id = hook.get("id").cloned().unwrap_or(Value::Null);
+            let expiration = hook.expiration_date?;
+            let expires = webhook::expiration_ms(&expiration)?;
+            let id = hook.id.unwrap_or(Value::Null);
             let text = if expires <= now {
                 "expired: Jira delivers nothing for it; renew it with jr webhook refresh"
             } else if expires - now <= EXPIRY_WARNING_MS {
@@ -228,7 +237,7 @@ fn expiry_warnings(body: &[u8], now: i64) -> Vec<Value> {
             } else {
                 return None;
             };
-            Some(json!({"warning": format!("webhook {id} {text}"), "webhookId": id, "expirationDate": hook["expirationDate"]}))
+            Some(json!({"warning": format!("webhook {id} {text}"), "webhookId": id, "expirationDate": expiration}))
         })
         .collect()
 }
