@@ -87,6 +87,9 @@ pub fn move_into(
     profile: &str,
     auth: &mut ProfileAuth,
 ) -> Result<(), String> {
+    // Checked even with no secret to move yet, so a profile is never marked
+    // as keeping its secrets where none can be kept.
+    keychain.get(&account(profile, "token"))?;
     let mut moved = Vec::new();
     for (field, value) in secret_fields(auth) {
         if let Some(secret) = value.as_deref() {
@@ -146,10 +149,25 @@ pub fn write_back(
                     Error::general(format!(
                         "cannot store the {field} of profile `{profile}` in the OS keychain: {e}"
                     ))
+                    .with_hint(format!(
+                        "jr configure -p {profile} --no-keyring keeps the profile's secrets in the file instead"
+                    ))
                 })?;
         }
     }
     Ok(())
+}
+
+/// Takes the profile's secrets back into the file: whatever the keychain
+/// still holds is read, the entries are removed, and `secret_store` is cleared.
+pub fn move_out(keychain: &dyn Keychain, profile: &str, auth: &mut ProfileAuth) {
+    for (field, value) in secret_fields(auth) {
+        if value.is_none() {
+            *value = keychain.get(&account(profile, field)).ok().flatten();
+        }
+    }
+    forget(keychain, profile, SECRET_FIELDS);
+    auth.secret_store = None;
 }
 
 /// Removes every secret of `profile` from the keychain (logout, delete).
@@ -253,5 +271,41 @@ mod tests {
         assert!(move_into(&keychain, "work", &mut kept).is_err());
         assert_eq!(kept.token.as_deref(), Some("access"));
         assert_eq!(kept.secret_store, None);
+    }
+
+    #[test]
+    fn a_profile_without_secrets_is_never_marked_keyring_when_none_exists() {
+        let mut empty = ProfileAuth::default();
+        assert!(move_into(&Unavailable, "k", &mut empty).is_err());
+        assert_eq!(empty.secret_store, None);
+    }
+
+    #[test]
+    fn secrets_come_back_into_the_file() {
+        let keychain = Memory::default();
+        let mut moved = auth();
+        move_into(&keychain, "work", &mut moved).unwrap();
+        move_out(&keychain, "work", &mut moved);
+        assert_eq!(moved.token.as_deref(), Some("access"));
+        assert_eq!(moved.secret_store, None);
+        assert_eq!(
+            keychain.get("work:token").unwrap(),
+            None,
+            "removed from the keychain"
+        );
+    }
+
+    struct Unavailable;
+
+    impl Keychain for Unavailable {
+        fn get(&self, _: &str) -> Result<Option<String>, String> {
+            Err("no keychain service".into())
+        }
+        fn set(&self, _: &str, _: &str) -> Result<(), String> {
+            Err("no keychain service".into())
+        }
+        fn delete(&self, _: &str) -> Result<(), String> {
+            Err("no keychain service".into())
+        }
     }
 }

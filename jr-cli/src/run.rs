@@ -53,6 +53,20 @@ pub fn parse(argv: &[String]) -> Result<Parsed, Error> {
 /// `jr` or `jr <group>` alone: name what can follow.
 fn missing_command(argv: &[String]) -> Error {
     match cli::peek_group(argv) {
+        Some(group) if tools::find(&group).is_some() => {
+            let names: Vec<String> = tools::find(&group)
+                .map(|tool| {
+                    (tool.command)()
+                        .get_subcommands()
+                        .map(|c| c.get_name().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Error::validation(format!("no command given for `{group}`")).with_hint(format!(
+                "commands: {}; see jr {group} --help",
+                names.join(", ")
+            ))
+        }
         Some(group) => {
             let commands: Vec<&str> = ops::in_group(&group).map(|op| op.command).collect();
             Error::validation(format!("no command given for group `{group}`")).with_hint(format!(
@@ -164,7 +178,17 @@ fn explain_unauthorized(invocation: &Invocation, error: Error) -> Error {
     if error.status() != Some(401) {
         return error;
     }
-    match jr_core::config::scoped_token_hint(&invocation.settings) {
+    let settings = &invocation.settings;
+    let hint = match &settings.auth {
+        jr_core::auth::Auth::Connect { .. } => Some(
+            "check the Connect app key and shared secret: JR_CONNECT_KEY and JR_CONNECT_SECRET, or the profile's app_key and shared_secret".to_owned(),
+        ),
+        jr_core::auth::Auth::Bearer { .. } if settings.oauth.is_none() => Some(
+            "the access token is unknown or expired: get a new one, or use jr auth login so jr renews it".to_owned(),
+        ),
+        _ => jr_core::config::scoped_token_hint(settings),
+    };
+    match hint {
         Some(hint) => error.with_hint(hint),
         None => error,
     }

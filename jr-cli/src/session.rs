@@ -20,13 +20,23 @@ pub async fn fresh(settings: &Settings, timeout: Duration) -> Result<Settings, E
 }
 
 /// Renews the access token of `settings`' OAuth 2.0 session now and stores the
-/// new tokens in its profile. Errors: exit 2 when the refresh token is refused
-/// (the message says to log in again); exit 1 when the config file cannot be
-/// written or the authorization server cannot be reached.
+/// new tokens in its profile.
+///
+/// Several `jr` processes may find the same token expired at once; the config
+/// file's lock makes them take turns, and one that finds the profile already
+/// renewed by another uses those tokens instead of spending the (now rotated)
+/// refresh token again.
+/// Errors: exit 2 when the refresh token is refused (the message says to log
+/// in again); exit 1 when the config file cannot be locked or written or the
+/// authorization server cannot be reached.
 pub async fn renew(settings: &Settings, timeout: Duration) -> Result<Settings, Error> {
     let Some(session) = &settings.oauth else {
         return Ok(settings.clone());
     };
+    let _turn = lock_config()?;
+    if let Some(stored) = renewed_elsewhere(session)? {
+        return Ok(with_tokens(settings, stored.0, stored.1, stored.2));
+    }
     let client = http::build_client(timeout)?;
     let tokens = session
         .client
@@ -41,19 +51,78 @@ pub async fn renew(settings: &Settings, timeout: Duration) -> Result<Settings, E
         })?;
     let expires_at = tokens.expires_at_ms(now_ms());
     store(session, &tokens, expires_at)?;
+    let refresh_token = tokens
+        .refresh_token
+        .clone()
+        .unwrap_or_else(|| session.refresh_token.clone());
+    Ok(with_tokens(
+        settings,
+        tokens.access_token,
+        refresh_token,
+        Some(expires_at),
+    ))
+}
+
+fn with_tokens(
+    settings: &Settings,
+    access_token: String,
+    refresh_token: String,
+    expires_at_ms: Option<i64>,
+) -> Settings {
     let mut renewed = settings.clone();
     renewed.auth = Auth::Bearer {
-        token: tokens.access_token.clone(),
+        token: access_token,
     };
-    renewed.oauth = Some(OAuthSession {
-        refresh_token: tokens
-            .refresh_token
-            .clone()
-            .unwrap_or_else(|| session.refresh_token.clone()),
-        expires_at_ms: Some(expires_at),
-        ..session.clone()
-    });
-    Ok(renewed)
+    if let Some(session) = &settings.oauth {
+        renewed.oauth = Some(OAuthSession {
+            refresh_token,
+            expires_at_ms,
+            ..session.clone()
+        });
+    }
+    renewed
+}
+
+/// The profile's stored tokens when another process rotated them since this
+/// one read the file: `(access, refresh, expires_at)`.
+fn renewed_elsewhere(
+    session: &OAuthSession,
+) -> Result<Option<(String, String, Option<i64>)>, Error> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut file = config::load_config(&env)?;
+    keychain::fill_in(&keychain::OsKeychain, &mut file, &session.profile)?;
+    let Some(auth) = file.profiles.get(&session.profile).map(|p| &p.auth) else {
+        return Ok(None);
+    };
+    match (&auth.token, &auth.refresh_token) {
+        (Some(access), Some(refresh)) if *refresh != session.refresh_token => {
+            Ok(Some((access.clone(), refresh.clone(), auth.expires_at)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// An exclusive lock on `<config file>.lock`, held while tokens are renewed.
+/// Errors (exit 1): the lock file cannot be created.
+fn lock_config() -> Result<std::fs::File, Error> {
+    let path = config::config_path(&|k| std::env::var(k).ok())
+        .ok_or_else(|| Error::general("cannot find the config file to store the new tokens"))?;
+    let mut lock_path = path.into_os_string();
+    lock_path.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            Error::general(format!(
+                "cannot create the lock file {}: {e}",
+                std::path::Path::new(&lock_path).display()
+            ))
+        })?;
+    file.lock()
+        .map_err(|e| Error::general(format!("cannot lock the config file: {e}")))?;
+    Ok(file)
 }
 
 fn expiring(session: &OAuthSession, now_ms: i64) -> bool {

@@ -203,6 +203,13 @@ pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Erro
         _ => std::path::Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+    // A symlinked config file is updated where it points, not replaced.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let (path, dir) = match target.parent() {
+        Some(parent) if target != path => (target.as_path(), parent.to_path_buf()),
+        _ => (path, dir.to_path_buf()),
+    };
+    let dir = dir.as_path();
     let mut text = serde_json::to_vec_pretty(file).map_err(|e| fail(&e))?;
     text.push(b'\n');
     // tempfile creates the file with mode 0600 on Unix, before any secret is written.
@@ -260,6 +267,16 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     let shared_secret = pick(&None, "JR_CONNECT_SECRET", &profile.auth.shared_secret);
     let cloud_id = pick(&flags.cloud_id, "JR_CLOUD_ID", &profile.cloud_id);
     let oauth = oauth_session(profile_name.as_deref(), &profile, token.as_deref(), env);
+    if auth_type.as_deref() == Some("oauth2")
+        && token.is_none()
+        && let Some(name) = &profile_name
+    {
+        return Err(Error::new(
+            crate::ErrorKind::Auth,
+            format!("profile `{name}` has no access token (logged out?)"),
+        )
+        .with_hint(format!("log in again with jr auth login -p {name}")));
+    }
     let auth = Auth::from_parts(AuthParts {
         kind: auth_type,
         user,
@@ -276,6 +293,10 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     };
     if !flags.allow_insecure_http && auth != Auth::None {
         refuse_plain_http_off_loopback(&base_url)?;
+        if let Some(session) = &oauth {
+            let auth_url = parse_base_url(Some(&session.client.auth_url))?;
+            refuse_plain_http_off_loopback(&auth_url)?;
+        }
     }
     Ok(Settings {
         base_url,
@@ -297,9 +318,12 @@ fn oauth_session(
     if auth.kind.as_deref() != Some("oauth2") || token_in_use != auth.token.as_deref() {
         return None;
     }
-    let auth_url = env("JR_OAUTH_AUTH_URL")
-        .filter(|u| !u.is_empty())
-        .or_else(|| auth.auth_url.clone())
+    // The server that issued the tokens renews them; the environment only
+    // fills in for profiles written before jr stored it.
+    let auth_url = auth
+        .auth_url
+        .clone()
+        .or_else(|| env("JR_OAUTH_AUTH_URL").filter(|u| !u.is_empty()))
         .unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned());
     Some(OAuthSession {
         profile: name?.to_owned(),
@@ -343,7 +367,10 @@ pub fn gateway_base_url(gateway: &str, cloud_id: &str) -> Result<Url, Error> {
     )))
 }
 
-fn refuse_plain_http_off_loopback(url: &Url) -> Result<(), Error> {
+/// Refuses a plain `http://` URL to a host other than loopback: credentials
+/// or OAuth 2.0 secrets sent there could be read on the way.
+/// Errors (exit 1), with a hint naming `--allow-insecure-http`.
+pub fn refuse_plain_http_off_loopback(url: &Url) -> Result<(), Error> {
     let loopback = match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -594,6 +621,34 @@ mod tests {
             std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
             1,
             "no temp file left"
+        );
+    }
+
+    #[test]
+    fn an_oauth_profile_never_renews_over_plain_http_off_loopback() {
+        let file: ConfigFile = serde_json::from_str(
+            r#"{"default_profile":"o","profiles":{"o":{"base_url":"https://o.example","auth":{
+                "type":"oauth2","token":"t","refresh_token":"r","client_id":"c","client_secret":"s",
+                "auth_url":"http://auth.example.com"}}}}"#,
+        )
+        .unwrap();
+        let err = resolve(&Overrides::default(), &|_| None, &file).unwrap_err();
+        assert!(err.message().contains("plain http://"), "{}", err.message());
+        let s = resolve(
+            &Overrides::default(),
+            &|k| (k == "JR_OAUTH_AUTH_URL").then(|| "https://elsewhere.example".into()),
+            &{
+                let mut f = file.clone();
+                f.profiles.get_mut("o").unwrap().auth.auth_url =
+                    Some("https://auth.example.com".into());
+                f
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            s.oauth.unwrap().client.auth_url,
+            "https://auth.example.com",
+            "the server that issued the tokens renews them, whatever the environment says"
         );
     }
 }

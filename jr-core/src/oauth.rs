@@ -168,6 +168,13 @@ impl OAuthClient {
                 ))
             });
         }
+        if status >= 500 {
+            return Err(Error::new(
+                ErrorKind::Server,
+                format!("the authorization server {url} failed: HTTP {status}"),
+            )
+            .with_hint("try again later"));
+        }
         let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let code = answer["error"].as_str().unwrap_or("unknown_error");
         let description = answer["error_description"].as_str().unwrap_or_default();
@@ -177,9 +184,10 @@ impl OAuthClient {
             "the authorization server {url} refused the request: HTTP {status}, {code} {description}"
         );
         Err(Error::new(ErrorKind::Auth, message.trim_end().to_owned())
-            .with_hint(match code {
-                "invalid_grant" => "the refresh token was used already, expired or was revoked: log in again with jr auth login",
-                "invalid_client" => "check the client ID and secret of the app in the Atlassian developer console",
+            .with_hint(match (code, body["grant_type"].as_str()) {
+                ("invalid_grant", Some("authorization_code")) => "the authorization code was used already or expired: run jr auth login again",
+                ("invalid_grant", _) => "the refresh token was used already, expired or was revoked: log in again with jr auth login",
+                ("invalid_client", _) => "check the client ID and secret of the app in the Atlassian developer console",
                 _ => "log in again with jr auth login",
             }))
     }
@@ -338,5 +346,28 @@ mod tests {
             client_secret: "s3cret".into(),
         };
         assert!(!format!("{client:?}").contains("s3cret"));
+    }
+
+    #[tokio::test]
+    async fn token_endpoint_failures_are_classed_by_status() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::path};
+        let server = MockServer::start().await;
+        Mock::given(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(501))
+            .mount(&server)
+            .await;
+        let client = OAuthClient {
+            auth_url: server.uri(),
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        };
+        let http = crate::http::build_client(std::time::Duration::from_secs(5)).unwrap();
+        let err = client.refresh(&http, "r").await.unwrap_err();
+        assert_eq!(err.exit_code(), 7, "{}", err.message());
+        let err = client
+            .exchange_code(&http, "code", "http://127.0.0.1:1/cb")
+            .await
+            .unwrap_err();
+        assert!(err.message().contains("HTTP 501"), "{}", err.message());
     }
 }

@@ -68,7 +68,15 @@ async fn a_connect_token_signed_with_the_wrong_secret_exits_2() {
         run(jr_as_connect(&jira, "not-the-secret")
             .args(["webhook", "get-dynamic-webhooks-for-app"]));
     assert_eq!(code, 2, "{stderr}");
-    assert_eq!(error_line(&stderr)["status"], json!(401));
+    let error = error_line(&stderr);
+    assert_eq!(error["status"], json!(401));
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("JR_CONNECT_SECRET"),
+        "{error}"
+    );
     assert!(!stderr.contains("not-the-secret"), "{stderr}");
 }
 

@@ -201,3 +201,142 @@ fn without_a_keychain_secrets_stay_in_the_file_and_jr_says_so() {
     );
     assert_no_secret(&shown.to_string());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_test_saves_nothing_and_gateway_fields_are_kept_or_cleared() {
+    let jira = FakeJira::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let (_, stderr, code) = run(jr_with_config(&path).args([
+        "configure",
+        "-p",
+        "app",
+        "--base-url",
+        &jira.base_url(),
+        "--auth-type",
+        "bearer",
+        "--auth-token",
+        "not-a-token",
+        "--test",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        error_line(&stderr)["hint"]
+            .as_str()
+            .unwrap()
+            .contains("not saved"),
+        "{stderr}"
+    );
+    assert!(
+        !path.exists(),
+        "a profile that fails its test is not written"
+    );
+
+    let (_, stderr, code) = run(jr_with_config(&path).args([
+        "configure",
+        "-p",
+        "gw",
+        "--cloud-id",
+        "abc-123",
+        "--api-url",
+        "http://127.0.0.1:9",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stored(&path)["profiles"]["gw"]["api_url"],
+        json!("http://127.0.0.1:9")
+    );
+    let (_, _, code) = run(jr_with_config(&path).args([
+        "configure",
+        "-p",
+        "gw",
+        "--cloud-id",
+        "",
+        "--api-url",
+        "",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(stored(&path)["profiles"]["gw"].get("cloud_id"), None);
+    assert_eq!(stored(&path)["profiles"]["gw"].get("api_url"), None);
+}
+
+#[test]
+fn bad_profile_names_two_stdin_values_and_a_symlinked_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "{}").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for bad in [
+        vec!["configure", "-p", ""],
+        vec!["configure", "-p", "a b/c"],
+        vec!["configure", "--auth-token", "-", "--connect-secret", "-"],
+    ] {
+        let (_, stderr, code) = run(jr_with_config(&link).args(&bad));
+        assert_eq!(code, 4, "{bad:?}: {stderr}");
+    }
+    let (_, stderr, code) = run(jr_with_config(&link).args([
+        "configure",
+        "-p",
+        "x",
+        "--base-url",
+        "https://x.example",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "still a symlink"
+    );
+    assert_eq!(
+        stored(&real)["profiles"]["x"]["base_url"],
+        json!("https://x.example")
+    );
+}
+
+#[test]
+fn a_logged_out_oauth_profile_says_to_log_in_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, json!({"default_profile": "work", "profiles": {"work": {
+        "base_url": "https://work.example", "auth": {"type": "oauth2", "client_id": "c", "client_secret": "s"}}}}).to_string()).unwrap();
+    let (_, stderr, code) = run(jr_with_config(&path).args(["--dry-run", "webhook", "get-failed"]));
+    assert_eq!(code, 2, "{stderr}");
+    let error = error_line(&stderr);
+    assert!(
+        error["message"].as_str().unwrap().contains("logged out"),
+        "{error}"
+    );
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("jr auth login -p work"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_output_never_shows_a_secret() {
+    let jira = FakeJira::start().await;
+    let mut seen = String::new();
+    for mut cmd in [
+        jr_as(&jira, "oauth-app-token"),
+        jr_as_user(&jira),
+        jr_as_connect(&jira, "connect-app-secret"),
+    ] {
+        let output = cmd
+            .args(["--verbose", "webhook", "get-failed"])
+            .output()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&output.stdout));
+        seen.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(
+        seen.contains("\"event\":\"request\""),
+        "verbose events were printed: {seen}"
+    );
+    assert_no_secret(&seen);
+}

@@ -180,3 +180,91 @@ async fn a_wrong_client_secret_fails_the_login_with_exit_2_and_writes_nothing() 
     assert!(!stderr.contains("not-the-secret"), "{stderr}");
     assert!(!config.exists(), "no half-made profile");
 }
+
+#[test]
+fn login_checks_its_inputs_before_anyone_approves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let login = |extra: &[&str]| {
+        let mut cmd = jr_profile(&config);
+        cmd.args([
+            "auth",
+            "login",
+            "--client-id",
+            "c",
+            "--client-secret",
+            "s",
+            "--no-browser",
+            "--callback-port",
+            "0",
+        ])
+        .args(extra);
+        run(&mut cmd)
+    };
+    let (_, stderr, code) = login(&["--auth-url", "http://auth.example.com"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("plain http://"), "{stderr}");
+    let (_, stderr, code) = login(&["--wait", "abc"]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("--wait"), "{stderr}");
+    let (_, stderr, code) = login(&["--auth-url", "ftp://x"]);
+    assert_eq!(code, 4, "{stderr}");
+    let (plan, stderr, code) = run(jr_profile(&config).env("JR_PROFILE", "envprof").args([
+        "--dry-run",
+        "auth",
+        "login",
+        "--client-id",
+        "c",
+        "--client-secret",
+        "s",
+        "--callback-port",
+        "0",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        plan["profile"],
+        json!("envprof"),
+        "JR_PROFILE names the profile"
+    );
+    assert!(
+        plan["authorize_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://auth.atlassian.com/authorize?")
+    );
+    assert!(!config.exists(), "a dry run writes nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_commands_with_an_expired_token_renew_it_once() {
+    let jira = FakeJira::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let jira_for_login = &jira;
+    let (_, stderr, code) =
+        tokio::task::block_in_place(|| login(jira_for_login, &config, "oauth-app-secret"));
+    assert_eq!(code, 0, "{stderr}");
+    advance(&jira, 3_600_000).await;
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
+                .env("JR_CONFIG_PATH", &config)
+                .env("JR_NO_KEYRING", "1")
+                .env_remove("JR_BASE_URL")
+                .env_remove("JR_AUTH_TOKEN")
+                .args(["webhook", "get-dynamic-webhooks-for-app"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

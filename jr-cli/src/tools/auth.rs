@@ -73,7 +73,8 @@ fn status(overrides: &Overrides) -> Result<Value, Error> {
     let (auth_type, identity) = match (&settings.auth, &settings.oauth) {
         (_, Some(session)) => (
             "oauth2",
-            json!({"client_id": session.client.client_id, "expires_at": session.expires_at_ms}),
+            json!({"client_id": session.client.client_id, "expires_at": session.expires_at_ms,
+                "expired": session.expires_at_ms.is_some_and(|at| at <= crate::session::now_ms())}),
         ),
         (auth, None) => match auth {
             Auth::None => ("none", Value::Null),

@@ -52,12 +52,22 @@ fn command() -> Command {
                 .help("The Connect app's shared secret; `-` reads it from stdin"),
         )
         .arg(switch("default", "Make this profile the default_profile"))
+        .arg(
+            switch(
+                "no-keyring",
+                "Move the profile's secrets from the OS keychain back into the file",
+            )
+            .conflicts_with("keyring"),
+        )
         .arg(switch(
             "keyring",
             "Keep the profile's secrets in the OS keychain instead of the file (where no keychain service exists, they stay in the file and jr says so)",
         ))
         .arg(switch("list", "List every profile, secrets redacted").conflicts_with_all(["delete", "test"]))
-        .arg(switch("delete", "Delete the profile").conflicts_with("test"))
+        .arg(
+            switch("delete", "Delete the profile")
+                .conflicts_with_all(["test", "keyring", "no-keyring", "default"]),
+        )
         .arg(switch(
             "test",
             "Call Jira with the profile: GET /rest/api/3/myself for people, GET /rest/api/3/webhook for apps",
@@ -70,14 +80,31 @@ fn command() -> Command {
 fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Result<(), Error> {
     let (path, mut file) = profiles::load()?;
     let name = profiles::chosen(globals.overrides.profile.as_deref(), &file);
+    check_profile_name(&name)?;
     let result = if matches.get_flag("list") {
         list(&path, &file)
     } else if matches.get_flag("delete") {
         delete(&path, &mut file, &name)?
     } else {
         let changed = update(matches, &globals.overrides, &mut file, &name)?;
+        // Tested before anything is written: a profile that fails is not saved.
+        let tested = if matches.get_flag("test") {
+            let mut with_secrets = file.clone();
+            keychain::fill_in(&OsKeychain, &mut with_secrets, &name)?;
+            let outcome = test(&with_secrets, &name, globals).map_err(|e| {
+                let hint = e.hint().map(|h| format!("{h}; ")).unwrap_or_default();
+                e.with_hint(format!("{hint}the profile was not saved"))
+            })?;
+            Some(outcome)
+        } else {
+            None
+        };
+        let moving_out = matches.get_flag("no-keyring");
+        if moving_out && let Some(profile) = file.profiles.get_mut(&name) {
+            keychain::move_out(&OsKeychain, &name, &mut profile.auth);
+        }
         let warning = store_secrets(matches.get_flag("keyring"), &mut file, &name)?;
-        if changed || warning.is_some() || matches.get_flag("keyring") {
+        if changed || warning.is_some() || matches.get_flag("keyring") || moving_out {
             config::save_config(&path, &file)?;
         }
         let mut shown = redacted(&name, &file.profiles[&name], &file);
@@ -86,13 +113,28 @@ fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Resul
         if let Some(warning) = warning {
             shown["warning"] = json!(warning);
         }
-        if matches.get_flag("test") {
-            keychain::fill_in(&keychain::OsKeychain, &mut file, &name)?;
-            shown["test"] = test(&file, &name, globals)?;
+        if let Some(tested) = tested {
+            shown["test"] = tested;
         }
         shown
     };
     print(stdout, &result, globals)
+}
+
+/// Profile names are keys of the file and parts of keychain account names:
+/// letters, digits, `.`, `_` and `-`. Errors (exit 4) otherwise.
+fn check_profile_name(name: &str) -> Result<(), Error> {
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::validation(format!(
+            "invalid profile name `{name}`: use letters, digits, `.`, `_` and `-`"
+        )))
+    }
 }
 
 fn list(path: &std::path::Path, file: &ConfigFile) -> Value {
@@ -174,9 +216,34 @@ fn update(
         }
         profile.auth.kind = Some(kind);
     }
-    if let Some(cloud_id) = &flags.cloud_id {
-        config::gateway_base_url(config::DEFAULT_API_GATEWAY, cloud_id).map_err(as_validation)?;
-        profile.cloud_id = Some(cloud_id.clone());
+    // An empty --cloud-id or --api-url clears the field.
+    match flags.cloud_id.as_deref() {
+        Some("") => profile.cloud_id = None,
+        Some(cloud_id) => {
+            config::gateway_base_url(config::DEFAULT_API_GATEWAY, cloud_id)
+                .map_err(as_validation)?;
+            profile.cloud_id = Some(cloud_id.to_owned());
+        }
+        None => {}
+    }
+    match flags.api_url.as_deref() {
+        Some("") => profile.api_url = None,
+        Some(url) => {
+            let parsed = config::parse_base_url(Some(url)).map_err(as_validation)?;
+            profile.api_url = Some(parsed.as_str().trim_end_matches('/').to_owned());
+        }
+        None => {}
+    }
+    let from_stdin = [
+        flags.auth_token.as_deref(),
+        matches
+            .get_one::<String>("connect-secret")
+            .map(String::as_str),
+    ];
+    if from_stdin.iter().filter(|v| **v == Some("-")).count() > 1 {
+        return Err(Error::validation(
+            "only one value can be read from stdin (`-`); give the other one in a second jr configure",
+        ));
     }
     set(&mut profile.auth.user, flags.auth_user.as_deref())?;
     set(&mut profile.auth.token, flags.auth_token.as_deref())?;

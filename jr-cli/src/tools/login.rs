@@ -54,7 +54,7 @@ pub fn command() -> Command {
         )
         .arg(value("site", "NAME", "The site to use when the app reaches several (name, URL or cloud ID)"))
         .arg(
-            value("auth-url", "URL", "The authorization server [env: JR_OAUTH_AUTH_URL] [default: https://auth.atlassian.com]")
+            value("auth-url", "URL", "The authorization server [default: https://auth.atlassian.com]")
                 .env("JR_OAUTH_AUTH_URL"),
         )
         .arg(
@@ -85,7 +85,22 @@ pub fn run(matches: &ArgMatches, globals: &Globals) -> Result<Value, Error> {
         client_secret: client_secret.unwrap_or_default(),
     };
     let scopes = scopes(matches);
-    let wait = http::parse_timeout(&text("wait").unwrap_or_else(|| DEFAULT_WAIT.to_owned()))?;
+    let wait_text = text("wait").unwrap_or_else(|| DEFAULT_WAIT.to_owned());
+    let wait = http::parse_timeout(&wait_text)
+        .ok()
+        .filter(|w| !w.is_zero())
+        .ok_or_else(|| {
+            Error::validation(format!(
+                "invalid value `{wait_text}` for --wait: expected a duration such as 5m, 90s or 300"
+            ))
+        })?;
+    // Every input is checked before the person is asked to approve anything.
+    let api_url = gateway(globals)?;
+    checked_url(&client.auth_url, "--auth-url", globals)?;
+    let profile = {
+        let (_, file) = profiles::load()?;
+        profiles::chosen(globals.overrides.profile.as_deref(), &file)
+    };
     let port = matches
         .get_one::<u16>("callback-port")
         .copied()
@@ -106,20 +121,16 @@ pub fn run(matches: &ArgMatches, globals: &Globals) -> Result<Value, Error> {
         &redirect_uri,
         &state,
     )?;
+    if globals.dry_run {
+        return Ok(
+            json!({"authorize_url": url.as_str(), "redirect_uri": redirect_uri,
+            "profile": profile, "api_url": api_url}),
+        );
+    }
     announce(&url, matches.get_flag("no-browser"));
     let code = wait_for_code(&server, &state, wait)?;
     drop(server);
 
-    let api_url = globals
-        .overrides
-        .api_url
-        .clone()
-        .or_else(|| {
-            std::env::var("JR_API_GATEWAY_URL")
-                .ok()
-                .filter(|u| !u.is_empty())
-        })
-        .unwrap_or_else(|| DEFAULT_API_GATEWAY.to_owned());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -133,7 +144,7 @@ pub fn run(matches: &ArgMatches, globals: &Globals) -> Result<Value, Error> {
             oauth::accessible_resources(&http_client, &api_url, &tokens.access_token).await?;
         Ok::<_, Error>((tokens, oauth::choose_site(sites, text("site").as_deref())?))
     })?;
-    let profile = store(globals, &client, &api_url, &tokens, &site)?;
+    let profile = store(&profile, &client, &api_url, &tokens, &site)?;
     Ok(json!({
         "profile": profile,
         "site": {"name": site.name, "url": site.url},
@@ -158,6 +169,35 @@ fn scopes(matches: &ArgMatches) -> Vec<String> {
     } else {
         given
     }
+}
+
+/// The API gateway: `--api-url`, `JR_API_GATEWAY_URL`, else Atlassian's; a
+/// valid URL, and `https://` unless it is loopback or `--allow-insecure-http`.
+fn gateway(globals: &Globals) -> Result<String, Error> {
+    let url = globals
+        .overrides
+        .api_url
+        .clone()
+        .or_else(|| {
+            std::env::var("JR_API_GATEWAY_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+        })
+        .unwrap_or_else(|| DEFAULT_API_GATEWAY.to_owned());
+    checked_url(&url, "--api-url", globals)?;
+    Ok(url)
+}
+
+/// Errors (exit 4): `url` is not an `http(s)://` URL, or (exit 1) it is plain
+/// `http://` off loopback without `--allow-insecure-http`: the client secret
+/// and tokens travel to it.
+fn checked_url(url: &str, flag: &str, globals: &Globals) -> Result<(), Error> {
+    let parsed = config::parse_base_url(Some(url))
+        .map_err(|e| Error::validation(format!("invalid value for {flag}: {}", e.message())))?;
+    if !globals.overrides.allow_insecure_http {
+        config::refuse_plain_http_off_loopback(&parsed)?;
+    }
+    Ok(())
 }
 
 /// One JSON line saying what to do, then the URL alone on its own line.
@@ -216,7 +256,9 @@ fn wait_for_code(server: &tiny_http::Server, state: &str, wait: Duration) -> Res
             .with_hint("run jr auth login again")),
         };
         let page = match &outcome {
-            Ok(_) => "jr: the app is approved. You can close this tab.",
+            Ok(_) => {
+                "jr received the approval. You can close this tab; the terminal says how the login ended."
+            }
             Err(_) => "jr: the login failed; see the terminal.",
         };
         let _ = request.respond(tiny_http::Response::from_string(page));
@@ -230,18 +272,14 @@ fn wait_for_code(server: &tiny_http::Server, state: &str, wait: Duration) -> Res
 
 /// Stores the tokens in the chosen profile; returns its name.
 fn store(
-    globals: &Globals,
+    name: &str,
     client: &OAuthClient,
     api_url: &str,
     tokens: &TokenSet,
     site: &Site,
 ) -> Result<String, Error> {
     let (path, mut file) = profiles::load()?;
-    let name = globals
-        .overrides
-        .profile
-        .clone()
-        .unwrap_or_else(|| profiles::DEFAULT_PROFILE.to_owned());
+    let name = name.to_owned();
     let profile = file.profiles.entry(name.clone()).or_default();
     if !site.url.is_empty() {
         profile.base_url = Some(site.url.trim_end_matches('/').to_owned());

@@ -112,11 +112,13 @@ impl Respond for Token {
                 );
             }
         };
+        let refused = match field("grant_type") {
+            "authorization_code" => "Unknown or invalid authorization code.",
+            _ => "Unknown or invalid refresh token.",
+        };
         match result {
             Ok(set) => json_response(200, &token_body(&set)),
-            Err(OAuthError::InvalidGrant) => {
-                oauth_error(403, "invalid_grant", "Unknown or invalid refresh token.")
-            }
+            Err(OAuthError::InvalidGrant) => oauth_error(403, "invalid_grant", refused),
         }
     }
 }
