@@ -150,17 +150,7 @@ impl OAuthClient {
 
     async fn token_request(&self, http: &reqwest::Client, body: &Value) -> Result<TokenSet, Error> {
         let url = endpoint(&self.auth_url, "oauth/token")?;
-        let response = http
-            .post(url.clone())
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| unreachable_error(&url, &e))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| unreachable_error(&url, &e))?;
+        let (status, bytes) = exchange(http.post(url.clone()).json(body), &url).await?;
         if (200..300).contains(&status) {
             return serde_json::from_slice(&bytes).map_err(|e| {
                 Error::general(format!(
@@ -201,18 +191,11 @@ pub async fn accessible_resources(
     access_token: &str,
 ) -> Result<Vec<Site>, Error> {
     let url = endpoint(api_url, "oauth/token/accessible-resources")?;
-    let response = http
+    let request = http
         .get(url.clone())
         .bearer_auth(access_token)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| unreachable_error(&url, &e))?;
-    let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| unreachable_error(&url, &e))?;
+        .header("Accept", "application/json");
+    let (status, bytes) = exchange(request, &url).await?;
     if !(200..300).contains(&status) {
         return Err(Error::new(
             ErrorKind::from_status(status),
@@ -273,6 +256,21 @@ fn endpoint(base: &str, path: &str) -> Result<Url, Error> {
         Error::general(format!("`{base}` is not a valid URL: {e}"))
             .with_hint("check --auth-url (JR_OAUTH_AUTH_URL) or --api-url (JR_API_GATEWAY_URL)")
     })
+}
+
+/// Sends `request` and reads the whole answer: `(status, body)`.
+/// Errors (exit 1): `url` cannot be reached or the body cannot be read.
+async fn exchange(request: reqwest::RequestBuilder, url: &Url) -> Result<(u16, Vec<u8>), Error> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| unreachable_error(url, &e))?;
+    let status = response.status().as_u16();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| unreachable_error(url, &e))?;
+    Ok((status, bytes.to_vec()))
 }
 
 fn unreachable_error(url: &Url, error: &reqwest::Error) -> Error {
