@@ -45,6 +45,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod catalog;
 pub mod control;
 mod delivery;
 pub mod jql;
@@ -226,6 +227,7 @@ impl FakeJira {
         };
         api::mount(&server, &ctx).await;
         control::mount(&server, &ctx).await;
+        catalog::mount(&server, &base_url).await;
         Ok(Self {
             server,
             engine,
