@@ -9,6 +9,9 @@
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery |
 //! | `GET /_mock/deliveries` | 200 `{"deliveries": [attempt]}`, every attempt, oldest first |
 //! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries and the log are cleared, the clock kept |
+//! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
+//! | `POST /_mock/faults` `{"rules": [rule]}` | 200 `{"rules": [rule]}` after appending them (see [`crate::faults`]) |
+//! | `DELETE /_mock/faults` | 200 `{"rules": []}` |
 //!
 //! An attempt is `{"deliveryId", "app", "url", "webhookIds", "attempt",
 //! "timeMs", "status", "error", "outcome", "nextAttemptMs", "headers",
@@ -23,6 +26,9 @@ use crate::api::error::{ApiError, json_response, reply};
 use crate::api::params::json_body;
 use crate::api::{Ctx, mount_one};
 use crate::delivery::ClockMove;
+use crate::faults::{FaultRule, FaultStore};
+
+use std::sync::Arc;
 
 /// Mounts every control endpoint on `server`.
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
@@ -61,6 +67,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
     )
     .await;
     mount_one(server, "POST", "^/_mock/reset/?$", "mockReset", Reset(c())).await;
+    mount_faults(server, ctx).await;
 }
 
 const SHUT_DOWN: &str = "jr-mock is shutting down";
@@ -173,5 +180,46 @@ impl Respond for Reset {
             Some(now) => json_response(200, &json!({"nowMs": now})),
             None => ApiError::Unavailable(SHUT_DOWN.into()).template(),
         }
+    }
+}
+
+/// Mounts `GET`, `POST` and `DELETE /_mock/faults`.
+async fn mount_faults(server: &MockServer, ctx: &Ctx) {
+    let faults = || Faults(ctx.faults.clone());
+    mount_one(server, "GET", FAULTS, "mockGetFaults", faults()).await;
+    mount_one(server, "POST", FAULTS, "mockAddFaults", faults()).await;
+    mount_one(server, "DELETE", FAULTS, "mockClearFaults", faults()).await;
+}
+
+const FAULTS: &str = "^/_mock/faults/?$";
+
+/// The body of `POST /_mock/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsBody {
+    rules: Vec<FaultRule>,
+}
+
+/// `/_mock/faults`: `GET` lists the rules, `POST {"rules": [...]}` appends,
+/// `DELETE` clears; each answers 200 `{"rules": [...]}` (400 for a bad body).
+pub struct Faults(Arc<FaultStore>);
+
+impl Respond for Faults {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        reply(self.handle(req))
+    }
+}
+
+impl Faults {
+    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+        match req.method.as_str() {
+            "POST" => {
+                let body: FaultsBody = json_body(req)?;
+                self.0.add(body.rules);
+            }
+            "DELETE" => self.0.clear(),
+            _ => {}
+        }
+        Ok(json_response(200, &json!({"rules": self.0.rules()})))
     }
 }

@@ -48,6 +48,8 @@ pub mod api;
 pub mod catalog;
 pub mod control;
 mod delivery;
+pub mod faults;
+mod front;
 pub mod jql;
 pub mod jwt;
 pub mod model;
@@ -96,6 +98,9 @@ pub struct MockConfig {
     pub seed: Option<u64>,
     /// Who may call.
     pub identities: Identities,
+    /// Fault rules active from the start (see [`faults`]); the control API
+    /// adds and clears them later.
+    pub faults: Vec<faults::FaultRule>,
 }
 
 impl Default for MockConfig {
@@ -110,6 +115,7 @@ impl Default for MockConfig {
             start_ms: None,
             seed: None,
             identities: Identities::default(),
+            faults: Vec::new(),
         }
     }
 }
@@ -147,6 +153,7 @@ pub struct FakeJira {
     engine: Arc<Engine>,
     base_url: String,
     runtime: Option<tokio::runtime::Runtime>,
+    faults: Arc<faults::FaultStore>,
 }
 
 impl std::fmt::Debug for FakeJira {
@@ -180,21 +187,22 @@ impl FakeJira {
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
-        Self::launch(config, MockServer::builder().listener(listener)).await
+        Self::launch(config, listener, MockServer::builder()).await
     }
 
     /// Starts a fake with `config` on `listener` without recording requests:
     /// the long-running binary's mode.
     /// Errors: [`StartError`].
     pub async fn serve(config: MockConfig, listener: TcpListener) -> Result<Self, StartError> {
-        let builder = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording();
-        Self::launch(config, builder).await
+        let builder = MockServer::builder().disable_request_recording();
+        Self::launch(config, listener, builder).await
     }
 
+    /// Starts wiremock on a port of its own behind the front door
+    /// ([`front`]), which serves `listener`.
     async fn launch(
         config: MockConfig,
+        listener: TcpListener,
         builder: wiremock::MockServerBuilder,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
@@ -219,20 +227,33 @@ impl FakeJira {
             config.delivery_timeout,
             config.external_deliveries,
         ));
-        let server = builder.start().await;
-        let base_url = server.uri();
+        let backend = TcpListener::bind(("127.0.0.1", 0))?;
+        let backend_addr = backend.local_addr()?;
+        let server = builder.listener(backend).start().await;
+        listener.set_nonblocking(true)?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let front = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        runtime.spawn(front::serve(front, backend_addr));
+        let faults = Arc::new(faults::FaultStore::new(config.faults.clone()));
         let ctx = api::Ctx {
             engine: engine.clone(),
             base_url: base_url.clone(),
+            faults: faults.clone(),
         };
+        let clock = engine.clone();
+        faults::mount(&server, &faults, Arc::new(move || clock.model().now_ms())).await;
         api::mount(&server, &ctx).await;
         control::mount(&server, &ctx).await;
-        catalog::mount(&server, &base_url).await;
+        catalog::mount(&server, &ctx).await;
         Ok(Self {
             server,
             engine,
             base_url,
             runtime: Some(runtime),
+            faults,
         })
     }
 
@@ -242,6 +263,8 @@ impl FakeJira {
     }
 
     /// The underlying wiremock server, for mounting higher-priority mocks.
+    /// Its own `uri()` bypasses the front door (no truncation faults there);
+    /// send requests to [`FakeJira::base_url`].
     pub fn server(&self) -> &MockServer {
         &self.server
     }
@@ -299,6 +322,16 @@ impl FakeJira {
     pub async fn reset(&self) {
         let engine = self.engine.clone();
         self.engine.run(engine.reset()).await;
+    }
+
+    /// Adds fault rules after the active ones (like `POST /_mock/faults`).
+    pub fn add_faults(&self, rules: Vec<faults::FaultRule>) {
+        self.faults.add(rules);
+    }
+
+    /// Removes every fault rule (like `DELETE /_mock/faults`).
+    pub fn clear_faults(&self) {
+        self.faults.clear();
     }
 
     /// A matcher for requests made by `app` (by this fake's identities).

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use jr_mock::faults::FaultRule;
 use jr_mock::{FakeJira, Identities, MockConfig};
 
 const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identities; every list is optional:
@@ -61,6 +62,9 @@ struct Args {
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
+    /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
+    #[arg(long, value_name = "FILE")]
+    faults: Option<PathBuf>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -103,8 +107,25 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         external_deliveries: args.external_deliveries,
         start_ms: args.start_ms,
         identities,
+        faults: match &args.faults {
+            Some(path) => read_faults(path)?,
+            None => Vec::new(),
+        },
         ..MockConfig::default()
     })
+}
+
+fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        rules: Vec<FaultRule>,
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file: File = serde_json::from_str(&text)
+        .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
+    Ok(file.rules)
 }
 
 fn read_identities(path: &PathBuf) -> Result<Identities, String> {

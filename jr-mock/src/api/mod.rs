@@ -24,6 +24,7 @@ use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Match, Mock, MockServer, Request, Respond};
 
 use crate::delivery::Engine;
+use crate::faults::{Delayed, FaultStore};
 use crate::model::apps::{Caller, Identities};
 
 pub use delete::DeleteWebhookById;
@@ -49,6 +50,14 @@ const REFRESH: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/refresh/?$";
 pub struct Ctx {
     pub(crate) engine: Arc<Engine>,
     pub(crate) base_url: String,
+    pub(crate) faults: Arc<FaultStore>,
+}
+
+impl Ctx {
+    /// `r`, delayed by the latency fault rules.
+    pub(crate) fn delayed<R: Respond>(&self, r: R) -> Delayed<R> {
+        Delayed::new(r, self.faults.clone())
+    }
 }
 
 /// Mounts the five webhook operations and the catch-all 404 on `server`.
@@ -59,7 +68,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "POST",
         WEBHOOK,
         "registerDynamicWebhooks",
-        RegisterDynamicWebhooks(c()),
+        ctx.delayed(RegisterDynamicWebhooks(c())),
     )
     .await;
     mount_one(
@@ -67,7 +76,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "GET",
         WEBHOOK,
         "getDynamicWebhooksForApp",
-        GetDynamicWebhooksForApp(c()),
+        ctx.delayed(GetDynamicWebhooksForApp(c())),
     )
     .await;
     mount_one(
@@ -75,7 +84,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "DELETE",
         WEBHOOK,
         "deleteWebhookById",
-        DeleteWebhookById(c()),
+        ctx.delayed(DeleteWebhookById(c())),
     )
     .await;
     mount_one(
@@ -83,7 +92,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "GET",
         FAILED,
         "getFailedWebhooks",
-        GetFailedWebhooks(c()),
+        ctx.delayed(GetFailedWebhooks(c())),
     )
     .await;
     mount_one(
@@ -91,7 +100,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "PUT",
         REFRESH,
         "refreshWebhooks",
-        RefreshWebhooks(c()),
+        ctx.delayed(RefreshWebhooks(c())),
     )
     .await;
     Mock::given(any())

@@ -30,6 +30,7 @@ pub use generated::OPERATIONS;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::api::Ctx;
 use crate::api::error::ApiError;
 use crate::api::params::links_base;
 use router::{Route, Router};
@@ -108,12 +109,12 @@ impl Kind {
 }
 
 /// Mounts the catalog's catch-all on `server`.
-pub(crate) async fn mount(server: &MockServer, fallback_base: &str) {
+pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
     Mock::given(any())
-        .respond_with(Catalog {
+        .respond_with(ctx.delayed(Catalog {
             router: Router::new(OPERATIONS),
-            fallback_base: fallback_base.to_owned(),
-        })
+            fallback_base: ctx.base_url.clone(),
+        }))
         .with_priority(PRIORITY)
         .named("catalog")
         .mount(server)
