@@ -13,7 +13,15 @@ use clap::Parser;
 use jr_mock::faults::FaultRule;
 use jr_mock::{FakeJira, Identities, MockConfig};
 
-const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identities; every list is optional:
+const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
+  OAuth 2.0 app oauth-app        bearer token oauth-app-token, client secret oauth-app-secret
+  OAuth 2.0 app other-app        bearer token other-app-token, client secret other-app-secret
+  Connect app com.example.connect-app
+                                 Authorization: JWT <HS256, shared secret connect-app-secret, with qsh>;
+                                 webhook URLs under https://connect-app.example.com (or http on loopback)
+  User user@example.com          basic auth with API token user-token (the webhook API answers it 403)
+
+CONFIG FILE (--config) replaces the default identities; every list is optional:
   {
     "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
                    "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
@@ -22,16 +30,41 @@ const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identit
                      "allowLoopbackUrls": true, "clientKey": "jr-mock-client-key"}],
     "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]
   }
-Defaults: OAuth apps oauth-app (oauth-app-token) and other-app (other-app-token), Connect app
-com.example.connect-app (shared secret connect-app-secret), user user@example.com / user-token.
+
+JIRA API
+  /rest/api/3/webhook, /webhook/failed, /webhook/refresh are modelled (apps, JQL filters, expiry,
+  deliveries, failures). Every other operation of the Jira Cloud platform v3 spec answers with its
+  spec example (conformed to the response schema) or a minimal schema instance; a missing path or
+  required query parameter, or one that does not parse, gets 400; a known path with another method
+  405 with Allow; anything else a Jira-shaped 404. Paths may carry the /ex/jira/<cloudId> prefix.
 
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
-  GET  /_mock/health                              -> {"status":"ok"}
-  GET  /_mock/clock                               -> {"nowMs":T}
-  POST /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
-  POST /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
-  GET  /_mock/deliveries                          -> {"deliveries":[...]}
-  POST /_mock/reset                               -> {"nowMs":T}"#;
+  GET    /_mock/health                              -> {"status":"ok"}
+  GET    /_mock/clock                               -> {"nowMs":T}
+  POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
+  POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
+  GET    /_mock/deliveries                          -> {"deliveries":[...]}
+  POST   /_mock/reset                               -> {"nowMs":T}
+  GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
+  POST   /_mock/faults {"rules":[rule, ...]}        -> {"rules":[...]} (appended)
+  DELETE /_mock/faults                              -> {"rules":[]}
+
+FAULTS (--faults FILE holds {"rules":[...]}; the control API adds and clears them)
+  A rule: {"path": "/rest/api/3/webhook" | "/rest/*", "method": "GET" (optional),
+           "times": N (optional; forever when absent), "kind": ..., ...}. The first matching rule
+  applies; /_mock is never faulted. Kinds:
+    {"kind": "latency", "ms": N}                      the normal answer, N ms late
+    {"kind": "rateLimit", "retryAfter": 1 | "<HTTP date>", "limit": 100, "reason": "jira-burst-based"}
+                                                      429, Retry-After, X-RateLimit-Limit/-Remaining/-Reset/
+                                                      -NearLimit, RateLimit-Reason, Jira's JSON body
+    {"kind": "unavailable", "retryAfter": 2}          503 (Retry-After when given)
+    {"kind": "html", "status": 500}                   Jira's HTML error page
+    {"kind": "truncated"}                             200 whose body stops half-way; connection closed
+    {"kind": "closeConnection"}                       connection closed without a response
+
+USING IT FROM ANOTHER LANGUAGE
+  Start `jr-mock --port 0`, read the first stdout line (`jr-mock listening on http://127.0.0.1:PORT`),
+  call the Jira paths and /_mock under that URL, and kill the process when done."#;
 
 /// A fake Jira Cloud: dynamic webhooks, apps, deliveries, a virtual clock.
 #[derive(Debug, Parser)]
