@@ -38,6 +38,8 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, backend: SocketAddr
         Client::builder(TokioExecutor::new()).build_http();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors and the like: let it pass, without spinning.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             continue;
         };
         let client = client.clone();

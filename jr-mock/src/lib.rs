@@ -40,7 +40,10 @@
 //! faults; the fake's mocks are named after their operationIds.
 //! The control API is described in [`control`]; the layout follows
 //! DESIGN.md §1: [`model`] (pure rules), [`jql`], [`api`], `delivery`,
-//! [`control`].
+//! [`control`]. Every other operation of the spec answers from the
+//! generated [`catalog`]; [`faults`] injects latency, 429s, 503s, HTML
+//! pages, truncated bodies and closed connections (the last two through a
+//! small loopback front door in front of wiremock, `front`).
 
 #![warn(missing_docs)]
 
