@@ -34,14 +34,19 @@ type Answer = Response<BoxBody<Bytes, std::io::Error>>;
 
 /// Serves `listener`, forwarding to `backend`, until the runtime stops.
 pub(crate) async fn serve(listener: tokio::net::TcpListener, backend: SocketAddr) {
+    // No Nagle: headers and body go out in separate writes, and waiting for
+    // delayed ACKs would add milliseconds to every request on loopback.
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
     let client: Client<HttpConnector, Incoming> =
-        Client::builder(TokioExecutor::new()).build_http();
+        Client::builder(TokioExecutor::new()).build(connector);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors and the like: let it pass, without spinning.
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             continue;
         };
+        let _ = stream.set_nodelay(true);
         let client = client.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| forward(req, client.clone(), backend));
