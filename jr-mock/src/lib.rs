@@ -146,6 +146,9 @@ pub enum StartError {
     /// The delivery runtime could not be created.
     #[error("cannot start the delivery runtime: {0}")]
     Runtime(#[from] std::io::Error),
+    /// A port on 127.0.0.1 could not be bound or served (the front door or wiremock's).
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
 }
 
 /// A running fake Jira: a wiremock server on 127.0.0.1 with the webhook
@@ -189,7 +192,7 @@ impl FakeJira {
     /// Starts a fake with `config` on a free port.
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
         Self::launch(config, listener, MockServer::builder()).await
     }
 
@@ -230,14 +233,17 @@ impl FakeJira {
             config.delivery_timeout,
             config.external_deliveries,
         ));
-        let backend = TcpListener::bind(("127.0.0.1", 0))?;
-        let backend_addr = backend.local_addr()?;
+        let backend = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
+        let backend_addr = backend.local_addr().map_err(StartError::Listen)?;
         let server = builder.listener(backend).start().await;
-        listener.set_nonblocking(true)?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        listener.set_nonblocking(true).map_err(StartError::Listen)?;
+        let base_url = format!(
+            "http://{}",
+            listener.local_addr().map_err(StartError::Listen)?
+        );
         let front = {
             let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            tokio::net::TcpListener::from_std(listener).map_err(StartError::Listen)?
         };
         runtime.spawn(front::serve(front, backend_addr));
         let faults = Arc::new(faults::FaultStore::new(config.faults.clone()));
