@@ -1,5 +1,5 @@
 //! The control API under `/_mock` (not Jira): health, the virtual clock,
-//! emitting events, the delivery log, reset.
+//! emitting events, the delivery log, reset, fault switches and rules.
 //!
 //! | Request | Answer |
 //! |---|---|
@@ -11,6 +11,9 @@
 //! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries and the log are cleared, the clock kept |
 //! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool}` |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool}` (fields optional) | 200 the switches after the change |
+//! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
+//! | `POST /_mock/faults` `{"rules": [rule]}` | 200 `{"rules": [rule]}` after appending them (see [`crate::faults`]) |
+//! | `DELETE /_mock/faults` | 200 `{"rules": []}` |
 //!
 //! Reset keeps the clock because time never goes backwards: a receiver
 //! checking JWT `iat`/`exp`, or a client holding a `failedAfter` cursor,
@@ -22,7 +25,8 @@
 //! runtime, never on wiremock's thread, so a receiver may call any Jira
 //! operation or `GET` control route of the fake while handling a delivery.
 //! (A receiver that itself calls one of these three waits for the running
-//! one, at most the delivery timeout.)
+//! one, at most the delivery timeout.) Fault rules never apply to the
+//! control API.
 //!
 //! An attempt is `{"deliveryId", "app", "url", "webhookIds", "attempt",
 //! "timeMs", "status", "error", "outcome", "nextAttemptMs", "headers",
@@ -36,10 +40,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use crate::api::error::{ApiError, json_response};
-use crate::api::params::json_bytes;
+use crate::api::error::{ApiError, json_response, reply};
+use crate::api::params::{json_body, json_bytes};
 use crate::api::{Ctx, mount_one};
 use crate::delivery::{ClockMove, Engine};
+use crate::faults::{FaultRule, FaultStore};
 
 /// Mounts every control endpoint on `server`.
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
@@ -77,6 +82,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         SetSwitches(c()),
     )
     .await;
+    mount_faults(server, ctx).await;
 }
 
 /// `GET /_mock/health`: 200 `{"status": "ok"}`.
@@ -223,7 +229,7 @@ pub struct SetSwitches(Ctx);
 
 impl Respond for SetSwitches {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: SwitchesBody = match crate::api::params::json_body(req) {
+        let body: SwitchesBody = match json_body(req) {
             Ok(b) => b,
             Err(e) => return e.template(),
         };
@@ -232,5 +238,46 @@ impl Respond for SetSwitches {
             model.rules.duplicate_deliveries = on;
         }
         json_response(200, &switches_json(&model.rules))
+    }
+}
+
+/// Mounts `GET`, `POST` and `DELETE /_mock/faults`.
+async fn mount_faults(server: &MockServer, ctx: &Ctx) {
+    let faults = || Faults(ctx.faults.clone());
+    mount_one(server, "GET", FAULTS, "mockGetFaults", faults()).await;
+    mount_one(server, "POST", FAULTS, "mockAddFaults", faults()).await;
+    mount_one(server, "DELETE", FAULTS, "mockClearFaults", faults()).await;
+}
+
+const FAULTS: &str = "^/_mock/faults/?$";
+
+/// The body of `POST /_mock/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsBody {
+    rules: Vec<FaultRule>,
+}
+
+/// `/_mock/faults`: `GET` lists the rules, `POST {"rules": [...]}` appends,
+/// `DELETE` clears; each answers 200 `{"rules": [...]}` (400 for a bad body).
+pub struct Faults(Arc<FaultStore>);
+
+impl Respond for Faults {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        reply(self.handle(req))
+    }
+}
+
+impl Faults {
+    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+        match req.method.as_str() {
+            "POST" => {
+                let body: FaultsBody = json_body(req)?;
+                self.0.add(body.rules);
+            }
+            "DELETE" => self.0.clear(),
+            _ => {}
+        }
+        Ok(json_response(200, &json!({"rules": self.0.rules()})))
     }
 }

@@ -1,27 +1,43 @@
-//! The front door: the fake's public listener, on the delivery runtime.
+//! The front door: the fake's public listener, a small hyper server on the
+//! delivery runtime in front of the wiremock server. It has two jobs.
 //!
-//! wiremock answers through synchronous responders on one current-thread
-//! runtime while holding a lock on its whole mock set, so a responder that
-//! waited for deliveries would stall the server: a receiver calling back
-//! into the fake during a delivery (to list webhooks, read the clock…)
-//! would wait for the very call that waits for it. DESIGN.md §6 asks that
-//! deliveries never wait for the server. So the public address is this
-//! small hyper server: it answers the control calls that wait for
-//! deliveries (`POST /_mock/events`, `POST /_mock/clock`, `POST
-//! /_mock/reset`, see [`crate::control::settling_route`]) itself, with
-//! async handlers, and forwards every other request unchanged (method,
-//! path, query, headers including `Host`, body) to the wiremock server on
-//! its internal loopback port, where the Jira operations, the other control
-//! routes and any fault mocks a test mounts are answered.
+//! 1. Answer the control calls that wait for deliveries. wiremock answers
+//!    through synchronous responders on one current-thread runtime while
+//!    holding a lock on its whole mock set, so a responder that waited for
+//!    deliveries would stall the server: a receiver calling back into the
+//!    fake during a delivery (to list webhooks, read the clock…) would wait
+//!    for the very call that waits for it. DESIGN.md §6 asks that
+//!    deliveries never wait for the server. So `POST /_mock/events`, `POST
+//!    /_mock/clock` and `POST /_mock/reset` (see
+//!    [`crate::control::settling_route`]) are answered here, with async
+//!    handlers.
+//! 2. Carry out the faults wiremock cannot. wiremock always sends whole
+//!    bodies with an exact `Content-Length` (and hyper asserts the header
+//!    matches the body), so the `truncated` fault responder marks its
+//!    response with [`TRUNCATE_HEADER`]; here the marker is removed, the
+//!    headers (with the full `Content-Length`) and the first half of the
+//!    body go out, and the connection is aborted. A request that wiremock
+//!    answers by closing the connection (`closeConnection`) is closed here
+//!    too, without a response.
+//!
+//! Every other request is forwarded unchanged (method, path, query, headers
+//! including `Host`, so links still name the front door; body) to wiremock
+//! on its internal loopback port, where the Jira operations, the other
+//! control routes, the fault rules and any mocks a test mounts answer.
+//! Both hops set TCP_NODELAY: headers and body go out in separate writes,
+//! and Nagle with delayed ACKs would add milliseconds to every call.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Either, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body, Frame, Incoming};
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, Uri, Version};
@@ -38,7 +54,14 @@ use crate::delivery::Engine;
 /// The largest control request body read, in bytes.
 pub const MAX_CONTROL_BODY: usize = 32 * 1024 * 1024;
 
-type Body = Either<Incoming, Full<Bytes>>;
+/// Marks a response for truncation; never reaches the client.
+pub(crate) const TRUNCATE_HEADER: &str = "x-jr-mock-truncate";
+
+/// Long enough for hyper to write what a cut-off body holds; short enough
+/// for tests.
+const FLUSH_PAUSE: Duration = Duration::from_millis(20);
+
+type Answer = Response<BoxBody<Bytes, std::io::Error>>;
 
 struct Front {
     engine: Arc<Engine>,
@@ -47,8 +70,9 @@ struct Front {
 }
 
 /// Serves `listener` on `handle` until the runtime shuts down, answering
-/// settling control calls itself and forwarding the rest to `upstream`.
-/// Errors: the listener cannot be made non-blocking or registered.
+/// settling control calls itself and forwarding the rest to `upstream`
+/// (wiremock). Errors: the listener cannot be made non-blocking or
+/// registered with the runtime.
 pub(crate) fn spawn(
     listener: std::net::TcpListener,
     upstream: SocketAddr,
@@ -74,43 +98,63 @@ pub(crate) fn spawn(
 
 async fn accept(listener: tokio::net::TcpListener, front: Arc<Front>) {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let Ok((stream, _)) = listener.accept().await else {
             // Out of file descriptors and the like: give the system a moment
             // instead of spinning on the same error.
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
         };
         let _ = stream.set_nodelay(true);
-        let front = front.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let front = front.clone();
-                async move { Ok::<_, Infallible>(front.answer(req).await) }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let _ = builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        tokio::spawn(serve_connection(stream, front.clone()));
     }
 }
 
+async fn serve_connection(stream: tokio::net::TcpStream, front: Arc<Front>) {
+    let service = service_fn(move |req| {
+        let front = front.clone();
+        async move { front.answer(req).await }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // A connection error is the client's or a fault's business.
+    let _ = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
 impl Front {
-    async fn answer(&self, req: Request<Incoming>) -> Response<Body> {
+    /// Answers one request. `Err` makes hyper close the connection unanswered.
+    async fn answer(&self, req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
         match control::settling_route(req.method().as_str(), req.uri().path()) {
             Some(route) => {
                 let body = read_body(req).await;
                 let (status, json) = control::settle(self.engine.clone(), route, body).await;
-                json_reply(status, &json)
+                Ok(json_reply(status, &json))
             }
             None => self.forward(req).await,
         }
     }
 
-    async fn forward(&self, mut req: Request<Incoming>) -> Response<Body> {
+    async fn forward(&self, mut req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
+        if let Err(e) = self.aim_upstream(&mut req) {
+            return Ok(error_reply(&e));
+        }
+        let resp = match self.client.request(req).await {
+            Ok(resp) => resp,
+            Err(e) if e.is_connect() => {
+                return Ok(error_reply(&ApiError::Unavailable(format!(
+                    "jr-mock could not reach its wiremock server: {e}"
+                ))));
+            }
+            // wiremock closed the connection: the closeConnection fault.
+            Err(_) => return Err(ClosedByFault),
+        };
+        pass_on(resp).await
+    }
+
+    /// Points `req` at wiremock, keeping its `Host` (taken from an HTTP/2
+    /// `:authority` when there is no header). The internal hop is HTTP/1.1
+    /// whatever the client spoke.
+    fn aim_upstream(&self, req: &mut Request<Incoming>) -> Result<(), ApiError> {
         if !req.headers().contains_key(HOST)
             && let Some(host) = req.uri().authority().map(|a| a.as_str().to_owned())
             && let Ok(value) = HeaderValue::from_str(&host)
@@ -118,19 +162,25 @@ impl Front {
             req.headers_mut().insert(HOST, value);
         }
         let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-        let Ok(uri) = format!("http://{}{path}", self.upstream).parse::<Uri>() else {
-            return error_reply(&ApiError::BadRequest("The request URI is invalid".into()));
-        };
+        let uri = format!("http://{}{path}", self.upstream)
+            .parse::<Uri>()
+            .map_err(|_| ApiError::BadRequest("The request URI is invalid".into()))?;
         *req.uri_mut() = uri;
-        // The internal hop is HTTP/1.1 whatever the client spoke.
         *req.version_mut() = Version::HTTP_11;
-        match self.client.request(req).await {
-            Ok(resp) => resp.map(Either::Left),
-            Err(e) => error_reply(&ApiError::Unavailable(format!(
-                "jr-mock could not reach its wiremock server: {e}"
-            ))),
-        }
+        Ok(())
     }
+}
+
+/// wiremock's answer as it is, or cut short when it carries [`TRUNCATE_HEADER`].
+async fn pass_on(resp: Response<Incoming>) -> Result<Answer, ClosedByFault> {
+    let (mut parts, body) = resp.into_parts();
+    if parts.headers.remove(TRUNCATE_HEADER).is_none() {
+        let body = body.map_err(std::io::Error::other).boxed();
+        return Ok(Response::from_parts(parts, body));
+    }
+    let whole = body.collect().await.map_err(|_| ClosedByFault)?.to_bytes();
+    let half = whole.slice(..whole.len() / 2);
+    Ok(Response::from_parts(parts, CutOff::new(half).boxed()))
 }
 
 async fn read_body(req: Request<Incoming>) -> Result<Bytes, String> {
@@ -141,14 +191,66 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, String> {
         .map_err(|e| format!("The request body could not be read: {e}"))
 }
 
-fn json_reply(status: u16, json: &Value) -> Response<Body> {
-    let mut resp = Response::new(Either::Right(Full::new(Bytes::from(json.to_string()))));
+fn json_reply(status: u16, json: &Value) -> Answer {
+    let body = Full::new(Bytes::from(json.to_string()))
+        .map_err(|e: Infallible| match e {})
+        .boxed();
+    let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
-fn error_reply(e: &ApiError) -> Response<Body> {
+fn error_reply(e: &ApiError) -> Answer {
     json_reply(e.status(), &e.body())
+}
+
+/// The connection is closed without a response (a fault, not a failure of
+/// the fake).
+#[derive(Debug)]
+pub(crate) struct ClosedByFault;
+
+impl std::fmt::Display for ClosedByFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("jr-mock fault: connection closed")
+    }
+}
+
+impl std::error::Error for ClosedByFault {}
+
+/// A body that yields its bytes, pauses so hyper flushes them, then fails,
+/// so hyper aborts the connection short of the promised `Content-Length`.
+struct CutOff {
+    head: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl CutOff {
+    fn new(head: Bytes) -> Self {
+        Self {
+            head: Some(head),
+            pause: Box::pin(tokio::time::sleep(FLUSH_PAUSE)),
+        }
+    }
+}
+
+impl Body for CutOff {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let Some(bytes) = self.head.take() {
+            return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other(
+                "jr-mock fault: truncated body",
+            )))),
+        }
+    }
 }

@@ -40,16 +40,22 @@
 //! faults; the fake's mocks are named after their operationIds.
 //! The control API is described in [`control`]; the layout follows
 //! DESIGN.md §1: [`model`] (pure rules), [`jql`], [`api`], `delivery`,
-//! [`control`], plus [`state`] (`--state FILE`) and `front`, the public
-//! listener that answers the control calls waiting for deliveries itself
-//! and forwards everything else to the wiremock server, so that a receiver
-//! may call the fake while it handles a delivery.
+//! [`control`], plus [`state`] (`--state FILE`). Every other operation of
+//! the spec answers from the generated [`catalog`]; [`faults`] injects
+//! latency, 429s, 503s, HTML pages, truncated bodies and closed
+//! connections. `front` is the public listener in front of wiremock: it
+//! answers the control calls that wait for deliveries itself (so that a
+//! receiver may call the fake while it handles a delivery), forwards
+//! everything else, and carries out the two faults wiremock cannot (a
+//! body cut short, a connection closed without an answer).
 
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod catalog;
 pub mod control;
 mod delivery;
+pub mod faults;
 mod front;
 pub mod jql;
 pub mod jwt;
@@ -112,6 +118,9 @@ pub struct MockConfig {
     /// start when it exists, saved atomically after every change. See
     /// [`state`] for the format. `None` keeps everything in memory.
     pub state_file: Option<PathBuf>,
+    /// Fault rules active from the start (see [`faults`]); the control API
+    /// adds and clears them later.
+    pub faults: Vec<faults::FaultRule>,
 }
 
 impl Default for MockConfig {
@@ -129,6 +138,7 @@ impl Default for MockConfig {
             token_lifetime_ms: None,
             duplicate_deliveries: false,
             state_file: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -160,6 +170,9 @@ pub enum StartError {
     /// The state file could not be read or written.
     #[error("{0}")]
     State(#[from] state::StateError),
+    /// A port on 127.0.0.1 could not be bound or served (the front door or wiremock's).
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
 }
 
 /// A running fake Jira: a wiremock server on 127.0.0.1 with the webhook
@@ -170,6 +183,7 @@ pub struct FakeJira {
     engine: Arc<Engine>,
     base_url: String,
     runtime: Option<tokio::runtime::Runtime>,
+    faults: Arc<faults::FaultStore>,
 }
 
 impl std::fmt::Debug for FakeJira {
@@ -202,7 +216,7 @@ impl FakeJira {
     /// Starts a fake with `config` on a free port.
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
         Self::launch(config, listener, MockServer::builder()).await
     }
 
@@ -214,8 +228,9 @@ impl FakeJira {
         Self::launch(config, listener, builder).await
     }
 
-    /// The public `listener` is served by the front door ([`front`]); the
-    /// wiremock server listens on a loopback port of its own behind it.
+    /// Starts wiremock on a loopback port of its own behind the front door
+    /// ([`front`]), which serves the public `listener` once every mock is
+    /// mounted.
     async fn launch(
         config: MockConfig,
         listener: TcpListener,
@@ -253,29 +268,36 @@ impl FakeJira {
             config.external_deliveries,
             config.state_file.clone(),
         ));
-        let public = listener.local_addr()?;
-        let server = builder
-            .listener(TcpListener::bind(("127.0.0.1", 0))?)
-            .start()
-            .await;
-        let base_url = format!("http://{public}");
+        let backend = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
+        let server = builder.listener(backend).start().await;
+        let base_url = format!(
+            "http://{}",
+            listener.local_addr().map_err(StartError::Listen)?
+        );
+        let faults = Arc::new(faults::FaultStore::new(config.faults.clone()));
         let ctx = api::Ctx {
             engine: engine.clone(),
             base_url: base_url.clone(),
+            faults: faults.clone(),
         };
+        let clock = engine.clone();
+        faults::mount(&server, &faults, Arc::new(move || clock.model().now_ms())).await;
         api::mount(&server, &ctx).await;
         control::mount(&server, &ctx).await;
+        catalog::mount(&server, &ctx).await;
         front::spawn(
             listener,
             *server.address(),
             engine.clone(),
             runtime.handle(),
-        )?;
+        )
+        .map_err(StartError::Listen)?;
         Ok(Self {
             server,
             engine,
             base_url,
             runtime: Some(runtime),
+            faults,
         })
     }
 
@@ -287,7 +309,8 @@ impl FakeJira {
     /// The underlying wiremock server, for mounting higher-priority mocks
     /// and reading recorded requests. Send requests to [`FakeJira::base_url`]
     /// (the front door), not to this server's own `uri()`: only the front
-    /// door answers the control calls that wait for deliveries.
+    /// door answers the control calls that wait for deliveries and cuts
+    /// truncated bodies.
     pub fn server(&self) -> &MockServer {
         &self.server
     }
@@ -347,6 +370,16 @@ impl FakeJira {
     pub async fn reset(&self) {
         let engine = self.engine.clone();
         self.engine.run(engine.reset()).await;
+    }
+
+    /// Adds fault rules after the active ones (like `POST /_mock/faults`).
+    pub fn add_faults(&self, rules: Vec<faults::FaultRule>) {
+        self.faults.add(rules);
+    }
+
+    /// Removes every fault rule (like `DELETE /_mock/faults`).
+    pub fn clear_faults(&self) {
+        self.faults.clear();
     }
 
     /// A matcher for requests made by `app` (by this fake's identities).

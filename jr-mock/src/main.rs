@@ -10,9 +10,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use jr_mock::faults::FaultRule;
 use jr_mock::{FakeJira, Identities, MockConfig};
 
-const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identities; every list is optional:
+const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
+  OAuth 2.0 app oauth-app        bearer token oauth-app-token, client secret oauth-app-secret
+  OAuth 2.0 app other-app        bearer token other-app-token, client secret other-app-secret
+  Connect app com.example.connect-app
+                                 Authorization: JWT <HS256, shared secret connect-app-secret, with qsh>;
+                                 webhook URLs under https://connect-app.example.com (or http on loopback)
+  User user@example.com          basic auth with API token user-token (the webhook API answers it 403)
+
+CONFIG FILE (--config) replaces the default identities; every list is optional:
   {
     "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
                    "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
@@ -24,19 +33,29 @@ const CONFIG_HELP: &str = r#"CONFIG FILE (--config) replaces the default identit
   }
 A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
 /ex/jira/{cloudId}.
-Defaults: OAuth apps oauth-app (oauth-app-token) and other-app (other-app-token), Connect app
-com.example.connect-app (shared secret connect-app-secret), user user@example.com / user-token.
+
+JIRA API
+  /rest/api/3/webhook, /webhook/failed, /webhook/refresh are modelled (apps, JQL filters, expiry,
+  deliveries, failures). Every other operation of the Jira Cloud platform v3 spec answers with its
+  spec example (conformed to the response schema) or a minimal schema instance; a missing path or
+  required query parameter, or one that does not parse, gets 400; a known path with another method
+  405 with Allow; anything else a Jira-shaped 404. Paths may carry the /ex/jira/<cloudId> prefix.
 
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
-  GET  /_mock/health                              -> {"status":"ok"}
-  GET  /_mock/clock                               -> {"nowMs":T}
-  POST /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
-  POST /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
-  GET  /_mock/deliveries                          -> {"deliveries":[...]}
-  POST /_mock/reset                               -> {"nowMs":T} (the clock is kept)
-  GET  /_mock/switches                            -> {"duplicateDeliveries":B}
-  POST /_mock/switches {"duplicateDeliveries":B}  -> {"duplicateDeliveries":B}
-The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400.
+  GET    /_mock/health                              -> {"status":"ok"}
+  GET    /_mock/clock                               -> {"nowMs":T}
+  POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
+  POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
+  GET    /_mock/deliveries                          -> {"deliveries":[...]}
+  POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept)
+  GET    /_mock/switches                            -> {"duplicateDeliveries":B}
+  POST   /_mock/switches {"duplicateDeliveries":B}  -> {"duplicateDeliveries":B}
+  GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
+  POST   /_mock/faults {"rules":[rule, ...]}        -> {"rules":[...]} (appended)
+  DELETE /_mock/faults                              -> {"rules":[]}
+The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400. POST clock,
+events and reset answer once every delivery attempt they caused is recorded; a webhook receiver
+may call the fake back meanwhile.
 
 OAUTH 2.0 (3LO), so a client's login runs offline (client ID = an OAuth app's clientId):
   GET  /authorize?client_id&redirect_uri&state&scope&response_type=code -> 302 to redirect_uri?code&state
@@ -46,7 +65,29 @@ OAUTH 2.0 (3LO), so a client's login runs offline (client ID = an OAuth app's cl
   GET  /oauth/token/accessible-resources (Bearer) -> [{"id": cloudId, "name", "url", "scopes"}]
   GET  /_edge/tenant_info -> {"cloudId": "a436116f-02ce-4520-8fbb-7301462a1674"}
   Issued access tokens expire on the virtual clock (--token-lifetime-ms) and work like the
-  static ones, on the site paths and under /ex/jira/{cloudId}."#;
+  static ones, on the site paths and under /ex/jira/{cloudId}.
+
+FAULTS (--faults FILE holds {"rules":[...]}; the control API adds and clears them)
+  A rule: {"path": "/rest/api/3/webhook" | "/rest/*", "method": "GET" (optional),
+           "times": N (optional; forever when absent), "kind": ..., ...}. The first matching rule
+  applies; /_mock is never faulted. Kinds:
+    {"kind": "latency", "ms": N}                      the normal answer, N ms late
+    {"kind": "rateLimit", "retryAfter": 1 | "<HTTP date>", "limit": 100, "reason": "jira-burst-based"}
+                                                      429, Retry-After, X-RateLimit-Limit/-Remaining/-Reset/
+                                                      -NearLimit, RateLimit-Reason, Jira's JSON body
+    {"kind": "unavailable", "retryAfter": 2}          503 (Retry-After when given)
+    {"kind": "html", "status": 500}                   Jira's HTML error page
+    {"kind": "truncated"}                             200 whose body stops half-way; connection closed
+    {"kind": "closeConnection"}                       connection closed without a response
+  Deliveries: --duplicate-deliveries (or POST /_mock/switches) sends each attempt twice.
+
+STATE (--state FILE)
+  Webhooks, failed deliveries and the clock are loaded from FILE at start when it exists and
+  saved atomically after every change, so a restarted jr-mock carries on where it stopped.
+
+USING IT FROM ANOTHER LANGUAGE
+  Start `jr-mock --port 0`, read the first stdout line (`jr-mock listening on http://127.0.0.1:PORT`),
+  call the Jira paths and /_mock under that URL, and kill the process when done."#;
 
 /// A fake Jira Cloud: dynamic webhooks, apps, deliveries, a virtual clock.
 #[derive(Debug, Parser)]
@@ -92,6 +133,9 @@ struct Args {
     /// as Jira's at-least-once delivery may (default: exactly once).
     #[arg(long)]
     duplicate_deliveries: bool,
+    /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
+    #[arg(long, value_name = "FILE")]
+    faults: Option<PathBuf>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -138,8 +182,25 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         duplicate_deliveries: args.duplicate_deliveries,
         state_file: args.state.clone(),
         allow_second_url: args.allow_second_url,
+        faults: match &args.faults {
+            Some(path) => read_faults(path)?,
+            None => Vec::new(),
+        },
         ..MockConfig::default()
     })
+}
+
+fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        rules: Vec<FaultRule>,
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file: File = serde_json::from_str(&text)
+        .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
+    Ok(file.rules)
 }
 
 fn read_identities(path: &PathBuf) -> Result<Identities, String> {

@@ -84,9 +84,33 @@ fn help_documents_the_config_shape_and_flags() {
         "--failed-connect-only",
         "--webhook-limit",
         "--delivery-timeout-ms",
+        "--external-deliveries",
+        "--start-ms",
+        "--faults",
+        "--token-lifetime-ms",
+        "--allow-second-url",
+        "--state",
+        "--duplicate-deliveries",
         "oauthApps",
         "connectApps",
+        "oauth-app-token",
+        "other-app-token",
+        "connect-app-secret",
+        "user-token",
+        "/_mock/health",
         "/_mock/clock",
+        "/_mock/events",
+        "/_mock/deliveries",
+        "/_mock/reset",
+        "/_mock/switches",
+        "/_mock/faults",
+        "/oauth/token",
+        "/authorize",
+        "/_edge/tenant_info",
+        "STATE",
+        "rateLimit",
+        "closeConnection",
+        "405",
     ] {
         assert!(help.contains(needle), "{needle} missing from --help");
     }
@@ -137,4 +161,53 @@ async fn switches_on_the_command_line_reach_the_fake() {
     child.wait().unwrap();
     assert_eq!(switches, serde_json::json!({"duplicateDeliveries": true}));
     assert_eq!(statuses, [200, 200], "a second URL is allowed");
+}
+
+#[tokio::test]
+async fn fault_rules_from_a_file_apply_from_the_start() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("faults.json");
+    std::fs::write(
+        &rules,
+        r#"{"rules":[{"path":"/rest/api/3/serverInfo","kind":"unavailable","times":1}]}"#,
+    )
+    .unwrap();
+    let (mut child, line) = spawn(&["--faults", rules.to_str().unwrap()]);
+    let url = line
+        .trim()
+        .strip_prefix("jr-mock listening on ")
+        .unwrap()
+        .to_owned();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let resp = client
+            .get(format!("{url}/rest/api/3/serverInfo"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(statuses, [503, 200]);
+}
+
+#[test]
+fn a_bad_fault_file_fails_with_a_message() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-badfaults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("faults.json");
+    std::fs::write(&rules, r#"{"rules":[{"path":"/x","kind":"explode"}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+        .args(["--faults", rules.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid fault rules"));
 }

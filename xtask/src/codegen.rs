@@ -1,5 +1,7 @@
 //! `cargo xtask codegen [--check] [--spec PATH]`: writes the operation table
-//! `jr-core/src/ops/generated.rs` from the Jira Cloud platform OpenAPI spec.
+//! `jr-core/src/ops/generated.rs` and jr-mock's answer catalog
+//! `jr-mock/src/catalog/generated.rs` ([`catalog`]) from the Jira Cloud
+//! platform OpenAPI spec.
 //!
 //! The pipeline is spec (JSON) -> [`model::SpecModel`] (names, parameter
 //! types, pagination, plain text; see [`lower`]) -> text ([`render`]) -> one
@@ -10,6 +12,8 @@
 //! The spec defaults to `../shared/spec/jira-platform-v3.json` beside the
 //! workspace.
 
+mod catalog;
+mod instance;
 mod lower;
 mod model;
 mod naming;
@@ -75,6 +79,10 @@ pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
     let mut changed = Vec::new();
     if write_or_check(&table, &render::render(&model), mode)? {
         changed.push(table);
+    }
+    let answers = root.join("jr-mock/src/catalog/generated.rs");
+    if write_or_check(&answers, &catalog::render(&spec, &model)?, mode)? {
+        changed.push(answers);
     }
     Ok(changed)
 }

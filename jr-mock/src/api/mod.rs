@@ -25,6 +25,7 @@ use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Match, Mock, MockServer, Request, Respond};
 
 use crate::delivery::Engine;
+use crate::faults::{Delayed, FaultStore};
 use crate::model::apps::{Caller, Identities};
 
 pub use delete::DeleteWebhookById;
@@ -50,6 +51,14 @@ const REFRESH: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/refresh/?$";
 pub struct Ctx {
     pub(crate) engine: Arc<Engine>,
     pub(crate) base_url: String,
+    pub(crate) faults: Arc<FaultStore>,
+}
+
+impl Ctx {
+    /// `r`, delayed by the latency fault rules.
+    pub(crate) fn delayed<R: Respond>(&self, r: R) -> Delayed<R> {
+        Delayed::new(r, self.faults.clone())
+    }
 }
 
 /// Mounts the five webhook operations, the OAuth 2.0 endpoints ([`oauth`])
@@ -61,7 +70,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "POST",
         WEBHOOK,
         "registerDynamicWebhooks",
-        RegisterDynamicWebhooks(c()),
+        ctx.delayed(RegisterDynamicWebhooks(c())),
     )
     .await;
     mount_one(
@@ -69,7 +78,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "GET",
         WEBHOOK,
         "getDynamicWebhooksForApp",
-        GetDynamicWebhooksForApp(c()),
+        ctx.delayed(GetDynamicWebhooksForApp(c())),
     )
     .await;
     mount_one(
@@ -77,7 +86,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "DELETE",
         WEBHOOK,
         "deleteWebhookById",
-        DeleteWebhookById(c()),
+        ctx.delayed(DeleteWebhookById(c())),
     )
     .await;
     mount_one(
@@ -85,7 +94,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "GET",
         FAILED,
         "getFailedWebhooks",
-        GetFailedWebhooks(c()),
+        ctx.delayed(GetFailedWebhooks(c())),
     )
     .await;
     mount_one(
@@ -93,7 +102,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "PUT",
         REFRESH,
         "refreshWebhooks",
-        RefreshWebhooks(c()),
+        ctx.delayed(RefreshWebhooks(c())),
     )
     .await;
     mount_one(

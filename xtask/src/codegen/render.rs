@@ -133,7 +133,7 @@ fn str_slice(items: &[String]) -> String {
 /// Written out instead of using `{:?}`: Debug output is not promised to be a
 /// valid literal, nor to stay the same across toolchains, and the committed
 /// file must not change when the compiler does.
-fn lit(s: &str) -> String {
+pub(super) fn lit(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -1,0 +1,470 @@
+//! Fault injection for client tests: rules, from [`crate::MockConfig::faults`]
+//! (`jr-mock --faults FILE`) or the control API, that make matching Jira
+//! requests slow, rate-limited, unavailable, HTML, truncated or cut off.
+//!
+//! A rule is JSON (camelCase), for example
+//! `{"path": "/rest/api/3/webhook", "method": "GET", "kind": "rateLimit", "times": 2, "retryAfter": 1}`:
+//! - `path`: the request path without the gateway prefix `/ex/jira/<cloudId>`
+//!   and trailing slash; a trailing `*` makes it a prefix (`"/rest/*"`).
+//!   The control API (`/_mock/...`) is never faulted.
+//! - `method` (optional): only this method.
+//! - `times` (optional): how many requests it applies to; forever when absent.
+//! - `kind` and its fields:
+//!   - `latency` `{"ms": N}`: the normal answer, N ms late (wiremock waits
+//!     outside its request lock, so other requests go on meanwhile);
+//!   - `rateLimit` `{"retryAfter": 1 | "Wed, 21 Oct 2026 07:28:00 GMT", "limit": 100, "reason": "jira-burst-based"}`:
+//!     429 with `Retry-After` (seconds, or the string verbatim, e.g. an HTTP
+//!     date), `X-RateLimit-Limit`, `X-RateLimit-Remaining: 0`,
+//!     `X-RateLimit-Reset` (virtual now + the seconds, `yyyy-MM-ddTHH:mmZ`),
+//!     `X-RateLimit-NearLimit: true`, `RateLimit-Reason`, and Jira's JSON body
+//!     (semantics §11);
+//!   - `unavailable` `{"retryAfter": ...}`: 503, `Retry-After` when given, an
+//!     `ErrorCollection`;
+//!   - `html` `{"status": 500}`: Jira's HTML error page ("Oops - an error has occurred");
+//!   - `truncated`: 200 whose `Content-Length` promises [`TRUNCATED_BODY`]
+//!     while only its first half is sent; then the connection closes;
+//!   - `closeConnection`: the connection closes without any response.
+//!
+//! The first matching rule (in the order added) applies; latency rules
+//! apply on top of the normal answer, the others replace it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Priority of the fault mocks: before everything, tests' own mocks included.
+pub const PRIORITY: u8 = 1;
+
+/// Jira's HTML error page (observed on 429s and 5xx; semantics §11).
+pub const HTML_PAGE: &str = "<!DOCTYPE html><html><head><title>Oops - an error has occurred</title></head>\
+<body><h1>Oops - an error has occurred</h1><p>jr-mock fault injection</p></body></html>";
+
+/// The JSON body the `truncated` fault promises; only its first half is sent.
+pub const TRUNCATED_BODY: &str = r#"{"isLast":true,"maxResults":100,"startAt":0,"total":1,"values":[{"id":10000,"events":["jira:issue_created"],"jqlFilter":"project = ABC","url":"https://hooks.example.com/jira"}]}"#;
+
+/// One fault rule; see the module docs for the JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRule {
+    /// Exact path, or a prefix ending in `*`.
+    pub path: String,
+    /// Upper-case method; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Requests left to fault; unlimited when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+    /// What happens.
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+/// What a rule does to a matching request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Fault {
+    /// The normal answer, `ms` milliseconds late.
+    Latency {
+        /// Delay in ms (real time).
+        ms: u64,
+    },
+    /// 429 with rate-limit headers.
+    RateLimit {
+        /// `Retry-After`: seconds, or a string sent verbatim (an HTTP date).
+        #[serde(default = "one_second")]
+        retry_after: RetryAfter,
+        /// `X-RateLimit-Limit`.
+        #[serde(default = "default_limit")]
+        limit: u32,
+        /// `RateLimit-Reason`.
+        #[serde(default = "default_reason")]
+        reason: String,
+    },
+    /// 503, with `Retry-After` when given.
+    Unavailable {
+        /// `Retry-After`, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<RetryAfter>,
+    },
+    /// An HTML error page with `status`.
+    Html {
+        /// The status, default 500.
+        #[serde(default = "default_html_status")]
+        status: u16,
+    },
+    /// 200 with a body shorter than its `Content-Length`.
+    Truncated,
+    /// The connection closes without a response.
+    CloseConnection,
+}
+
+/// A `Retry-After` value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RetryAfter {
+    /// Delta seconds.
+    Seconds(u64),
+    /// Sent verbatim (an HTTP date such as `Wed, 21 Oct 2026 07:28:00 GMT`).
+    Text(String),
+}
+
+fn one_second() -> RetryAfter {
+    RetryAfter::Seconds(1)
+}
+fn default_limit() -> u32 {
+    100
+}
+fn default_reason() -> String {
+    "jira-burst-based".to_owned()
+}
+fn default_html_status() -> u16 {
+    500
+}
+
+impl FaultRule {
+    /// Whether the rule covers `method` on `path` (the request's).
+    fn covers(&self, method: &str, path: &str) -> bool {
+        if path.starts_with("/_mock") {
+            return false;
+        }
+        let path = normalise(path);
+        let path_ok = match self.path.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == normalise(&self.path),
+        };
+        path_ok
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+}
+
+/// `path` without the gateway prefix and a trailing slash.
+fn normalise(path: &str) -> &str {
+    let path = match path.strip_prefix("/ex/jira/") {
+        Some(rest) => rest.find('/').map_or(path, |i| &rest[i..]),
+        None => path,
+    };
+    match path.strip_suffix('/') {
+        Some(p) if !p.is_empty() => p,
+        _ => path,
+    }
+}
+
+/// Which faults a look-up is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Latency,
+    Close,
+    Reply,
+}
+
+impl Fault {
+    fn class(&self) -> Class {
+        match self {
+            Fault::Latency { .. } => Class::Latency,
+            Fault::CloseConnection => Class::Close,
+            _ => Class::Reply,
+        }
+    }
+}
+
+/// The active rules, shared by the fault mocks, the fake's responders and the control API.
+#[derive(Debug, Default)]
+pub struct FaultStore {
+    rules: Mutex<Vec<FaultRule>>,
+}
+
+impl FaultStore {
+    /// A store holding `rules`.
+    pub fn new(rules: Vec<FaultRule>) -> Self {
+        Self {
+            rules: Mutex::new(rules),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
+        self.rules.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Appends `rules` after the current ones.
+    pub fn add(&self, rules: Vec<FaultRule>) {
+        self.lock().extend(rules);
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The rules with their remaining `times`.
+    pub fn rules(&self) -> Vec<FaultRule> {
+        self.lock().clone()
+    }
+
+    fn find(&self, class: Class, req: &Request) -> Option<usize> {
+        self.lock()
+            .iter()
+            .position(|r| r.fault.class() == class && r.covers(req.method.as_str(), req.url.path()))
+    }
+
+    /// Takes one use of the first rule of `class` covering `req`; spent rules are removed.
+    fn take(&self, class: Class, req: &Request) -> Option<Fault> {
+        let i = self.find(class, req)?;
+        let mut rules = self.lock();
+        let rule = rules.get_mut(i)?;
+        let fault = rule.fault.clone();
+        match &mut rule.times {
+            Some(1) | Some(0) => {
+                rules.remove(i);
+            }
+            Some(n) => *n -= 1,
+            None => {}
+        }
+        Some(fault)
+    }
+
+    /// The delay a latency rule adds to `req`'s answer, if any (one use taken).
+    pub fn latency(&self, req: &Request) -> Option<Duration> {
+        match self.take(Class::Latency, req)? {
+            Fault::Latency { ms } => Some(Duration::from_millis(ms)),
+            _ => None,
+        }
+    }
+}
+
+/// Wraps one of the fake's responders so latency rules delay its answers.
+pub struct Delayed<R> {
+    inner: R,
+    faults: Arc<FaultStore>,
+}
+
+impl<R> Delayed<R> {
+    /// `inner`, delayed by the latency rules of `faults`.
+    pub fn new(inner: R, faults: Arc<FaultStore>) -> Self {
+        Self { inner, faults }
+    }
+}
+
+impl<R: Respond> Respond for Delayed<R> {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let template = self.inner.respond(req);
+        match self.faults.latency(req) {
+            Some(delay) => template.set_delay(delay),
+            None => template,
+        }
+    }
+}
+
+/// Mounts the two fault mocks: one closing connections, one answering.
+pub(crate) async fn mount(server: &MockServer, faults: &Arc<FaultStore>, model: ModelClock) {
+    Mock::given(Covered {
+        faults: faults.clone(),
+        class: Class::Close,
+        take: true,
+    })
+    .respond_with_err(|_: &Request| {
+        std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "jr-mock fault: connection closed",
+        )
+    })
+    .with_priority(PRIORITY)
+    .named("fault: closeConnection")
+    .mount(server)
+    .await;
+    Mock::given(Covered {
+        faults: faults.clone(),
+        class: Class::Reply,
+        take: false,
+    })
+    .respond_with(FaultReply {
+        faults: faults.clone(),
+        clock: model,
+    })
+    .with_priority(PRIORITY)
+    .named("fault: reply")
+    .mount(server)
+    .await;
+}
+
+/// The virtual clock, read for `X-RateLimit-Reset`.
+pub(crate) type ModelClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Matches requests a rule of one class covers; `take` spends a use on match.
+struct Covered {
+    faults: Arc<FaultStore>,
+    class: Class,
+    take: bool,
+}
+
+impl Match for Covered {
+    fn matches(&self, req: &Request) -> bool {
+        if self.take {
+            self.faults.take(self.class, req).is_some()
+        } else {
+            self.faults.find(self.class, req).is_some()
+        }
+    }
+}
+
+/// Answers with the first reply fault covering the request. wiremock holds
+/// its lock from matching to responding, so the rule found by [`Covered`]
+/// is still there.
+struct FaultReply {
+    faults: Arc<FaultStore>,
+    clock: ModelClock,
+}
+
+impl Respond for FaultReply {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        match self.faults.take(Class::Reply, req) {
+            Some(fault) => reply(&fault, (self.clock)()),
+            // Unreachable while wiremock serialises requests; a plain 503 if not.
+            None => ResponseTemplate::new(503),
+        }
+    }
+}
+
+/// The response of a reply fault at virtual time `now_ms`.
+fn reply(fault: &Fault, now_ms: i64) -> ResponseTemplate {
+    match fault {
+        Fault::RateLimit {
+            retry_after,
+            limit,
+            reason,
+        } => {
+            let wait_s = match retry_after {
+                RetryAfter::Seconds(s) => *s,
+                RetryAfter::Text(_) => 0,
+            };
+            let reset_ms = now_ms.saturating_add(i64::try_from(wait_s * 1000).unwrap_or(0));
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", retry_after_text(retry_after))
+                .insert_header("X-RateLimit-Limit", limit.to_string())
+                .insert_header("X-RateLimit-Remaining", "0")
+                .insert_header("X-RateLimit-Reset", reset_text(reset_ms))
+                .insert_header("X-RateLimit-NearLimit", "true")
+                .insert_header("RateLimit-Reason", reason.as_str())
+                .set_body_json(json!({
+                    "errorMessages": ["The request has been rate-limited. Please try again later."],
+                    "errors": {},
+                    "status": 429
+                }))
+        }
+        Fault::Unavailable { retry_after } => {
+            let template = ResponseTemplate::new(503).set_body_json(json!({
+                "errorMessages": ["jr-mock fault: service unavailable"],
+                "errors": {}
+            }));
+            match retry_after {
+                Some(r) => template.insert_header("Retry-After", retry_after_text(r)),
+                None => template,
+            }
+        }
+        Fault::Html { status } => {
+            ResponseTemplate::new(*status).set_body_raw(HTML_PAGE, "text/html;charset=UTF-8")
+        }
+        // The front door (crate::front) cuts the body and the connection.
+        Fault::Truncated => ResponseTemplate::new(200)
+            .insert_header(crate::front::TRUNCATE_HEADER, "1")
+            .set_body_raw(TRUNCATED_BODY, "application/json"),
+        Fault::Latency { .. } | Fault::CloseConnection => ResponseTemplate::new(500),
+    }
+}
+
+fn retry_after_text(r: &RetryAfter) -> String {
+    match r {
+        RetryAfter::Seconds(s) => s.to_string(),
+        RetryAfter::Text(t) => t.clone(),
+    }
+}
+
+/// `yyyy-MM-ddTHH:mmZ` (Jira's `X-RateLimit-Reset`).
+fn reset_text(ms: i64) -> String {
+    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    ts.strftime("%Y-%m-%dT%H:%MZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(json: serde_json::Value) -> FaultRule {
+        serde_json::from_value(json).expect("a rule")
+    }
+
+    #[test]
+    fn rules_read_their_json_with_defaults() {
+        let r = rule(json!({"path": "/rest/api/3/webhook", "kind": "rateLimit", "times": 2}));
+        assert_eq!(
+            r.fault,
+            Fault::RateLimit {
+                retry_after: RetryAfter::Seconds(1),
+                limit: 100,
+                reason: "jira-burst-based".into()
+            }
+        );
+        let r = rule(
+            json!({"path": "/x", "kind": "unavailable", "retryAfter": "Wed, 21 Oct 2026 07:28:00 GMT"}),
+        );
+        assert_eq!(
+            r.fault,
+            Fault::Unavailable {
+                retry_after: Some(RetryAfter::Text("Wed, 21 Oct 2026 07:28:00 GMT".into()))
+            }
+        );
+        assert!(
+            serde_json::from_value::<FaultRule>(json!({"path": "/x", "kind": "explode"})).is_err()
+        );
+    }
+
+    #[test]
+    fn paths_match_exactly_or_by_prefix_never_the_control_api() {
+        let exact =
+            rule(json!({"path": "/rest/api/3/webhook", "method": "get", "kind": "truncated"}));
+        assert!(exact.covers("GET", "/rest/api/3/webhook/"));
+        assert!(exact.covers("GET", "/ex/jira/c1/rest/api/3/webhook"));
+        assert!(!exact.covers("POST", "/rest/api/3/webhook"));
+        assert!(!exact.covers("GET", "/rest/api/3/webhook/failed"));
+        let prefix = rule(json!({"path": "*", "kind": "truncated"}));
+        assert!(prefix.covers("GET", "/rest/api/3/issue/A-1"));
+        assert!(!prefix.covers("GET", "/_mock/faults"));
+    }
+
+    #[test]
+    fn a_counted_rule_is_spent_after_its_times() {
+        let store = FaultStore::new(vec![rule(
+            json!({"path": "*", "kind": "latency", "ms": 5, "times": 2}),
+        )]);
+        let req = Request {
+            url: "http://localhost/rest/api/3/x".parse().unwrap(),
+            method: wiremock::http::Method::GET,
+            headers: Default::default(),
+            body: Vec::new(),
+        };
+        let got: Vec<_> = (0..3).map(|_| store.latency(&req)).collect();
+        assert_eq!(
+            got,
+            [
+                Some(Duration::from_millis(5)),
+                Some(Duration::from_millis(5)),
+                None
+            ]
+        );
+        assert!(store.rules().is_empty());
+    }
+
+    #[test]
+    fn the_rate_limit_reset_is_minutes_in_utc() {
+        assert_eq!(reset_text(1_559_392_950_000), "2019-06-01T12:42Z");
+    }
+}

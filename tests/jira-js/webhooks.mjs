@@ -1,0 +1,149 @@
+// A real external client against jr-mock: the jira.js package's dynamic-webhook calls,
+// as an OAuth 2.0 app (bearer token) and as a Connect app (jira.js signs the JWT with qsh).
+//
+// Starts a fresh jr-mock (JR_MOCK_BIN, default ../../target/debug/jr-mock), reads its URL from
+// the first stdout line, runs the calls, and exits non-zero on the first mismatch.
+// Everything stays on 127.0.0.1: every client is given jr-mock's URL as `host`.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { strict as assert } from 'node:assert';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Version3Client } from 'jira.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const binary = process.env.JR_MOCK_BIN ?? path.join(here, '../../target/debug/jr-mock');
+
+/** Starts jr-mock and resolves with the child and its base URL (the first stdout line). */
+function startMock() {
+  const child = spawn(binary, ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('jr-mock printed no URL within 10 s')), 10_000);
+    child.on('error', reject);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      const prefix = 'jr-mock listening on ';
+      if (!line.startsWith(prefix)) reject(new Error(`unexpected first line: ${line}`));
+      else resolve({ child, base: line.slice(prefix.length).trim() });
+    });
+  });
+}
+
+// Never through a proxy, whatever the environment says.
+const direct = { proxy: false };
+
+const oauthClient = (base, token) =>
+  new Version3Client({ host: base, authentication: { oauth2: { accessToken: token } }, baseRequestConfig: direct });
+
+const connectClient = (base, secret) =>
+  new Version3Client({
+    host: base,
+    authentication: { jwt: { issuer: 'com.example.connect-app', secret, expiryTimeSeconds: 180 } },
+    baseRequestConfig: direct,
+  });
+
+async function control(base, method, route, body) {
+  const resp = await fetch(`${base}${route}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.equal(resp.status, 200, `${method} ${route}`);
+  return resp.json();
+}
+
+/** The HTTP status of a rejected jira.js call. */
+async function statusOf(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e?.status ?? e?.response?.status ?? e?.cause?.status;
+  }
+  return 200;
+}
+
+async function oauthApp(base) {
+  const jira = oauthClient(base, 'oauth-app-token');
+  const registered = await jira.webhooks.registerDynamicWebhooks({
+    url: 'https://hooks.example.com/jira',
+    webhooks: [
+      { events: ['jira:issue_created', 'jira:issue_updated'], jqlFilter: 'project = ABC', fieldIdsFilter: ['summary'] },
+      { events: ['jira:issue_updated'], jqlFilter: 'project is not EMPTY' },
+    ],
+  });
+  const [created, rejected] = registered.webhookRegistrationResult;
+  assert.equal(typeof created.createdWebhookId, 'number', JSON.stringify(registered));
+  assert.deepEqual(rejected.errors, ['Operator is not is unsupported']);
+  const id = created.createdWebhookId;
+
+  const { nowMs } = await control(base, 'GET', '/_mock/clock');
+  const in30Days = new Date(nowMs + 30 * 86_400_000).toISOString().replace('Z', '+0000');
+  const page = await jira.webhooks.getDynamicWebhooksForApp({});
+  assert.equal(page.total, 1);
+  assert.equal(page.values[0].id, id);
+  assert.equal(page.values[0].jqlFilter, 'project = ABC');
+  assert.equal(page.values[0].expirationDate, in30Days, 'the string form, 30 days on');
+
+  const other = await oauthClient(base, 'other-app-token').webhooks.getDynamicWebhooksForApp({});
+  assert.equal(other.total, 0, 'another app sees none of them');
+
+  await control(base, 'POST', '/_mock/clock', { advanceMs: 86_400_000 });
+  const refreshed = await jira.webhooks.refreshWebhooks({ webhookIds: [id] });
+  const in31Days = new Date(nowMs + 31 * 86_400_000).toISOString().replace('Z', '+0000');
+  assert.equal(refreshed.expirationDate, in31Days);
+
+  const failed = await jira.webhooks.getFailedWebhooks({ maxResults: 10 });
+  assert.deepEqual(failed.values, []);
+
+  await control(base, 'POST', '/_mock/faults', {
+    rules: [{ path: '/rest/api/3/webhook', method: 'GET', kind: 'rateLimit', times: 1, retryAfter: 1 }],
+  });
+  assert.equal(await statusOf(jira.webhooks.getDynamicWebhooksForApp({})), 429, 'the injected 429 reaches jira.js');
+
+  await jira.webhooks.deleteWebhookById({ webhookIds: [id] });
+  const after = await jira.webhooks.getDynamicWebhooksForApp({});
+  assert.equal(after.total, 0, 'deleted');
+
+  assert.equal(await statusOf(oauthClient(base, 'no-such-token').webhooks.getDynamicWebhooksForApp({})), 401);
+  console.log('ok: OAuth 2.0 app (bearer): register, list, refresh, failed, 429, delete, 401');
+}
+
+async function connectApp(base) {
+  const jira = connectClient(base, 'connect-app-secret');
+  const registered = await jira.webhooks.registerDynamicWebhooks({
+    url: 'https://connect-app.example.com/webhook-received',
+    webhooks: [{ events: ['jira:issue_created'], jqlFilter: 'project IN (ABC, DEF) AND status = Done' }],
+  });
+  const id = registered.webhookRegistrationResult[0].createdWebhookId;
+  assert.equal(typeof id, 'number', JSON.stringify(registered));
+
+  const page = await jira.webhooks.getDynamicWebhooksForApp({ startAt: 0, maxResults: 50 });
+  assert.deepEqual(page.values.map((w) => w.id), [id], 'only its own webhook');
+  const failed = await jira.webhooks.getFailedWebhooks({ maxResults: 100, after: 0 });
+  assert.deepEqual(failed.values, []);
+  const refreshed = await jira.webhooks.refreshWebhooks({ webhookIds: [id] });
+  assert.match(refreshed.expirationDate, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+  await jira.webhooks.deleteWebhookById({ webhookIds: [id] });
+  assert.equal((await jira.webhooks.getDynamicWebhooksForApp({})).total, 0);
+
+  const forged = connectClient(base, 'not-the-shared-secret');
+  assert.equal(await statusOf(forged.webhooks.getDynamicWebhooksForApp({})), 401, 'a JWT with the wrong secret');
+  console.log('ok: Connect app (JWT with qsh): register, list, failed, refresh, delete, 401');
+}
+
+const { child, base } = await startMock();
+let failure;
+try {
+  await oauthApp(base);
+  await connectApp(base);
+} catch (e) {
+  failure = e;
+} finally {
+  child.kill('SIGTERM');
+}
+if (failure) {
+  console.error('jira.js against jr-mock FAILED:', failure);
+  process.exit(1);
+}
+console.log('jira.js against jr-mock: all checks passed');
