@@ -97,7 +97,7 @@ pub struct MockConfig {
     pub allow_second_url: bool,
     /// Bound on each delivery attempt (connect + response headers).
     pub delivery_timeout: Duration,
-    /// Deliver to hosts other than loopback (127.0.0.1, localhost, [::1]).
+    /// Deliver to hosts other than loopback (`127.0.0.1`, `localhost`, `[::1]`).
     /// Off by default, so a test can never reach the network: an attempt to
     /// another host fails like a refused connection, and says why.
     pub external_deliveries: bool,
