@@ -229,9 +229,8 @@ pub fn choose_site(sites: Vec<Site>, wanted: Option<&str>) -> Result<Site, Error
             || host.trim_end_matches('/').eq_ignore_ascii_case(wanted)
     };
     match (wanted, sites.len()) {
-        (_, 0) => Err(Error::validation("the access token reaches no Jira site")
-            .with_hint("grant the app access to a site when approving it")),
-        (None, 1) => Ok(sites.into_iter().next().expect("one site")),
+        (None, 1) => sites.into_iter().next().ok_or_else(no_site),
+        (_, 0) => Err(no_site()),
         (None, _) => Err(
             Error::validation(format!("the app reaches several sites: {}", names()))
                 .with_hint("choose one with --site NAME"),
@@ -248,6 +247,11 @@ pub fn choose_site(sites: Vec<Site>, wanted: Option<&str>) -> Result<Site, Error
                 })
         }
     }
+}
+
+fn no_site() -> Error {
+    Error::validation("the access token reaches no Jira site")
+        .with_hint("grant the app access to a site when approving it")
 }
 
 fn endpoint(base: &str, path: &str) -> Result<Url, Error> {
