@@ -146,13 +146,7 @@ fn stub_group(group: &'static str) -> Command {
 }
 
 fn group_about(group: &str) -> String {
-    let count = ops::in_group(group).count();
-    let noun = if count == 1 {
-        "operation"
-    } else {
-        "operations"
-    };
-    format!("{count} {noun} under /rest/api/3/{group}")
+    ops::group(group).map(ops::Group::about).unwrap_or_default()
 }
 
 /// The full command of one group: every operation as a subcommand.
@@ -171,18 +165,64 @@ pub fn operation_command(op: &'static Operation) -> Command {
         .about(op.summary)
         .long_about(long_about(op))
         .args(op.params.iter().map(param_arg));
-    if op.body.is_some() {
-        command = command.arg(
-            Arg::new("body")
-                .long("body")
-                .value_name("JSON|@FILE|-")
-                .help("Request body: a JSON string, @file to read a file, or - to read stdin"),
+    if let Some(body) = op.body {
+        command = command.args(body_args(op, body));
+    }
+    let example = match commands::example(op) {
+        Some(written) => written.to_owned(),
+        None => ops::example::command_line(op),
+    };
+    command = command.after_help(format!("Example:\n  {example}"));
+    commands::augment(op, command)
+}
+
+/// `--body` and the flags that shape it: `--no-validate` for bodies with a
+/// schema, `--file` for multipart uploads, `--content-type` when the spec
+/// offers more than one.
+fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
+    let json = body.content_type.contains("json");
+    let mut args = vec![
+        Arg::new("body")
+            .long("body")
+            .value_name("JSON|@FILE|-")
+            .help(if json || body.content_type == "multipart/form-data" {
+                "Request body: a JSON string, @file to read a file, or - to read stdin"
+            } else {
+                "Request body: @file to send a file's bytes, - for stdin, or the text itself"
+            }),
+    ];
+    if ops::body::texts(op).is_some() && body.content_type != "multipart/form-data" {
+        args.push(
+            Arg::new("no-validate")
+                .long("no-validate")
+                .action(ArgAction::SetTrue)
+                .help("Send --body without checking it against the request schema (see jr schema)"),
         );
     }
-    if let Some(example) = commands::example(op) {
-        command = command.after_help(format!("Example:\n  {example}"));
+    if body.content_types.contains(&"multipart/form-data") {
+        args.push(
+            Arg::new("file")
+                .long("file")
+                .value_name("PATH")
+                .action(ArgAction::Append)
+                .help("A file to upload as a multipart part named `file`; repeatable"),
+        );
     }
-    commands::augment(op, command)
+    if body.content_types.len() > 1 {
+        args.push(
+            Arg::new("content-type")
+                .long("content-type")
+                .value_name("TYPE")
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    body.content_types.iter().copied(),
+                ))
+                .help(format!(
+                    "How to send the body [default: {}]",
+                    body.content_type
+                )),
+        );
+    }
+    args
 }
 
 fn long_about(op: &Operation) -> String {
@@ -196,6 +236,20 @@ fn long_about(op: &Operation) -> String {
         text.push_str(op.permissions);
     }
     text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path));
+    if let Some(body) = op.body {
+        let required = if body.required {
+            "required"
+        } else {
+            "optional"
+        };
+        text.push_str(&format!(
+            "\nRequest body ({required}): {}",
+            body.content_types.join(", ")
+        ));
+    }
+    if let Some(style) = pagination_name(op.pagination) {
+        text.push_str(&format!("\nPagination: {style} (jr follows every page)"));
+    }
     if !op.scopes.is_empty() {
         text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes.join(", ")));
     }
@@ -205,31 +259,41 @@ fn long_about(op: &Operation) -> String {
     text
 }
 
+/// The pagination style as `jr schema` and help name it; `None` for none.
+pub fn pagination_name(style: ops::Pagination) -> Option<&'static str> {
+    match style {
+        ops::Pagination::None => None,
+        ops::Pagination::Offset => Some("offset"),
+        ops::Pagination::Token => Some("token"),
+        ops::Pagination::Cursor => Some("cursor"),
+    }
+}
+
 fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
-    let mut help = param
-        .description
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let mut notes = String::new();
     let allowed = match param.ty {
         ParamType::Enum(values) => Some(values),
         ParamType::Array(ParamType::Enum(values)) => Some(*values),
         _ => None,
     };
     if let Some(values) = allowed {
-        help.push_str(&format!(" [values: {}]", values.join(", ")));
+        notes.push_str(&format!(" [values: {}]", values.join(", ")));
+    }
+    if matches!(param.ty, ParamType::Array(_)) {
+        notes.push_str(" [repeatable or comma-separated]");
     }
     if let Some(default) = param.default {
-        help.push_str(&format!(" [default: {default}]"));
+        notes.push_str(&format!(" [default: {default}]"));
     }
     if param.location == Location::Header {
-        help.push_str(" [header]");
+        notes.push_str(" [header]");
     }
+    let first_line = param.description.lines().next().unwrap_or_default();
     let mut arg = Arg::new(param.name)
         .long(param.name)
         .value_name(type_name(&param.ty).to_uppercase())
-        .help(help)
+        .help(format!("{first_line}{notes}"))
+        .long_help(format!("{}{notes}", param.description))
         .required(param.required);
     let kebab = kebab_case(param.name);
     if kebab != param.name {
@@ -244,6 +308,10 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     }
     if matches!(param.ty, ParamType::Array(_)) {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
+    }
+    if param.ty == ParamType::Boolean {
+        // `--flag` alone means true; `--flag=false` (or `--flag false`) says no.
+        arg = arg.num_args(0..=1).default_missing_value("true");
     }
     arg
 }

@@ -2,6 +2,7 @@
 //! stderr and the exit code of the command-line contract (DESIGN.md §3).
 
 mod args;
+mod body;
 mod cli;
 mod commands;
 mod run;

@@ -102,7 +102,7 @@ async fn send(invocation: &Invocation) -> Result<Vec<u8>, Error> {
         Some(BodySource::Inline(bytes)) => Some(bytes.clone()),
         Some(BodySource::File(_) | BodySource::Stdin) | None => None,
     };
-    let plan = RequestPlan::build(invocation.op, &invocation.values, body)?;
+    let plan = invocation.plan(body)?;
     let style = if invocation.globals.paginate {
         invocation.op.pagination
     } else {
@@ -154,7 +154,7 @@ fn dry_run_plan(invocation: &Invocation) -> Result<RequestPlan, Error> {
         ),
         _ => None,
     };
-    RequestPlan::build(invocation.op, &invocation.values, body)
+    invocation.plan(body)
 }
 
 /// `{"method", "url", "headers", "body"}` with the credentials redacted.

@@ -59,7 +59,7 @@ impl HttpClient {
         }
         if let Some((bytes, content_type)) = &plan.body {
             request = request
-                .header("Content-Type", *content_type)
+                .header("Content-Type", content_type.as_str())
                 .body(bytes.clone());
         }
         self.execute(request, plan.method.as_str(), &url).await
