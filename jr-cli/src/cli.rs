@@ -293,7 +293,11 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         .long(param.name)
         .value_name(type_name(&param.ty).to_uppercase())
         .help(format!("{first_line}{notes}"))
-        .long_help(format!("{}{notes}", param.description))
+        .long_help(if param.description.contains('\n') {
+            format!("{}\n{}", param.description, notes.trim_start())
+        } else {
+            format!("{}{notes}", param.description)
+        })
         .required(param.required);
     let kebab = kebab_case(param.name);
     if kebab != param.name {
@@ -308,6 +312,10 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     }
     if matches!(param.ty, ParamType::Array(_)) {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
+    }
+    if allowed.is_some_and(|values| values.iter().any(|v| v.starts_with('-'))) {
+        // `--orderBy -name` is a value of the enum, not a flag.
+        arg = arg.allow_hyphen_values(true);
     }
     if param.ty == ParamType::Boolean {
         // `--flag` alone means true; `--flag=false` (or `--flag false`) says no.

@@ -4,6 +4,8 @@
 
 mod support;
 
+mod bodies;
 mod errors;
+mod flags;
 mod help;
 mod webhook;

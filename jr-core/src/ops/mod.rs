@@ -22,7 +22,8 @@ pub use generated::OPERATIONS;
 pub struct Group {
     /// The name, as on the command line (`issueLink`).
     pub name: &'static str,
-    /// The spec tag most of its operations carry (`Issue links`).
+    /// The spec tags of its operations, most common first, at most three
+    /// then `...` (`Issue comments, Issue comment properties`).
     pub tag: &'static str,
     /// The path up to the group's segment (`/rest/api/3/issueLink`); several,
     /// joined by `, `, when the group spans prefixes (`forge`).
@@ -32,14 +33,18 @@ pub struct Group {
 }
 
 impl Group {
-    /// One line for `jr --help`: tag, count and path prefix.
+    /// One line for `jr --help`: the tags and the count
+    /// (`Issue links (3 operations)`).
     pub fn about(&self) -> String {
         let noun = if self.count == 1 {
             "operation"
         } else {
             "operations"
         };
-        format!("{}: {} {noun} under {}", self.tag, self.count, self.prefix)
+        match self.tag {
+            "" => format!("{} {noun} under {}", self.count, self.prefix),
+            tags => format!("{tags} ({} {noun})", self.count),
+        }
     }
 }
 

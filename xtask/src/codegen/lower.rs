@@ -103,8 +103,8 @@ fn body_data(
     }))
 }
 
-/// The groups of sorted operations: each one's most common tag (ties to the
-/// alphabetically first) and its path prefixes (`forge` has two).
+/// The groups of sorted operations: the tags of their operations, most
+/// common first (at most three), and their path prefixes (`forge` has two).
 fn groups(operations: &[Operation]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     for chunk in operations.chunk_by(|a, b| a.group == b.group) {
@@ -112,11 +112,14 @@ fn groups(operations: &[Operation]) -> Vec<Group> {
         for op in chunk {
             *tags.entry(op.tag.as_str()).or_default() += 1;
         }
-        let tag = tags
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(tag, _)| (*tag).to_owned())
-            .unwrap_or_default();
+        let mut ranked: Vec<(&str, usize)> =
+            tags.into_iter().filter(|(t, _)| !t.is_empty()).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut names: Vec<&str> = ranked.iter().take(3).map(|(t, _)| *t).collect();
+        if ranked.len() > 3 {
+            names.push("...");
+        }
+        let tag = names.join(", ");
         let mut prefixes: Vec<&str> = chunk
             .iter()
             .map(|op| {

@@ -23,7 +23,8 @@ pub struct SpecModel {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Group {
     pub name: String,
-    /// The spec tag most of its operations carry (`Project versions`).
+    /// The spec tags of its operations, most common first, at most three
+    /// (`Issue comments, Issue comment properties`).
     pub tag: String,
     /// The paths up to and including the group's segment (`/rest/api/3/version`),
     /// comma-separated when its operations live under more than one prefix.
