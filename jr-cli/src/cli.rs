@@ -31,7 +31,7 @@ pub fn command(argv: &[String]) -> Command {
             stub_group(group)
         }
     });
-    root().subcommands(groups)
+    root().subcommands(groups).subcommands(commands::builtins())
 }
 
 fn root() -> Command {
@@ -370,6 +370,13 @@ mod tests {
     fn every_group_builds_a_valid_command() {
         for group in ops::groups() {
             root().subcommand(group_command(group)).debug_assert();
+        }
+    }
+
+    #[test]
+    fn no_group_shadows_a_hand_written_command() {
+        for name in commands::BUILTIN_NAMES {
+            assert!(ops::group(name).is_none(), "group `{name}` clashes");
         }
     }
 

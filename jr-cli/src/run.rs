@@ -21,7 +21,10 @@ pub enum Parsed {
 pub fn parse(argv: &[String]) -> Result<Parsed, Error> {
     let command = cli::command(argv);
     match command.try_get_matches_from(argv) {
-        Ok(matches) => Ok(Parsed::Run(Box::new(RawArgs::from_matches(&matches)?))),
+        Ok(matches) => match commands::run_builtin(&matches)? {
+            Some(text) => Ok(Parsed::Text(text)),
+            None => Ok(Parsed::Run(Box::new(RawArgs::from_matches(&matches)?))),
+        },
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 Ok(Parsed::Text(e.render().to_string()))
