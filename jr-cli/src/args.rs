@@ -64,6 +64,9 @@ impl RawArgs {
         let (group, group_matches) = matches
             .subcommand()
             .ok_or_else(|| Error::validation("no command given; see jr --help"))?;
+        if group == commands::raw::NAME {
+            return commands::raw::args(group_matches, globals(matches)?);
+        }
         let (command, op_matches) = group_matches
             .subcommand()
             .ok_or_else(|| Error::validation(format!("no command given; see jr {group} --help")))?;

@@ -172,3 +172,47 @@ async fn json_patch_and_text_bodies_keep_their_content_types() {
     assert_eq!(types, ["application/json-patch+json", "text/plain"]);
     assert_eq!(requests[1].body, b"dark");
 }
+
+#[tokio::test]
+async fn raw_sends_any_request_and_a_body_on_delete() {
+    let server = recorder().await;
+    let (out, stderr, code) = run(jr(&server).args([
+        "raw",
+        "DELETE",
+        "/rest/api/3/webhook",
+        "--query",
+        "note=a b",
+        "--header",
+        "X-Extra: 1",
+        "--body",
+        r#"{"webhookIds": [10000]}"#,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out, json!({}));
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "DELETE");
+    assert_eq!(request.url.path(), "/rest/api/3/webhook");
+    assert_eq!(request.url.query(), Some("note=a%20b"));
+    assert_eq!(
+        request.headers.get("X-Extra").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(
+        request.body_json::<serde_json::Value>().ok(),
+        Some(json!({"webhookIds": [10000]}))
+    );
+}
+
+#[tokio::test]
+async fn raw_reaches_jr_mock_with_the_configured_credentials() {
+    let jira = jr_mock::FakeJira::start().await;
+    let (out, stderr, code) = run(crate::support::jr_as(&jira, crate::support::APP).args([
+        "raw",
+        "get",
+        "/rest/api/3/webhook",
+        "--query",
+        "maxResults=1",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out["maxResults"], json!(1));
+}

@@ -2,6 +2,7 @@
 //! request body, examples, and checks of the answer. Each is an entry of
 //! [`EXTENSIONS`], found by operationId, so no code branches on command names.
 
+pub mod raw;
 pub mod schema;
 mod webhook;
 
@@ -13,13 +14,13 @@ use std::io::IsTerminal;
 
 /// The hand-written commands beside the groups (`jr schema`, ...).
 pub fn builtins() -> Vec<Command> {
-    vec![schema::command()]
+    vec![raw::command(), schema::command()]
 }
 
 /// Names of the hand-written commands; no group of the table may take one
 /// (checked by a test).
 #[cfg(test)]
-pub const BUILTIN_NAMES: &[&str] = &[schema::NAME];
+pub const BUILTIN_NAMES: &[&str] = &[raw::NAME, schema::NAME];
 
 /// Runs a hand-written command that only prints (no request), giving its
 /// stdout text; `None` when the matches are for an operation.
