@@ -5,6 +5,7 @@
 
 use crate::commands;
 use clap::{Arg, ArgAction, Command};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use jr_core::ops::{self, Location, Operation, ParamType};
 use jr_core::request::type_name;
 
@@ -32,6 +33,14 @@ pub fn command(argv: &[String]) -> Command {
         }
     });
     root().subcommands(groups).subcommands(commands::builtins())
+}
+
+/// The whole tree, every group built: for man pages and reference pages,
+/// never for a normal run.
+pub fn full_command() -> Command {
+    root()
+        .subcommands(ops::groups().into_iter().map(group_command))
+        .subcommands(commands::builtins())
 }
 
 fn root() -> Command {
@@ -312,6 +321,20 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     }
     if matches!(param.ty, ParamType::Array(_)) {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
+    }
+    let candidates = match param.ty {
+        ParamType::Boolean => Some(&["true", "false"][..]),
+        _ => allowed,
+    };
+    if let Some(values) = candidates {
+        // Offered at TAB time; checking stays with `check_value`, whose
+        // message lists the values.
+        arg = arg.add(ArgValueCandidates::new(move || {
+            values
+                .iter()
+                .map(|v| CompletionCandidate::new(*v))
+                .collect()
+        }));
     }
     if allowed.is_some_and(|values| values.iter().any(|v| v.starts_with('-'))) {
         // `--orderBy -name` is a value of the enum, not a flag.

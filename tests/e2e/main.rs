@@ -5,6 +5,7 @@
 mod support;
 
 mod bodies;
+mod completion;
 mod errors;
 mod flags;
 mod help;

@@ -2,6 +2,8 @@
 //! request body, examples, and checks of the answer. Each is an entry of
 //! [`EXTENSIONS`], found by operationId, so no code branches on command names.
 
+pub mod completion;
+pub mod man;
 pub mod raw;
 pub mod schema;
 mod webhook;
@@ -14,13 +16,18 @@ use std::io::IsTerminal;
 
 /// The hand-written commands beside the groups (`jr schema`, ...).
 pub fn builtins() -> Vec<Command> {
-    vec![raw::command(), schema::command()]
+    vec![
+        completion::command(),
+        raw::command(),
+        schema::command(),
+        man::command(),
+    ]
 }
 
 /// Names of the hand-written commands; no group of the table may take one
 /// (checked by a test).
 #[cfg(test)]
-pub const BUILTIN_NAMES: &[&str] = &[raw::NAME, schema::NAME];
+pub const BUILTIN_NAMES: &[&str] = &[completion::NAME, raw::NAME, schema::NAME, man::NAME];
 
 /// Runs a hand-written command that only prints (no request), giving its
 /// stdout text; `None` when the matches are for an operation.
@@ -32,6 +39,8 @@ pub fn run_builtin(matches: &ArgMatches) -> Result<Option<String>, Error> {
     };
     let value = match name {
         schema::NAME => schema::run(sub)?,
+        man::NAME => man::run(sub)?,
+        completion::NAME => return completion::run(sub).map(Some),
         _ => return Ok(None),
     };
     let pretty =
