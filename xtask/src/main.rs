@@ -4,6 +4,8 @@
 //!   Jira Cloud platform OpenAPI spec, or with `--check` fails when it is stale.
 //! - `demo`: runs the whole dynamic-webhook life cycle with the real `jr` binary against
 //!   a `jr-mock` it starts itself.
+//! - `docs [--check]`: the command reference in `docs/commands/`, rendered by
+//!   `jr __docs`.
 //! - `man [--out DIR]`: man pages for every command, rendered by `jr __man`
 //!   (default `target/man`).
 //! - `bench <startup | request | mock>`: benchmarks, reported as ratios against a
@@ -12,6 +14,7 @@
 mod bench;
 mod codegen;
 mod demo;
+mod docs;
 mod jr;
 mod man;
 
@@ -21,7 +24,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         bail!(
-            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | man [--out DIR]>"
+            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR]>"
         );
     };
     match task.as_str() {
@@ -29,6 +32,9 @@ fn main() -> anyhow::Result<()> {
         "demo" => demo::main(rest),
         "bench" => bench::main(rest),
         "man" => man::main(rest),
-        other => bail!("unknown task `{other}`; expected `codegen`, `demo`, `bench` or `man`"),
+        "docs" => docs::main(rest),
+        other => {
+            bail!("unknown task `{other}`; expected `codegen`, `demo`, `bench`, `docs` or `man`")
+        }
     }
 }

@@ -5,6 +5,7 @@
 pub mod completion;
 pub mod man;
 pub mod raw;
+pub mod reference;
 pub mod schema;
 mod webhook;
 
@@ -21,13 +22,20 @@ pub fn builtins() -> Vec<Command> {
         raw::command(),
         schema::command(),
         man::command(),
+        reference::command(),
     ]
 }
 
 /// Names of the hand-written commands; no group of the table may take one
 /// (checked by a test).
 #[cfg(test)]
-pub const BUILTIN_NAMES: &[&str] = &[completion::NAME, raw::NAME, schema::NAME, man::NAME];
+pub const BUILTIN_NAMES: &[&str] = &[
+    completion::NAME,
+    raw::NAME,
+    schema::NAME,
+    man::NAME,
+    reference::NAME,
+];
 
 /// Runs a hand-written command that only prints (no request), giving its
 /// stdout text; `None` when the matches are for an operation.
@@ -40,6 +48,7 @@ pub fn run_builtin(matches: &ArgMatches) -> Result<Option<String>, Error> {
     let value = match name {
         schema::NAME => schema::run(sub)?,
         man::NAME => man::run(sub)?,
+        reference::NAME => reference::run(sub)?,
         completion::NAME => return completion::run(sub).map(Some),
         _ => return Ok(None),
     };
