@@ -7,6 +7,7 @@ mod support;
 mod bodies;
 mod completion;
 mod errors;
+mod every_command;
 mod flags;
 mod help;
 mod webhook;
