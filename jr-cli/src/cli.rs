@@ -396,6 +396,30 @@ mod tests {
         }
     }
 
+    /// Lazy building must not change what users see: every group's help is
+    /// the same from the lazy tree as from the fully built one.
+    #[test]
+    fn lazy_help_matches_the_full_tree_for_every_group() {
+        let mut full = full_command();
+        full.build();
+        for group in ops::groups() {
+            let mut lazy = command(&argv(&["jr", group]));
+            lazy.build();
+            let render = |root: &mut Command| {
+                root.find_subcommand_mut(group)
+                    .expect("the group")
+                    .render_long_help()
+                    .to_string()
+            };
+            assert_eq!(render(&mut lazy), render(&mut full), "{group}");
+        }
+        let mut lazy_root = command(&argv(&["jr"]));
+        assert_eq!(
+            lazy_root.render_long_help().to_string(),
+            full.render_long_help().to_string()
+        );
+    }
+
     #[test]
     fn no_group_shadows_a_hand_written_command() {
         for name in commands::BUILTIN_NAMES {
