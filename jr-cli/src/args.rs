@@ -7,13 +7,14 @@
 //! Stage 2, [`Invocation::prepare`]: the environment and config file are read,
 //! and `--body @file` or `--body -` is read, giving everything needed to send.
 
+use crate::body::{self, BodyOptions};
 use crate::{commands, keychain};
 use clap::ArgMatches;
 use jr_core::config::{self, Overrides, Settings};
 use jr_core::ops::{self, Operation};
 use jr_core::output::Style;
 use jr_core::paginate::DEFAULT_MAX_PAGES;
-use jr_core::request::check_value;
+use jr_core::request::{RequestPlan, check_value};
 use jr_core::{Error, http, jq, retry};
 use std::io::{IsTerminal, Read};
 use std::sync::Arc;
@@ -59,6 +60,8 @@ pub struct RawArgs {
     /// `(parameter name, values)`, each value checked against its type.
     pub values: Vec<(String, Vec<String>)>,
     pub body: Option<BodySource>,
+    /// `--no-validate`, `--file`, `--content-type`.
+    pub body_options: BodyOptions,
     pub globals: Globals,
 }
 
@@ -72,6 +75,9 @@ impl RawArgs {
         let (group, group_matches) = matches
             .subcommand()
             .ok_or_else(|| Error::validation("no command given; see jr --help"))?;
+        if group == commands::raw::NAME {
+            return commands::raw::args(group_matches, globals(matches)?);
+        }
         let (command, op_matches) = group_matches
             .subcommand()
             .ok_or_else(|| Error::validation(format!("no command given; see jr {group} --help")))?;
@@ -94,6 +100,7 @@ impl RawArgs {
             op,
             values,
             body,
+            body_options: BodyOptions::from_matches(op_matches),
             globals: Globals::from_matches(matches)?,
         })
     }
@@ -187,6 +194,11 @@ pub struct Invocation {
     pub op: &'static Operation,
     pub values: Vec<(String, Vec<String>)>,
     pub body: Option<BodySource>,
+    /// The `Content-Type` to send instead of the spec's (multipart boundary,
+    /// an image type, `--content-type`).
+    pub content_type: Option<String>,
+    /// Headers the body needs (`X-Atlassian-Token: no-check` for uploads).
+    pub body_headers: Vec<(String, String)>,
     pub globals: Globals,
     pub settings: Settings,
 }
@@ -203,22 +215,43 @@ impl Invocation {
             keychain::fill_in(&keychain::OsKeychain, &mut file, &profile)?;
         }
         let settings = config::resolve(&raw.globals.overrides, &env, &file)?;
-        let body = match raw.body {
-            Some(BodySource::File(path)) => Some(BodySource::Inline(read_file(&path)?)),
-            Some(BodySource::Stdin) => Some(BodySource::Inline(read_stdin()?)),
-            other => other,
-        };
-        if let (Some(BodySource::Inline(bytes)), Some(spec)) = (&body, raw.op.body)
-            && spec.content_type.contains("json")
-        {
-            check_json(bytes)?;
-        }
+        let prepared = body::prepare(raw.op, raw.body, &raw.body_options, |source| match source {
+            BodySource::File(path) => read_file(&path),
+            BodySource::Stdin => read_stdin(),
+            BodySource::Inline(bytes) => Ok(bytes),
+            BodySource::AllOwnWebhookIds => Ok(Vec::new()),
+        })?;
         Ok(Invocation {
             op: raw.op,
             values: raw.values,
-            body,
+            body: prepared.body,
+            content_type: prepared.content_type,
+            body_headers: prepared.headers,
             globals: raw.globals,
             settings,
+        })
+    }
+}
+
+impl Invocation {
+    /// The request plan with `body` (the inline bytes or the body built at
+    /// run time), sent as the body's content type with its headers.
+    pub fn plan(&self, body: Option<Vec<u8>>) -> Result<RequestPlan, Error> {
+        let plan = RequestPlan::build(self.op, &self.values, body)?;
+        let headers: Vec<(&str, &str)> = self
+            .body_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        Ok(match (&self.content_type, plan.body.clone()) {
+            (Some(content_type), Some((bytes, _))) => plan.with_body(
+                jr_core::body::Encoded {
+                    bytes,
+                    content_type: content_type.clone(),
+                },
+                &headers,
+            ),
+            _ => plan,
         })
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::{commands, tools};
 use clap::{Arg, ArgAction, Command};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use jr_core::ops::{self, Location, Operation, ParamType};
 use jr_core::request::type_name;
 
@@ -36,9 +37,24 @@ pub fn command(argv: &[String]) -> Command {
             stub_group(group)
         }
     });
+    root().subcommands(groups).subcommands(own_commands())
+}
+
+/// The whole tree, every group built: for man pages and reference pages,
+/// never for a normal run.
+pub fn full_command() -> Command {
     root()
-        .subcommands(groups)
-        .subcommands(tools::TOOLS.iter().map(|tool| (tool.command)()))
+        .subcommands(ops::groups().into_iter().map(group_command))
+        .subcommands(own_commands())
+}
+
+/// Commands of jr's own beside the groups: the tools (`configure`, `auth`)
+/// and the built-ins (`schema`, `raw`, `completion`, hidden `__man`, `__docs`).
+fn own_commands() -> impl Iterator<Item = Command> {
+    tools::TOOLS
+        .iter()
+        .map(|tool| (tool.command)())
+        .chain(commands::builtins())
 }
 
 fn root() -> Command {
@@ -194,13 +210,7 @@ fn stub_group(group: &'static str) -> Command {
 }
 
 fn group_about(group: &str) -> String {
-    let count = ops::in_group(group).count();
-    let noun = if count == 1 {
-        "operation"
-    } else {
-        "operations"
-    };
-    format!("{count} {noun} under /rest/api/3/{group}")
+    ops::group(group).map(ops::Group::about).unwrap_or_default()
 }
 
 /// The full command of one group: every operation as a subcommand.
@@ -219,18 +229,64 @@ pub fn operation_command(op: &'static Operation) -> Command {
         .about(op.summary)
         .long_about(long_about(op))
         .args(op.params.iter().map(param_arg));
-    if op.body.is_some() {
-        command = command.arg(
-            Arg::new("body")
-                .long("body")
-                .value_name("JSON|@FILE|-")
-                .help("Request body: a JSON string, @file to read a file, or - to read stdin"),
+    if let Some(body) = op.body {
+        command = command.args(body_args(op, body));
+    }
+    let example = match commands::example(op) {
+        Some(written) => written.to_owned(),
+        None => ops::example::command_line(op),
+    };
+    command = command.after_help(format!("Example:\n  {example}"));
+    commands::augment(op, command)
+}
+
+/// `--body` and the flags that shape it: `--no-validate` for bodies with a
+/// schema, `--file` for multipart uploads, `--content-type` when the spec
+/// offers more than one.
+fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
+    let json = body.content_type.contains("json");
+    let mut args = vec![
+        Arg::new("body")
+            .long("body")
+            .value_name("JSON|@FILE|-")
+            .help(if json || body.content_type == "multipart/form-data" {
+                "Request body: a JSON string, @file to read a file, or - to read stdin"
+            } else {
+                "Request body: @file to send a file's bytes, - for stdin, or the text itself"
+            }),
+    ];
+    if ops::body::texts(op).is_some() && body.content_type != "multipart/form-data" {
+        args.push(
+            Arg::new("no-validate")
+                .long("no-validate")
+                .action(ArgAction::SetTrue)
+                .help("Send --body without checking it against the request schema (see jr schema)"),
         );
     }
-    if let Some(example) = commands::example(op) {
-        command = command.after_help(format!("Example:\n  {example}"));
+    if body.content_types.contains(&"multipart/form-data") {
+        args.push(
+            Arg::new("file")
+                .long("file")
+                .value_name("PATH")
+                .action(ArgAction::Append)
+                .help("A file to upload as a multipart part named `file`; repeatable"),
+        );
     }
-    commands::augment(op, command)
+    if body.content_types.len() > 1 {
+        args.push(
+            Arg::new("content-type")
+                .long("content-type")
+                .value_name("TYPE")
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    body.content_types.iter().copied(),
+                ))
+                .help(format!(
+                    "How to send the body [default: {}]",
+                    body.content_type
+                )),
+        );
+    }
+    args
 }
 
 fn long_about(op: &Operation) -> String {
@@ -244,6 +300,20 @@ fn long_about(op: &Operation) -> String {
         text.push_str(op.permissions);
     }
     text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path));
+    if let Some(body) = op.body {
+        let required = if body.required {
+            "required"
+        } else {
+            "optional"
+        };
+        text.push_str(&format!(
+            "\nRequest body ({required}): {}",
+            body.content_types.join(", ")
+        ));
+    }
+    if let Some(style) = pagination_name(op.pagination) {
+        text.push_str(&format!("\nPagination: {style} (jr follows every page)"));
+    }
     if !op.scopes.is_empty() {
         text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes.join(", ")));
     }
@@ -253,31 +323,45 @@ fn long_about(op: &Operation) -> String {
     text
 }
 
+/// The pagination style as `jr schema` and help name it; `None` for none.
+pub fn pagination_name(style: ops::Pagination) -> Option<&'static str> {
+    match style {
+        ops::Pagination::None => None,
+        ops::Pagination::Offset => Some("offset"),
+        ops::Pagination::Token => Some("token"),
+        ops::Pagination::Cursor => Some("cursor"),
+    }
+}
+
 fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
-    let mut help = param
-        .description
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let mut notes = String::new();
     let allowed = match param.ty {
         ParamType::Enum(values) => Some(values),
         ParamType::Array(ParamType::Enum(values)) => Some(*values),
         _ => None,
     };
     if let Some(values) = allowed {
-        help.push_str(&format!(" [values: {}]", values.join(", ")));
+        notes.push_str(&format!(" [values: {}]", values.join(", ")));
+    }
+    if matches!(param.ty, ParamType::Array(_)) {
+        notes.push_str(" [repeatable or comma-separated]");
     }
     if let Some(default) = param.default {
-        help.push_str(&format!(" [default: {default}]"));
+        notes.push_str(&format!(" [default: {default}]"));
     }
     if param.location == Location::Header {
-        help.push_str(" [header]");
+        notes.push_str(" [header]");
     }
+    let first_line = param.description.lines().next().unwrap_or_default();
     let mut arg = Arg::new(param.name)
         .long(param.name)
         .value_name(type_name(&param.ty).to_uppercase())
-        .help(help)
+        .help(format!("{first_line}{notes}"))
+        .long_help(if param.description.contains('\n') {
+            format!("{}\n{}", param.description, notes.trim_start())
+        } else {
+            format!("{}{notes}", param.description)
+        })
         .required(param.required);
     let kebab = kebab_case(param.name);
     if kebab != param.name {
@@ -292,6 +376,28 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     }
     if matches!(param.ty, ParamType::Array(_)) {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
+    }
+    let candidates = match param.ty {
+        ParamType::Boolean => Some(&["true", "false"][..]),
+        _ => allowed,
+    };
+    if let Some(values) = candidates {
+        // Offered at TAB time; checking stays with `check_value`, whose
+        // message lists the values.
+        arg = arg.add(ArgValueCandidates::new(move || {
+            values
+                .iter()
+                .map(|v| CompletionCandidate::new(*v))
+                .collect()
+        }));
+    }
+    if allowed.is_some_and(|values| values.iter().any(|v| v.starts_with('-'))) {
+        // `--orderBy -name` is a value of the enum, not a flag.
+        arg = arg.allow_hyphen_values(true);
+    }
+    if param.ty == ParamType::Boolean {
+        // `--flag` alone means true; `--flag=false` (or `--flag false`) says no.
+        arg = arg.num_args(0..=1).default_missing_value("true");
     }
     arg
 }
@@ -342,6 +448,56 @@ mod tests {
     fn every_group_builds_a_valid_command() {
         for group in ops::groups() {
             root().subcommand(group_command(group)).debug_assert();
+        }
+    }
+
+    /// Lazy building must not change what users see: every group's help is
+    /// the same from the lazy tree as from the fully built one.
+    #[test]
+    fn lazy_help_matches_the_full_tree_for_every_group() {
+        let mut full = full_command();
+        full.build();
+        for group in ops::groups() {
+            let mut lazy = command(&argv(&["jr", group]));
+            lazy.build();
+            let render = |root: &mut Command| {
+                root.find_subcommand_mut(group)
+                    .expect("the group")
+                    .render_long_help()
+                    .to_string()
+            };
+            assert_eq!(render(&mut lazy), render(&mut full), "{group}");
+        }
+        for tool in tools::TOOLS {
+            let mut lazy = command(&argv(&["jr", tool.name]));
+            lazy.build();
+            let render = |root: &mut Command| {
+                root.find_subcommand_mut(tool.name)
+                    .expect("the tool")
+                    .render_long_help()
+                    .to_string()
+            };
+            assert_eq!(render(&mut lazy), render(&mut full), "{}", tool.name);
+        }
+        let mut lazy_root = command(&argv(&["jr"]));
+        assert_eq!(
+            lazy_root.render_long_help().to_string(),
+            full.render_long_help().to_string()
+        );
+    }
+
+    #[test]
+    fn no_group_shadows_a_hand_written_command() {
+        let tools = tools::TOOLS.iter().map(|tool| tool.name);
+        for name in commands::BUILTIN_NAMES.iter().copied().chain(tools) {
+            assert!(ops::group(name).is_none(), "group `{name}` clashes");
+        }
+        for tool in tools::TOOLS {
+            assert!(
+                !commands::BUILTIN_NAMES.contains(&tool.name),
+                "`{}` is both a tool and a built-in",
+                tool.name
+            );
         }
     }
 

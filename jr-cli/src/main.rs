@@ -2,6 +2,7 @@
 //! stderr and the exit code of the command-line contract (DESIGN.md §3).
 
 mod args;
+mod body;
 mod cli;
 mod commands;
 mod keychain;
@@ -13,6 +14,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash jr -- ...`) is answered
+    // here, before anything is written; otherwise this returns at once.
+    commands::completion::complete_if_asked();
     // Arguments that are not UTF-8 are read lossily rather than panicking.
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())

@@ -36,7 +36,10 @@ pub fn parse(argv: &[String]) -> Result<Parsed, Error> {
                 Box::new(sub.clone()),
                 Box::new(Globals::from_matches(&matches)?),
             )),
-            None => Ok(Parsed::Run(Box::new(RawArgs::from_matches(&matches)?))),
+            None => match commands::run_builtin(&matches)? {
+                Some(text) => Ok(Parsed::Text(text)),
+                None => Ok(Parsed::Run(Box::new(RawArgs::from_matches(&matches)?))),
+            },
         },
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
@@ -219,7 +222,7 @@ async fn plan(invocation: &Invocation, client: &HttpClient) -> Result<RequestPla
         Some(BodySource::Inline(bytes)) => Some(bytes.clone()),
         Some(BodySource::File(_) | BodySource::Stdin) | None => None,
     };
-    RequestPlan::build(invocation.op, &invocation.values, body)
+    invocation.plan(body)
 }
 
 fn pagination(invocation: &Invocation) -> ops::Pagination {
@@ -345,7 +348,7 @@ fn dry_run_plan(invocation: &Invocation) -> Result<RequestPlan, Error> {
         ),
         _ => None,
     };
-    RequestPlan::build(invocation.op, &invocation.values, body)
+    invocation.plan(body)
 }
 
 /// `{"method", "url", "headers", "body"}` with the credentials redacted.

@@ -66,7 +66,7 @@ struct Outgoing<'a> {
     method: Method,
     url: String,
     headers: &'a [(String, String)],
-    body: Option<(&'a [u8], &'static str)>,
+    body: Option<(&'a [u8], &'a str)>,
 }
 
 /// Why one attempt failed, and whether it is worth another.
@@ -134,7 +134,7 @@ impl HttpClient {
             body: plan
                 .body
                 .as_ref()
-                .map(|(bytes, content_type)| (bytes.as_slice(), *content_type)),
+                .map(|(bytes, content_type)| (bytes.as_slice(), content_type.as_str())),
         };
         self.execute(&outgoing).await
     }

@@ -88,8 +88,8 @@ pub struct RequestPlan {
     pub query: Vec<(String, String)>,
     /// Header parameters (name, value).
     pub headers: Vec<(String, String)>,
-    /// The body's bytes and content type, when the operation takes one.
-    pub body: Option<(Vec<u8>, &'static str)>,
+    /// The body's bytes and `Content-Type` value, when the operation takes one.
+    pub body: Option<(Vec<u8>, String)>,
 }
 
 impl RequestPlan {
@@ -130,7 +130,7 @@ impl RequestPlan {
             )));
         }
         plan.body = match (op.body, body) {
-            (Some(spec), Some(bytes)) => Some((bytes, spec.content_type)),
+            (Some(spec), Some(bytes)) => Some((bytes, spec.content_type.to_owned())),
             (Some(spec), None) if spec.required => {
                 return Err(Error::validation(format!(
                     "`{} {}` needs a request body: pass --body",
@@ -148,6 +148,19 @@ impl RequestPlan {
         Ok(plan)
     }
 
+    /// Replaces the body with an encoded one (multipart, binary, another
+    /// of the operation's content types) and adds `headers` (such as
+    /// [`crate::body::NO_CHECK`]).
+    pub fn with_body(mut self, encoded: crate::body::Encoded, headers: &[(&str, &str)]) -> Self {
+        self.body = Some((encoded.bytes, encoded.content_type));
+        self.headers.extend(
+            headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        self
+    }
+
     fn add(&mut self, param: &Param, values: &[String]) {
         match param.location {
             Location::Path => {
@@ -156,9 +169,11 @@ impl RequestPlan {
                     .path
                     .replace(&placeholder, &encode_component(&values.join(",")));
             }
-            Location::Query => self
+            Location::Query if param.explode => self
                 .query
                 .extend(values.iter().map(|v| (param.name.to_owned(), v.clone()))),
+            // `explode: false`: one pair, values comma-joined (OpenAPI `form` style).
+            Location::Query => self.query.push((param.name.to_owned(), values.join(","))),
             Location::Header => self.headers.push((param.name.to_owned(), values.join(","))),
         }
     }

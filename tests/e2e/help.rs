@@ -24,3 +24,51 @@ fn get_failed_help_explains_the_operation() {
 fn register_dynamic_help_shows_the_helper_flags() {
     insta::assert_snapshot!(help(&["webhook", "register-dynamic", "--help"]));
 }
+
+#[test]
+fn top_level_help_lists_every_group_on_one_line() {
+    let text = help(&["--help"]);
+    for group in [
+        "webhook",
+        "version",
+        "issue",
+        "issueLink",
+        "atlassian-connect",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{group} ")))
+            .unwrap_or_else(|| panic!("{group} not listed"));
+        assert!(line.contains("operation"), "{line}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn version_group_help_lists_its_commands() {
+    insta::assert_snapshot!(help(&["version", "--help"]));
+}
+
+#[test]
+fn a_command_with_a_body_shows_its_flags_types_and_a_runnable_example() {
+    insta::assert_snapshot!(help(&["project", "get-components-paginated", "--help"]));
+    insta::assert_snapshot!(help(&["version", "create", "--help"]));
+}
+
+#[test]
+fn man_pages_cover_every_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .arg("__man")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let page = std::fs::read_to_string(dir.path().join("jr-webhook-get-failed.1")).expect("a page");
+    assert!(page.contains("Get failed webhooks"), "{page}");
+    let pages = std::fs::read_dir(dir.path()).expect("dir").count();
+    assert!(
+        pages > 621,
+        "one page per command, group and jr itself: {pages}"
+    );
+}

@@ -5,9 +5,13 @@
 mod support;
 
 mod auth;
+mod bodies;
 mod client;
+mod completion;
 mod configure;
 mod errors;
+mod every_command;
+mod flags;
 mod help;
 mod login;
 mod webhook;

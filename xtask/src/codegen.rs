@@ -1,7 +1,9 @@
 //! `cargo xtask codegen [--check] [--spec PATH]`: writes the operation table
 //! `jr-core/src/ops/generated.rs` and jr-mock's answer catalog
 //! `jr-mock/src/catalog/generated.rs` ([`catalog`]) from the Jira Cloud
-//! platform OpenAPI spec.
+//! platform OpenAPI spec. It also writes `jr-core/src/ops/bodies.rs`: each
+//! JSON request body's schema (as JSON Schema) and an example, kept apart
+//! from the table so that start-up never touches them.
 //!
 //! The pipeline is spec (JSON) -> [`model::SpecModel`] (names, parameter
 //! types, pagination, plain text; see [`lower`]) -> text ([`render`]) -> one
@@ -18,6 +20,7 @@ mod lower;
 mod model;
 mod naming;
 mod render;
+mod schema;
 mod text;
 
 use std::path::{Path, PathBuf};
@@ -84,6 +87,10 @@ pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
     if write_or_check(&answers, &catalog::render(&spec, &model)?, mode)? {
         changed.push(answers);
     }
+    let bodies = root.join("jr-core/src/ops/bodies.rs");
+    if write_or_check(&bodies, &render::render_bodies(&model), mode)? {
+        changed.push(bodies);
+    }
     Ok(changed)
 }
 
@@ -130,6 +137,47 @@ mod tests {
             stale.is_empty(),
             "stale: {stale:?}; run `cargo xtask codegen`"
         );
+    }
+
+    /// DESIGN.md §2 on the shipped spec: every group is its path's segment,
+    /// every command is the rule's name or, where two in a group would
+    /// collide, the whole kebab-cased operationId, and no two are alike.
+    #[test]
+    fn every_operation_is_named_by_the_rule() {
+        let path = workspace_root().join("../shared/spec/jira-platform-v3.json");
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("the spec")).expect("JSON");
+        let model = lower::lower(&spec).expect("lowers");
+        let mut by_rule = std::collections::BTreeMap::<(&str, String), usize>::new();
+        for op in &model.operations {
+            let name = naming::command(&op.operation_id, &op.group);
+            *by_rule.entry((op.group.as_str(), name)).or_default() += 1;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for op in &model.operations {
+            assert_eq!(
+                Some(op.group.as_str()),
+                naming::group(&op.path),
+                "{}",
+                op.path
+            );
+            let name = naming::command(&op.operation_id, &op.group);
+            let collides = by_rule[&(op.group.as_str(), name.clone())] > 1;
+            let want = if collides {
+                naming::kebab_id(&op.operation_id)
+            } else {
+                name
+            };
+            assert_eq!(op.command, want, "{}", op.operation_id);
+            assert!(
+                seen.insert((&op.group, &op.command)),
+                "{} {} twice",
+                op.group,
+                op.command
+            );
+        }
+        assert_eq!(model.operations.len(), 621);
+        assert!(seen.contains(&(&"version".to_owned(), &"get".to_owned())));
     }
 
     #[test]

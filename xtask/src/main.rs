@@ -4,24 +4,37 @@
 //!   Jira Cloud platform OpenAPI spec, or with `--check` fails when it is stale.
 //! - `demo`: runs the whole dynamic-webhook life cycle with the real `jr` binary against
 //!   a `jr-mock` it starts itself.
+//! - `docs [--check]`: the command reference in `docs/commands/`, rendered by
+//!   `jr __docs`.
+//! - `man [--out DIR]`: man pages for every command, rendered by `jr __man`
+//!   (default `target/man`).
 //! - `bench <startup | request | mock>`: benchmarks, reported as ratios against a
 //!   baseline measured in the same run.
 
 mod bench;
 mod codegen;
 mod demo;
+mod docs;
+mod jr;
+mod man;
 
 use anyhow::bail;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
-        bail!("usage: cargo xtask <codegen [--check] [--spec PATH] | demo>");
+        bail!(
+            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR]>"
+        );
     };
     match task.as_str() {
         "codegen" => codegen::main(rest),
         "demo" => demo::main(rest),
         "bench" => bench::main(rest),
-        other => bail!("unknown task `{other}`; expected `codegen`, `demo` or `bench`"),
+        "man" => man::main(rest),
+        "docs" => docs::main(rest),
+        other => {
+            bail!("unknown task `{other}`; expected `codegen`, `demo`, `bench`, `docs` or `man`")
+        }
     }
 }

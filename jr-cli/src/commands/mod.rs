@@ -2,12 +2,68 @@
 //! request body, examples, and checks of the answer. Each is an entry of
 //! [`EXTENSIONS`], found by operationId, so no code branches on command names.
 
+pub mod completion;
+pub mod man;
+pub mod raw;
+pub mod reference;
+pub mod schema;
 mod webhook;
 
 use crate::args::BodySource;
 use clap::{Arg, ArgMatches, Command};
-use jr_core::Error;
 use jr_core::ops::Operation;
+use jr_core::{Error, output};
+use std::io::IsTerminal;
+
+/// The hand-written commands beside the groups (`jr schema`, ...).
+pub fn builtins() -> Vec<Command> {
+    vec![
+        completion::command(),
+        raw::command(),
+        schema::command(),
+        man::command(),
+        reference::command(),
+    ]
+}
+
+/// Names of the hand-written commands; no group of the table may take one
+/// (checked by a test).
+#[cfg(test)]
+pub const BUILTIN_NAMES: &[&str] = &[
+    completion::NAME,
+    raw::NAME,
+    schema::NAME,
+    man::NAME,
+    reference::NAME,
+];
+
+/// Runs a hand-written command that only prints (no request), giving its
+/// stdout text; `None` when the matches are for an operation.
+///
+/// Errors: those of the command (exit 4 for unknown names).
+pub fn run_builtin(matches: &ArgMatches) -> Result<Option<String>, Error> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Ok(None);
+    };
+    let value = match name {
+        schema::NAME => schema::run(sub)?,
+        man::NAME => man::run(sub)?,
+        reference::NAME => reference::run(sub)?,
+        completion::NAME => return completion::run(sub).map(Some),
+        _ => return Ok(None),
+    };
+    let pretty =
+        sub.get_flag("pretty") || (!sub.get_flag("compact") && std::io::stdout().is_terminal());
+    let style = if pretty {
+        output::Style::Pretty
+    } else {
+        output::Style::Compact
+    };
+    let mut out = Vec::new();
+    output::write_body(&mut out, value.to_string().as_bytes(), style)
+        .map_err(|e| Error::general(format!("cannot render the result: {e}")))?;
+    Ok(Some(String::from_utf8_lossy(&out).into_owned()))
+}
 
 /// What a hand-written module adds to one generated operation.
 pub struct Extension {

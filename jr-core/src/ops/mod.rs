@@ -6,9 +6,52 @@
 #[rustfmt::skip]
 #[allow(missing_docs)] // data only; documented at the re-export below
 mod generated;
+#[rustfmt::skip]
+#[allow(missing_docs)] // data only; read through `body`
+mod bodies;
+pub mod body;
+pub mod example;
 
+/// Every group, sorted by name.
+pub use generated::GROUPS;
 /// Every operation of the spec, sorted by group, then command.
 pub use generated::OPERATIONS;
+
+/// A group of commands: the path segment its operations share.
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    /// The name, as on the command line (`issueLink`).
+    pub name: &'static str,
+    /// The spec tags of its operations, most common first, at most three
+    /// then `...` (`Issue comments, Issue comment properties`).
+    pub tag: &'static str,
+    /// The path up to the group's segment (`/rest/api/3/issueLink`); several,
+    /// joined by `, `, when the group spans prefixes (`forge`).
+    pub prefix: &'static str,
+    /// How many operations it has.
+    pub count: usize,
+}
+
+impl Group {
+    /// One line for `jr --help`: the tags and the count
+    /// (`Issue links (3 operations)`).
+    pub fn about(&self) -> String {
+        let noun = if self.count == 1 {
+            "operation"
+        } else {
+            "operations"
+        };
+        match self.tag {
+            "" => format!("{} {noun} under {}", self.count, self.prefix),
+            tags => format!("{tags} ({} {noun})", self.count),
+        }
+    }
+}
+
+/// The group named `name`, if any.
+pub fn group(name: &str) -> Option<&'static Group> {
+    GROUPS.iter().find(|g| g.name == name)
+}
 
 /// An HTTP method used by the spec (the spec uses no others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +104,8 @@ pub enum ParamType {
     Boolean,
     /// A string restricted to these values (OpenAPI `enum`).
     Enum(&'static [&'static str]),
-    /// `type: array`; the element type is given. Sent as a repeated parameter.
+    /// `type: array`; the element type is given. Sent as a repeated
+    /// parameter, or comma-joined when [`Param::explode`] is false.
     Array(&'static ParamType),
 }
 
@@ -80,13 +124,19 @@ pub struct Param {
     pub default: Option<&'static str>,
     /// Plain text (markdown links reduced to their text, `**` removed).
     pub description: &'static str,
+    /// OpenAPI `explode` for arrays: `name=a&name=b` when true (the default
+    /// of `style: form`), `name=a,b` when false.
+    pub explode: bool,
 }
 
 /// The request body an operation takes.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestBody {
-    /// The first content type the spec lists (`application/json`, `multipart/form-data`, ...).
+    /// The preferred content type: `application/json` when offered, else
+    /// `multipart/form-data`, else the first listed (`*/*`, `application/json-patch+json`).
     pub content_type: &'static str,
+    /// Every content type the spec lists for the body, in spec order.
+    pub content_types: &'static [&'static str],
     /// True when the spec marks the body required.
     pub required: bool,
     /// The component schema name (`WebhookRegistrationDetails`), or empty when inline.
@@ -104,6 +154,18 @@ pub enum Pagination {
     Token,
     /// A `next` URL to follow verbatim.
     Cursor,
+}
+
+/// The large texts of one JSON (or multipart) request body, kept out of
+/// [`OPERATIONS`] so that start-up never reads them; see [`body`].
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTexts {
+    /// The operation's operationId; [`body`]'s look-ups are by it.
+    pub operation_id: &'static str,
+    /// JSON Schema 2020-12 (compact JSON) referring to `#/$defs/<name>`.
+    pub schema: &'static str,
+    /// A valid example body, compact JSON.
+    pub example: &'static str,
 }
 
 /// One Jira operation and the command that runs it (`jr <group> <command>`).
@@ -164,10 +226,7 @@ pub fn in_group(group: &str) -> impl Iterator<Item = &'static Operation> {
 
 /// Every group name, sorted, each once.
 pub fn groups() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = OPERATIONS.iter().map(|op| op.group).collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+    GROUPS.iter().map(|g| g.name).collect()
 }
 
 #[cfg(test)]
@@ -207,6 +266,26 @@ mod tests {
         for op in OPERATIONS {
             assert!(!op.summary.is_empty(), "{} has no summary", op.operation_id);
         }
+    }
+
+    #[test]
+    fn groups_agree_with_the_operations() {
+        for group in GROUPS {
+            let ops: Vec<_> = in_group(group.name).collect();
+            assert_eq!(ops.len(), group.count, "{}", group.name);
+            assert!(
+                ops.iter()
+                    .all(|op| group.prefix.split(", ").any(|p| op.path.starts_with(p))),
+                "{}",
+                group.name
+            );
+        }
+        assert_eq!(
+            GROUPS.iter().map(|g| g.count).sum::<usize>(),
+            OPERATIONS.len()
+        );
+        let connect = group("atlassian-connect").expect("a group");
+        assert_eq!(connect.prefix, "/rest/atlassian-connect");
     }
 
     #[test]

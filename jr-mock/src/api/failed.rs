@@ -30,10 +30,11 @@ impl GetFailedWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
         let model = self.0.engine.model();
         let caller = require_app_in(req, &model)?;
-        let after = match query_int(req, "after", i64::MIN, i64::MAX)? {
-            Some(a) => Some(a),
-            None => query_int(req, "failedAfter", i64::MIN, i64::MAX)?,
-        };
+        // Both are checked even when both are given: a malformed one is a 400
+        // whichever wins (`after` does).
+        let after = query_int(req, "after", i64::MIN, i64::MAX)?;
+        let failed_after = query_int(req, "failedAfter", i64::MIN, i64::MAX)?;
+        let after = after.or(failed_after);
         let max = query_int(req, "maxResults", 1, i32::MAX)?
             .map_or(DEFAULT_MAX_RESULTS, |m| m.unsigned_abs() as usize);
         let page = model

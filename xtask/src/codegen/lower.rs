@@ -11,9 +11,10 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
 use super::model::{
-    Location, Method, Operation, Pagination, Param, ParamType, RequestBody, SpecModel,
+    BodyData, Group, Location, Method, Operation, Pagination, Param, ParamType, RequestBody,
+    SpecModel,
 };
-use super::{naming, text};
+use super::{naming, schema, text};
 
 /// The keys of a path item that are not operations.
 const PATH_ITEM_FIELDS: &[&str] = &["parameters", "summary", "description", "servers"];
@@ -26,6 +27,8 @@ pub fn lower(spec: &Value) -> Result<SpecModel> {
         .and_then(Value::as_object)
         .context("the spec has no `paths` object")?;
     let mut operations = Vec::new();
+    let mut bodies = Vec::new();
+    let mut reached = std::collections::BTreeSet::new();
     for (path, item) in paths {
         let item = resolve(spec, item)
             .and_then(|item| item.as_object().context("not an object"))
@@ -42,10 +45,14 @@ pub fn lower(spec: &Value) -> Result<SpecModel> {
                     id.unwrap_or("no operationId")
                 )
             })?;
+            if let Some(data) = body_data(spec, &operation, op, &mut reached)? {
+                bodies.push(data);
+            }
             operations.push(operation);
         }
     }
     name_commands(&mut operations)?;
+    bodies.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
     operations.sort_by(|a, b| (&a.group, &a.command).cmp(&(&b.group, &b.command)));
     let spec_version = spec
         .pointer("/info/version")
@@ -54,8 +61,82 @@ pub fn lower(spec: &Value) -> Result<SpecModel> {
         .to_owned();
     Ok(SpecModel {
         spec_version,
+        groups: groups(&operations),
         operations,
+        bodies,
+        defs: schema::defs(spec, reached)?,
     })
+}
+
+/// The body schema (as JSON Schema, components it reaches added to
+/// `reached`) and an example, for an operation whose body is JSON.
+fn body_data(
+    spec: &Value,
+    operation: &Operation,
+    op: &Value,
+    reached: &mut std::collections::BTreeSet<String>,
+) -> Result<Option<BodyData>> {
+    let Some(body) = &operation.body else {
+        return Ok(None);
+    };
+    let media = resolve(spec, op.get("requestBody").unwrap_or(&Value::Null))?
+        .get("content")
+        .and_then(|c| c.get(&body.content_type))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let json_schema = if body.content_type == "application/json-patch+json" {
+        // The spec types these bodies `object`, yet the format (RFC 6902) and
+        // its own examples are arrays of operations.
+        schema::json_patch()
+    } else if body.content_type.contains("json") || body.content_type == "multipart/form-data" {
+        let raw = media.get("schema").cloned().unwrap_or(Value::Null);
+        schema::convert(&raw, reached)
+    } else {
+        return Ok(None);
+    };
+    let example = schema::example(spec, &media, &json_schema)
+        .with_context(|| format!("example of {}", operation.operation_id))?;
+    Ok(Some(BodyData {
+        operation_id: operation.operation_id.clone(),
+        schema: json_schema.to_string(),
+        example: example.to_string(),
+    }))
+}
+
+/// The groups of sorted operations: the tags of their operations, most
+/// common first (at most three), and their path prefixes (`forge` has two).
+fn groups(operations: &[Operation]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for chunk in operations.chunk_by(|a, b| a.group == b.group) {
+        let mut tags = std::collections::BTreeMap::<&str, usize>::new();
+        for op in chunk {
+            *tags.entry(op.tag.as_str()).or_default() += 1;
+        }
+        let mut ranked: Vec<(&str, usize)> =
+            tags.into_iter().filter(|(t, _)| !t.is_empty()).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut names: Vec<&str> = ranked.iter().take(3).map(|(t, _)| *t).collect();
+        if ranked.len() > 3 {
+            names.push("...");
+        }
+        let tag = names.join(", ");
+        let mut prefixes: Vec<&str> = chunk
+            .iter()
+            .map(|op| {
+                let end = op.path.find(&format!("/{}", op.group)).unwrap_or(0) + op.group.len() + 1;
+                &op.path[..end.min(op.path.len())]
+            })
+            .collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        groups.push(Group {
+            name: chunk[0].group.clone(),
+            tag,
+            prefix: prefixes.join(", "),
+            count: chunk.len(),
+        });
+    }
+    groups
 }
 
 /// Gives every operation its command, then checks that the collision rule
@@ -120,6 +201,11 @@ fn lower_operation(
             .get("deprecated")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        tag: op
+            .pointer("/tags/0")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 
@@ -216,6 +302,10 @@ fn lower_param(spec: &Value, param: &Value) -> Result<Option<Param>> {
         description: text::plain(str_field(param, "description").unwrap_or_default())
             .trim()
             .to_owned(),
+        explode: param
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(!matches!(str_field(param, "style"), Some(s) if s != "form")),
     }))
 }
 
@@ -261,8 +351,9 @@ fn default_text(value: &Value) -> Option<String> {
     }
 }
 
-/// The request body: `application/json` when offered, else the first content
-/// type listed, with the component schema's name when it is a `$ref`.
+/// The request body: `application/json` when offered, else
+/// `multipart/form-data`, else the first content type listed, with the
+/// component schema's name when it is a `$ref`.
 fn body(spec: &Value, op: &Value) -> Result<Option<RequestBody>> {
     let Some(body) = op.get("requestBody") else {
         return Ok(None);
@@ -274,6 +365,7 @@ fn body(spec: &Value, op: &Value) -> Result<Option<RequestBody>> {
         .context("no content map")?;
     let (content_type, media) = content
         .get_key_value("application/json")
+        .or_else(|| content.get_key_value("multipart/form-data"))
         .or_else(|| content.iter().next())
         .context("an empty content map")?;
     let schema = media
@@ -283,6 +375,7 @@ fn body(spec: &Value, op: &Value) -> Result<Option<RequestBody>> {
         .unwrap_or_default();
     Ok(Some(RequestBody {
         content_type: content_type.clone(),
+        content_types: content.keys().cloned().collect(),
         required: body
             .get("required")
             .and_then(Value::as_bool)
@@ -480,9 +573,10 @@ mod tests {
             },
             "responses": {},
         });
-        let body = lower_one(op, json!({})).body;
+        let body = lower_one(op, json!({"Avatar": {"type": "object"}})).body;
         let want = RequestBody {
             content_type: "application/json".into(),
+            content_types: vec!["*/*".into(), "application/json".into()],
             required: true,
             schema: "Avatar".into(),
         };
@@ -499,6 +593,7 @@ mod tests {
         let body = lower_one(op, json!({})).body;
         let want = RequestBody {
             content_type: "multipart/form-data".into(),
+            content_types: vec!["multipart/form-data".into()],
             required: false,
             schema: String::new(),
         };

@@ -6,7 +6,7 @@
 //! `#[rustfmt::skip]`), so the text depends only on the model.
 
 use super::model::{
-    Location, Method, Operation, Pagination, Param, ParamType, RequestBody, SpecModel,
+    BodyData, Location, Method, Operation, Pagination, Param, ParamType, RequestBody, SpecModel,
 };
 
 /// The first line of every generated file.
@@ -26,8 +26,51 @@ pub fn render(model: &SpecModel) -> String {
     for op in &model.operations {
         out.push_str(&operation(op));
     }
+    out.push_str("];\n\npub static GROUPS: &[Group] = &[\n");
+    for g in &model.groups {
+        out.push_str(&format!(
+            "    Group {{ name: {}, tag: {}, prefix: {}, count: {} }},\n",
+            lit(&g.name),
+            lit(&g.tag),
+            lit(&g.prefix),
+            g.count
+        ));
+    }
     out.push_str("];\n");
     out
+}
+
+/// The body schemas and examples (`jr-core/src/ops/bodies.rs`): JSON texts,
+/// parsed only by the commands that need them, so start-up never pays for
+/// them.
+pub fn render_bodies(model: &SpecModel) -> String {
+    let mut out = format!(
+        "{PREAMBLE}\n\
+         // Source: the Jira Cloud platform REST API v3 OpenAPI spec (version {}),\n\
+         // by Atlassian, under the Apache License 2.0.\n\
+         use super::BodyTexts;\n\
+         \n\
+         pub static BODIES: &[BodyTexts] = &[\n",
+        model.spec_version
+    );
+    for body in &model.bodies {
+        out.push_str(&body_texts(body));
+    }
+    out.push_str("];\n\npub static DEFS: &[(&str, &str)] = &[\n");
+    for (name, schema) in &model.defs {
+        out.push_str(&format!("    ({}, {}),\n", lit(name), lit(schema)));
+    }
+    out.push_str("];\n");
+    out
+}
+
+fn body_texts(body: &BodyData) -> String {
+    format!(
+        "    BodyTexts {{ operation_id: {}, schema: {}, example: {} }},\n",
+        lit(&body.operation_id),
+        lit(&body.schema),
+        lit(&body.example)
+    )
 }
 
 /// One `Operation { .. },` entry, its parameters on lines of their own.
@@ -63,12 +106,13 @@ fn param(p: &Param) -> String {
         None => "None".to_owned(),
     };
     format!(
-        "        Param {{ name: {}, location: Location::{}, ty: {}, required: {}, default: {default}, description: {} }},\n",
+        "        Param {{ name: {}, location: Location::{}, ty: {}, required: {}, default: {default}, description: {}, explode: {} }},\n",
         lit(&p.name),
         location(p.location),
         param_type(&p.ty),
         p.required,
         lit(&p.description),
+        p.explode,
     )
 }
 
@@ -87,8 +131,9 @@ fn param_type(ty: &ParamType) -> String {
 fn body(body: Option<&RequestBody>) -> String {
     match body {
         Some(b) => format!(
-            "Some(RequestBody {{ content_type: {}, required: {}, schema: {} }})",
+            "Some(RequestBody {{ content_type: {}, content_types: {}, required: {}, schema: {} }})",
             lit(&b.content_type),
+            str_slice(&b.content_types),
             b.required,
             lit(&b.schema)
         ),
@@ -190,15 +235,17 @@ mod tests {
                 required: false,
                 default: None,
                 description: "Milliseconds since the UNIX epoch.".into(),
+                explode: true,
             }],
             body: None,
             pagination: Pagination::Cursor,
             deprecated: false,
+            tag: "Webhooks".into(),
         };
         let want = concat!(
             r#"    Operation { group: "webhook", command: "get-failed", operation_id: "getFailedWebhooks", method: Method::Get, path: "/rest/api/3/webhook/failed", summary: "Get failed webhooks", description: "Returns webhooks.", permissions: "Only Connect apps can use this operation.", scopes: &["read:jira-work"], params: &["#,
             "\n",
-            r#"        Param { name: "after", location: Location::Query, ty: ParamType::Int64, required: false, default: None, description: "Milliseconds since the UNIX epoch." },"#,
+            r#"        Param { name: "after", location: Location::Query, ty: ParamType::Int64, required: false, default: None, description: "Milliseconds since the UNIX epoch.", explode: true },"#,
             "\n",
             r#"    ], body: None, pagination: Pagination::Cursor, deprecated: false },"#,
             "\n",

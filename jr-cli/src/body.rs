@@ -1,0 +1,240 @@
+//! The request body of a generated command, from flags to bytes on the wire.
+//!
+//! `--body` (JSON, `@file` or `-`) is checked against the operation's request
+//! schema before anything is sent, unless `--no-validate`. The other content
+//! types the spec uses work too: multipart uploads (`--file`, repeatable, with
+//! form fields from `--body`), binary bodies (`*/*`, avatars) from `@file`,
+//! `application/json-patch+json`, and `text/plain` (`--content-type`).
+
+use crate::args::BodySource;
+use clap::ArgMatches;
+use jr_core::Error;
+use jr_core::body::{self as encode, FilePart, NO_CHECK};
+use jr_core::ops::{self, Operation};
+
+/// The body flags besides `--body` (stage 1: strings only, no I/O).
+#[derive(Debug, Default, Clone)]
+pub struct BodyOptions {
+    /// `--no-validate`: skip the request-schema check.
+    pub no_validate: bool,
+    /// `--file PATH`, in order.
+    pub files: Vec<String>,
+    /// `--content-type`, one of the operation's content types.
+    pub content_type: Option<String>,
+}
+
+impl BodyOptions {
+    /// Reads the flags; absent ones (operations without them) are defaults.
+    pub fn from_matches(matches: &ArgMatches) -> BodyOptions {
+        BodyOptions {
+            no_validate: matches
+                .try_get_one::<bool>("no-validate")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false),
+            files: matches
+                .try_get_many::<String>("file")
+                .ok()
+                .flatten()
+                .map(|files| files.cloned().collect())
+                .unwrap_or_default(),
+            content_type: matches
+                .try_get_one::<String>("content-type")
+                .ok()
+                .flatten()
+                .cloned(),
+        }
+    }
+}
+
+/// A body in its final form: the bytes (as an inline source), and the
+/// `Content-Type` and headers to use instead of the spec's defaults.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub body: Option<BodySource>,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Reads and checks the body (stage 2).
+///
+/// `read` turns `@file` and `-` into bytes. Errors: exit 4 for a body that
+/// is not JSON where JSON is sent, breaks the request schema, or a file
+/// that cannot be read.
+pub fn prepare(
+    op: &'static Operation,
+    source: Option<BodySource>,
+    options: &BodyOptions,
+    read: impl Fn(BodySource) -> Result<Vec<u8>, Error>,
+) -> Result<Prepared, Error> {
+    let Some(spec) = op.body else {
+        return Ok(Prepared {
+            body: source,
+            ..Prepared::default()
+        });
+    };
+    let chosen = options.content_type.as_deref().unwrap_or(spec.content_type);
+    let file_name = match &source {
+        Some(BodySource::File(path)) => Some(path.clone()),
+        _ => None,
+    };
+    let body = match source {
+        Some(BodySource::AllOwnWebhookIds) => {
+            return Ok(Prepared {
+                body: Some(BodySource::AllOwnWebhookIds),
+                ..Prepared::default()
+            });
+        }
+        Some(BodySource::Inline(bytes)) => Some(bytes),
+        Some(other) => Some(read(other)?),
+        None => None,
+    };
+    if chosen == "multipart/form-data" {
+        return multipart(body.as_deref(), &options.files, &read);
+    }
+    if !options.files.is_empty() {
+        return Err(Error::validation(format!(
+            "--file needs a multipart body; `{} {}` sends {chosen}",
+            op.group, op.command
+        )));
+    }
+    let Some(bytes) = body else {
+        return Ok(Prepared::default());
+    };
+    if chosen.contains("json") {
+        crate::args::check_json(&bytes)?;
+        if !options.no_validate && chosen == spec.content_type {
+            ops::body::validate(op, &bytes)?;
+        }
+    }
+    let (content_type, headers) = match chosen {
+        "*/*" => {
+            let sent = file_name
+                .as_deref()
+                .map_or("application/octet-stream", encode::guess_type);
+            (Some(sent.to_owned()), no_check())
+        }
+        other if other != spec.content_type => (Some(other.to_owned()), Vec::new()),
+        _ => (None, Vec::new()),
+    };
+    Ok(Prepared {
+        body: Some(BodySource::Inline(bytes)),
+        content_type,
+        headers,
+    })
+}
+
+fn no_check() -> Vec<(String, String)> {
+    vec![(NO_CHECK.0.to_owned(), NO_CHECK.1.to_owned())]
+}
+
+/// Form fields from a JSON `--body` object and a `file` part per `--file`.
+fn multipart(
+    fields: Option<&[u8]>,
+    files: &[String],
+    read: &impl Fn(BodySource) -> Result<Vec<u8>, Error>,
+) -> Result<Prepared, Error> {
+    if fields.is_none() && files.is_empty() {
+        return Ok(Prepared::default());
+    }
+    let parts = files
+        .iter()
+        .map(|path| {
+            let file_name = std::path::Path::new(path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.clone());
+            Ok(FilePart {
+                file_name,
+                bytes: read(BodySource::File(path.clone()))?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let encoded = encode::multipart(fields, &parts)?;
+    Ok(Prepared {
+        body: Some(BodySource::Inline(encoded.bytes)),
+        content_type: Some(encoded.content_type),
+        headers: no_check(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_files(_: BodySource) -> Result<Vec<u8>, Error> {
+        Err(Error::validation("no files in this test"))
+    }
+
+    #[test]
+    fn a_json_body_is_checked_against_the_schema() {
+        let op = ops::find("webhook", "register-dynamic").expect("in the table");
+        let bad = Some(BodySource::Inline(br#"{"webhooks": []}"#.to_vec()));
+        let err = prepare(op, bad.clone(), &BodyOptions::default(), no_files)
+            .expect_err("url is required");
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message().contains("rule: required"),
+            "{}",
+            err.message()
+        );
+        let skip = BodyOptions {
+            no_validate: true,
+            ..BodyOptions::default()
+        };
+        assert!(prepare(op, bad, &skip, no_files).is_ok());
+    }
+
+    #[test]
+    fn uploads_are_multipart_with_the_no_check_header() {
+        let op = ops::find("issue", "add-attachment").expect("in the table");
+        let options = BodyOptions {
+            files: vec!["dir/a.txt".into()],
+            ..BodyOptions::default()
+        };
+        let prepared = prepare(op, None, &options, |_| Ok(b"contents".to_vec())).expect("encodes");
+        let content_type = prepared.content_type.expect("a content type");
+        assert!(content_type.starts_with("multipart/form-data; boundary="));
+        assert_eq!(prepared.headers, no_check());
+        let Some(BodySource::Inline(bytes)) = prepared.body else {
+            panic!("an inline body")
+        };
+        let text = String::from_utf8(bytes).expect("text");
+        assert!(text.contains("filename=\"a.txt\""), "{text}");
+    }
+
+    #[test]
+    fn a_binary_body_gets_its_type_from_the_file_name() {
+        let op = ops::find("project", "create-avatar").expect("in the table");
+        let source = Some(BodySource::File("face.png".into()));
+        let prepared = prepare(op, source, &BodyOptions::default(), |_| {
+            Ok(vec![0x89, b'P'])
+        })
+        .expect("reads");
+        assert_eq!(prepared.content_type.as_deref(), Some("image/png"));
+        assert_eq!(prepared.headers, no_check());
+    }
+
+    #[test]
+    fn text_plain_is_sent_as_is_when_chosen() {
+        let op = ops::find("mypreferences", "set-preference").expect("in the table");
+        let options = BodyOptions {
+            content_type: Some("text/plain".into()),
+            ..BodyOptions::default()
+        };
+        let source = Some(BodySource::Inline(b"dark mode".to_vec()));
+        let prepared = prepare(op, source, &options, no_files).expect("not JSON, fine");
+        assert_eq!(prepared.content_type.as_deref(), Some("text/plain"));
+    }
+
+    #[test]
+    fn a_file_where_no_multipart_is_sent_is_refused() {
+        let op = ops::find("webhook", "register-dynamic").expect("in the table");
+        let options = BodyOptions {
+            files: vec!["a.txt".into()],
+            ..BodyOptions::default()
+        };
+        assert!(prepare(op, None, &options, no_files).is_err());
+    }
+}

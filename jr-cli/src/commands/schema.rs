@@ -1,0 +1,260 @@
+//! `jr schema [GROUP [COMMAND]]`: the command tree as JSON, for scripts and
+//! agents that build invocations.
+//!
+//! - `jr schema`: every group, `[{"resource", "summary", "verbs": [...]}]`.
+//! - `jr schema GROUP`: an array of its operations.
+//! - `jr schema GROUP COMMAND`: one operation, in the existing `jr` shape
+//!   `{"resource", "verb", "method", "path", "summary", "has_body", "flags":
+//!   [{"name", "required", "type", "description", "in"}]}`, plus
+//!   `"pagination"` (`offset`, `token`, `cursor` or null), `"body_schema"`
+//!   (JSON Schema 2020-12 with its `$defs`, for JSON and multipart form
+//!   bodies, else null) and `"content_types"`.
+//!
+//! A flag's `name` is bare (`maxResults`); a body is the flag
+//! `{"name": "body", "in": "body", ...}`. Types are `string`, `integer`,
+//! `int64`, `number`, `boolean`, `enum` (with `"values"`) and `array` (with
+//! `"items"`, the element type).
+
+use crate::cli::pagination_name;
+use clap::{Arg, ArgMatches, Command};
+use jr_core::Error;
+use jr_core::ops::{self, Operation, Param, ParamType};
+use serde_json::{Value, json};
+
+/// The name of the command; no group of the table may take it.
+pub const NAME: &str = "schema";
+
+/// `jr schema [GROUP [COMMAND]]`.
+pub fn command() -> Command {
+    Command::new(NAME)
+        .about(
+            "Print the command tree as JSON: all groups, one group's operations, or one operation",
+        )
+        .arg(
+            Arg::new("group")
+                .value_name("GROUP")
+                .help("A group, e.g. webhook"),
+        )
+        .arg(
+            Arg::new("command")
+                .value_name("COMMAND")
+                .requires("group")
+                .help("A command of the group, e.g. get-failed"),
+        )
+        .after_help("Example:\n  jr schema webhook get-failed")
+}
+
+/// The JSON for the matches of `jr schema ...`.
+///
+/// Errors: exit 4 for a group or command that does not exist, naming what does.
+pub fn run(matches: &ArgMatches) -> Result<Value, Error> {
+    let group = matches.get_one::<String>("group");
+    let command = matches.get_one::<String>("command");
+    match (group, command) {
+        (None, _) => Ok(Value::Array(
+            ops::GROUPS.iter().map(group_summary).collect(),
+        )),
+        (Some(group), None) => {
+            known_group(group)?;
+            Ok(Value::Array(ops::in_group(group).map(operation).collect()))
+        }
+        (Some(group), Some(command)) => {
+            known_group(group)?;
+            let op = ops::find(group, command).ok_or_else(|| {
+                let commands: Vec<&str> = ops::in_group(group).map(|op| op.command).collect();
+                Error::validation(format!("no command `{command}` in group `{group}`"))
+                    .with_hint(format!("commands: {}", commands.join(", ")))
+            })?;
+            Ok(operation(op))
+        }
+    }
+}
+
+fn known_group(group: &str) -> Result<(), Error> {
+    match ops::group(group) {
+        Some(_) => Ok(()),
+        None => Err(Error::validation(format!("no group `{group}`"))
+            .with_hint("run jr schema to list the groups")),
+    }
+}
+
+fn group_summary(group: &ops::Group) -> Value {
+    json!({
+        "resource": group.name,
+        "summary": group.about(),
+        "verbs": ops::in_group(group.name).map(|op| op.command).collect::<Vec<_>>(),
+    })
+}
+
+/// One operation in the `jr schema` shape.
+pub fn operation(op: &Operation) -> Value {
+    let mut flags: Vec<Value> = op.params.iter().map(flag).collect();
+    if let Some(body) = op.body {
+        flags.push(json!({
+            "name": "body",
+            "required": body.required,
+            "type": if body.content_type.contains("json") { "json" } else { "string" },
+            "description": "request body (JSON string, @file, or - for stdin)",
+            "in": "body",
+        }));
+    }
+    json!({
+        "resource": op.group,
+        "verb": op.command,
+        "method": op.method.as_str(),
+        "path": op.path,
+        "summary": op.summary,
+        "has_body": op.body.is_some(),
+        "flags": flags,
+        "pagination": pagination_name(op.pagination),
+        "content_types": op.body.map(|b| b.content_types),
+        "body_schema": ops::body::schema(op),
+        "operation_id": op.operation_id,
+        "deprecated": op.deprecated,
+    })
+}
+
+fn flag(param: &Param) -> Value {
+    let mut flag = json!({
+        "name": param.name,
+        "required": param.required,
+        "type": type_word(param.ty),
+        "description": param.description,
+        "in": match param.location {
+            ops::Location::Path => "path",
+            ops::Location::Query => "query",
+            ops::Location::Header => "header",
+        },
+    });
+    let extras = match param.ty {
+        ParamType::Enum(values) => Some(("values", json!(values))),
+        ParamType::Array(item) => Some(("items", item_schema(*item))),
+        _ => None,
+    };
+    if let (Some((key, value)), Value::Object(map)) = (extras, &mut flag) {
+        map.insert(key.into(), value);
+    }
+    if let (Some(default), Value::Object(map)) = (param.default, &mut flag) {
+        map.insert("default".into(), json!(default));
+    }
+    flag
+}
+
+fn item_schema(ty: ParamType) -> Value {
+    match ty {
+        ParamType::Enum(values) => json!({"type": "enum", "values": values}),
+        other => json!({"type": type_word(other)}),
+    }
+}
+
+/// The one-word type of a parameter.
+pub fn type_word(ty: ParamType) -> &'static str {
+    match ty {
+        ParamType::String => "string",
+        ParamType::Integer => "integer",
+        ParamType::Int64 => "int64",
+        ParamType::Number => "number",
+        ParamType::Boolean => "boolean",
+        ParamType::Enum(_) => "enum",
+        ParamType::Array(_) => "array",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(args: &[&str]) -> Result<Value, Error> {
+        let matches = command()
+            .try_get_matches_from(std::iter::once("schema").chain(args.iter().copied()))
+            .expect("parses");
+        run(&matches)
+    }
+
+    #[test]
+    fn one_operation_keeps_the_existing_shape() {
+        let got = schema(&["webhook", "get-failed"]).expect("exists");
+        assert_eq!(got["resource"], "webhook");
+        assert_eq!(got["verb"], "get-failed");
+        assert_eq!(got["method"], "GET");
+        assert_eq!(got["path"], "/rest/api/3/webhook/failed");
+        assert_eq!(got["has_body"], false);
+        assert_eq!(got["pagination"], "cursor");
+        assert_eq!(got["body_schema"], Value::Null);
+        assert_eq!(
+            got["flags"][0],
+            json!({"name": "maxResults", "required": false, "type": "integer",
+                "description": got["flags"][0]["description"], "in": "query"})
+        );
+    }
+
+    #[test]
+    fn a_body_is_a_flag_and_its_schema_is_attached() {
+        let got = schema(&["webhook", "register-dynamic"]).expect("exists");
+        let body = got["flags"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "body"))
+            .expect("a body flag");
+        assert_eq!(body["in"], "body");
+        assert_eq!(body["required"], true);
+        assert_eq!(
+            got["body_schema"]["$ref"],
+            "#/$defs/WebhookRegistrationDetails"
+        );
+        assert!(got["body_schema"]["$defs"]["WebhookDetails"].is_object());
+    }
+
+    #[test]
+    fn a_group_is_an_array_and_all_lists_every_group() {
+        let group = schema(&["webhook"]).expect("exists");
+        assert_eq!(group.as_array().map(Vec::len), Some(5));
+        let all = schema(&[]).expect("always");
+        assert_eq!(all.as_array().map(Vec::len), Some(ops::GROUPS.len()));
+        let version = all
+            .as_array()
+            .and_then(|g| g.iter().find(|g| g["resource"] == "version"))
+            .expect("version is a group");
+        assert!(version["verbs"].as_array().is_some_and(|v| v.len() == 13));
+    }
+
+    #[test]
+    fn every_operation_with_a_json_body_carries_its_schema() {
+        for op in ops::OPERATIONS {
+            let got = operation(op);
+            let json_body = op.body.is_some_and(|b| {
+                b.content_type.contains("json") || b.content_type == "multipart/form-data"
+            });
+            assert_eq!(
+                got["body_schema"].is_null(),
+                !json_body,
+                "{}",
+                op.operation_id
+            );
+            let flags = got["flags"].as_array().map_or(0, Vec::len);
+            assert_eq!(flags, op.params.len() + usize::from(op.body.is_some()));
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_exit_4_with_what_exists() {
+        let err = schema(&["webhok"]).expect_err("no such group");
+        assert_eq!(err.exit_code(), 4);
+        let err = schema(&["webhook", "nope"]).expect_err("no such command");
+        assert!(err.to_json().to_string().contains("get-failed"));
+    }
+
+    #[test]
+    fn arrays_and_enums_describe_their_values() {
+        let got = schema(&["project", "get-components-paginated"]).expect("exists");
+        let order = got["flags"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "orderBy"))
+            .expect("orderBy");
+        assert_eq!(order["type"], "enum");
+        assert!(
+            order["values"]
+                .as_array()
+                .is_some_and(|v| v.contains(&json!("-name")))
+        );
+    }
+}
