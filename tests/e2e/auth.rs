@@ -161,3 +161,26 @@ async fn a_401_to_basic_auth_on_a_site_hints_at_scoped_tokens() {
         "{hint}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_signs_queries_with_repeated_values_spaces_ampersands_and_non_ascii() {
+    let jira = FakeJira::start().await;
+    let (out, stderr, code) = run(jr_as_connect(&jira, CONNECT_SECRET).args([
+        "raw",
+        "GET",
+        "/rest/api/3/webhook",
+        "--query",
+        "startAt=0",
+        "--query",
+        "x=b c",
+        "--query",
+        "x=a&b",
+        "--query",
+        "y=é*~",
+    ]));
+    assert_eq!(
+        code, 0,
+        "jr-mock verified the qsh over this query: {stderr}"
+    );
+    assert!(out["values"].is_array(), "{out}");
+}
