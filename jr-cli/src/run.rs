@@ -361,7 +361,10 @@ fn dry_run_json(invocation: &Invocation, plan: &RequestPlan) -> Vec<u8> {
         headers.insert("Content-Type".into(), json!(content_type));
     }
     for (name, value) in &plan.headers {
-        headers.insert(name.clone(), json!(value));
+        headers.insert(
+            name.clone(),
+            json!(jr_core::http::shown_header_value(name, value)),
+        );
     }
     let body = plan.body.as_ref().map(|(bytes, _)| {
         serde_json::from_slice::<Value>(bytes)

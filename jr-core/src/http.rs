@@ -164,7 +164,10 @@ impl HttpClient {
             else {
                 return Err(failure.error);
             };
-            if attempt > self.retry.max_retries {
+            let too_long = failure
+                .retry_after
+                .is_some_and(|wait| wait > retry::MAX_RETRY_AFTER);
+            if attempt > self.retry.max_retries || too_long {
                 return Err(gave_up(failure, attempt));
             }
             let wait = self.retry.delay(attempt, failure.retry_after);
@@ -283,7 +286,7 @@ impl HttpClient {
             headers.insert("Content-Type".into(), json!(content_type));
         }
         for (name, value) in outgoing.headers {
-            headers.insert(name.clone(), json!(value));
+            headers.insert(name.clone(), json!(shown_header_value(name, value)));
         }
         json!({"event": "request", "attempt": attempt, "method": outgoing.method.as_str(),
                "url": outgoing.url, "headers": headers})
@@ -387,6 +390,21 @@ fn transport_reason(error: &reqwest::Error) -> Option<Reason> {
         cause = current.source();
     }
     None
+}
+
+/// A header's value as `--verbose` and `--dry-run` show it: credentials and
+/// cookies (`Authorization`, `Proxy-Authorization`, `Cookie`, and any name
+/// containing `token`, `secret` or `api-key`) become `<redacted>`.
+pub fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
+    let name = name.to_ascii_lowercase();
+    let secret = matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie"
+    ) || ["token", "secret", "api-key", "apikey"]
+        .iter()
+        .any(|part| name.contains(part))
+        && name != "x-atlassian-token";
+    if secret { "<redacted>" } else { value }
 }
 
 /// A reqwest client with jr's TLS set-up (rustls on ring, Mozilla roots),
@@ -504,6 +522,25 @@ fn looks_like_html(body: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn credentials_in_extra_headers_are_never_shown() {
+        for name in [
+            "Authorization",
+            "cookie",
+            "X-Api-Key",
+            "X-Auth-Token",
+            "Client-Secret",
+        ] {
+            assert_eq!(shown_header_value(name, "s3cret"), "<redacted>", "{name}");
+        }
+        assert_eq!(
+            shown_header_value("X-Atlassian-Token", "no-check"),
+            "no-check"
+        );
+        assert_eq!(shown_header_value("X-ExperimentalApi", "opt-in"), "opt-in");
+    }
+
     use super::*;
 
     #[test]

@@ -26,6 +26,15 @@ pub fn encode_component(text: &str) -> String {
 /// Errors: [`crate::ErrorKind::Validation`] (exit 4) naming the flag, the bad
 /// value and the expected type.
 pub fn check_value(param: &Param, value: &str) -> Result<String, Error> {
+    if param.location == Location::Path && matches!(value, "" | "." | "..") {
+        // URL parsers resolve `.` and `..` segments (even as `%2E`), so
+        // `--id ..` would silently name the parent resource: a DELETE of a
+        // comment would become a DELETE of its issue.
+        return Err(Error::validation(format!(
+            "invalid value `{value}` for --{}: a path parameter cannot be empty, `.` or `..`",
+            param.name
+        )));
+    }
     check_typed(param.name, &param.ty, value)
 }
 
@@ -183,7 +192,8 @@ impl RequestPlan {
     pub fn url(&self, base: &Url) -> String {
         let mut url = base.as_str().trim_end_matches('/').to_owned();
         url.push_str(&self.path);
-        let mut separator = '?';
+        // `jr raw` paths may carry their own query already.
+        let mut separator = if self.path.contains('?') { '&' } else { '?' };
         for (name, value) in &self.query {
             url.push(separator);
             url.push_str(&encode_component(name));
@@ -267,5 +277,20 @@ mod tests {
             RequestPlan::build(op, &[], None).unwrap_err().exit_code(),
             4
         );
+    }
+
+    #[test]
+    fn a_path_parameter_can_never_name_another_resource() {
+        let op = crate::ops::by_operation_id("deleteComment").expect("in the table");
+        let id = op
+            .params
+            .iter()
+            .find(|p| p.name == "id")
+            .expect("path parameter id");
+        for bad in ["", ".", ".."] {
+            let err = check_value(id, bad).unwrap_err();
+            assert_eq!(err.exit_code(), 4, "{bad:?}");
+        }
+        assert_eq!(check_value(id, "..x").unwrap(), "..x");
     }
 }

@@ -27,6 +27,11 @@ pub const DEFAULT_RETRIES: u32 = 4;
 pub const FIRST_DELAY: Duration = Duration::from_secs(5);
 /// The longest computed delay (a `Retry-After` may ask for more and is obeyed).
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
+/// The longest `Retry-After` jr waits out (5 minutes). A server that asks
+/// for more gets no retry: the command ends at once (exit 5 for a 429)
+/// with `retry_after` in the error, so a script can decide, instead of
+/// hanging for an hour.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// Waits for a duration. The CLI uses tokio's timer; tests record the calls.
 pub trait Sleeper: Send + Sync {

@@ -154,6 +154,25 @@ async fn a_429_with_an_html_body_is_retried_and_never_a_parse_error() {
 }
 
 #[tokio::test]
+async fn a_retry_after_over_five_minutes_ends_at_once_with_exit_5() {
+    let server = MockServer::start().await;
+    first(
+        &server,
+        LIST,
+        1,
+        ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+    )
+    .await;
+    then_ok(&server, LIST).await;
+    let s = setup(&server, 0.5, |_| {});
+    let err = s.client.send(&list_plan()).await.unwrap_err();
+    assert_eq!(err.exit_code(), 5, "{}", err.message());
+    assert!(s.sleeper.waits().is_empty(), "no hour-long sleep");
+    assert_eq!(err.to_json()["retry_after"], serde_json::json!(3600));
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
 async fn a_503_is_retried_for_get_with_backoff_and_jitter() {
     let server = MockServer::start().await;
     first(&server, LIST, 2, ResponseTemplate::new(503)).await;

@@ -184,3 +184,29 @@ async fn connect_signs_queries_with_repeated_values_spaces_ampersands_and_non_as
     );
     assert!(out["values"].is_array(), "{out}");
 }
+
+#[test]
+fn credentials_in_extra_headers_are_redacted_and_dot_segments_refused() {
+    let (out, stderr, code) = run(jr_at("http://127.0.0.1:9").args([
+        "--dry-run",
+        "raw",
+        "GET",
+        "/rest/api/3/myself",
+        "--header",
+        "Cookie: session=s3cret-cookie",
+        "--header",
+        "Authorization: Basic s3cret-basic",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!out.to_string().contains("s3cret"), "{out}");
+    let (_, stderr, code) = run(jr_at("http://127.0.0.1:9").args([
+        "--dry-run",
+        "issue",
+        "delete-comment",
+        "--issueIdOrKey",
+        "ABC-1",
+        "--id",
+        "..",
+    ]));
+    assert_eq!(code, 4, "`..` would name the issue itself: {stderr}");
+}
