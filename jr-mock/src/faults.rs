@@ -95,8 +95,8 @@ pub enum Fault {
     },
     /// An HTML error page with `status`.
     Html {
-        /// The status, default 500.
-        #[serde(default = "default_html_status")]
+        /// The status, default 500; 100–599, checked when the rule is read.
+        #[serde(default = "default_html_status", deserialize_with = "http_status")]
         status: u16,
     },
     /// 200 with a body shorter than its `Content-Length`.
@@ -126,6 +126,19 @@ fn default_reason() -> String {
 }
 fn default_html_status() -> u16 {
     500
+}
+
+/// A status wiremock can send: a rule with another number is refused when it
+/// is posted or loaded, never when a request meets it.
+fn http_status<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
+    let status = u16::deserialize(deserializer)?;
+    if (100..=599).contains(&status) {
+        Ok(status)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "status {status} is not an HTTP status (100-599)"
+        )))
+    }
 }
 
 impl FaultRule {
@@ -424,6 +437,13 @@ mod tests {
         );
         assert!(
             serde_json::from_value::<FaultRule>(json!({"path": "/x", "kind": "explode"})).is_err()
+        );
+        assert!(
+            serde_json::from_value::<FaultRule>(
+                json!({"path": "/x", "kind": "html", "status": 99})
+            )
+            .is_err(),
+            "a status wiremock cannot send is refused up front"
         );
     }
 
