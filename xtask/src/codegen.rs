@@ -68,7 +68,7 @@ fn parse_args(args: &[String]) -> Result<(Mode, Option<PathBuf>)> {
 /// and returns those that differed from the tree: rewritten in
 /// [`Mode::Write`], left alone in [`Mode::Check`].
 pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
-    let root = workspace_root();
+    let root = crate::workspace::root();
     let spec_path = spec.map_or_else(
         || root.join("../shared/spec/jira-platform-v3.json"),
         Path::to_path_buf,
@@ -94,12 +94,6 @@ pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
     Ok(changed)
 }
 
-/// The workspace root: xtask's manifest sits one level below it.
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
 /// Writes `text` to `path` unless it is already there. Returns whether the
 /// file differed; in [`Mode::Check`] it is never touched.
 ///
@@ -118,7 +112,7 @@ pub fn write_or_check(path: &Path, text: &str, mode: Mode) -> Result<bool> {
 }
 
 fn list(paths: &[PathBuf]) -> String {
-    let root = workspace_root();
+    let root = crate::workspace::root();
     let names: Vec<String> = paths
         .iter()
         .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
@@ -144,7 +138,7 @@ mod tests {
     /// collide, the whole kebab-cased operationId, and no two are alike.
     #[test]
     fn every_operation_is_named_by_the_rule() {
-        let path = workspace_root().join("../shared/spec/jira-platform-v3.json");
+        let path = crate::workspace::root().join("../shared/spec/jira-platform-v3.json");
         let spec: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("the spec")).expect("JSON");
         let model = lower::lower(&spec).expect("lowers");

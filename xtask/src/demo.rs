@@ -3,11 +3,11 @@
 //! local webhook receiver that this task starts itself. Everything stays on
 //! 127.0.0.1; each step prints the command, its output and its exit code.
 
+use crate::workspace::{self, MockProcess, Profile};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 /// The default identities of jr-mock (DESIGN.md §4).
 const APP_TOKEN: &str = "oauth-app-token";
@@ -19,82 +19,19 @@ pub fn main(args: &[String]) -> Result<()> {
     if let Some(extra) = args.first() {
         bail!("demo takes no arguments (got `{extra}`)");
     }
-    let root = workspace_root();
-    build(&root)?;
-    let bin = target_dir(&root).join("debug");
-    let mock = MockProcess::start(&bin.join("jr-mock"))?;
+    println!("Building jr and jr-mock ...");
+    let bin = workspace::build(Profile::Debug, &["jr-cli", "jr-mock"])?;
+    let mock = MockProcess::start(
+        &bin.join("jr-mock"),
+        &["--retry-delay-ms", &RETRY_DELAY_MS.to_string()],
+    )?;
+    println!("jr-mock listening on {}\n", mock.base_url);
     let receiver = Receiver::start()?;
     let demo = Demo {
         jr: bin.join("jr"),
         base: mock.base_url.clone(),
     };
     demo.run(&receiver)
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-}
-
-fn build(root: &Path) -> Result<()> {
-    println!("Building jr and jr-mock ...");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args(["build", "--quiet", "-p", "jr-cli", "-p", "jr-mock"])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    Ok(())
-}
-
-/// A `jr-mock` child process, killed when dropped.
-struct MockProcess {
-    child: Child,
-    base_url: String,
-}
-
-impl MockProcess {
-    fn start(binary: &Path) -> Result<MockProcess> {
-        let mut child = Command::new(binary)
-            .args([
-                "--port",
-                "0",
-                "--retry-delay-ms",
-                &RETRY_DELAY_MS.to_string(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let stdout = child.stdout.take().context("jr-mock's stdout")?;
-        let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first)?;
-        let base_url = first
-            .trim()
-            .strip_prefix("jr-mock listening on ")
-            .with_context(|| format!("unexpected first line from jr-mock: {first:?}"))?
-            .to_owned();
-        println!("jr-mock listening on {base_url}\n");
-        Ok(MockProcess { child, base_url })
-    }
-}
-
-impl Drop for MockProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A local webhook receiver: `/hook` answers 200, `/broken` answers 503;

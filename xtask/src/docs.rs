@@ -5,6 +5,7 @@
 //! same under `cargo test`.
 
 use crate::jr;
+use crate::workspace;
 use anyhow::{Result, bail};
 
 pub fn main(args: &[String]) -> Result<()> {
@@ -14,7 +15,7 @@ pub fn main(args: &[String]) -> Result<()> {
         _ => bail!("usage: cargo xtask docs [--check]"),
     };
     let binary = jr::build()?;
-    let dir = jr::workspace_root().join("docs/commands");
+    let dir = workspace::root().join("docs/commands");
     let dir = dir.to_string_lossy();
     let mut args = vec!["__docs", dir.as_ref()];
     if check {

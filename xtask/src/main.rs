@@ -17,6 +17,7 @@ mod demo;
 mod docs;
 mod jr;
 mod man;
+mod workspace;
 
 use anyhow::bail;
 

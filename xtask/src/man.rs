@@ -2,11 +2,12 @@
 //! command (clap_mangen), written by `jr __man DIR`; default `target/man`.
 
 use crate::jr;
+use crate::workspace;
 use anyhow::{Context, Result, bail};
 
 pub fn main(args: &[String]) -> Result<()> {
     let out = match args {
-        [] => jr::workspace_root().join("target/man"),
+        [] => workspace::root().join("target/man"),
         [flag, dir] if flag == "--out" => dir.into(),
         _ => bail!("usage: cargo xtask man [--out DIR]"),
     };

@@ -13,11 +13,10 @@
 //! per second and p50/p99 latency of each, and the throughput ratio.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::workspace::{self, MockProcess, Profile};
 use anyhow::{Context, Result, bail};
 
 const TOKEN: &str = "Bearer oauth-app-token";
@@ -25,9 +24,10 @@ const TOKEN: &str = "Bearer oauth-app-token";
 /// Runs the benchmark.
 pub fn main(args: &[String]) -> Result<()> {
     let (webhooks, requests) = parse_args(args)?;
-    let root = workspace_root();
-    build(&root)?;
-    let mock = MockProcess::start(&root.join("target/release/jr-mock"), webhooks)?;
+    eprintln!("Building jr-mock (release) ...");
+    let bin = workspace::build(Profile::Release, &["jr-mock"])?;
+    let limit = webhooks.to_string();
+    let mock = MockProcess::start(&bin.join("jr-mock"), &["--webhook-limit", &limit])?;
     let agent = agent();
 
     let register = |i: usize| -> Result<String> {
@@ -35,7 +35,7 @@ pub fn main(args: &[String]) -> Result<()> {
             r#"{{"url":"https://hooks.example.com/jira","webhooks":[{{"events":["jira:issue_created"],"jqlFilter":"project = P{i}"}}]}}"#
         );
         let mut resp = agent
-            .post(format!("{}/rest/api/3/webhook", mock.base))
+            .post(format!("{}/rest/api/3/webhook", mock.base_url))
             .header("Authorization", TOKEN)
             .header("Content-Type", "application/json")
             .send(body)?;
@@ -43,7 +43,7 @@ pub fn main(args: &[String]) -> Result<()> {
         Ok(resp.body_mut().read_to_string()?)
     };
     let registered = measure(webhooks, register)?;
-    let list_url = format!("{}/rest/api/3/webhook?maxResults={webhooks}", mock.base);
+    let list_url = format!("{}/rest/api/3/webhook?maxResults={webhooks}", mock.base_url);
     let list = |_| -> Result<String> {
         let mut resp = agent.get(&list_url).header("Authorization", TOKEN).call()?;
         check(resp.status().as_u16(), 200, "list")?;
@@ -154,58 +154,6 @@ fn agent() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into()
-}
-
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-fn build(root: &Path) -> Result<()> {
-    eprintln!("Building jr-mock (release) ...");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args(["build", "--release", "--quiet", "-p", "jr-mock"])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    Ok(())
-}
-
-/// A release `jr-mock` child, killed when dropped.
-struct MockProcess {
-    child: Child,
-    base: String,
-}
-
-impl MockProcess {
-    fn start(binary: &Path, limit: usize) -> Result<Self> {
-        let mut child = Command::new(binary)
-            .args(["--port", "0", "--webhook-limit", &limit.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let mut first = String::new();
-        let stdout = child.stdout.take().context("jr-mock's stdout")?;
-        BufReader::new(stdout).read_line(&mut first)?;
-        let Some(base) = first.trim().strip_prefix("jr-mock listening on ") else {
-            let _ = child.kill();
-            bail!("unexpected first line from jr-mock: {first:?}");
-        };
-        let base = base.to_owned();
-        Ok(Self { child, base })
-    }
-}
-
-impl Drop for MockProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The baseline: a bare HTTP/1.1 server on 127.0.0.1 answering every

@@ -13,11 +13,11 @@
 //!
 //! Everything binds 127.0.0.1.
 
+use crate::workspace::{self, MockProcess, Profile};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const APP_TOKEN: &str = "oauth-app-token";
@@ -47,12 +47,14 @@ pub fn main(args: &[String]) -> Result<()> {
             ),
         }
     }
-    let root = workspace_root();
-    if build {
-        build_release(&root)?;
-    }
-    let bin = target_dir(&root).join("release");
-    let mock = Mock::start(&bin.join("jr-mock"))?;
+    let bin = if build {
+        println!("Building jr and jr-mock (release) ...");
+        workspace::build(Profile::Release, &["jr-cli", "jr-mock"])?
+    } else {
+        workspace::bin_dir(Profile::Release)
+    };
+    let limit = (2 * WEBHOOKS).to_string();
+    let mock = MockProcess::start(&bin.join("jr-mock"), &["--webhook-limit", &limit])?;
     let bench = Bench {
         jr: bin.join("jr"),
         base: mock.base_url.clone(),
@@ -291,77 +293,4 @@ fn median(times: &mut [Duration]) -> Duration {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-}
-
-fn build_release(root: &Path) -> Result<()> {
-    println!("Building jr and jr-mock (release) ...");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "jr-cli",
-            "-p",
-            "jr-mock",
-        ])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build --release failed");
-    }
-    Ok(())
-}
-
-/// A `jr-mock` child process with its webhook limit lifted, killed when dropped.
-struct Mock {
-    child: Child,
-    base_url: String,
-}
-
-impl Mock {
-    fn start(binary: &Path) -> Result<Mock> {
-        let mut child = Command::new(binary)
-            .args([
-                "--port",
-                "0",
-                "--webhook-limit",
-                &(2 * WEBHOOKS).to_string(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let stdout = child.stdout.take().context("jr-mock's stdout")?;
-        let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first)?;
-        let base_url = first
-            .trim()
-            .strip_prefix("jr-mock listening on ")
-            .with_context(|| format!("unexpected first line from jr-mock: {first:?}"))?
-            .to_owned();
-        Ok(Mock { child, base_url })
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

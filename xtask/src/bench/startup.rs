@@ -10,6 +10,7 @@
 //! separate runs (it needs `/usr/bin/time`; without it RSS is left out).
 //! Aims (issue 4): within 0.7 ms of `/bin/true`, under 8 MiB each.
 
+use crate::workspace::{self, Profile};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -74,28 +75,7 @@ pub fn main(args: &[String]) -> Result<()> {
 }
 
 fn build_release() -> Result<PathBuf> {
-    let root = crate::jr::workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "jr-cli",
-            "--bin",
-            "jr",
-        ])
-        .status()
-        .context("running cargo build --release")?;
-    if !status.success() {
-        bail!("cargo build --release -p jr-cli failed");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    Ok(target.join("release").join("jr"))
+    Ok(workspace::build(Profile::Release, &["jr-cli"])?.join("jr"))
 }
 
 /// One run's wall time, output discarded; a failing run is an error.
