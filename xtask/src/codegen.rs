@@ -11,8 +11,8 @@
 //! an error naming the command to run; CI runs that, and the
 //! `operation_table_is_fresh` test does the same for `cargo test`.
 //!
-//! The spec defaults to `../shared/spec/jira-platform-v3.json` beside the
-//! workspace.
+//! The spec defaults to [`crate::workspace::spec_path`]
+//! (`spec/jira-platform-v3.json`, carried in the repository with its `NOTICE`).
 
 mod catalog;
 mod instance;
@@ -64,15 +64,12 @@ fn parse_args(args: &[String]) -> Result<(Mode, Option<PathBuf>)> {
     Ok((mode, spec))
 }
 
-/// Generates every file from the spec at `spec` (default: the shared one)
+/// Generates every file from the spec at `spec` (default: the repository's)
 /// and returns those that differed from the tree: rewritten in
 /// [`Mode::Write`], left alone in [`Mode::Check`].
 pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
     let root = crate::workspace::root();
-    let spec_path = spec.map_or_else(
-        || root.join("../shared/spec/jira-platform-v3.json"),
-        Path::to_path_buf,
-    );
+    let spec_path = spec.map_or_else(crate::workspace::spec_path, Path::to_path_buf);
     let source = std::fs::read_to_string(&spec_path)
         .with_context(|| format!("reading the spec {}", spec_path.display()))?;
     let spec: serde_json::Value = serde_json::from_str(&source)
@@ -138,7 +135,7 @@ mod tests {
     /// collide, the whole kebab-cased operationId, and no two are alike.
     #[test]
     fn every_operation_is_named_by_the_rule() {
-        let path = crate::workspace::root().join("../shared/spec/jira-platform-v3.json");
+        let path = crate::workspace::spec_path();
         let spec: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("the spec")).expect("JSON");
         let model = lower::lower(&spec).expect("lowers");

@@ -12,6 +12,12 @@ pub fn root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
+/// The Jira Cloud platform OpenAPI spec the project is generated from:
+/// `spec/jira-platform-v3.json` in the repository (see `spec/NOTICE`).
+pub fn spec_path() -> PathBuf {
+    root().join("spec/jira-platform-v3.json")
+}
+
 /// Whether a build is a debug or a release build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
