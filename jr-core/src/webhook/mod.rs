@@ -3,7 +3,10 @@
 //! in both of the forms Jira is known to send.
 //!
 //! Source: Jira REST v3 `registerDynamicWebhooks`, `getDynamicWebhooksForApp`,
-//! `refreshWebhooks`; ../shared/jira/webhook-semantics.md §3.2 and §9.
+//! `refreshWebhooks`; docs/jira-semantics.md §3.2 and §9.
+
+pub mod delivery;
+pub mod events;
 
 use crate::error::Error;
 use serde_json::Value;
@@ -107,7 +110,7 @@ mod tests {
 
     #[test]
     fn rejected_items_keep_request_positions_and_jira_texts() {
-        let body = include_bytes!("../../fixtures/registerDynamicWebhooks.rejected-items.json");
+        let body = include_bytes!("../../../fixtures/registerDynamicWebhooks.rejected-items.json");
         let rejected = rejected_items(body);
         assert_eq!(rejected.len(), 2);
         assert_eq!(
@@ -142,7 +145,7 @@ mod tests {
     #[test]
     fn every_expiration_form_of_a_list_answer_is_read() {
         let list: Value = serde_json::from_slice(include_bytes!(
-            "../../fixtures/getDynamicWebhooksForApp.expiration-forms.json"
+            "../../../fixtures/getDynamicWebhooksForApp.expiration-forms.json"
         ))
         .unwrap();
         let read: Vec<Option<i64>> = list["values"]
