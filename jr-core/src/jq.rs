@@ -11,6 +11,20 @@ use jaq_json::Val;
 
 type Data = data::JustLut<Val>;
 
+/// The deepest nesting `--jq` accepts, in an expression (parentheses,
+/// brackets, braces) and in the JSON it filters (arrays, objects).
+///
+/// jaq parses and evaluates recursively, so a deeper document or expression
+/// would overflow the stack and abort the process; refusing it gives a clear
+/// error instead. A thousand levels is far more than Jira's nested ADF
+/// documents and custom-field values use.
+pub const MAX_DEPTH: usize = 1_000;
+
+/// The stack a thread that runs a filter needs for [`MAX_DEPTH`] levels
+/// (with room to spare in an unoptimised build): 64 MiB, which costs only
+/// the address space until it is touched. jr runs its work on such a thread.
+pub const STACK_BYTES: usize = 64 * 1024 * 1024;
+
 /// A compiled jq filter.
 pub struct Filter {
     filter: jaq_core::Filter<Data>,
@@ -26,6 +40,15 @@ impl std::fmt::Debug for Filter {
 ///
 /// Errors: exit 4 naming what the parser expected, or the undefined name.
 pub fn compile(expr: &str) -> Result<Filter, Error> {
+    let depth = expression_depth(expr);
+    if depth > MAX_DEPTH {
+        return Err(invalid(
+            expr,
+            &[format!(
+                "it nests {depth} levels of parentheses or brackets; jr accepts at most {MAX_DEPTH}"
+            )],
+        ));
+    }
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
         .chain(jaq_json::defs());
@@ -60,6 +83,25 @@ pub fn compile(expr: &str) -> Result<Filter, Error> {
             invalid(expr, &reasons)
         })?;
     Ok(Filter { filter })
+}
+
+/// The deepest nesting of `(`, `[` and `{` in `expr`, outside string literals.
+fn expression_depth(expr: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for c in expr.chars() {
+        match (in_string, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') | (false, '"') => in_string = !in_string,
+            (false, '(' | '[' | '{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (false, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn load_error(error: jaq_core::load::Error<&str>) -> Vec<String> {
@@ -102,6 +144,22 @@ impl Filter {
     pub fn run(&self, input: &[u8]) -> Result<Vec<String>, Error> {
         let input = input.trim_ascii();
         let input = if input.is_empty() { b"{}" } else { input };
+        match crate::json_scan::scan(input) {
+            Ok(shape) if shape.max_depth > MAX_DEPTH => {
+                return Err(Error::general(format!(
+                    "--jq input nests {} levels deep; jr's jq accepts at most {MAX_DEPTH}",
+                    shape.max_depth
+                ))
+                .with_hint("run without --jq to get the document as it is"));
+            }
+            Ok(_) => {}
+            Err(invalid) => {
+                return Err(Error::validation(format!(
+                    "--jq input is not JSON (at byte {})",
+                    invalid.at
+                )));
+            }
+        }
         let value = jaq_json::read::parse_single(input)
             .map_err(|e| Error::validation(format!("--jq input is not JSON: {e}")))?;
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
@@ -144,6 +202,40 @@ mod tests {
         assert!(err.message().contains(".values["), "{}", err.message());
         let err = compile("nosuchfunction").unwrap_err();
         assert!(err.message().contains("undefined"), "{}", err.message());
+    }
+
+    /// Issue 12: input nested about 25,000 deep, or an expression with 5,000
+    /// nested parentheses, overflowed the stack (SIGABRT, no JSON error).
+    #[test]
+    fn too_deep_input_or_expression_is_refused_and_the_limit_itself_works() {
+        // jr runs on a thread with jr's stack (see `STACK_BYTES`), not on
+        // the test harness's 2 MiB one.
+        std::thread::Builder::new()
+            .stack_size(STACK_BYTES)
+            .spawn(deep_cases)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn deep_cases() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let filter = compile("[paths] | length").unwrap();
+        let err = filter.run(nested(25_000).as_bytes()).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(err.message().contains("1000"), "{}", err.message());
+        let at_limit = compile(".")
+            .unwrap()
+            .run(nested(MAX_DEPTH).as_bytes())
+            .unwrap();
+        assert_eq!(at_limit, [nested(MAX_DEPTH)]);
+        let parens = format!("{}.{}", "(".repeat(5_000), ")".repeat(5_000));
+        let err = compile(&parens).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message().contains("5000 levels"), "{}", err.message());
+        let deepest = format!("{}.{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(compile(&deepest).unwrap().run(b"7").unwrap(), ["7"]);
+        assert_eq!(expression_depth(r#"[ "(((" , ("\"(") ]"#), 2);
     }
 
     #[test]

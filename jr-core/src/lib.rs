@@ -23,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod jq;
+pub mod json_scan;
 pub mod oauth;
 pub mod ops;
 pub mod output;

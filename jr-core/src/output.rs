@@ -4,7 +4,6 @@
 //! 64-bit ID or `1.10` stays as it is), optionally coloured. An empty success
 //! body (202, 204) is `{}`.
 
-use serde::de::IgnoredAny;
 use std::io::{self, Write};
 
 /// How JSON is laid out on stdout.
@@ -47,43 +46,55 @@ pub fn write_body(out: &mut impl Write, body: &[u8], style: Style) -> io::Result
 /// space; white space between tokens removed only when the document spans
 /// several lines). Pretty output is re-indented by two spaces with `colour`
 /// adding ANSI styles. A body that is not JSON is written as it is.
+///
+/// The text is written as it is laid out, through a small buffer: memory
+/// stays bounded by the body's size whatever its shape (a deeply nested
+/// answer's pretty form can be far larger than the answer itself). The
+/// document is checked without recursion ([`crate::json_scan`]), so any depth
+/// is laid out.
 /// Errors: only those of `out` (a closed pipe shows up here).
 pub fn write_json(out: &mut impl Write, body: &[u8], style: Style, colour: bool) -> io::Result<()> {
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
         return out.write_all(b"{}\n");
     }
-    let is_json = serde_json::from_slice::<IgnoredAny>(trimmed).is_ok();
-    let mut text = Vec::with_capacity(trimmed.len() + trimmed.len() / 4 + 1);
+    let is_json = crate::json_scan::scan(trimmed).is_ok();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
     match style {
-        Style::Compact if !is_json || !trimmed.contains(&b'\n') => text.extend_from_slice(trimmed),
-        _ if !is_json => text.extend_from_slice(trimmed),
-        Style::Compact => relayout(&mut text, trimmed, None, None),
-        Style::Pretty => relayout(&mut text, trimmed, Some("  "), colour.then_some(&PALETTE)),
+        Style::Compact if !is_json || !trimmed.contains(&b'\n') => out.write_all(trimmed)?,
+        _ if !is_json => out.write_all(trimmed)?,
+        Style::Compact => relayout(&mut out, trimmed, None, None)?,
+        Style::Pretty => relayout(&mut out, trimmed, Some("  "), colour.then_some(&PALETTE))?,
     }
-    text.push(b'\n');
-    out.write_all(&text)
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
-/// Re-lays out valid JSON token by token: `indent` of `None` is compact.
-/// Token text (strings, numbers, literals) is copied byte for byte.
-fn relayout(out: &mut Vec<u8>, json: &[u8], indent: Option<&str>, palette: Option<&Palette>) {
+/// Re-lays out valid JSON token by token into `out`: `indent` of `None` is
+/// compact. Token text (strings, numbers, literals) is copied byte for byte.
+fn relayout(
+    out: &mut impl Write,
+    json: &[u8],
+    indent: Option<&str>,
+    palette: Option<&Palette>,
+) -> io::Result<()> {
     let mut depth = 0usize;
-    let newline = |out: &mut Vec<u8>, depth: usize| {
+    let newline = |out: &mut dyn Write, depth: usize| -> io::Result<()> {
         if let Some(unit) = indent {
-            out.push(b'\n');
+            out.write_all(b"\n")?;
             for _ in 0..depth {
-                out.extend_from_slice(unit.as_bytes());
+                out.write_all(unit.as_bytes())?;
             }
         }
+        Ok(())
     };
-    let styled = |out: &mut Vec<u8>, style: Option<anstyle::Style>, token: &[u8]| match style {
+    let styled = |out: &mut dyn Write, style: Option<anstyle::Style>, token: &[u8]| match style {
         Some(style) => {
-            let _ = write!(out, "{}", style.render());
-            out.extend_from_slice(token);
-            let _ = write!(out, "{}", style.render_reset());
+            write!(out, "{}", style.render())?;
+            out.write_all(token)?;
+            write!(out, "{}", style.render_reset())
         }
-        None => out.extend_from_slice(token),
+        None => out.write_all(token),
     };
     let mut i = 0;
     while i < json.len() {
@@ -94,40 +105,37 @@ fn relayout(out: &mut Vec<u8>, json: &[u8], indent: Option<&str>, palette: Optio
                 let end = string_end(json, i);
                 let is_key = next_token(json, end).map(|j| json[j]) == Some(b':');
                 let style = palette.map(|p| if is_key { p.key } else { p.string });
-                styled(out, style, &json[i..end]);
+                styled(out, style, &json[i..end])?;
                 i = end;
             }
             b'{' | b'[' => {
                 let close = if byte == b'{' { b'}' } else { b']' };
                 match next_token(json, i + 1) {
                     Some(j) if json[j] == close => {
-                        out.extend_from_slice(&[byte, close]);
+                        out.write_all(&[byte, close])?;
                         i = j + 1;
                     }
                     _ => {
-                        out.push(byte);
+                        out.write_all(&[byte])?;
                         depth += 1;
-                        newline(out, depth);
+                        newline(out, depth)?;
                         i += 1;
                     }
                 }
             }
             b'}' | b']' => {
                 depth = depth.saturating_sub(1);
-                newline(out, depth);
-                out.push(byte);
+                newline(out, depth)?;
+                out.write_all(&[byte])?;
                 i += 1;
             }
             b',' => {
-                out.push(b',');
-                newline(out, depth);
+                out.write_all(b",")?;
+                newline(out, depth)?;
                 i += 1;
             }
             b':' => {
-                out.push(b':');
-                if indent.is_some() {
-                    out.push(b' ');
-                }
+                out.write_all(if indent.is_some() { b": " } else { b":" })?;
                 i += 1;
             }
             _ => {
@@ -141,11 +149,12 @@ fn relayout(out: &mut Vec<u8>, json: &[u8], indent: Option<&str>, palette: Optio
                     b'n' => p.null,
                     _ => p.number,
                 });
-                styled(out, style, token);
+                styled(out, style, token)?;
                 i = end;
             }
         }
     }
+    Ok(())
 }
 
 /// The index just past the string starting at `start` (its closing quote).
@@ -239,6 +248,38 @@ mod tests {
         }
         plain.push_str(rest);
         assert_eq!(plain, "{\n  \"id\": 10001,\n  \"ok\": true\n}\n");
+    }
+
+    /// Issue 12: 20,000 nested arrays (40 KB) once took 792 MB to pretty-print,
+    /// because the whole re-indented text was built in memory first. Written
+    /// through, the writer sees the text in pieces no larger than the buffer.
+    #[test]
+    fn deep_nesting_is_laid_out_through_a_bounded_buffer() {
+        struct Largest(usize, usize);
+        impl Write for Largest {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0 = self.0.max(buf.len());
+                self.1 += buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let depth = 3_000;
+        let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let mut sink = Largest(0, 0);
+        write_json(&mut sink, body.as_bytes(), Style::Pretty, false).unwrap();
+        assert!(sink.0 <= 64 * 1024, "a write of {} bytes", sink.0);
+        // Indents of 2k spaces after each opening bracket at depth k and
+        // 2(k - 1) before each closing one, newlines, brackets, a final newline.
+        let inner = depth - 1;
+        assert_eq!(sink.1, 2 * inner * inner + 2 * inner + 2 * depth + 1);
+        let compact = render(
+            format!("{}\n{}", "[".repeat(200), "]".repeat(200)).as_bytes(),
+            Style::Compact,
+        );
+        assert_eq!(compact, format!("{}{}\n", "[".repeat(200), "]".repeat(200)));
     }
 
     #[test]
