@@ -408,7 +408,8 @@ pub fn parse_base_url(text: Option<&str>) -> Result<Url, Error> {
         )
     })?;
     let url = Url::parse(text.trim_end_matches('/')).map_err(|e| {
-        Error::general(format!("base URL `{text}` is not a valid URL: {e}"))
+        let shown = crate::redact::url(text);
+        Error::general(format!("base URL `{shown}` is not a valid URL: {e}"))
             .with_hint("use the form https://your-domain.atlassian.net")
     })?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -436,6 +437,18 @@ pub fn parse_base_url(text: Option<&str>) -> Result<Url, Error> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Issue 12: a password in a base URL that does not parse was echoed.
+    #[test]
+    fn an_unparsable_base_url_is_reported_without_its_password() {
+        let err = parse_base_url(Some("http://admin:hunter2@host:99999")).unwrap_err();
+        assert!(!err.message().contains("hunter2"), "{}", err.message());
+        assert!(
+            err.message().contains("<redacted>@host:99999"),
+            "{}",
+            err.message()
+        );
+    }
 
     fn env_of(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs

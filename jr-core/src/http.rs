@@ -289,7 +289,7 @@ impl HttpClient {
             headers.insert(name.clone(), json!(shown_header_value(name, value)));
         }
         json!({"event": "request", "attempt": attempt, "method": outgoing.method.as_str(),
-               "url": outgoing.url, "headers": headers})
+               "url": crate::redact::url(&outgoing.url), "headers": headers})
     }
 
     fn emit(&self, event: impl FnOnce() -> Value) {
@@ -341,7 +341,7 @@ fn response_event(
         .filter_map(|(name, value)| Some((name.as_str().to_owned(), json!(value.to_str().ok()?))))
         .collect();
     json!({"event": "response", "status": status, "duration_ms": took.as_millis() as u64,
-           "url": url, "headers": rate_limits})
+           "url": crate::redact::url(url), "headers": rate_limits})
 }
 
 /// The last failure, reworded to say how many attempts were made. It carries
@@ -392,19 +392,12 @@ fn transport_reason(error: &reqwest::Error) -> Option<Reason> {
     None
 }
 
-/// A header's value as `--verbose` and `--dry-run` show it: credentials and
-/// cookies (`Authorization`, `Proxy-Authorization`, `Cookie`, and any name
-/// containing `token`, `secret` or `api-key`) become `<redacted>`.
+/// A header's value as `--verbose` and `--dry-run` show it: the rule of
+/// [`crate::redact`] (`Authorization`, cookies, and names containing `token`,
+/// `secret`, `password`, `session`, `api-key`, ...) turns credentials into
+/// `<redacted>`.
 pub fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
-    let name = name.to_ascii_lowercase();
-    let secret = matches!(
-        name.as_str(),
-        "authorization" | "proxy-authorization" | "cookie"
-    ) || ["token", "secret", "api-key", "apikey"]
-        .iter()
-        .any(|part| name.contains(part))
-        && name != "x-atlassian-token";
-    if secret { "<redacted>" } else { value }
+    crate::redact::header_value(name, value)
 }
 
 /// A reqwest client with jr's TLS set-up (rustls on ring, Mozilla roots),
@@ -419,11 +412,32 @@ pub fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
         .filter_map(|der| reqwest::Certificate::from_der(der).ok());
     reqwest::Client::builder()
         .user_agent(concat!("jr/", env!("CARGO_PKG_VERSION")))
+        .redirect(redirect_policy())
         .tls_certs_only(roots)
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
         .build()
         .map_err(|e| Error::general(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// Redirects are followed (at most 10) except from an OAuth 2.0 token
+/// endpoint (`.../oauth/token`): following a 307 or 308 there would re-send
+/// the client secret and the refresh token in the body to wherever it points.
+/// The redirect answer itself is then returned, and [`crate::oauth`] reports it.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let from_token_endpoint = attempt
+            .previous()
+            .last()
+            .is_some_and(|url| url.path().ends_with("/oauth/token"));
+        if from_token_endpoint {
+            attempt.stop()
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 fn to_reqwest(method: Method) -> reqwest::Method {

@@ -150,7 +150,16 @@ impl OAuthClient {
 
     async fn token_request(&self, http: &reqwest::Client, body: &Value) -> Result<TokenSet, Error> {
         let url = endpoint(&self.auth_url, "oauth/token")?;
-        let (status, bytes) = exchange(http.post(url.clone()).json(body), &url).await?;
+        let answer = exchange(http.post(url.clone()).json(body), &url).await?;
+        let (status, bytes) = (answer.status, answer.body);
+        if (300..400).contains(&status) {
+            let to = answer.location.as_deref().map(crate::redact::url);
+            return Err(Error::general(format!(
+                "the token endpoint {url} answered a redirect (HTTP {status} to {}); jr does not follow it, because that would send the client secret and tokens there",
+                to.as_deref().unwrap_or("nowhere")
+            ))
+            .with_hint("point --auth-url (JR_OAUTH_AUTH_URL) at the authorization server itself"));
+        }
         if (200..300).contains(&status) {
             return serde_json::from_slice(&bytes).map_err(|e| {
                 Error::general(format!(
@@ -178,7 +187,7 @@ impl OAuthClient {
                 ("invalid_grant", Some("authorization_code")) => "the authorization code was used already or expired: run jr auth login again",
                 ("invalid_grant", _) => "the refresh token was used already, expired or was revoked: log in again with jr auth login",
                 ("invalid_client", _) => "check the client ID and secret of the app in the Atlassian developer console",
-                _ => "log in again with jr auth login",
+                _ => "check the app's settings in the Atlassian developer console and --auth-url",
             }))
     }
 }
@@ -195,7 +204,8 @@ pub async fn accessible_resources(
         .get(url.clone())
         .bearer_auth(access_token)
         .header("Accept", "application/json");
-    let (status, bytes) = exchange(request, &url).await?;
+    let answer = exchange(request, &url).await?;
+    let (status, bytes) = (answer.status, answer.body);
     if !(200..300).contains(&status) {
         return Err(Error::new(
             ErrorKind::from_status(status),
@@ -257,24 +267,55 @@ fn no_site() -> Error {
 fn endpoint(base: &str, path: &str) -> Result<Url, Error> {
     let text = format!("{}/{path}", base.trim_end_matches('/'));
     Url::parse(&text).map_err(|e| {
-        Error::general(format!("`{base}` is not a valid URL: {e}"))
+        let shown = crate::redact::url(base);
+        Error::general(format!("`{shown}` is not a valid URL: {e}"))
             .with_hint("check --auth-url (JR_OAUTH_AUTH_URL) or --api-url (JR_API_GATEWAY_URL)")
     })
 }
 
-/// Sends `request` and reads the whole answer: `(status, body)`.
-/// Errors (exit 1): `url` cannot be reached or the body cannot be read.
-async fn exchange(request: reqwest::RequestBuilder, url: &Url) -> Result<(u16, Vec<u8>), Error> {
-    let response = request
+/// The most of an authorization server's answer jr reads: 1 MiB. A token
+/// answer is a few kilobytes; anything larger is refused, not buffered.
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// An authorization server's answer: status, `Location` and body.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Sends `request` and reads the answer, at most [`MAX_ANSWER_BYTES`].
+/// Errors (exit 1): `url` cannot be reached, the body cannot be read, or it
+/// is larger than the limit.
+async fn exchange(request: reqwest::RequestBuilder, url: &Url) -> Result<Answer, Error> {
+    let mut response = request
         .send()
         .await
         .map_err(|e| unreachable_error(url, &e))?;
     let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|e| unreachable_error(url, &e))?;
-    Ok((status, bytes.to_vec()))
+        .map_err(|e| unreachable_error(url, &e))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(Error::general(format!(
+                "{url} answered more than {MAX_ANSWER_BYTES} bytes; jr reads at most that from an authorization server"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer {
+        status,
+        location,
+        body,
+    })
 }
 
 fn unreachable_error(url: &Url, error: &reqwest::Error) -> Error {
@@ -371,5 +412,61 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.message().contains("HTTP 501"), "{}", err.message());
+    }
+
+    /// Issue 12: a 307 from the token endpoint made jr re-send the client
+    /// secret and the refresh token to the new host, even over plain http.
+    #[tokio::test]
+    async fn a_redirect_from_the_token_endpoint_is_an_error_and_nothing_is_resent() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any, matchers::path};
+        let elsewhere = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .expect(0)
+            .mount(&elsewhere)
+            .await;
+        let server = MockServer::start().await;
+        let target = format!("{}/steal?code=c1", elsewhere.uri());
+        Mock::given(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(307).insert_header("Location", target.as_str()))
+            .mount(&server)
+            .await;
+        let client = OAuthClient {
+            auth_url: server.uri(),
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        };
+        let http = crate::http::build_client(std::time::Duration::from_secs(5)).unwrap();
+        let err = client.refresh(&http, "r").await.unwrap_err();
+        assert_eq!(err.exit_code(), 1, "{}", err.message());
+        assert!(err.message().contains("HTTP 307"), "{}", err.message());
+        assert!(
+            err.message().contains("code=<redacted>"),
+            "{}",
+            err.message()
+        );
+        assert!(!err.hint().unwrap_or_default().contains("log in again"));
+        elsewhere.verify().await;
+    }
+
+    /// Issue 12: the token endpoint's answer had no size limit.
+    #[tokio::test]
+    async fn a_huge_token_answer_is_refused() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::path};
+        let server = MockServer::start().await;
+        Mock::given(path("/oauth/token"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_bytes(vec![b' '; MAX_ANSWER_BYTES + 1]),
+            )
+            .mount(&server)
+            .await;
+        let client = OAuthClient {
+            auth_url: server.uri(),
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        };
+        let http = crate::http::build_client(std::time::Duration::from_secs(5)).unwrap();
+        let err = client.refresh(&http, "r").await.unwrap_err();
+        assert!(err.message().contains("at most"), "{}", err.message());
     }
 }
