@@ -259,7 +259,9 @@ impl HttpClient {
         if announced > cap {
             return Err((too_big(), None));
         }
-        let mut body = Vec::with_capacity(announced as usize);
+        // A `Content-Length` may lie: reserve at most 1 MiB up front and let
+        // the body grow only as bytes really arrive.
+        let mut body = Vec::with_capacity(announced.min(1 << 20) as usize);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -600,10 +602,15 @@ mod tests {
     }
 }
 
+/// The longest `--timeout` accepted: 24 hours. Longer values are refused
+/// rather than overflowing a timer.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Parses a `--timeout` value: a number of seconds (`30`, `2.5`) or a jiff
 /// friendly duration (`500ms`, `30s`, `5m`, `1h 30m`).
 ///
-/// Errors: exit 4 naming the value, for text that is neither or is not positive.
+/// Errors: exit 4 naming the value, for text that is neither or is not positive, or
+/// longer than [`MAX_TIMEOUT`].
 pub fn parse_timeout(text: &str) -> Result<Duration, Error> {
     let bad = || {
         Error::validation(format!(
@@ -611,7 +618,9 @@ pub fn parse_timeout(text: &str) -> Result<Duration, Error> {
         ))
     };
     let duration = match text.trim().parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Duration::from_secs_f64(seconds),
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            Duration::try_from_secs_f64(seconds).map_err(|_| bad())?
+        }
         Ok(_) => return Err(bad()),
         Err(_) => {
             let span: jiff::SignedDuration = text.trim().parse().map_err(|_| bad())?;
@@ -620,6 +629,11 @@ pub fn parse_timeout(text: &str) -> Result<Duration, Error> {
     };
     if duration.is_zero() {
         return Err(bad());
+    }
+    if duration > MAX_TIMEOUT {
+        return Err(Error::validation(format!(
+            "--timeout `{text}` is longer than the longest jr accepts, 24h"
+        )));
     }
     Ok(duration)
 }
@@ -669,7 +683,11 @@ mod parse_tests {
             Some(Duration::from_millis(500))
         );
         assert_eq!(parse_timeout("2m").ok(), Some(Duration::from_secs(120)));
-        for bad in ["", "0", "-1", "soon", "0s"] {
+        assert_eq!(parse_timeout("24h").ok(), Some(MAX_TIMEOUT));
+        // Issue 12: `--timeout 1e300` panicked (exit 101) converting to a Duration.
+        for bad in [
+            "", "0", "-1", "soon", "0s", "1e300", "1e20", "86401", "25h", "inf", "NaN",
+        ] {
             assert_eq!(
                 parse_timeout(bad).map_err(|e| e.exit_code()).err(),
                 Some(4),
