@@ -88,14 +88,19 @@ pub struct GlobalFlag {
 pub enum FlagKind {
     /// `--name` alone.
     Switch(fn(&mut Globals)),
-    /// `--name VALUE`; `set` fails (exit 4) on an unreadable value.
+    /// `--name VALUE`, kept as given in the field `field` selects.
+    Text {
+        value_name: &'static str,
+        field: fn(&mut Globals) -> &mut Option<String>,
+    },
+    /// `--name VALUE`, read by `set`, which fails (exit 4) on an unreadable value.
     Value {
         value_name: &'static str,
-        set: fn(&mut Globals, String) -> Result<(), Error>,
+        set: fn(&mut Globals, &str) -> Result<(), Error>,
     },
 }
 
-const fn switch(name: &'static str, help: &'static str, set: fn(&mut Globals)) -> GlobalFlag {
+const fn flag(name: &'static str, help: &'static str, kind: FlagKind) -> GlobalFlag {
     GlobalFlag {
         name,
         short: None,
@@ -103,25 +108,30 @@ const fn switch(name: &'static str, help: &'static str, set: fn(&mut Globals)) -
         env: None,
         default: None,
         conflicts_with: None,
-        kind: FlagKind::Switch(set),
+        kind,
     }
+}
+
+const fn switch(name: &'static str, help: &'static str, set: fn(&mut Globals)) -> GlobalFlag {
+    flag(name, help, FlagKind::Switch(set))
+}
+
+const fn text(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    field: fn(&mut Globals) -> &mut Option<String>,
+) -> GlobalFlag {
+    flag(name, help, FlagKind::Text { value_name, field })
 }
 
 const fn value(
     name: &'static str,
     value_name: &'static str,
     help: &'static str,
-    set: fn(&mut Globals, String) -> Result<(), Error>,
+    set: fn(&mut Globals, &str) -> Result<(), Error>,
 ) -> GlobalFlag {
-    GlobalFlag {
-        name,
-        short: None,
-        help,
-        env: None,
-        default: None,
-        conflicts_with: None,
-        kind: FlagKind::Value { value_name, set },
-    }
+    flag(name, help, FlagKind::Value { value_name, set })
 }
 
 impl GlobalFlag {
@@ -161,7 +171,9 @@ impl GlobalFlag {
             .help_heading("Global options");
         arg = match self.kind {
             FlagKind::Switch(_) => arg.action(ArgAction::SetTrue),
-            FlagKind::Value { value_name, .. } => arg.value_name(value_name),
+            FlagKind::Text { value_name, .. } | FlagKind::Value { value_name, .. } => {
+                arg.value_name(value_name)
+            }
         };
         if let Some(letter) = self.short {
             arg = arg.short(letter);
@@ -174,151 +186,56 @@ impl GlobalFlag {
 }
 
 /// Every global flag, in the order `--help` lists them.
+#[rustfmt::skip]
 pub static FLAGS: &[GlobalFlag] = &[
-    value("base-url", "URL", "Jira site or API gateway base URL", |g, v| {
-        g.overrides.base_url = Some(v);
+    text("base-url", "URL", "Jira site or API gateway base URL", |g| &mut g.overrides.base_url)
+        .env("JR_BASE_URL"),
+    text("auth-type", "TYPE", "basic, bearer, oauth2 or connect", |g| &mut g.overrides.auth_type)
+        .env("JR_AUTH_TYPE"),
+    text("auth-user", "EMAIL", "Account email for basic auth", |g| &mut g.overrides.auth_user)
+        .env("JR_AUTH_USER"),
+    text("auth-token", "TOKEN", "API token (basic) or access token (bearer)", |g| &mut g.overrides.auth_token)
+        .env("JR_AUTH_TOKEN"),
+    text("profile", "NAME", "Profile of the config file; wins over the environment", |g| &mut g.overrides.profile)
+        .env("JR_PROFILE")
+        .short('p'),
+    switch("pretty", "Indent the JSON output (the default on a terminal)", |g| g.style = Style::Pretty),
+    switch("compact", "Print the JSON as Jira sent it, one line (the default in a pipe)", |g| g.style = Style::Compact)
+        .conflicts_with("pretty"),
+    switch("no-paginate", "Read only the first page of a paginated operation", |g| g.paginate = false),
+    value("max-pages", "N", "Stop with an error after N pages", set_max_pages)
+        .default("1000"),
+    switch("dry-run", "Print the request as JSON (secrets redacted) and send nothing", |g| g.dry_run = true),
+    value("timeout", "DURATION", "Per-request timeout: 30s, 500ms, 2m or seconds", |g, v| {
+        g.timeout = http::parse_timeout(v)?;
         Ok(())
     })
-    .env("JR_BASE_URL"),
-    value("auth-type", "TYPE", "basic, bearer, oauth2 or connect", |g, v| {
-        g.overrides.auth_type = Some(v);
-        Ok(())
-    })
-    .env("JR_AUTH_TYPE"),
-    value("auth-user", "EMAIL", "Account email for basic auth", |g, v| {
-        g.overrides.auth_user = Some(v);
-        Ok(())
-    })
-    .env("JR_AUTH_USER"),
-    value(
-        "auth-token",
-        "TOKEN",
-        "API token (basic) or access token (bearer)",
-        |g, v| {
-            g.overrides.auth_token = Some(v);
-            Ok(())
-        },
-    )
-    .env("JR_AUTH_TOKEN"),
-    value(
-        "profile",
-        "NAME",
-        "Profile of the config file; wins over the environment",
-        |g, v| {
-            g.overrides.profile = Some(v);
-            Ok(())
-        },
-    )
-    .env("JR_PROFILE")
-    .short('p'),
-    switch(
-        "pretty",
-        "Indent the JSON output (the default on a terminal)",
-        |g| g.style = Style::Pretty,
-    ),
-    switch(
-        "compact",
-        "Print the JSON as Jira sent it, one line (the default in a pipe)",
-        |g| g.style = Style::Compact,
-    )
-    .conflicts_with("pretty"),
-    switch(
-        "no-paginate",
-        "Read only the first page of a paginated operation",
-        |g| g.paginate = false,
-    ),
-    value(
-        "max-pages",
-        "N",
-        "Stop with an error after N pages",
-        set_max_pages,
-    )
-    .default("1000"),
-    switch(
-        "dry-run",
-        "Print the request as JSON (secrets redacted) and send nothing",
-        |g| g.dry_run = true,
-    ),
-    value(
-        "timeout",
-        "DURATION",
-        "Per-request timeout: 30s, 500ms, 2m or seconds",
-        |g, v| {
-            g.timeout = http::parse_timeout(&v)?;
-            Ok(())
-        },
-    )
     .default("30s"),
-    value(
-        "cloud-id",
-        "ID",
-        "Send requests through the API gateway for this site's cloud ID (scoped API tokens, OAuth 2.0)",
-        |g, v| {
-            g.overrides.cloud_id = Some(v);
-            Ok(())
-        },
-    )
-    .env("JR_CLOUD_ID"),
-    value(
-        "api-url",
-        "URL",
-        "The API gateway used with --cloud-id",
-        |g, v| {
-            g.overrides.api_url = Some(v);
-            Ok(())
-        },
-    )
-    .env("JR_API_GATEWAY_URL")
-    .default("https://api.atlassian.com"),
-    switch(
-        "allow-insecure-http",
-        "Send credentials over plain http:// to a host other than loopback",
-        |g| g.overrides.allow_insecure_http = true,
-    ),
-    value(
-        "jq",
-        "EXPR",
-        "Filter the result with a jq expression (jaq), printed as jq prints it",
-        |g, v| {
-            g.jq = Some(Arc::new(jq::compile(&v)?));
-            Ok(())
-        },
-    ),
-    switch(
-        "stream",
-        "One item per line (NDJSON) as pages arrive; --jq applies per item",
-        |g| g.stream = true,
-    ),
-    switch(
-        "verbose",
-        "Each request, response and retry as a JSON line on stderr",
-        |g| g.verbose = true,
-    ),
-    value(
-        "retries",
-        "N",
-        "Retries on 429, and on 502-504, resets, timeouts if idempotent",
-        set_retries,
-    )
-    .default("4"),
-    switch(
-        "retry-unsafe",
-        "Also retry POST on 502-504, resets and timeouts",
-        |g| g.retry_unsafe = true,
-    ),
-    value(
-        "max-response-size",
-        "SIZE",
-        "Fail on a larger response body: bytes, 500KB, 10MiB",
-        |g, v| {
-            g.max_response_bytes = http::parse_size(&v)?;
-            Ok(())
-        },
-    )
+    text("cloud-id", "ID", "Send requests through the API gateway for this site's cloud ID (scoped API tokens, OAuth 2.0)", |g| &mut g.overrides.cloud_id)
+        .env("JR_CLOUD_ID"),
+    text("api-url", "URL", "The API gateway used with --cloud-id", |g| &mut g.overrides.api_url)
+        .env("JR_API_GATEWAY_URL")
+        .default("https://api.atlassian.com"),
+    switch("allow-insecure-http", "Send credentials over plain http:// to a host other than loopback", |g| {
+        g.overrides.allow_insecure_http = true
+    }),
+    value("jq", "EXPR", "Filter the result with a jq expression (jaq), printed as jq prints it", |g, v| {
+        g.jq = Some(Arc::new(jq::compile(v)?));
+        Ok(())
+    }),
+    switch("stream", "One item per line (NDJSON) as pages arrive; --jq applies per item", |g| g.stream = true),
+    switch("verbose", "Each request, response and retry as a JSON line on stderr", |g| g.verbose = true),
+    value("retries", "N", "Retries on 429, and on 502-504, resets, timeouts if idempotent", set_retries)
+        .default("4"),
+    switch("retry-unsafe", "Also retry POST on 502-504, resets and timeouts", |g| g.retry_unsafe = true),
+    value("max-response-size", "SIZE", "Fail on a larger response body: bytes, 500KB, 10MiB", |g, v| {
+        g.max_response_bytes = http::parse_size(v)?;
+        Ok(())
+    })
     .default("100MiB"),
 ];
 
-fn set_max_pages(globals: &mut Globals, n: String) -> Result<(), Error> {
+fn set_max_pages(globals: &mut Globals, n: &str) -> Result<(), Error> {
     globals.max_pages = n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
         Error::validation(format!(
             "invalid value `{n}` for --max-pages: expected a whole number of at least 1"
@@ -327,7 +244,7 @@ fn set_max_pages(globals: &mut Globals, n: String) -> Result<(), Error> {
     Ok(())
 }
 
-fn set_retries(globals: &mut Globals, n: String) -> Result<(), Error> {
+fn set_retries(globals: &mut Globals, n: &str) -> Result<(), Error> {
     globals.retries = n.parse::<u32>().map_err(|_| {
         Error::validation(format!(
             "invalid value `{n}` for --retries: expected a whole number (0 disables retries)"
@@ -345,7 +262,7 @@ pub fn args() -> impl Iterator<Item = Arg> {
 /// the argv peek skips the word after them.
 pub fn takes_value(word: &str) -> bool {
     FLAGS.iter().any(|flag| {
-        matches!(flag.kind, FlagKind::Value { .. })
+        !matches!(flag.kind, FlagKind::Switch(_))
             && (word.strip_prefix("--") == Some(flag.name)
                 || flag.short.is_some_and(|letter| {
                     word.strip_prefix('-').is_some_and(|rest| {
@@ -372,9 +289,14 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
         match flag.kind {
             FlagKind::Switch(set) if matches.get_flag(flag.name) => set(&mut globals),
             FlagKind::Switch(_) => {}
+            FlagKind::Text { field, .. } => {
+                if let Some(given) = matches.get_one::<String>(flag.name) {
+                    *field(&mut globals) = Some(given.clone());
+                }
+            }
             FlagKind::Value { set, .. } => {
                 if let Some(given) = matches.get_one::<String>(flag.name) {
-                    set(&mut globals, given.clone())?;
+                    set(&mut globals, given)?;
                 }
             }
         }

@@ -86,7 +86,7 @@ fn group_about(group: &str) -> String {
 
 /// The full command of one group: every operation as a subcommand, then
 /// the hand-written commands mounted in it.
-pub fn group_command(registry: Registry, group: &'static str) -> Command {
+fn group_command(registry: Registry, group: &'static str) -> Command {
     Command::new(group)
         .about(group_about(group))
         .subcommand_required(true)
@@ -98,7 +98,7 @@ pub fn group_command(registry: Registry, group: &'static str) -> Command {
 /// One operation as a clap command: flags named as the spec's parameters,
 /// `--body` when it takes a request body, plus the helper flags and example
 /// of its extension, if it has one.
-pub fn operation_command(registry: Registry, op: &'static Operation) -> Command {
+fn operation_command(registry: Registry, op: &'static Operation) -> Command {
     let extension = registry.extension(op.operation_id);
     let mut command = Command::new(op.command)
         .about(op.summary)
@@ -116,7 +116,7 @@ pub fn operation_command(registry: Registry, op: &'static Operation) -> Command 
 
 /// The operation's runnable example: its extension's, else one generated
 /// from the spec.
-pub fn example(registry: Registry, op: &'static Operation) -> String {
+fn example(registry: Registry, op: &'static Operation) -> String {
     match registry.extension(op.operation_id).and_then(|e| e.example) {
         Some(written) => written.to_owned(),
         None => ops::example::command_line(op),
