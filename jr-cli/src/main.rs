@@ -1,10 +1,11 @@
 //! The `jr` binary: run, and turn any error into one JSON line on stderr and
 //! the exit code of the command-line contract (DESIGN.md §3).
 //!
-//! Modules, lowest layer first (a module uses only lower ones; `layers`
-//! checks it): `globals`, `keychain`, `body` → `sink`, `session`,
-//! `profiles` → `exec`, `args` → `context` → `entry` → `tree`, `operation`
-//! → `commands/*` → `commands` (the registry) → `dispatch` → `main`.
+//! Modules, lowest layer first (a module uses only lower ones; the test
+//! module `layers` checks it): `globals`, `keychain`, `body` → `sink`,
+//! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
+//! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
+//! `main`.
 
 mod args;
 mod body;
