@@ -6,11 +6,35 @@
 //! form fields from `--body`), binary bodies (`*/*`, avatars) from `@file`,
 //! `application/json-patch+json`, and `text/plain` (`--content-type`).
 
-use crate::args::BodySource;
 use clap::ArgMatches;
 use jr_core::Error;
 use jr_core::body::{self as encode, FilePart, NO_CHECK};
 use jr_core::ops::{self, Operation};
+
+/// Where the request body comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodySource {
+    /// `--body '{...}'` or built from helper flags: the bytes themselves.
+    Inline(Vec<u8>),
+    /// `--body @path`.
+    File(String),
+    /// `--body -`.
+    Stdin,
+}
+
+impl BodySource {
+    /// Reads the text of `--body`: `-` is stdin, `@path` a file, anything
+    /// else the body itself.
+    pub fn from_flag(text: &str) -> BodySource {
+        if text == "-" {
+            BodySource::Stdin
+        } else if let Some(path) = text.strip_prefix('@') {
+            BodySource::File(path.to_owned())
+        } else {
+            BodySource::Inline(text.as_bytes().to_vec())
+        }
+    }
+}
 
 /// The body flags besides `--body` (stage 1: strings only, no I/O).
 #[derive(Debug, Default, Clone)]
@@ -48,11 +72,11 @@ impl BodyOptions {
     }
 }
 
-/// A body in its final form: the bytes (as an inline source), and the
-/// `Content-Type` and headers to use instead of the spec's defaults.
+/// A body in its final form: the bytes, and the `Content-Type` and headers
+/// to use instead of the spec's defaults.
 #[derive(Debug, Default)]
 pub struct Prepared {
-    pub body: Option<BodySource>,
+    pub body: Option<Vec<u8>>,
     pub content_type: Option<String>,
     pub headers: Vec<(String, String)>,
 }
@@ -70,7 +94,9 @@ pub fn prepare(
 ) -> Result<Prepared, Error> {
     let Some(spec) = op.body else {
         return Ok(Prepared {
-            body: source,
+            body: source
+                .map(|source| read_source(source, &read))
+                .transpose()?,
             ..Prepared::default()
         });
     };
@@ -79,17 +105,9 @@ pub fn prepare(
         Some(BodySource::File(path)) => Some(path.clone()),
         _ => None,
     };
-    let body = match source {
-        Some(BodySource::AllOwnWebhookIds) => {
-            return Ok(Prepared {
-                body: Some(BodySource::AllOwnWebhookIds),
-                ..Prepared::default()
-            });
-        }
-        Some(BodySource::Inline(bytes)) => Some(bytes),
-        Some(other) => Some(read(other)?),
-        None => None,
-    };
+    let body = source
+        .map(|source| read_source(source, &read))
+        .transpose()?;
     if chosen == "multipart/form-data" {
         return multipart(body.as_deref(), &options.files, &read);
     }
@@ -103,7 +121,7 @@ pub fn prepare(
         return Ok(Prepared::default());
     };
     if chosen.contains("json") {
-        crate::args::check_json(&bytes)?;
+        check_json(&bytes)?;
         if !options.no_validate && chosen == spec.content_type {
             ops::body::validate(op, &bytes)?;
         }
@@ -119,10 +137,46 @@ pub fn prepare(
         _ => (None, Vec::new()),
     };
     Ok(Prepared {
-        body: Some(BodySource::Inline(bytes)),
+        body: Some(bytes),
         content_type,
         headers,
     })
+}
+
+fn read_source(
+    source: BodySource,
+    read: &impl Fn(BodySource) -> Result<Vec<u8>, Error>,
+) -> Result<Vec<u8>, Error> {
+    match source {
+        BodySource::Inline(bytes) => Ok(bytes),
+        other => read(other),
+    }
+}
+
+/// Rejects a body that is not JSON, naming the line and column of the fault.
+///
+/// Errors: exit 4.
+pub fn check_json(bytes: &[u8]) -> Result<(), Error> {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::validation(format!(
+                "--body is not valid JSON: {} at line {}, column {}",
+                describe(&e),
+                e.line(),
+                e.column()
+            ))
+            .with_hint("pass a JSON document, @file, or - for stdin")
+        })
+}
+
+fn describe(error: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C" to its message; we say it once.
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
 }
 
 fn no_check() -> Vec<(String, String)> {
@@ -153,7 +207,7 @@ fn multipart(
         .collect::<Result<Vec<_>, Error>>()?;
     let encoded = encode::multipart(fields, &parts)?;
     Ok(Prepared {
-        body: Some(BodySource::Inline(encoded.bytes)),
+        body: Some(encoded.bytes),
         content_type: Some(encoded.content_type),
         headers: no_check(),
     })
@@ -165,6 +219,30 @@ mod tests {
 
     fn no_files(_: BodySource) -> Result<Vec<u8>, Error> {
         Err(Error::validation("no files in this test"))
+    }
+
+    #[test]
+    fn invalid_json_names_line_and_column() {
+        let err = check_json(b"{\n  \"url\": ,\n}").unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message().contains("line 2, column 10"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn body_sources_are_recognised() {
+        assert_eq!(BodySource::from_flag("-"), BodySource::Stdin);
+        assert_eq!(
+            BodySource::from_flag("@a.json"),
+            BodySource::File("a.json".into())
+        );
+        assert_eq!(
+            BodySource::from_flag("{}"),
+            BodySource::Inline(b"{}".to_vec())
+        );
     }
 
     #[test]
@@ -197,10 +275,7 @@ mod tests {
         let content_type = prepared.content_type.expect("a content type");
         assert!(content_type.starts_with("multipart/form-data; boundary="));
         assert_eq!(prepared.headers, no_check());
-        let Some(BodySource::Inline(bytes)) = prepared.body else {
-            panic!("an inline body")
-        };
-        let text = String::from_utf8(bytes).expect("text");
+        let text = String::from_utf8(prepared.body.expect("a body")).expect("text");
         assert!(text.contains("filename=\"a.txt\""), "{text}");
     }
 

@@ -296,3 +296,26 @@ async fn a_webhook_expires_after_30_days_and_refresh_revives_it() {
             .is_some()
     );
 }
+
+#[test]
+fn refresh_all_in_a_dry_run_lists_nothing_and_shows_a_placeholder() {
+    // Port 9 is closed: listing the webhooks would fail with exit 1.
+    let mut jr = jr_at("http://127.0.0.1:9");
+    jr.env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", APP)
+        .args(["--dry-run", "webhook", "refresh", "--all"]);
+    let (shown, stderr, code) = run(&mut jr);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(shown["method"], json!("PUT"));
+    assert_eq!(
+        shown["url"],
+        json!("http://127.0.0.1:9/rest/api/3/webhook/refresh")
+    );
+    assert_eq!(
+        shown["body"],
+        json!({"webhookIds": "<every webhook ID of the calling app, listed first>"})
+    );
+    let (_, _, code) =
+        run(jr_at("http://127.0.0.1:9").args(["webhook", "refresh", "--all", "--id", "1"]));
+    assert_eq!(code, 4, "--all and --id exclude each other");
+}

@@ -7,19 +7,25 @@
 //! for ~620 commands would be about 2 MB and slow every shell start
 //! (DESIGN.md §6).
 
-use crate::cli;
+use crate::context::Ctx;
+use crate::entry::{Entry, Own};
 use clap::{Arg, ArgMatches, Command};
 use clap_complete::env::{CompleteEnv, Shells};
 use jr_core::Error;
 
-/// The name of the command; no group of the table may take it.
-pub const NAME: &str = "completion";
+/// `jr completion SHELL`.
+pub const ENTRY: Entry = Entry::TopLevel(Own {
+    name: NAME,
+    command,
+    run,
+});
+
+const NAME: &str = "completion";
 
 /// The environment variable the registered snippet sets when calling back.
 const VAR: &str = "COMPLETE";
 
-/// `jr completion SHELL`.
-pub fn command() -> Command {
+fn command() -> Command {
     Command::new(NAME)
         .about("Print the shell snippet that enables TAB completion of groups, commands and flags")
         .arg(
@@ -34,8 +40,12 @@ pub fn command() -> Command {
         )
 }
 
-/// The registration snippet for the chosen shell.
-pub fn run(matches: &ArgMatches) -> Result<String, Error> {
+/// Prints the registration snippet for the chosen shell.
+fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
+    ctx.out.text(&snippet(matches)?)
+}
+
+fn snippet(matches: &ArgMatches) -> Result<String, Error> {
     let shell = matches
         .get_one::<String>("shell")
         .map_or("bash", String::as_str);
@@ -63,13 +73,14 @@ fn completer_path() -> String {
     }
 }
 
-/// Answers a completion call-back (`COMPLETE=<shell> jr -- jr webh`) and
-/// exits; returns at once, reading one environment variable, otherwise.
-pub fn complete_if_asked() {
-    CompleteEnv::with_factory(|| {
+/// Answers a completion call-back (`COMPLETE=<shell> jr -- jr webh`) with
+/// the tree `tree` builds for the words typed so far, and exits; returns at
+/// once, reading one environment variable, otherwise.
+pub fn complete_if_asked(tree: fn(&[String]) -> Command) {
+    CompleteEnv::with_factory(move || {
         // The words being completed follow `--`; they name the group to build.
         let words: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(1).collect();
-        cli::command(&words)
+        tree(&words)
     })
     .var(VAR)
     .complete();

@@ -9,17 +9,25 @@
 //! process, which is one invocation, so its few strings are leaked rather
 //! than threading a second, owned operation type through the whole pipeline.
 
-use crate::args::{BodySource, Globals, RawArgs};
-use crate::body::BodyOptions;
+use crate::args::RawArgs;
+use crate::body::{BodyOptions, BodySource};
+use crate::context::Ctx;
+use crate::entry::{Entry, Own};
+use crate::operation;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::Error;
 use jr_core::ops::{Location, Method, Operation, Pagination, Param, ParamType, RequestBody};
 
-/// The name of the command; no group of the table may take it.
-pub const NAME: &str = "raw";
-
 /// `jr raw METHOD PATH ...`.
-pub fn command() -> Command {
+pub const ENTRY: Entry = Entry::TopLevel(Own {
+    name: NAME,
+    command,
+    run,
+});
+
+const NAME: &str = "raw";
+
+fn command() -> Command {
     Command::new(NAME)
         .about("Send any request: METHOD PATH with --query, --header and --body")
         .arg(
@@ -60,10 +68,16 @@ pub fn command() -> Command {
         )
 }
 
+/// Sends the request as the generated commands send theirs.
+fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
+    let raw = args(matches)?;
+    operation::run(ctx, raw, matches, None)
+}
+
 /// Stage 1 for `jr raw`: the request as an ad-hoc operation with checked
 /// values. Errors: exit 4 for an unknown method, a path not starting with
 /// `/` or holding white space, or a `--query`/`--header` without its separator.
-pub fn args(matches: &ArgMatches, globals: Globals) -> Result<RawArgs, Error> {
+fn args(matches: &ArgMatches) -> Result<RawArgs, Error> {
     let text = |name: &str| matches.get_one::<String>(name).cloned().unwrap_or_default();
     let many = |name: &str| -> Vec<String> {
         matches
@@ -98,13 +112,14 @@ pub fn args(matches: &ArgMatches, globals: Globals) -> Result<RawArgs, Error> {
             add(&mut params, &mut values, name, value, location);
         }
     }
-    let body = matches.get_one::<String>("body").map(|b| body_source(b));
+    let body = matches
+        .get_one::<String>("body")
+        .map(|b| BodySource::from_flag(b));
     Ok(RawArgs {
         op: leak_operation(method, path, params, body.is_some()),
         values,
         body,
         body_options: BodyOptions::default(),
-        globals,
     })
 }
 
@@ -145,16 +160,6 @@ fn add(
     values.push((name.to_owned(), vec![value.to_owned()]));
 }
 
-fn body_source(text: &str) -> BodySource {
-    if text == "-" {
-        BodySource::Stdin
-    } else if let Some(path) = text.strip_prefix('@') {
-        BodySource::File(path.to_owned())
-    } else {
-        BodySource::Inline(text.as_bytes().to_vec())
-    }
-}
-
 fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
@@ -192,16 +197,11 @@ mod tests {
     use super::*;
     use jr_core::request::RequestPlan;
 
-    fn plan(args: &[&str]) -> Result<RequestPlan, Error> {
-        let argv: Vec<String> = ["jr", "raw"]
-            .iter()
-            .chain(args)
-            .map(|a| a.to_string())
-            .collect();
-        let matches = crate::cli::command(&argv)
-            .try_get_matches_from(&argv)
+    fn plan(words: &[&str]) -> Result<RequestPlan, Error> {
+        let matches = command()
+            .try_get_matches_from(std::iter::once("raw").chain(words.iter().copied()))
             .expect("parses");
-        let raw = RawArgs::from_matches(&matches)?;
+        let raw = args(&matches)?;
         let body = match raw.body {
             Some(BodySource::Inline(bytes)) => Some(bytes),
             _ => None,

@@ -15,17 +15,24 @@
 //! `int64`, `number`, `boolean`, `enum` (with `"values"`) and `array` (with
 //! `"items"`, the element type).
 
-use crate::cli::pagination_name;
+use crate::context::Ctx;
+use crate::entry::{Entry, Own};
+use crate::tree::pagination_name;
 use clap::{Arg, ArgMatches, Command};
 use jr_core::Error;
 use jr_core::ops::{self, Operation, Param, ParamType};
 use serde_json::{Value, json};
 
-/// The name of the command; no group of the table may take it.
-pub const NAME: &str = "schema";
-
 /// `jr schema [GROUP [COMMAND]]`.
-pub fn command() -> Command {
+pub const ENTRY: Entry = Entry::TopLevel(Own {
+    name: NAME,
+    command,
+    run,
+});
+
+const NAME: &str = "schema";
+
+fn command() -> Command {
     Command::new(NAME)
         .about(
             "Print the command tree as JSON: all groups, one group's operations, or one operation",
@@ -44,10 +51,14 @@ pub fn command() -> Command {
         .after_help("Example:\n  jr schema webhook get-failed")
 }
 
+fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
+    ctx.out.value(&schema(matches)?)
+}
+
 /// The JSON for the matches of `jr schema ...`.
 ///
 /// Errors: exit 4 for a group or command that does not exist, naming what does.
-pub fn run(matches: &ArgMatches) -> Result<Value, Error> {
+fn schema(matches: &ArgMatches) -> Result<Value, Error> {
     let group = matches.get_one::<String>("group");
     let command = matches.get_one::<String>("command");
     match (group, command) {
@@ -168,7 +179,7 @@ mod tests {
         let matches = command()
             .try_get_matches_from(std::iter::once("schema").chain(args.iter().copied()))
             .expect("parses");
-        run(&matches)
+        super::schema(&matches)
     }
 
     #[test]

@@ -1,62 +1,81 @@
-//! Helper flags for the dynamic-webhook operations, so the common case needs
-//! no hand-written JSON, and the checks Jira's answers need: rejected
+//! Extensions of the dynamic-webhook operations: helper flags, so the common
+//! case needs no hand-written JSON; `refresh --all`, which lists the calling
+//! app's webhooks first; and the checks Jira's answers need: rejected
 //! registration items (Jira answers 200 even then) and expiring webhooks.
 //! Source: Jira REST v3 `registerDynamicWebhooks`, `getDynamicWebhooksForApp`,
 //! `getFailedWebhooks`, `refreshWebhooks`, `deleteWebhookById`.
 
-use super::{Checked, Extension, list_values};
-use crate::args::BodySource;
+use crate::args::{Invocation, list_values};
+use crate::context::Ctx;
+use crate::entry::{Checked, Entry, Extension};
 use clap::{Arg, ArgAction, ArgMatches};
-use jr_core::{Error, ErrorKind, webhook};
+use jr_core::request::RequestPlan;
+use jr_core::{Error, ErrorKind, ops, webhook};
 use serde_json::{Value, json};
 
 /// A webhook this close to its `expirationDate` gets a warning on stderr.
 const EXPIRY_WARNING_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
-pub const REGISTER: Extension = Extension {
-    operation_id: "registerDynamicWebhooks",
-    example: "jr webhook register-dynamic --url https://your-app.example.com/webhook-received \\\n    --jql 'project = PROJ' --event jira:issue_created,jira:issue_updated",
-    args: register_args,
-    body: register_body,
-    check: register_check,
-    explain: explain_app_only,
-};
+/// `jr webhook register-dynamic`: `--url`, `--jql`, `--event`, ...
+pub const REGISTER: Entry = Entry::Extends(
+    "registerDynamicWebhooks",
+    Extension {
+        example: Some(
+            "jr webhook register-dynamic --url https://your-app.example.com/webhook-received \\\n    --jql 'project = PROJ' --event jira:issue_created,jira:issue_updated",
+        ),
+        args: register_args,
+        body: register_body,
+        check: register_check,
+        explain: explain_app_only,
+        ..Extension::NONE
+    },
+);
 
-pub const LIST: Extension = Extension {
-    operation_id: "getDynamicWebhooksForApp",
-    example: "jr webhook get-dynamic-webhooks-for-app --maxResults 50",
-    args: Vec::new,
-    body: no_body,
-    check: list_check,
-    explain: explain_app_only,
-};
+/// `jr webhook get-dynamic-webhooks-for-app`: warns of expiring webhooks.
+pub const LIST: Entry = Entry::Extends(
+    "getDynamicWebhooksForApp",
+    Extension {
+        example: Some("jr webhook get-dynamic-webhooks-for-app --maxResults 50"),
+        check: list_check,
+        explain: explain_app_only,
+        ..Extension::NONE
+    },
+);
 
-pub const FAILED: Extension = Extension {
-    operation_id: "getFailedWebhooks",
-    example: "jr webhook get-failed --maxResults 50 --after 1700000000000",
-    args: Vec::new,
-    body: no_body,
-    check: nothing_to_check,
-    explain: explain_app_only,
-};
+/// `jr webhook get-failed`.
+pub const FAILED: Entry = Entry::Extends(
+    "getFailedWebhooks",
+    Extension {
+        example: Some("jr webhook get-failed --maxResults 50 --after 1700000000000"),
+        explain: explain_app_only,
+        ..Extension::NONE
+    },
+);
 
-pub const REFRESH: Extension = Extension {
-    operation_id: "refreshWebhooks",
-    example: "jr webhook refresh --id 10000,10001",
-    args: refresh_args,
-    body: refresh_body,
-    check: nothing_to_check,
-    explain: explain_app_only,
-};
+/// `jr webhook refresh`: `--id`, or `--all` of the calling app's webhooks.
+pub const REFRESH: Entry = Entry::Extends(
+    "refreshWebhooks",
+    Extension {
+        example: Some("jr webhook refresh --id 10000,10001"),
+        args: refresh_args,
+        body: ids_body,
+        before_send: refresh_all,
+        explain: explain_app_only,
+        ..Extension::NONE
+    },
+);
 
-pub const DELETE: Extension = Extension {
-    operation_id: "deleteWebhookById",
-    example: "jr webhook delete-by-id --id 10000 --id 10001",
-    args: id_args,
-    body: ids_body,
-    check: nothing_to_check,
-    explain: explain_app_only,
-};
+/// `jr webhook delete-by-id`: `--id`.
+pub const DELETE: Entry = Entry::Extends(
+    "deleteWebhookById",
+    Extension {
+        example: Some("jr webhook delete-by-id --id 10000 --id 10001"),
+        args: id_args,
+        body: ids_body,
+        explain: explain_app_only,
+        ..Extension::NONE
+    },
+);
 
 fn repeatable(name: &'static str, value_name: &'static str, help: &'static str) -> Arg {
     Arg::new(name)
@@ -81,7 +100,7 @@ fn register_args() -> Vec<Arg> {
     ]
 }
 
-fn register_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
+fn register_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
     let url = matches.get_one::<String>("url");
     let jql = matches.get_one::<String>("jql");
     let events = list_values(matches, "event");
@@ -127,7 +146,7 @@ fn register_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
         item["issuePropertyKeysFilter"] = json!(property_keys);
     }
     let body = json!({"url": url, "webhooks": [item]});
-    Ok(Some(BodySource::Inline(body.to_string().into_bytes())))
+    Ok(Some(body.to_string().into_bytes()))
 }
 
 fn register_check(body: &[u8]) -> Checked {
@@ -159,14 +178,42 @@ fn refresh_args() -> Vec<Arg> {
     args
 }
 
-fn refresh_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
-    if matches.get_flag("all") {
-        return Ok(Some(BodySource::AllOwnWebhookIds));
+/// `--all`: the body becomes every webhook ID of the calling app, listed
+/// (every page) just before the refresh is sent; a dry run shows a
+/// placeholder and lists nothing.
+fn refresh_all(
+    ctx: &mut Ctx,
+    matches: &ArgMatches,
+    invocation: &mut Invocation,
+) -> Result<(), Error> {
+    if !matches.get_flag("all") {
+        return Ok(());
     }
-    ids_body(matches)
+    invocation.body = Some(if ctx.globals.dry_run {
+        br#"{"webhookIds":"<every webhook ID of the calling app, listed first>"}"#.to_vec()
+    } else {
+        ids_json(&all_own_webhook_ids(ctx)?)
+    });
+    Ok(())
 }
 
-fn ids_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
+/// Lists every page of the calling app's webhooks and returns their IDs.
+///
+/// Errors: those of the listing; exit 1 when it is not JSON.
+fn all_own_webhook_ids(ctx: &mut Ctx) -> Result<Vec<i64>, Error> {
+    let list = ops::by_operation_id("getDynamicWebhooksForApp")
+        .ok_or_else(|| Error::general("the operation table has no getDynamicWebhooksForApp"))?;
+    let plan = RequestPlan::build(list, &[], None)?;
+    let body = ctx.fetch_all(&plan, list.pagination)?;
+    let page: Value = serde_json::from_slice(&body)
+        .map_err(|e| Error::general(format!("the webhook list was not JSON: {e}")))?;
+    Ok(page["values"]
+        .as_array()
+        .map(|values| values.iter().filter_map(|w| w["id"].as_i64()).collect())
+        .unwrap_or_default())
+}
+
+fn ids_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
     let ids = list_values(matches, "id");
     if ids.is_empty() {
         return Ok(None);
@@ -181,20 +228,12 @@ fn ids_body(matches: &ArgMatches) -> Result<Option<BodySource>, Error> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(BodySource::Inline(ids_json(&ids))))
+    Ok(Some(ids_json(&ids)))
 }
 
 /// `{"webhookIds": [...]}`, Jira's `ContainerForWebhookIDs`.
-pub fn ids_json(ids: &[i64]) -> Vec<u8> {
+fn ids_json(ids: &[i64]) -> Vec<u8> {
     json!({ "webhookIds": ids }).to_string().into_bytes()
-}
-
-fn no_body(_: &ArgMatches) -> Result<Option<BodySource>, Error> {
-    Ok(None)
-}
-
-fn nothing_to_check(_: &[u8]) -> Checked {
-    Checked::default()
 }
 
 fn list_check(body: &[u8]) -> Checked {

@@ -1,60 +1,46 @@
 //! The command tree: global flags, then one subcommand per group and one per
-//! operation, all built from the operation table. Only the group named on the
+//! operation, all built from the operation table, plus the hand-written
+//! entries of the registry where they mount. Only the group named on the
 //! command line is turned into clap commands, so start-up does not grow with
 //! the ~620 operations (DESIGN.md §2).
 
-use crate::{commands, tools};
+use crate::entry::{Extension, Registry};
+use crate::globals;
 use clap::{Arg, ArgAction, Command};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use jr_core::ops::{self, Location, Operation, ParamType};
 use jr_core::request::type_name;
 
-/// Global flags that take a value; the argv peek must skip their values.
-const GLOBAL_VALUE_FLAGS: &[&str] = &[
-    "--base-url",
-    "--auth-type",
-    "--auth-user",
-    "--auth-token",
-    "-p",
-    "--profile",
-    "--max-pages",
-    "--timeout",
-    "--cloud-id",
-    "--api-url",
-    "--jq",
-    "--retries",
-    "--max-response-size",
-];
-
 /// The root command with its global flags and the groups: full for the group
 /// named in `argv`, a one-line stub for every other one.
-pub fn command(argv: &[String]) -> Command {
+pub fn command(registry: Registry, argv: &[String]) -> Command {
     let chosen = peek_group(argv);
     let groups = ops::groups().into_iter().map(|group| {
         if Some(group) == chosen.as_deref() {
-            group_command(group)
+            group_command(registry, group)
         } else {
             stub_group(group)
         }
     });
-    root().subcommands(groups).subcommands(own_commands())
+    root().subcommands(groups).subcommands(top_level(registry))
 }
 
 /// The whole tree, every group built: for man pages and reference pages,
 /// never for a normal run.
-pub fn full_command() -> Command {
+pub fn full_command(registry: Registry) -> Command {
     root()
-        .subcommands(ops::groups().into_iter().map(group_command))
-        .subcommands(own_commands())
+        .subcommands(
+            ops::groups()
+                .into_iter()
+                .map(|group| group_command(registry, group)),
+        )
+        .subcommands(top_level(registry))
 }
 
-/// Commands of jr's own beside the groups: the tools (`configure`, `auth`)
-/// and the built-ins (`schema`, `raw`, `completion`, hidden `__man`, `__docs`).
-fn own_commands() -> impl Iterator<Item = Command> {
-    tools::TOOLS
-        .iter()
-        .map(|tool| (tool.command)())
-        .chain(commands::builtins())
+/// The hand-written commands beside the groups (`configure`, `auth`,
+/// `completion`, `raw`, `schema`, hidden `__man`, `__docs`).
+fn top_level(registry: Registry) -> impl Iterator<Item = Command> {
+    registry.top_level().map(|own| (own.command)())
 }
 
 fn root() -> Command {
@@ -64,7 +50,7 @@ fn root() -> Command {
         .long_about(ROOT_LONG_ABOUT)
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .args(global_args())
+        .args(globals::args())
 }
 
 const ROOT_LONG_ABOUT: &str = "A command-line client for the Jira Cloud platform REST API v3.\n\n\
@@ -74,127 +60,12 @@ The result is JSON on stdout; errors are one JSON line on stderr and a meaningfu
 Target and credentials come from flags, then JR_BASE_URL, JR_AUTH_TYPE (basic, bearer, oauth2, connect), \
 JR_AUTH_USER, JR_AUTH_TOKEN, JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect apps), JR_CLOUD_ID, or a profile of the config file (JR_CONFIG_PATH, default ~/.config/jr/config.json; JR_PROFILE or -p).";
 
-fn global_args() -> Vec<Arg> {
-    let value = |name: &'static str, value_name: &'static str, help: &'static str| {
-        Arg::new(name)
-            .long(name)
-            .value_name(value_name)
-            .help(help)
-            .global(true)
-            .help_heading("Global options")
-    };
-    let switch = |name: &'static str, help: &'static str| {
-        Arg::new(name)
-            .long(name)
-            .action(ArgAction::SetTrue)
-            .help(help)
-            .global(true)
-            .help_heading("Global options")
-    };
-    vec![
-        value(
-            "base-url",
-            "URL",
-            "Jira site or API gateway base URL [env: JR_BASE_URL]",
-        ),
-        value(
-            "auth-type",
-            "TYPE",
-            "basic, bearer, oauth2 or connect [env: JR_AUTH_TYPE]",
-        ),
-        value(
-            "auth-user",
-            "EMAIL",
-            "Account email for basic auth [env: JR_AUTH_USER]",
-        ),
-        value(
-            "auth-token",
-            "TOKEN",
-            "API token (basic) or access token (bearer) [env: JR_AUTH_TOKEN]",
-        ),
-        value(
-            "profile",
-            "NAME",
-            "Profile of the config file; wins over the environment [env: JR_PROFILE]",
-        )
-        .short('p'),
-        switch(
-            "pretty",
-            "Indent the JSON output (the default on a terminal)",
-        ),
-        switch(
-            "compact",
-            "Print the JSON as Jira sent it, one line (the default in a pipe)",
-        )
-        .conflicts_with("pretty"),
-        switch(
-            "no-paginate",
-            "Read only the first page of a paginated operation",
-        ),
-        value(
-            "max-pages",
-            "N",
-            "Stop with an error after N pages [default: 1000]",
-        ),
-        switch(
-            "dry-run",
-            "Print the request as JSON (secrets redacted) and send nothing",
-        ),
-        value(
-            "timeout",
-            "DURATION",
-            "Per-request timeout: 30s, 500ms, 2m or seconds [default: 30s]",
-        ),
-        value(
-            "cloud-id",
-            "ID",
-            "Send requests through the API gateway for this site's cloud ID (scoped API tokens, OAuth 2.0) [env: JR_CLOUD_ID]",
-        ),
-        value(
-            "api-url",
-            "URL",
-            "The API gateway used with --cloud-id [env: JR_API_GATEWAY_URL] [default: https://api.atlassian.com]",
-        ),
-        switch(
-            "allow-insecure-http",
-            "Send credentials over plain http:// to a host other than loopback",
-        ),
-        value(
-            "jq",
-            "EXPR",
-            "Filter the result with a jq expression (jaq), printed as jq prints it",
-        ),
-        switch(
-            "stream",
-            "One item per line (NDJSON) as pages arrive; --jq applies per item",
-        ),
-        switch(
-            "verbose",
-            "Each request, response and retry as a JSON line on stderr",
-        ),
-        value(
-            "retries",
-            "N",
-            "Retries on 429, and on 502-504, resets, timeouts if idempotent [default: 4]",
-        ),
-        switch(
-            "retry-unsafe",
-            "Also retry POST on 502-504, resets and timeouts",
-        ),
-        value(
-            "max-response-size",
-            "SIZE",
-            "Fail on a larger response body: bytes, 500KB, 10MiB [default: 100MiB]",
-        ),
-    ]
-}
-
 /// The group named on the command line, if any: the first word that is not a
 /// global flag or a global flag's value (`jr --pretty webhook ...`, `jr help webhook`).
 pub fn peek_group(argv: &[String]) -> Option<String> {
     let mut words = argv.iter().skip(1);
     while let Some(word) = words.next() {
-        if GLOBAL_VALUE_FLAGS.contains(&word.as_str()) {
+        if globals::takes_value(word) {
             words.next();
         } else if word.starts_with('-') || word == "help" {
             continue;
@@ -213,18 +84,22 @@ fn group_about(group: &str) -> String {
     ops::group(group).map(ops::Group::about).unwrap_or_default()
 }
 
-/// The full command of one group: every operation as a subcommand.
-pub fn group_command(group: &'static str) -> Command {
+/// The full command of one group: every operation as a subcommand, then
+/// the hand-written commands mounted in it.
+fn group_command(registry: Registry, group: &'static str) -> Command {
     Command::new(group)
         .about(group_about(group))
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .subcommands(ops::in_group(group).map(operation_command))
+        .subcommands(ops::in_group(group).map(|op| operation_command(registry, op)))
+        .subcommands(registry.in_group(group).map(|own| (own.command)()))
 }
 
 /// One operation as a clap command: flags named as the spec's parameters,
-/// `--body` when it takes a request body, plus any hand-written helper flags.
-pub fn operation_command(op: &'static Operation) -> Command {
+/// `--body` when it takes a request body, plus the helper flags and example
+/// of its extension, if it has one.
+fn operation_command(registry: Registry, op: &'static Operation) -> Command {
+    let extension = registry.extension(op.operation_id);
     let mut command = Command::new(op.command)
         .about(op.summary)
         .long_about(long_about(op))
@@ -232,12 +107,34 @@ pub fn operation_command(op: &'static Operation) -> Command {
     if let Some(body) = op.body {
         command = command.args(body_args(op, body));
     }
-    let example = match commands::example(op) {
+    command = command.after_help(format!("Example:\n  {}", example(registry, op)));
+    match extension {
+        Some(extension) => helper_args(op, extension, command),
+        None => command,
+    }
+}
+
+/// The operation's runnable example: its extension's, else one generated
+/// from the spec.
+fn example(registry: Registry, op: &'static Operation) -> String {
+    match registry.extension(op.operation_id).and_then(|e| e.example) {
         Some(written) => written.to_owned(),
         None => ops::example::command_line(op),
-    };
-    command = command.after_help(format!("Example:\n  {example}"));
-    commands::augment(op, command)
+    }
+}
+
+/// Adds an extension's helper flags under "Helper options"; each conflicts
+/// with `--body`, which gives the whole body instead.
+fn helper_args(op: &Operation, extension: &Extension, command: Command) -> Command {
+    let conflicts = op.body.is_some();
+    command.args((extension.args)().into_iter().map(|arg| {
+        let arg = arg.help_heading("Helper options");
+        if conflicts {
+            arg.conflicts_with("body")
+        } else {
+            arg
+        }
+    }))
 }
 
 /// `--body` and the flags that shape it: `--no-validate` for bodies with a
@@ -417,6 +314,7 @@ fn kebab_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::COMMANDS;
 
     fn argv(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()
@@ -447,7 +345,9 @@ mod tests {
     #[test]
     fn every_group_builds_a_valid_command() {
         for group in ops::groups() {
-            root().subcommand(group_command(group)).debug_assert();
+            root()
+                .subcommand(group_command(COMMANDS, group))
+                .debug_assert();
         }
     }
 
@@ -455,50 +355,27 @@ mod tests {
     /// the same from the lazy tree as from the fully built one.
     #[test]
     fn lazy_help_matches_the_full_tree_for_every_group() {
-        let mut full = full_command();
+        let mut full = full_command(COMMANDS);
         full.build();
-        for group in ops::groups() {
-            let mut lazy = command(&argv(&["jr", group]));
+        let names = ops::groups()
+            .into_iter()
+            .chain(COMMANDS.top_level().map(|own| own.name));
+        for name in names {
+            let mut lazy = command(COMMANDS, &argv(&["jr", name]));
             lazy.build();
             let render = |root: &mut Command| {
-                root.find_subcommand_mut(group)
-                    .expect("the group")
+                root.find_subcommand_mut(name)
+                    .expect("the command")
                     .render_long_help()
                     .to_string()
             };
-            assert_eq!(render(&mut lazy), render(&mut full), "{group}");
+            assert_eq!(render(&mut lazy), render(&mut full), "{name}");
         }
-        for tool in tools::TOOLS {
-            let mut lazy = command(&argv(&["jr", tool.name]));
-            lazy.build();
-            let render = |root: &mut Command| {
-                root.find_subcommand_mut(tool.name)
-                    .expect("the tool")
-                    .render_long_help()
-                    .to_string()
-            };
-            assert_eq!(render(&mut lazy), render(&mut full), "{}", tool.name);
-        }
-        let mut lazy_root = command(&argv(&["jr"]));
+        let mut lazy_root = command(COMMANDS, &argv(&["jr"]));
         assert_eq!(
             lazy_root.render_long_help().to_string(),
             full.render_long_help().to_string()
         );
-    }
-
-    #[test]
-    fn no_group_shadows_a_hand_written_command() {
-        let tools = tools::TOOLS.iter().map(|tool| tool.name);
-        for name in commands::BUILTIN_NAMES.iter().copied().chain(tools) {
-            assert!(ops::group(name).is_none(), "group `{name}` clashes");
-        }
-        for tool in tools::TOOLS {
-            assert!(
-                !commands::BUILTIN_NAMES.contains(&tool.name),
-                "`{}` is both a tool and a built-in",
-                tool.name
-            );
-        }
     }
 
     #[test]

@@ -2,24 +2,25 @@
 //! list, delete or test profiles. Fields not named on the command line are
 //! kept; the file is written atomically with mode 0600.
 
-use super::profiles::{self, redacted, secrets_statement};
-use super::{Tool, print, process_env};
-use crate::args::Globals;
+use crate::context::Ctx;
+use crate::entry::{Entry, Own};
 use crate::keychain::{self, OsKeychain};
+use crate::profiles::{self, process_env, redacted, secrets_statement, set_field as set};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::auth::{AUTH_TYPES, Auth};
 use jr_core::config::{self, ConfigFile, Overrides, Profile};
-use jr_core::http::HttpClient;
 use jr_core::request::RequestPlan;
 use jr_core::{Error, ops};
 use serde_json::{Value, json};
-use std::io::{BufRead, Write};
 
-pub const TOOL: Tool = Tool {
-    name: "configure",
+/// `jr configure ...`.
+pub const ENTRY: Entry = Entry::TopLevel(Own {
+    name: NAME,
     command,
     run,
-};
+});
+
+const NAME: &str = "configure";
 
 fn command() -> Command {
     let switch = |name: &'static str, help: &'static str| {
@@ -28,7 +29,7 @@ fn command() -> Command {
             .action(ArgAction::SetTrue)
             .help(help)
     };
-    Command::new("configure")
+    Command::new(NAME)
         .about("Create, update, list, delete or test profiles of the config file")
         .long_about(
             "Create or update the profile named by -p (default: JR_PROFILE, the file's default_profile, \
@@ -77,21 +78,22 @@ fn command() -> Command {
         )
 }
 
-fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Result<(), Error> {
+fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
+    let overrides = ctx.globals.overrides.clone();
     let (path, mut file) = profiles::load()?;
-    let name = profiles::chosen(globals.overrides.profile.as_deref(), &file);
+    let name = profiles::chosen(overrides.profile.as_deref(), &file);
     check_profile_name(&name)?;
     let result = if matches.get_flag("list") {
         list(&path, &file)
     } else if matches.get_flag("delete") {
         delete(&path, &mut file, &name)?
     } else {
-        let changed = update(matches, &globals.overrides, &mut file, &name)?;
+        let changed = update(matches, &overrides, &mut file, &name)?;
         // Tested before anything is written: a profile that fails is not saved.
         let tested = if matches.get_flag("test") {
             let mut with_secrets = file.clone();
             keychain::fill_in(&OsKeychain, &mut with_secrets, &name)?;
-            let outcome = test(&with_secrets, &name, globals).map_err(|e| {
+            let outcome = test(ctx, &with_secrets, &name).map_err(|e| {
                 let hint = e.hint().map(|h| format!("{h}; ")).unwrap_or_default();
                 e.with_hint(format!("{hint}the profile was not saved"))
             })?;
@@ -118,7 +120,7 @@ fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Resul
         }
         shown
     };
-    print(stdout, &result, globals)
+    ctx.out.value(&result)
 }
 
 /// Profile names are keys of the file and parts of keychain account names:
@@ -260,31 +262,6 @@ fn update(
     Ok(changed || default_changed)
 }
 
-/// Sets a field from a flag; `-` reads one line of stdin, so a secret need
-/// not appear in the shell history or the process list.
-pub(super) fn set(field: &mut Option<String>, value: Option<&str>) -> Result<(), Error> {
-    match value {
-        None => Ok(()),
-        Some("-") => {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| Error::general(format!("cannot read stdin: {e}")))?;
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() {
-                return Err(Error::validation("expected a value on stdin, got nothing"));
-            }
-            *field = Some(line.to_owned());
-            Ok(())
-        }
-        Some(value) => {
-            *field = Some(value.to_owned());
-            Ok(())
-        }
-    }
-}
-
 fn as_validation(error: Error) -> Error {
     let hint = error.hint().map(str::to_owned);
     let converted = Error::validation(error.message().to_owned());
@@ -295,11 +272,11 @@ fn as_validation(error: Error) -> Error {
 }
 
 /// Calls Jira as the profile and says who answered.
-fn test(file: &ConfigFile, name: &str, globals: &Globals) -> Result<Value, Error> {
+fn test(ctx: &mut Ctx, file: &ConfigFile, name: &str) -> Result<Value, Error> {
     let overrides = Overrides {
         profile: Some(name.to_owned()),
-        allow_insecure_http: globals.overrides.allow_insecure_http,
-        api_url: globals.overrides.api_url.clone(),
+        allow_insecure_http: ctx.globals.overrides.allow_insecure_http,
+        api_url: ctx.globals.overrides.api_url.clone(),
         ..Overrides::default()
     };
     let settings = config::resolve(&overrides, &process_env, file)?;
@@ -312,12 +289,7 @@ fn test(file: &ConfigFile, name: &str, globals: &Globals) -> Result<Value, Error
     let op = ops::by_operation_id(operation_id)
         .ok_or_else(|| Error::general(format!("the operation table has no {operation_id}")))?;
     let plan = RequestPlan::build(op, &[], None)?;
-    let client = HttpClient::new(settings, globals.timeout);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?;
-    let response = runtime.block_on(client.send(&plan))?;
+    let response = ctx.exec.send_as(settings, &plan)?;
     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     let checked = format!("{} {}", op.method.as_str(), op.path);
     Ok(if person {

@@ -1,27 +1,30 @@
 //! `jr auth login | status | logout`: an OAuth 2.0 (3LO) login (see
-//! [`super::login`]), which site and identity a profile uses without secrets,
+//! [`login`]), which site and identity a profile uses without secrets,
 //! and forgetting its tokens.
 
-use super::login;
-use super::profiles::{self, secrets_statement};
-use super::{Tool, print, process_env};
-use crate::args::Globals;
+mod login;
+
+use crate::context::Ctx;
+use crate::entry::{Entry, Own};
 use crate::keychain;
+use crate::profiles::{self, process_env, secrets_statement};
 use clap::{ArgMatches, Command};
 use jr_core::Error;
 use jr_core::auth::Auth;
 use jr_core::config::{self, Overrides};
 use serde_json::{Value, json};
-use std::io::Write;
 
-pub const TOOL: Tool = Tool {
-    name: "auth",
+/// `jr auth login | status | logout`.
+pub const ENTRY: Entry = Entry::TopLevel(Own {
+    name: NAME,
     command,
     run,
-};
+});
+
+const NAME: &str = "auth";
 
 fn command() -> Command {
-    Command::new("auth")
+    Command::new(NAME)
         .about("Show or forget the credentials of a profile")
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -46,21 +49,18 @@ fn command() -> Command {
         )
 }
 
-fn run(matches: &ArgMatches, globals: &Globals, stdout: &mut dyn Write) -> Result<(), Error> {
+fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
     let result = match matches.subcommand_name() {
-        Some("login") => login::run(
-            matches.subcommand_matches("login").unwrap_or(matches),
-            globals,
-        )?,
-        Some("status") => status(&globals.overrides)?,
-        Some("logout") => logout(globals.overrides.profile.as_deref())?,
+        Some("login") => login::run(ctx, matches.subcommand_matches("login").unwrap_or(matches))?,
+        Some("status") => status(&ctx.globals.overrides)?,
+        Some("logout") => logout(ctx.globals.overrides.profile.as_deref())?,
         _ => {
             return Err(Error::validation(
                 "expected `jr auth status` or `jr auth logout`",
             ));
         }
     };
-    print(stdout, &result, globals)
+    ctx.out.value(&result)
 }
 
 fn status(overrides: &Overrides) -> Result<Value, Error> {

@@ -7,9 +7,10 @@
 //! redirect carrying `code` and the same `state`, exchange the code, find the
 //! site through `accessible-resources`, store everything atomically.
 
-use super::profiles;
-use crate::args::Globals;
+use crate::context::Ctx;
+use crate::globals::Globals;
 use crate::session::now_ms;
+use crate::{keychain, profiles};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::config::{self, DEFAULT_API_GATEWAY};
 use jr_core::oauth::{self, DEFAULT_AUTH_URL, DEFAULT_SCOPES, OAuthClient, Site, TokenSet};
@@ -75,10 +76,12 @@ pub fn command() -> Command {
 }
 
 /// Runs the flow and prints `{"profile", "site", "cloud_id", "scopes", "expires_at"}`.
-pub fn run(matches: &ArgMatches, globals: &Globals) -> Result<Value, Error> {
+pub fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<Value, Error> {
+    // A copy, so that `ctx` stays free for the token exchange below.
+    let globals = &ctx.globals.clone();
     let text = |name: &str| matches.get_one::<String>(name).cloned();
     let mut client_secret = None;
-    super::configure::set(&mut client_secret, text("client-secret").as_deref())?;
+    profiles::set_field(&mut client_secret, text("client-secret").as_deref())?;
     let client = OAuthClient {
         auth_url: text("auth-url").unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned()),
         client_id: text("client-id").unwrap_or_default(),
@@ -131,12 +134,8 @@ pub fn run(matches: &ArgMatches, globals: &Globals) -> Result<Value, Error> {
     let code = wait_for_code(&server, &state, wait)?;
     drop(server);
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?;
     let http_client = http::build_client(globals.timeout)?;
-    let (tokens, site) = runtime.block_on(async {
+    let (tokens, site) = ctx.exec.block_on(async {
         let tokens = client
             .exchange_code(&http_client, &code, &redirect_uri)
             .await?;
@@ -294,7 +293,7 @@ fn store(
     auth.client_id = Some(client.client_id.clone());
     auth.client_secret = Some(client.client_secret.clone());
     auth.auth_url = (client.auth_url != DEFAULT_AUTH_URL).then(|| client.auth_url.clone());
-    crate::keychain::write_back(&crate::keychain::OsKeychain, &name, auth)?;
+    keychain::write_back(&keychain::OsKeychain, &name, auth)?;
     if file.default_profile.is_none() {
         file.default_profile = Some(name.clone());
     }

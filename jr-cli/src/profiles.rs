@@ -1,11 +1,18 @@
 //! The config file as the `configure` and `auth` commands see it: where it
-//! is, which profile a command means, and a profile shown without secrets.
+//! is, which profile a command means, a profile shown without secrets, and
+//! a secret read from a flag or stdin.
 
-use super::process_env;
+use crate::keychain;
 use jr_core::Error;
 use jr_core::config::{self, ConfigFile, Profile};
 use serde_json::{Value, json};
+use std::io::BufRead;
 use std::path::PathBuf;
+
+/// Reads one environment variable of the process.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
 
 /// The profile used when none is named and the file has no `default_profile`.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -75,9 +82,9 @@ pub fn is_secret(key: &str) -> bool {
 /// Where a profile's secrets live, said plainly.
 pub fn secrets_statement(path: &std::path::Path, profile: Option<&Profile>) -> String {
     match profile.and_then(|p| p.auth.secret_store.as_deref()) {
-        Some(crate::keychain::KEYRING) => format!(
+        Some(keychain::KEYRING) => format!(
             "secrets are stored in the OS keychain (service `{}`); other settings in {}",
-            crate::keychain::SERVICE,
+            keychain::SERVICE,
             path.display()
         ),
         _ => format!(
@@ -92,7 +99,34 @@ pub fn secrets_statement(path: &std::path::Path, profile: Option<&Profile>) -> S
 pub fn load_with_secrets(name: Option<&str>) -> Result<(PathBuf, ConfigFile), Error> {
     let (path, mut file) = load()?;
     if let Some(name) = name {
-        crate::keychain::fill_in(&crate::keychain::OsKeychain, &mut file, name)?;
+        keychain::fill_in(&keychain::OsKeychain, &mut file, name)?;
     }
     Ok((path, file))
+}
+
+/// Sets a field from a flag; `-` reads one line of stdin, so a secret need
+/// not appear in the shell history or the process list.
+///
+/// Errors: exit 4 when stdin gives an empty line; exit 1 when it cannot be read.
+pub fn set_field(field: &mut Option<String>, value: Option<&str>) -> Result<(), Error> {
+    match value {
+        None => Ok(()),
+        Some("-") => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Error::general(format!("cannot read stdin: {e}")))?;
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                return Err(Error::validation("expected a value on stdin, got nothing"));
+            }
+            *field = Some(line.to_owned());
+            Ok(())
+        }
+        Some(value) => {
+            *field = Some(value.to_owned());
+            Ok(())
+        }
+    }
 }

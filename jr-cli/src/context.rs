@@ -1,0 +1,91 @@
+//! What every command runs with: the global flags, the one output sink,
+//! stderr for diagnostics, and the one execution path for requests.
+//! Hand-written commands use it instead of calling jr-core piece by piece,
+//! so they get the same session, retries, paging, output and Ctrl-C.
+
+use crate::exec::Exec;
+use crate::globals::Globals;
+use crate::sink::Sink;
+use jr_core::Error;
+use jr_core::config::Settings;
+use jr_core::http::Response;
+use jr_core::ops::Pagination;
+use jr_core::request::RequestPlan;
+use std::io::Write;
+use std::ops::ControlFlow;
+
+/// The context of one invocation.
+pub struct Ctx<'a> {
+    pub globals: Globals,
+    /// stdout: results only.
+    pub out: Sink<'a>,
+    /// stderr: one JSON object per line (warnings, progress).
+    pub err: &'a mut dyn Write,
+    /// Sends requests (see [`Exec`]).
+    pub exec: Exec,
+    /// Builds the whole command tree, every group included: for the
+    /// commands that render documentation of it (man and reference pages).
+    full_tree: &'a dyn Fn() -> clap::Command,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context writing results to `stdout` and diagnostics to `stderr`.
+    pub fn new(
+        globals: Globals,
+        stdout: &'a mut dyn Write,
+        stderr: &'a mut dyn Write,
+        full_tree: &'a dyn Fn() -> clap::Command,
+    ) -> Ctx<'a> {
+        Ctx {
+            out: Sink::new(stdout, &globals),
+            exec: Exec::new(&globals),
+            err: stderr,
+            globals,
+            full_tree,
+        }
+    }
+
+    /// The invocation's target and credentials (see [`Exec::settings`]).
+    pub fn settings(&mut self) -> Result<&Settings, Error> {
+        self.exec.settings()
+    }
+
+    /// Sends one request (see [`Exec::send`]).
+    pub fn send(&mut self, plan: &RequestPlan) -> Result<Response, Error> {
+        self.exec.send(plan)
+    }
+
+    /// Sends `plan` following every page of `style` and returns the merged
+    /// body (see [`Exec::fetch_all`]).
+    pub fn fetch_all(&mut self, plan: &RequestPlan, style: Pagination) -> Result<Vec<u8>, Error> {
+        self.exec.fetch_all(plan, style)
+    }
+
+    /// `--stream`: every item of every page of `style` as one compact line
+    /// (through `--jq`), written as each page arrives; memory stays one page.
+    /// A closed stdout ends the walk quietly.
+    ///
+    /// Errors: those of [`Exec::for_each_page`] and of the sink.
+    pub fn stream_items(&mut self, plan: &RequestPlan, style: Pagination) -> Result<(), Error> {
+        let out = &mut self.out;
+        self.exec.for_each_page(plan, style, &mut |page| {
+            for item in page.items() {
+                if out.line(item.get().as_bytes())?.is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            out.flush()
+        })
+    }
+
+    /// Writes one diagnostic line (a JSON object) on stderr; a failing
+    /// stderr is ignored, as there is nowhere left to say so.
+    pub fn warn(&mut self, line: &serde_json::Value) {
+        let _ = writeln!(self.err, "{line}");
+    }
+
+    /// The whole command tree (see [`Ctx::new`]).
+    pub fn full_tree(&self) -> clap::Command {
+        (self.full_tree)()
+    }
+}

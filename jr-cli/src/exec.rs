@@ -1,0 +1,235 @@
+//! The one execution path for requests, generated or hand-written: the
+//! invocation's settings (flags, environment, profile, keychain), an OAuth
+//! 2.0 session kept fresh, `--retries`/`--timeout`/`--verbose`/
+//! `--max-response-size` on the client, pages followed up to `--max-pages`,
+//! and Ctrl-C ending the work at once with exit 130.
+//!
+//! Each call blocks on a current-thread tokio runtime made on first use.
+//! Tokio catches SIGINT from the first call on: a hand-written command that
+//! waits for something else afterwards must wait inside [`Exec::block_on`]
+//! so that Ctrl-C still ends it.
+
+use crate::globals::Globals;
+use crate::{keychain, session};
+use jr_core::config::{self, Overrides, Settings};
+use jr_core::http::{HttpClient, Response};
+use jr_core::ops::Pagination;
+use jr_core::paginate::{self, Page};
+use jr_core::request::RequestPlan;
+use jr_core::retry::RetryPolicy;
+use jr_core::{Error, ErrorKind};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sends the requests of one invocation.
+pub struct Exec {
+    overrides: Overrides,
+    client: ClientOptions,
+    max_pages: usize,
+    /// Resolved on first use, and replaced by renewed OAuth 2.0 tokens.
+    settings: Option<Settings>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// What the global flags say about each request.
+#[derive(Clone)]
+struct ClientOptions {
+    timeout: Duration,
+    retry: RetryPolicy,
+    verbose: bool,
+    max_response_bytes: u64,
+}
+
+impl Exec {
+    /// An execution path with the global flags' settings; reads and sends
+    /// nothing yet.
+    pub fn new(globals: &Globals) -> Exec {
+        Exec {
+            overrides: globals.overrides.clone(),
+            client: ClientOptions {
+                timeout: globals.timeout,
+                retry: RetryPolicy {
+                    max_retries: globals.retries,
+                    retry_unsafe: globals.retry_unsafe,
+                    ..RetryPolicy::default()
+                },
+                verbose: globals.verbose,
+                max_response_bytes: globals.max_response_bytes,
+            },
+            max_pages: globals.max_pages,
+            settings: None,
+            runtime: None,
+        }
+    }
+
+    /// The target and credentials: flags, then the environment, then the
+    /// profile of the config file, with secrets kept in the OS keychain
+    /// filled in. Read once.
+    ///
+    /// Errors: exit 1 for configuration problems (no base URL, an unreadable
+    /// config file, a missing keychain entry); exit 4 for bad flag values.
+    pub fn settings(&mut self) -> Result<&Settings, Error> {
+        let settings = match self.settings.take() {
+            Some(settings) => settings,
+            None => resolve(&self.overrides)?,
+        };
+        Ok(self.settings.insert(settings))
+    }
+
+    /// Runs `work` on the runtime unless Ctrl-C comes first: then the work is
+    /// dropped where it waits (a request, a retry's sleep) and the answer is
+    /// exit 130.
+    ///
+    /// Errors: those of `work`; exit 1 when the runtime cannot start.
+    pub fn block_on<T>(
+        &mut self,
+        work: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let runtime = match self.runtime.take() {
+            Some(runtime) => runtime,
+            None => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?,
+        };
+        self.runtime
+            .insert(runtime)
+            .block_on(until_interrupted(work))
+    }
+
+    /// Runs `work` with a client for the invocation's settings, an OAuth 2.0
+    /// access token renewed when it is about to expire, and renewed once more
+    /// after a 401 (a 401 means Jira did nothing, so running `work` again is
+    /// safe for every method).
+    ///
+    /// Errors: those of `work` and of the renewal; a 401 gains a hint naming
+    /// the likely cause (a Connect secret, an expired token, a scoped token
+    /// without `--cloud-id`).
+    pub fn with_client<T>(
+        &mut self,
+        mut work: impl AsyncFnMut(&HttpClient) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let settings = self.settings()?.clone();
+        let options = self.client.clone();
+        let mut used = None;
+        let result = self.block_on(async {
+            let fresh = session::fresh(&settings, options.timeout).await?;
+            let first = work(&options.client(&fresh)).await;
+            match first {
+                Err(e) if e.status() == Some(401) && fresh.oauth.is_some() => {
+                    let renewed = session::renew(&fresh, options.timeout).await?;
+                    let second = work(&options.client(&renewed)).await;
+                    used = Some(renewed);
+                    second
+                }
+                result => {
+                    used = Some(fresh);
+                    result
+                }
+            }
+        });
+        if used.is_some() {
+            self.settings = used;
+        }
+        result.map_err(|e| explain_unauthorized(&settings, e))
+    }
+
+    /// Sends one request (no paging).
+    ///
+    /// Errors: as [`Exec::with_client`] and [`HttpClient::send`].
+    pub fn send(&mut self, plan: &RequestPlan) -> Result<Response, Error> {
+        self.with_client(async |client| client.send(plan).await)
+    }
+
+    /// Sends `plan` and follows every page of `style`, up to `--max-pages`;
+    /// returns one merged body (see [`paginate::fetch_all`]).
+    ///
+    /// Errors: as [`Exec::send`], and exit 1 for the paging loop guards.
+    pub fn fetch_all(&mut self, plan: &RequestPlan, style: Pagination) -> Result<Vec<u8>, Error> {
+        let max_pages = self.max_pages;
+        self.with_client(async |client| paginate::fetch_all(client, plan, style, max_pages).await)
+    }
+
+    /// Sends `plan` and hands each page of `style` to `on_page` as it
+    /// arrives, until the last page, `--max-pages`, or `Break`.
+    ///
+    /// Errors: as [`Exec::fetch_all`], and those of `on_page`.
+    pub fn for_each_page(
+        &mut self,
+        plan: &RequestPlan,
+        style: Pagination,
+        on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
+    ) -> Result<(), Error> {
+        let max_pages = self.max_pages;
+        self.with_client(async |client| {
+            paginate::for_each_page(client, plan, style, max_pages, on_page).await
+        })
+    }
+
+    /// Sends one request with other settings than the invocation's (a
+    /// profile being tested), with the same client options and Ctrl-C, but
+    /// no token renewal.
+    ///
+    /// Errors: those of [`HttpClient::send`].
+    pub fn send_as(&mut self, settings: Settings, plan: &RequestPlan) -> Result<Response, Error> {
+        let client = self.client.client(&settings);
+        self.block_on(async { client.send(plan).await })
+    }
+}
+
+impl ClientOptions {
+    fn client(&self, settings: &Settings) -> HttpClient {
+        let client = HttpClient::new(settings.clone(), self.timeout)
+            .with_retry(self.retry.clone())
+            .with_max_response_bytes(self.max_response_bytes);
+        if self.verbose {
+            // stderr is line-buffered per call; each event is one line.
+            client.with_events(Arc::new(|event| {
+                let _ = writeln!(std::io::stderr(), "{event}");
+            }))
+        } else {
+            client
+        }
+    }
+}
+
+/// Reads the environment and the config file, and the chosen profile's
+/// secrets from the OS keychain when it keeps them there.
+fn resolve(overrides: &Overrides) -> Result<Settings, Error> {
+    let env = |name: &str| std::env::var(name).ok();
+    let mut file = config::load_config(&env)?;
+    if let Some(profile) = config::chosen_profile(overrides, &env, &file) {
+        keychain::fill_in(&keychain::OsKeychain, &mut file, &profile)?;
+    }
+    config::resolve(overrides, &env, &file)
+}
+
+async fn until_interrupted<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
+    }
+}
+
+/// A 401 to basic auth on a site URL may be a scoped API token, which only
+/// works through the API gateway: say so, naming `--cloud-id`.
+fn explain_unauthorized(settings: &Settings, error: Error) -> Error {
+    if error.status() != Some(401) {
+        return error;
+    }
+    let hint = match &settings.auth {
+        jr_core::auth::Auth::Connect { .. } => Some(
+            "check the Connect app key and shared secret: JR_CONNECT_KEY and JR_CONNECT_SECRET, or the profile's app_key and shared_secret".to_owned(),
+        ),
+        jr_core::auth::Auth::Bearer { .. } if settings.oauth.is_none() => Some(
+            "the access token is unknown or expired: get a new one, or use jr auth login so jr renews it".to_owned(),
+        ),
+        _ => jr_core::config::scoped_token_hint(settings),
+    };
+    match hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
+}

@@ -1,0 +1,378 @@
+//! The global flags, as one table of data: each row is a flag's name, its
+//! help, the environment variable and default it documents, and how its
+//! value is read into [`Globals`]. The clap arguments, the argv peek that
+//! finds the group, and [`read`] all come from [`FLAGS`], so a flag is
+//! spelled once.
+
+use clap::{Arg, ArgAction, ArgMatches};
+use jr_core::config::Overrides;
+use jr_core::output::Style;
+use jr_core::paginate::DEFAULT_MAX_PAGES;
+use jr_core::{Error, http, jq, retry};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The choices every command shares: target, output and request behaviour.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// `--base-url`, `--auth-*`, `-p`, `--cloud-id`, `--api-url`,
+    /// `--allow-insecure-http`: they win over the environment and the profile.
+    pub overrides: Overrides,
+    /// `--pretty`/`--compact`, else pretty on a terminal and compact in a pipe.
+    pub style: Style,
+    /// False with `--no-paginate`: read only the first page.
+    pub paginate: bool,
+    /// `--max-pages`: pages to read before failing (at least 1).
+    pub max_pages: usize,
+    /// `--dry-run`: print the request, send nothing.
+    pub dry_run: bool,
+    /// `--timeout`: per request.
+    pub timeout: Duration,
+    /// Pretty output is coloured (a terminal, and `NO_COLOR` unset).
+    pub colour: bool,
+    /// `--jq`, compiled before anything is sent.
+    pub jq: Option<Arc<jq::Filter>>,
+    /// `--stream`: one item per line as pages arrive.
+    pub stream: bool,
+    /// `--verbose`: each request, response and retry as a JSON line on stderr.
+    pub verbose: bool,
+    /// `--retries`: retries after the first attempt (0 disables them).
+    pub retries: u32,
+    /// `--retry-unsafe`: also retry POST on 502-504, resets and timeouts.
+    pub retry_unsafe: bool,
+    /// `--max-response-size`, in bytes.
+    pub max_response_bytes: u64,
+}
+
+impl Default for Globals {
+    /// Every flag absent: compact, uncoloured output (the terminal is looked
+    /// at by [`read`]) and jr-core's defaults.
+    fn default() -> Globals {
+        Globals {
+            overrides: Overrides::default(),
+            style: Style::Compact,
+            paginate: true,
+            max_pages: DEFAULT_MAX_PAGES,
+            dry_run: false,
+            timeout: http::DEFAULT_TIMEOUT,
+            colour: false,
+            jq: None,
+            stream: false,
+            verbose: false,
+            retries: retry::DEFAULT_RETRIES,
+            retry_unsafe: false,
+            max_response_bytes: http::DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// One global flag.
+pub struct GlobalFlag {
+    /// The long name, without `--`.
+    pub name: &'static str,
+    pub short: Option<char>,
+    /// One line of help, without the `[env: ...]` and `[default: ...]` notes.
+    pub help: &'static str,
+    /// The environment variable that supplies the value when the flag is
+    /// absent (read by `jr_core::config`, shown in the help).
+    pub env: Option<&'static str>,
+    /// The value used when the flag is absent, as shown in the help.
+    pub default: Option<&'static str>,
+    /// A flag it cannot be given with.
+    pub conflicts_with: Option<&'static str>,
+    pub kind: FlagKind,
+}
+
+/// Whether a flag takes a value, and how it changes [`Globals`].
+pub enum FlagKind {
+    /// `--name` alone.
+    Switch(fn(&mut Globals)),
+    /// `--name VALUE`, kept as given in the field `field` selects.
+    Text {
+        value_name: &'static str,
+        field: fn(&mut Globals) -> &mut Option<String>,
+    },
+    /// `--name VALUE`, read by `set`, which fails (exit 4) on an unreadable value.
+    Value {
+        value_name: &'static str,
+        set: fn(&mut Globals, &str) -> Result<(), Error>,
+    },
+}
+
+const fn flag(name: &'static str, help: &'static str, kind: FlagKind) -> GlobalFlag {
+    GlobalFlag {
+        name,
+        short: None,
+        help,
+        env: None,
+        default: None,
+        conflicts_with: None,
+        kind,
+    }
+}
+
+const fn switch(name: &'static str, help: &'static str, set: fn(&mut Globals)) -> GlobalFlag {
+    flag(name, help, FlagKind::Switch(set))
+}
+
+const fn text(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    field: fn(&mut Globals) -> &mut Option<String>,
+) -> GlobalFlag {
+    flag(name, help, FlagKind::Text { value_name, field })
+}
+
+const fn value(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    set: fn(&mut Globals, &str) -> Result<(), Error>,
+) -> GlobalFlag {
+    flag(name, help, FlagKind::Value { value_name, set })
+}
+
+impl GlobalFlag {
+    const fn env(mut self, var: &'static str) -> GlobalFlag {
+        self.env = Some(var);
+        self
+    }
+
+    const fn default(mut self, shown: &'static str) -> GlobalFlag {
+        self.default = Some(shown);
+        self
+    }
+
+    const fn short(mut self, letter: char) -> GlobalFlag {
+        self.short = Some(letter);
+        self
+    }
+
+    const fn conflicts_with(mut self, other: &'static str) -> GlobalFlag {
+        self.conflicts_with = Some(other);
+        self
+    }
+
+    /// The flag as a global clap argument under "Global options".
+    pub fn arg(&self) -> Arg {
+        let mut help = self.help.to_owned();
+        if let Some(var) = self.env {
+            help.push_str(&format!(" [env: {var}]"));
+        }
+        if let Some(shown) = self.default {
+            help.push_str(&format!(" [default: {shown}]"));
+        }
+        let mut arg = Arg::new(self.name)
+            .long(self.name)
+            .help(help)
+            .global(true)
+            .help_heading("Global options");
+        arg = match self.kind {
+            FlagKind::Switch(_) => arg.action(ArgAction::SetTrue),
+            FlagKind::Text { value_name, .. } | FlagKind::Value { value_name, .. } => {
+                arg.value_name(value_name)
+            }
+        };
+        if let Some(letter) = self.short {
+            arg = arg.short(letter);
+        }
+        if let Some(other) = self.conflicts_with {
+            arg = arg.conflicts_with(other);
+        }
+        arg
+    }
+}
+
+/// Every global flag, in the order `--help` lists them.
+#[rustfmt::skip]
+pub static FLAGS: &[GlobalFlag] = &[
+    text("base-url", "URL", "Jira site or API gateway base URL", |g| &mut g.overrides.base_url)
+        .env("JR_BASE_URL"),
+    text("auth-type", "TYPE", "basic, bearer, oauth2 or connect", |g| &mut g.overrides.auth_type)
+        .env("JR_AUTH_TYPE"),
+    text("auth-user", "EMAIL", "Account email for basic auth", |g| &mut g.overrides.auth_user)
+        .env("JR_AUTH_USER"),
+    text("auth-token", "TOKEN", "API token (basic) or access token (bearer)", |g| &mut g.overrides.auth_token)
+        .env("JR_AUTH_TOKEN"),
+    text("profile", "NAME", "Profile of the config file; wins over the environment", |g| &mut g.overrides.profile)
+        .env("JR_PROFILE")
+        .short('p'),
+    switch("pretty", "Indent the JSON output (the default on a terminal)", |g| g.style = Style::Pretty),
+    switch("compact", "Print the JSON as Jira sent it, one line (the default in a pipe)", |g| g.style = Style::Compact)
+        .conflicts_with("pretty"),
+    switch("no-paginate", "Read only the first page of a paginated operation", |g| g.paginate = false),
+    value("max-pages", "N", "Stop with an error after N pages", set_max_pages)
+        .default("1000"),
+    switch("dry-run", "Print the request as JSON (secrets redacted) and send nothing", |g| g.dry_run = true),
+    value("timeout", "DURATION", "Per-request timeout: 30s, 500ms, 2m or seconds", |g, v| {
+        g.timeout = http::parse_timeout(v)?;
+        Ok(())
+    })
+    .default("30s"),
+    text("cloud-id", "ID", "Send requests through the API gateway for this site's cloud ID (scoped API tokens, OAuth 2.0)", |g| &mut g.overrides.cloud_id)
+        .env("JR_CLOUD_ID"),
+    text("api-url", "URL", "The API gateway used with --cloud-id", |g| &mut g.overrides.api_url)
+        .env("JR_API_GATEWAY_URL")
+        .default("https://api.atlassian.com"),
+    switch("allow-insecure-http", "Send credentials over plain http:// to a host other than loopback", |g| {
+        g.overrides.allow_insecure_http = true
+    }),
+    value("jq", "EXPR", "Filter the result with a jq expression (jaq), printed as jq prints it", |g, v| {
+        g.jq = Some(Arc::new(jq::compile(v)?));
+        Ok(())
+    }),
+    switch("stream", "One item per line (NDJSON) as pages arrive; --jq applies per item", |g| g.stream = true),
+    switch("verbose", "Each request, response and retry as a JSON line on stderr", |g| g.verbose = true),
+    value("retries", "N", "Retries on 429, and on 502-504, resets, timeouts if idempotent", set_retries)
+        .default("4"),
+    switch("retry-unsafe", "Also retry POST on 502-504, resets and timeouts", |g| g.retry_unsafe = true),
+    value("max-response-size", "SIZE", "Fail on a larger response body: bytes, 500KB, 10MiB", |g, v| {
+        g.max_response_bytes = http::parse_size(v)?;
+        Ok(())
+    })
+    .default("100MiB"),
+];
+
+fn set_max_pages(globals: &mut Globals, n: &str) -> Result<(), Error> {
+    globals.max_pages = n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        Error::validation(format!(
+            "invalid value `{n}` for --max-pages: expected a whole number of at least 1"
+        ))
+    })?;
+    Ok(())
+}
+
+fn set_retries(globals: &mut Globals, n: &str) -> Result<(), Error> {
+    globals.retries = n.parse::<u32>().map_err(|_| {
+        Error::validation(format!(
+            "invalid value `{n}` for --retries: expected a whole number (0 disables retries)"
+        ))
+    })?;
+    Ok(())
+}
+
+/// The clap arguments of every global flag.
+pub fn args() -> impl Iterator<Item = Arg> {
+    FLAGS.iter().map(GlobalFlag::arg)
+}
+
+/// The spellings of the flags that take a value (`--profile`, `-p`, ...):
+/// the argv peek skips the word after them.
+pub fn takes_value(word: &str) -> bool {
+    FLAGS.iter().any(|flag| {
+        !matches!(flag.kind, FlagKind::Switch(_))
+            && (word.strip_prefix("--") == Some(flag.name)
+                || flag.short.is_some_and(|letter| {
+                    word.strip_prefix('-').is_some_and(|rest| {
+                        rest.len() == letter.len_utf8() && rest.starts_with(letter)
+                    })
+                }))
+    })
+}
+
+/// Reads the global flags of a parsed command line, in table order.
+///
+/// Errors (exit 4): `--max-pages`, `--timeout`, `--retries` or
+/// `--max-response-size` unreadable, or a `--jq` expression that does not compile.
+pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
+    let mut globals = Globals {
+        style: if std::io::stdout().is_terminal() {
+            Style::Pretty
+        } else {
+            Style::Compact
+        },
+        ..Globals::default()
+    };
+    for flag in FLAGS {
+        match flag.kind {
+            FlagKind::Switch(set) if matches.get_flag(flag.name) => set(&mut globals),
+            FlagKind::Switch(_) => {}
+            FlagKind::Text { field, .. } => {
+                if let Some(given) = matches.get_one::<String>(flag.name) {
+                    *field(&mut globals) = Some(given.clone());
+                }
+            }
+            FlagKind::Value { set, .. } => {
+                if let Some(given) = matches.get_one::<String>(flag.name) {
+                    set(&mut globals, given)?;
+                }
+            }
+        }
+    }
+    globals.colour = globals.style == Style::Pretty
+        && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    Ok(globals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_from(words: &[&str]) -> Result<Globals, Error> {
+        let command = clap::Command::new("jr").args(args());
+        let matches = command
+            .try_get_matches_from(std::iter::once("jr").chain(words.iter().copied()))
+            .expect("parses");
+        read(&matches)
+    }
+
+    #[test]
+    fn the_shown_defaults_are_jr_cores() {
+        let shown = |name: &str| {
+            FLAGS
+                .iter()
+                .find(|f| f.name == name)
+                .and_then(|f| f.default)
+                .expect("a default")
+        };
+        assert_eq!(shown("max-pages"), DEFAULT_MAX_PAGES.to_string());
+        assert_eq!(
+            http::parse_timeout(shown("timeout")).ok(),
+            Some(http::DEFAULT_TIMEOUT)
+        );
+        assert_eq!(shown("retries"), retry::DEFAULT_RETRIES.to_string());
+        assert_eq!(
+            http::parse_size(shown("max-response-size")).ok(),
+            Some(http::DEFAULT_MAX_RESPONSE_BYTES)
+        );
+        assert_eq!(shown("api-url"), jr_core::config::DEFAULT_API_GATEWAY);
+    }
+
+    #[test]
+    fn values_are_read_and_checked() {
+        let globals = read_from(&[
+            "--compact",
+            "-p",
+            "app",
+            "--max-pages",
+            "3",
+            "--retries",
+            "0",
+            "--no-paginate",
+            "--max-response-size",
+            "1KB",
+        ])
+        .expect("valid");
+        assert_eq!(globals.style, Style::Compact);
+        assert_eq!(globals.overrides.profile.as_deref(), Some("app"));
+        assert_eq!((globals.max_pages, globals.retries), (3, 0));
+        assert!(!globals.paginate && !globals.colour);
+        assert_eq!(globals.max_response_bytes, 1000);
+        for bad in [["--max-pages", "0"], ["--retries", "x"], ["--jq", ".["]] {
+            let err = read_from(&bad).expect_err("refused");
+            assert_eq!(err.exit_code(), 4, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_value_flags_take_the_next_word() {
+        for word in ["--profile", "-p", "--jq", "--max-response-size"] {
+            assert!(takes_value(word), "{word}");
+        }
+        for word in ["--pretty", "-pp", "--p", "webhook", "-x"] {
+            assert!(!takes_value(word), "{word}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Running one operation of the table (or `jr raw`'s ad-hoc one) after its
+//! arguments are read: settings, body, the extension's work before sending,
+//! then `--dry-run`, `--stream` or one merged answer, printed through the
+//! sink and checked by the extension.
+
+use crate::args::{Invocation, RawArgs};
+use crate::context::Ctx;
+use crate::entry::Extension;
+use clap::ArgMatches;
+use jr_core::config::Settings;
+use jr_core::ops::{Operation, Pagination};
+use jr_core::request::RequestPlan;
+use jr_core::{Error, http};
+use serde_json::{Value, json};
+
+/// Runs `raw` (stage 1 done) with its command's `matches` and the
+/// operation's `extension`, if any: prints the result and returns the
+/// error, if any, that decides the exit code (a rejected registration item
+/// prints its result and still fails).
+///
+/// Errors: exit 1 for configuration problems (before the body is read);
+/// those of the body, the request and the sink; those of the extension.
+pub fn run(
+    ctx: &mut Ctx,
+    raw: RawArgs,
+    matches: &ArgMatches,
+    extension: Option<&Extension>,
+) -> Result<(), Error> {
+    let extension = extension.unwrap_or(&Extension::NONE);
+    // Configuration problems are reported before the body is read.
+    ctx.settings()?;
+    let mut invocation = Invocation::prepare(raw)?;
+    (extension.before_send)(ctx, matches, &mut invocation).map_err(extension.explain)?;
+    if ctx.globals.dry_run {
+        let plan = invocation.plan()?;
+        let shown = dry_run_json(ctx.settings()?, &plan);
+        return ctx.out.json(&shown);
+    }
+    let Some(body) = send(ctx, &invocation).map_err(extension.explain)? else {
+        return Ok(());
+    };
+    check_is_json(invocation.op, &body)?;
+    ctx.out.json(&body)?;
+    let checked = (extension.check)(&body);
+    for warning in &checked.warnings {
+        ctx.warn(warning);
+    }
+    checked.error.map_or(Ok(()), Err)
+}
+
+/// Sends the invocation: the merged answer of every page, or `None` when
+/// `--stream` printed it already, item by item.
+fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error> {
+    let plan = invocation.plan()?;
+    let style = if ctx.globals.paginate {
+        invocation.op.pagination
+    } else {
+        Pagination::None
+    };
+    if !ctx.globals.stream {
+        return ctx.fetch_all(&plan, style).map(Some);
+    }
+    if style == Pagination::None {
+        // An operation that does not page prints its answer as one line.
+        let body = ctx.send(&plan)?.body;
+        check_is_json(invocation.op, &body)?;
+        if ctx.out.line(&body)?.is_continue() {
+            let _ = ctx.out.flush()?;
+        }
+        return Ok(None);
+    }
+    ctx.stream_items(&plan, style).map(|()| None)
+}
+
+/// A 2xx answer that should be JSON but is not (an HTML login page, a cut
+/// body) is an error, never printed as a result.
+fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
+    let trimmed = body.trim_ascii();
+    if trimmed.is_empty() || serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok() {
+        return Ok(());
+    }
+    Err(Error::general(format!(
+        "Jira answered `{} {}` with a body that is not JSON",
+        op.method.as_str(),
+        op.path
+    ))
+    .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"))
+}
+
+/// `{"method", "url", "headers", "body"}` with the credentials redacted.
+fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
+    let mut headers = serde_json::Map::new();
+    if let Some(auth) = settings.auth.redacted_header_value() {
+        headers.insert("Authorization".into(), json!(auth));
+    }
+    if let Some((_, content_type)) = &plan.body {
+        headers.insert("Content-Type".into(), json!(content_type));
+    }
+    for (name, value) in &plan.headers {
+        headers.insert(name.clone(), json!(http::shown_header_value(name, value)));
+    }
+    let body = plan.body.as_ref().map(|(bytes, _)| {
+        serde_json::from_slice::<Value>(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+    });
+    json!({
+        "method": plan.method.as_str(),
+        "url": plan.url(&settings.base_url),
+        "headers": headers,
+        "body": body,
+    })
+    .to_string()
+    .into_bytes()
+}
