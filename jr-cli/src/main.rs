@@ -1,5 +1,5 @@
 //! The `jr` binary: run, and turn any error into one JSON line on stderr and
-//! the exit code of the command-line contract (DESIGN.md §3).
+//! the exit code of the command-line contract (docs/architecture.md §3).
 //!
 //! Modules, lowest layer first (a module uses only lower ones; the test
 //! module `layers` checks it): `globals`, `keychain`, `body` → `sink`,
@@ -31,6 +31,20 @@ fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash jr -- ...`) is answered
     // here, before anything is written; otherwise this returns at once.
     dispatch::complete_if_asked();
+    // jaq parses and evaluates recursively: jr works on a thread with room for
+    // `--jq`'s documented depth limit (the stack is address space until used).
+    let worker = std::thread::Builder::new()
+        .name("jr".into())
+        .stack_size(jr_core::jq::STACK_BYTES)
+        .spawn(run);
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        // The thread could not start, or panicked (its message is on stderr).
+        Ok(Err(_)) | Err(_) => ExitCode::from(101),
+    }
+}
+
+fn run() -> ExitCode {
     // Arguments that are not UTF-8 are read lossily rather than panicking.
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())

@@ -2,7 +2,7 @@
 //! operation, all built from the operation table, plus the hand-written
 //! entries of the registry where they mount. Only the group named on the
 //! command line is turned into clap commands, so start-up does not grow with
-//! the ~620 operations (DESIGN.md §2).
+//! the ~620 operations (docs/architecture.md §2).
 
 use crate::entry::{Extension, Registry};
 use crate::globals;

@@ -13,5 +13,6 @@ mod errors;
 mod every_command;
 mod flags;
 mod help;
+mod hostile;
 mod login;
 mod webhook;

@@ -1,5 +1,5 @@
 //! `cargo xtask bench <what>`: measurements reported as ratios against a baseline run
-//! side by side in the same process (DESIGN.md §5), never as timed assertions in tests.
+//! side by side in the same process (docs/architecture.md §5), never as timed assertions in tests.
 //!
 //! Each benchmark lives in its own module under `bench/`.
 

@@ -130,7 +130,7 @@ mod tests {
         );
     }
 
-    /// DESIGN.md §2 on the shipped spec: every group is its path's segment,
+    /// docs/architecture.md §2 on the shipped spec: every group is its path's segment,
     /// every command is the rule's name or, where two in a group would
     /// collide, the whole kebab-cased operationId, and no two are alike.
     #[test]

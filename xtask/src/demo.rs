@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// The default identities of jr-mock (DESIGN.md §4).
+/// The default identities of jr-mock (docs/architecture.md §4).
 const APP_TOKEN: &str = "oauth-app-token";
 const OTHER_APP_TOKEN: &str = "other-app-token";
 /// Fixed retry delay, so the failed delivery settles after a known clock move.

@@ -5,7 +5,7 @@
 //! `COMPLETE=<shell>`; [`complete_if_asked`] answers those calls from the
 //! lazily built tree (only the group being typed is built). A static script
 //! for ~620 commands would be about 2 MB and slow every shell start
-//! (DESIGN.md §6).
+//! (docs/architecture.md §6).
 
 use crate::context::Ctx;
 use crate::entry::{Entry, Own};

@@ -1,5 +1,5 @@
 //! The command reference, one markdown page per group in the shape of
-//! DESIGN.md §2 (`docs/commands/<group>.md`), plus an index (`README.md`).
+//! docs/architecture.md §2 (`docs/commands/<group>.md`), plus an index (`README.md`).
 //!
 //! Pages render from the same clap commands as `--help`, so the two always
 //! agree. `jr __docs DIR` (hidden) writes them and `cargo xtask docs` runs

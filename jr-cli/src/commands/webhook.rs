@@ -281,7 +281,7 @@ fn expiry_warnings(body: &[u8], now: i64) -> Vec<Value> {
         .collect()
 }
 
-/// A 403 on the webhook API means the caller is not an app (semantics §2.2).
+/// A 403 on the webhook API means the caller is not an app (docs/jira-semantics.md §2.2).
 fn explain_app_only(error: Error) -> Error {
     if error.kind() == ErrorKind::Auth && error.status() == Some(403) {
         error.with_hint(

@@ -1,4 +1,4 @@
-//! Group and command names, by the rule of DESIGN.md §2.
+//! Group and command names, by the rule of docs/architecture.md §2.
 //!
 //! The names are the interface scripts depend on (`jr webhook get-failed`), and
 //! they must match the existing `jr` name for name. So every step is a pure
