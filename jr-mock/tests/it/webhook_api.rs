@@ -1,7 +1,7 @@
 //! The five webhook operations over HTTP: callers, per-item results, pages,
 //! ownership, expiry and refresh, malformed requests.
 
-mod common;
+use crate::common;
 
 use common::*;
 use jr_mock::{FakeJira, MockConfig};

@@ -2,7 +2,7 @@
 //! a burst of registrations and restarted from its file; every
 //! registration that was answered 200 is still there.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

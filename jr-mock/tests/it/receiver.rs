@@ -4,7 +4,7 @@
 //! counts, failure records, the duplicate switch, and a receiver that calls
 //! back into jr-mock while it handles a delivery.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU16, Ordering};
