@@ -40,11 +40,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use crate::api::error::{ApiError, json_response, reply};
-use crate::api::params::{json_body, json_bytes};
 use crate::api::{Ctx, mount_one};
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
+use crate::wire::{ApiError, json_body, json_bytes, json_response, reply};
 
 /// Mounts every control endpoint on `server`.
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {

@@ -27,7 +27,6 @@
 //! Both hops set TCP_NODELAY: headers and body go out in separate writes,
 //! and Nagle with delayed ACKs would add milliseconds to every call.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -35,21 +34,19 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{HOST, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode, Uri, Version};
+use hyper::{Request, Response, Uri, Version};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde_json::Value;
 use tokio::runtime::Handle;
 
-use crate::api::error::ApiError;
 use crate::control;
 use crate::delivery::Engine;
+use crate::wire::{Answer, ApiError, json_answer};
 
 /// The largest control request body read, in bytes.
 pub const MAX_CONTROL_BODY: usize = 32 * 1024 * 1024;
@@ -60,8 +57,6 @@ pub(crate) const TRUNCATE_HEADER: &str = "x-jr-mock-truncate";
 /// Long enough for hyper to write what a cut-off body holds; short enough
 /// for tests.
 const FLUSH_PAUSE: Duration = Duration::from_millis(20);
-
-type Answer = Response<BoxBody<Bytes, std::io::Error>>;
 
 struct Front {
     engine: Arc<Engine>,
@@ -128,7 +123,7 @@ impl Front {
             Some(route) => {
                 let body = read_body(req).await;
                 let (status, json) = control::settle(self.engine.clone(), route, body).await;
-                Ok(json_reply(status, &json))
+                Ok(json_answer(status, &json))
             }
             None => self.forward(req).await,
         }
@@ -136,14 +131,15 @@ impl Front {
 
     async fn forward(&self, mut req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
         if let Err(e) = self.aim_upstream(&mut req) {
-            return Ok(error_reply(&e));
+            return Ok(e.answer());
         }
         let resp = match self.client.request(req).await {
             Ok(resp) => resp,
             Err(e) if e.is_connect() => {
-                return Ok(error_reply(&ApiError::Unavailable(format!(
+                return Ok(ApiError::Unavailable(format!(
                     "jr-mock could not reach its wiremock server: {e}"
-                ))));
+                ))
+                .answer());
             }
             // wiremock closed the connection: the closeConnection fault.
             Err(_) => return Err(ClosedByFault),
@@ -189,21 +185,6 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, String> {
         .await
         .map(|c| c.to_bytes())
         .map_err(|e| format!("The request body could not be read: {e}"))
-}
-
-fn json_reply(status: u16, json: &Value) -> Answer {
-    let body = Full::new(Bytes::from(json.to_string()))
-        .map_err(|e: Infallible| match e {})
-        .boxed();
-    let mut resp = Response::new(body);
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    resp
-}
-
-fn error_reply(e: &ApiError) -> Answer {
-    json_reply(e.status(), &e.body())
 }
 
 /// The connection is closed without a response (a fault, not a failure of

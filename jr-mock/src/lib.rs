@@ -61,6 +61,7 @@ pub mod jql;
 pub mod jwt;
 pub mod model;
 pub mod state;
+pub mod wire;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -3,10 +3,9 @@
 use serde::Deserialize;
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, reply, unsaved};
-use super::params::json_body;
+use super::{Ctx, unsaved};
+use crate::wire::{ApiError, json_body, reply};
 
 /// The body of delete and refresh (`ContainerForWebhookIDs`).
 #[derive(Debug, Deserialize)]

@@ -2,14 +2,12 @@
 //! operationId, translating HTTP to one [`crate::model`] call and back.
 //!
 //! Each responder identifies the caller ([`auth`]), reads the query or body
-//! ([`params`]), calls one model method with the virtual `now`, and maps the
-//! result to Jira's JSON or an `ErrorCollection` ([`error`]). The paths also
+//! ([`crate::wire`]), calls one model method with the virtual `now`, and maps the
+//! result to Jira's JSON or an `ErrorCollection` ([`crate::wire`]). The paths also
 //! answer under the OAuth gateway prefix `/ex/jira/<cloudId>` and with a
 //! trailing slash.
 
 pub mod auth;
-pub mod error;
-pub mod params;
 
 mod delete;
 mod failed;
@@ -27,6 +25,8 @@ use wiremock::{Match, Mock, MockServer, Request, Respond};
 use crate::delivery::Engine;
 use crate::faults::{Delayed, FaultStore};
 use crate::model::apps::{Caller, Identities};
+use crate::state::StateError;
+use crate::wire::ApiError;
 
 pub use delete::DeleteWebhookById;
 pub use failed::GetFailedWebhooks;
@@ -161,6 +161,12 @@ pub(crate) async fn mount_one(
         .named(name)
         .mount(server)
         .await;
+}
+
+/// The 503 for a change that could not be saved to the state file: the
+/// change is not acknowledged, so a client retries rather than trusting it.
+pub(crate) fn unsaved(e: StateError) -> ApiError {
+    ApiError::Unavailable(format!("jr-mock could not save its state: {e}"))
 }
 
 /// Matches requests made by one app (by its credentials), so a test can

@@ -12,9 +12,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::bearer_token;
-use super::error::json_response;
-use super::params::query_value;
 use crate::model::oauth::{OAuthError, TokenSet};
+use crate::wire::{json_response, query_value};
 
 /// The cloud ID the fake's one site has.
 pub const CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
@@ -27,8 +26,8 @@ pub struct Authorize(pub(crate) Ctx);
 
 impl Respond for Authorize {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let client_id = query_value(req, "client_id").unwrap_or_default();
-        let redirect_uri = query_value(req, "redirect_uri").unwrap_or_default();
+        let client_id = query_value(&req.url, "client_id").unwrap_or_default();
+        let redirect_uri = query_value(&req.url, "redirect_uri").unwrap_or_default();
         let mut model = self.0.engine.model();
         if model.identities.oauth_app(&client_id).is_none() {
             return oauth_error(400, "invalid_client", "Unknown client_id");
@@ -40,14 +39,14 @@ impl Respond for Authorize {
                 "redirect_uri must be an absolute URL",
             );
         };
-        if query_value(req, "response_type").as_deref() != Some("code") {
+        if query_value(&req.url, "response_type").as_deref() != Some("code") {
             return oauth_error(
                 400,
                 "unsupported_response_type",
                 "response_type must be code",
             );
         }
-        let scopes = query_value(req, "scope")
+        let scopes = query_value(&req.url, "scope")
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_owned)
@@ -57,7 +56,7 @@ impl Respond for Authorize {
         {
             let mut pairs = target.query_pairs_mut();
             pairs.append_pair("code", &code);
-            if let Some(state) = query_value(req, "state") {
+            if let Some(state) = query_value(&req.url, "state") {
                 pairs.append_pair("state", &state);
             }
         }

@@ -3,11 +3,11 @@
 use serde_json::json;
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::Ctx;
 use super::auth::require_app_in;
 use super::delete::webhook_ids;
-use super::error::{ApiError, json_response, reply, unsaved};
+use super::{Ctx, unsaved};
 use crate::model::clock::format_jira_datetime;
+use crate::wire::{ApiError, json_response, reply};
 
 /// Extends the calling app's webhooks among `{"webhookIds": [int64]}` to
 /// now + 30 days (virtual time); others are ignored. 200

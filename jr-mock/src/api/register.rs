@@ -3,11 +3,10 @@
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, json_response, reply, unsaved};
-use super::params::json_body;
+use super::{Ctx, unsaved};
 use crate::model::webhooks::{ItemResult, Registration};
+use crate::wire::{ApiError, json_body, json_response, reply};
 
 /// Registers webhooks for the calling app: 200
 /// `{"webhookRegistrationResult": [{"createdWebhookId": n} | {"errors": [..]}]}`,
