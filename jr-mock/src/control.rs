@@ -201,42 +201,32 @@ impl Respond for ListDeliveries {
     }
 }
 
-/// The body of `POST /_mock/switches`; absent fields keep their value.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SwitchesBody {
-    duplicate_deliveries: Option<bool>,
-}
-
-fn switches_json(rules: &crate::Rules) -> Value {
-    json!({"duplicateDeliveries": rules.duplicate_deliveries})
-}
-
-/// `GET /_mock/switches`: 200 `{"duplicateDeliveries": bool}`.
+/// `GET /_mock/switches`: 200 the switches ([`crate::Switches`] as JSON).
 pub struct GetSwitches(Ctx);
 
 impl Respond for GetSwitches {
     fn respond(&self, _: &Request) -> ResponseTemplate {
-        json_response(200, &switches_json(&self.0.engine.model().rules))
+        json_response(200, &json!(self.0.engine.model().rules.switches))
     }
 }
 
-/// `POST /_mock/switches` `{"duplicateDeliveries": bool}`: turns the
-/// duplicate-delivery fault on or off for deliveries from now on; 200 with
-/// the switches, 400 for a malformed body.
+/// `POST /_mock/switches` with some switches (`{"duplicateDeliveries":
+/// bool}`; absent ones keep their value): changes them for requests and
+/// deliveries from now on; 200 with all the switches, 400 for a malformed
+/// body, an unknown switch or a non-boolean.
 pub struct SetSwitches(Ctx);
 
 impl Respond for SetSwitches {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let body: SwitchesBody = match json_body(req) {
+        let changes: Value = match json_body(req) {
             Ok(b) => b,
             Err(e) => return e.template(),
         };
         let mut model = self.0.engine.model();
-        if let Some(on) = body.duplicate_deliveries {
-            model.rules.duplicate_deliveries = on;
+        match model.rules.switches.apply(&changes) {
+            Ok(()) => json_response(200, &json!(model.rules.switches)),
+            Err(e) => ApiError::BadRequest(e.to_string()).template(),
         }
-        json_response(200, &switches_json(&model.rules))
     }
 }
 

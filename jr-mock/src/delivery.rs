@@ -18,7 +18,7 @@
 //! for Connect apps `JWT` + HS256 JWT `{iss: clientKey, iat, exp: iat + 180,
 //! qsh}` under the shared secret. `iat` is the attempt's virtual time in seconds.
 //!
-//! With the duplicate-delivery switch on ([`crate::MockConfig::duplicate_deliveries`],
+//! With the duplicate-delivery switch on ([`crate::Switches::duplicate_deliveries`],
 //! `--duplicate-deliveries`, `POST /_mock/switches`), every delivered attempt
 //! is sent a second time with the same headers and logged with
 //! `"duplicate": true`; a copy is never retried nor recorded as failed.
@@ -179,7 +179,7 @@ impl Engine {
         let mut records = Vec::new();
         while let Some((at, batch)) = self.take_batch(until_ms) {
             let results = self.attempt_all(&batch).await;
-            let duplicating = self.model().rules.duplicate_deliveries;
+            let duplicating = self.model().rules.switches.duplicate_deliveries;
             let delivered: Vec<Planned> = batch
                 .iter()
                 .zip(&results)

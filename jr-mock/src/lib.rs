@@ -53,6 +53,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod config;
 pub mod control;
 mod delivery;
 pub mod faults;
@@ -61,100 +62,26 @@ pub mod jql;
 pub mod jwt;
 pub mod model;
 pub mod state;
+pub mod switches;
 pub mod wire;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use wiremock::MockServer;
 
 pub use api::{AppCallerMatcher, app_caller};
+pub use config::{DEFAULT_DELIVERY_TIMEOUT, MockConfig};
 pub use delivery::{ClockMove, EventReport};
 pub use model::apps::Identities;
 pub use model::clock::ClockError;
 pub use model::deliveries::{AttemptRecord, Outcome};
 pub use model::{EventError, Model, Rules};
+pub use switches::Switches;
 
 use delivery::Engine;
-
-/// Delivery timeout when none is configured.
-pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How a fake Jira behaves. `Default` is Jira's behaviour with the default
-/// identities, the clock starting at the real time.
-#[derive(Debug, Clone)]
-pub struct MockConfig {
-    /// Fixed delay between delivery attempts, in ms of virtual time; `None`
-    /// draws 5–15 minutes uniformly for each retry.
-    pub retry_delay_ms: Option<u64>,
-    /// When set, OAuth apps get the spec's 403 on `getFailedWebhooks`.
-    pub failed_connect_only: bool,
-    /// Overrides both webhook limits (Connect: 100 per app; OAuth: 5 per app per user).
-    pub webhook_limit: Option<usize>,
-    /// When set, an app may register webhooks at a second URL instead of getting 400.
-    pub allow_second_url: bool,
-    /// Bound on each delivery attempt (connect + response headers).
-    pub delivery_timeout: Duration,
-    /// Deliver to hosts other than loopback (`127.0.0.1`, `localhost`, `[::1]`).
-    /// Off by default, so a test can never reach the network: an attempt to
-    /// another host fails like a refused connection, and says why.
-    pub external_deliveries: bool,
-    /// Start of the virtual clock, ms since the UNIX epoch; `None` = the real time.
-    pub start_ms: Option<i64>,
-    /// Seed for delivery IDs and random retry delays; `None` = random.
-    pub seed: Option<u64>,
-    /// Who may call.
-    pub identities: Identities,
-    /// Lifetime of access tokens issued by `/oauth/token`, ms of virtual
-    /// time; `None` = 3600 s, as Atlassian's.
-    pub token_lifetime_ms: Option<i64>,
-    /// Send every delivered attempt twice (same identifier), as Jira's
-    /// at-least-once delivery may; off = exactly once. Also switchable at
-    /// run time: `POST /_mock/switches {"duplicateDeliveries": true}`.
-    pub duplicate_deliveries: bool,
-    /// Where the state lives across restarts (`--state FILE`): loaded at
-    /// start when it exists, saved atomically after every change. See
-    /// [`state`] for the format. `None` keeps everything in memory.
-    pub state_file: Option<PathBuf>,
-    /// Fault rules active from the start (see [`faults`]); the control API
-    /// adds and clears them later.
-    pub faults: Vec<faults::FaultRule>,
-}
-
-impl Default for MockConfig {
-    fn default() -> Self {
-        Self {
-            retry_delay_ms: None,
-            failed_connect_only: false,
-            webhook_limit: None,
-            allow_second_url: false,
-            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
-            external_deliveries: false,
-            start_ms: None,
-            seed: None,
-            identities: Identities::default(),
-            token_lifetime_ms: None,
-            duplicate_deliveries: false,
-            state_file: None,
-            faults: Vec::new(),
-        }
-    }
-}
-
-impl MockConfig {
-    fn rules(&self) -> Rules {
-        Rules {
-            retry_delay_ms: self.retry_delay_ms,
-            failed_connect_only: self.failed_connect_only,
-            webhook_limit: self.webhook_limit,
-            allow_second_url: self.allow_second_url,
-            duplicate_deliveries: self.duplicate_deliveries,
-        }
-    }
-}
 
 /// Why a fake could not start.
 #[derive(Debug, thiserror::Error)]
