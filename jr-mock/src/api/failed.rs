@@ -27,18 +27,19 @@ impl Respond for GetFailedWebhooks {
 
 impl GetFailedWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        // Both are checked even when both are given: a malformed one is a 400
-        // whichever wins (`after` does).
-        let after = query_int(&req.url, "after", i64::MIN, i64::MAX)?;
-        let failed_after = query_int(&req.url, "failedAfter", i64::MIN, i64::MAX)?;
-        let after = after.or(failed_after);
-        let max = query_int(&req.url, "maxResults", 1, i32::MAX)?
-            .map_or(DEFAULT_MAX_RESULTS, |m| m.unsigned_abs() as usize);
-        let page = model
-            .failed_page(&caller, after, max, model.now_ms())
-            .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+        let page = self.0.store.read(|model| {
+            let caller = require_app_in(req, model)?;
+            // Both are checked even when both are given: a malformed one is a 400
+            // whichever wins (`after` does).
+            let after = query_int(&req.url, "after", i64::MIN, i64::MAX)?;
+            let failed_after = query_int(&req.url, "failedAfter", i64::MIN, i64::MAX)?;
+            let after = after.or(failed_after);
+            let max = query_int(&req.url, "maxResults", 1, i32::MAX)?
+                .map_or(DEFAULT_MAX_RESULTS, |m| m.unsigned_abs() as usize);
+            model
+                .failed_page(&caller, after, max, model.now_ms())
+                .map_err(|e| ApiError::Forbidden(e.to_string()))
+        })?;
         let base = format!(
             "{}/rest/api/3/webhook/failed",
             links_base(req, &self.0.base_url)

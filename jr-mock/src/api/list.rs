@@ -28,16 +28,18 @@ impl Respond for GetDynamicWebhooksForApp {
 
 impl GetDynamicWebhooksForApp {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        let start_at = query_int(&req.url, "startAt", 0, i64::MAX)?.unwrap_or(0);
-        let max = query_int(&req.url, "maxResults", 0, i32::MAX)?.unwrap_or(DEFAULT_MAX_RESULTS);
-        let page = model.list(
-            &caller,
-            start_at.unsigned_abs(),
-            max.unsigned_abs(),
-            model.now_ms(),
-        );
+        let page = self.0.store.read(|model| {
+            let caller = require_app_in(req, model)?;
+            let start_at = query_int(&req.url, "startAt", 0, i64::MAX)?.unwrap_or(0);
+            let max =
+                query_int(&req.url, "maxResults", 0, i32::MAX)?.unwrap_or(DEFAULT_MAX_RESULTS);
+            Ok::<_, ApiError>(model.list(
+                &caller,
+                start_at.unsigned_abs(),
+                max.unsigned_abs(),
+                model.now_ms(),
+            ))
+        })?;
         let base = format!("{}/rest/api/3/webhook", links_base(req, &self.0.base_url));
         Ok(json_response(200, &page_json(&page, &base)))
     }

@@ -22,11 +22,9 @@ use std::sync::Arc;
 use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Match, Mock, MockServer, Request, Respond};
 
-use crate::delivery::Engine;
 use crate::faults::{Delayed, FaultStore};
 use crate::model::apps::{Caller, Identities};
-use crate::state::StateError;
-use crate::wire::ApiError;
+use crate::store::Store;
 
 pub use delete::DeleteWebhookById;
 pub use failed::GetFailedWebhooks;
@@ -45,11 +43,12 @@ const WEBHOOK: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/?$";
 const FAILED: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/failed/?$";
 const REFRESH: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/refresh/?$";
 
-/// What every responder shares: the engine (state + deliveries) and the
-/// server's own base URL, the fallback for links.
+/// What every responder shares: the store (the model, see
+/// [`crate::store`]), the server's own base URL (the fallback for links)
+/// and the fault rules (for latency).
 #[derive(Clone)]
 pub struct Ctx {
-    pub(crate) engine: Arc<Engine>,
+    pub(crate) store: Arc<Store>,
     pub(crate) base_url: String,
     pub(crate) faults: Arc<FaultStore>,
 }
@@ -147,7 +146,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
 
 /// Mounts one responder for `verb` on paths matching `path`, named `name`
 /// (the operationId), at [`PRIORITY`].
-pub(crate) async fn mount_one(
+async fn mount_one(
     server: &MockServer,
     verb: &str,
     path: &str,
@@ -161,12 +160,6 @@ pub(crate) async fn mount_one(
         .named(name)
         .mount(server)
         .await;
-}
-
-/// The 503 for a change that could not be saved to the state file: the
-/// change is not acknowledged, so a client retries rather than trusting it.
-pub(crate) fn unsaved(e: StateError) -> ApiError {
-    ApiError::Unavailable(format!("jr-mock could not save its state: {e}"))
 }
 
 /// Matches requests made by one app (by its credentials), so a test can

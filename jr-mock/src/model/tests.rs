@@ -132,7 +132,7 @@ fn a_delivery_failing_six_times_becomes_one_failed_record() {
 #[test]
 fn failed_connect_only_refuses_oauth_apps() {
     let m = model(Rules {
-        switches: crate::Switches {
+        switches: crate::switches::Switches {
             failed_connect_only: true,
             ..Default::default()
         },
