@@ -1,7 +1,7 @@
 //! Outbound webhook deliveries: HTTP POSTs on the fake's own runtime,
 //! scheduled on the virtual clock.
 //!
-//! The [`Engine`] owns the model and drives attempts: an event queues one
+//! The [`Engine`] drives attempts over the [`Store`] (which owns the model): an event queues one
 //! delivery per app and performs attempt 1 at once; moving the clock
 //! performs every attempt due by the new time, earliest first, each at its
 //! due time. A call returns only when those attempts are finished and
@@ -18,14 +18,13 @@
 //! for Connect apps `JWT` + HS256 JWT `{iss: clientKey, iat, exp: iat + 180,
 //! qsh}` under the shared secret. `iat` is the attempt's virtual time in seconds.
 //!
-//! With the duplicate-delivery switch on ([`crate::MockConfig::duplicate_deliveries`],
+//! With the duplicate-delivery switch on ([`crate::Switches::duplicate_deliveries`],
 //! `--duplicate-deliveries`, `POST /_mock/switches`), every delivered attempt
 //! is sent a second time with the same headers and logged with
 //! `"duplicate": true`; a copy is never retried nor recorded as failed.
 
 use std::future::Future;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -37,7 +36,7 @@ use crate::jwt;
 use crate::model::clock::ClockError;
 use crate::model::deliveries::{AttemptRecord, AttemptResult, Delivery};
 use crate::model::{EventError, Model};
-use crate::state::{self, StateError};
+use crate::store::Store;
 
 /// How the clock should move (never backwards; see [`ClockError::Backwards`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,61 +61,35 @@ pub struct EventReport {
 /// A delivery with the headers of its next attempt.
 type Planned = (Delivery, Vec<(String, String)>);
 
-/// The model plus the machinery that performs deliveries.
+/// The machinery that performs deliveries, over the store. Its changes
+/// go through [`Store::write_best_effort`]: an attempt that was sent
+/// cannot be refused afterwards.
 pub struct Engine {
-    model: Mutex<Model>,
+    store: Arc<Store>,
     handle: Handle,
     driver: tokio::sync::Mutex<()>,
     client: OnceLock<Result<reqwest::Client, String>>,
     timeout: Duration,
     external: bool,
-    state_file: Option<PathBuf>,
 }
 
 impl Engine {
-    /// An engine over `model`, running attempts on `handle`, each bounded by `timeout`.
+    /// An engine over `store`, running attempts on `handle`, each bounded by `timeout`.
     /// `external`: whether hosts other than loopback may be reached.
-    /// `state_file`: where every change is saved (see [`crate::state`]).
     pub(crate) fn new(
-        model: Model,
+        store: Arc<Store>,
         handle: Handle,
         timeout: Duration,
         external: bool,
-        state_file: Option<PathBuf>,
     ) -> Self {
         Self {
-            model: Mutex::new(model),
+            store,
             handle,
             driver: tokio::sync::Mutex::new(()),
             client: OnceLock::new(),
             timeout,
             external,
-            state_file,
         }
-    }
-
-    /// Saves `m` to the state file, if there is one; call with the model
-    /// locked, right after changing it, before answering.
-    /// Errors: [`StateError`].
-    pub(crate) fn persist(&self, m: &Model) -> Result<(), StateError> {
-        match &self.state_file {
-            Some(path) => state::save(path, &state::capture(m)),
-            None => Ok(()),
-        }
-    }
-
-    /// [`Engine::persist`] for changes no request waits on (clock moves,
-    /// delivery outcomes): a failure is reported on stderr.
-    fn persist_or_report(&self) {
-        let m = self.model();
-        if let Err(e) = self.persist(&m) {
-            eprintln!("jr-mock: cannot save the state: {e}");
-        }
-    }
-
-    /// Locks the model (never held across an await).
-    pub(crate) fn model(&self) -> MutexGuard<'_, Model> {
-        self.model.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `fut` on the engine's runtime and awaits it from any runtime.
@@ -132,13 +105,10 @@ impl Engine {
     /// (and any retry already due). Errors: [`EventError`].
     pub(crate) async fn emit(self: Arc<Self>, event: Value) -> Result<EventReport, EventError> {
         let _driving = self.driver.lock().await;
-        let (now, ids) = {
-            let mut m = self.model();
-            let now = m.now_ms();
-            (now, m.enqueue_event(&event, now)?)
-        };
+        let (now, ids) = self
+            .store
+            .write_best_effort(|m, now| m.enqueue_event(&event, now).map(|ids| (now, ids)))?;
         let mut records = self.run_due(now).await;
-        self.persist_or_report();
         records.retain(|r| ids.contains(&r.delivery_id));
         Ok(EventReport {
             timestamp: now,
@@ -150,28 +120,21 @@ impl Engine {
     /// Returns the new time. Errors: [`ClockError`], nothing moved.
     pub(crate) async fn move_clock(self: Arc<Self>, to: ClockMove) -> Result<i64, ClockError> {
         let _driving = self.driver.lock().await;
-        let now = {
-            let mut m = self.model();
-            match to {
-                ClockMove::By(d) => m.clock.advance(d)?,
-                ClockMove::To(t) => m.clock.set(t)?,
-            }
-        };
+        let now = self.store.write_best_effort(|m, _| match to {
+            ClockMove::By(d) => m.clock.advance(d),
+            ClockMove::To(t) => m.clock.set(t),
+        })?;
         self.run_due(now).await;
-        self.persist_or_report();
         Ok(now)
     }
 
     /// Clears the state (see [`Model::reset`]); returns the virtual time.
     pub(crate) async fn reset(self: Arc<Self>) -> i64 {
         let _driving = self.driver.lock().await;
-        let now = {
-            let mut m = self.model();
+        self.store.write_best_effort(|m, now| {
             m.reset();
-            m.now_ms()
-        };
-        self.persist_or_report();
-        now
+            now
+        })
     }
 
     /// Performs, batch by batch in due order, every attempt due by `until_ms`.
@@ -179,19 +142,18 @@ impl Engine {
         let mut records = Vec::new();
         while let Some((at, batch)) = self.take_batch(until_ms) {
             let results = self.attempt_all(&batch).await;
-            let duplicating = self.model().rules.duplicate_deliveries;
+            let duplicating = self.store.read(|m| m.rules.switches.duplicate_deliveries);
             let delivered: Vec<Planned> = batch
                 .iter()
                 .zip(&results)
                 .filter(|(_, r)| duplicating && r.is_success())
                 .map(|(p, _)| p.clone())
                 .collect();
-            {
-                let mut m = self.model();
+            self.store.write_best_effort(|m, _| {
                 for ((delivery, headers), result) in batch.into_iter().zip(results) {
                     records.push(m.finish_attempt(delivery, at, &result, headers_map(&headers)));
                 }
-            }
+            });
             records.extend(self.send_duplicates(&delivered, at).await);
         }
         records
@@ -203,25 +165,27 @@ impl Engine {
             return Vec::new();
         }
         let results = self.attempt_all(delivered).await;
-        let mut m = self.model();
-        delivered
-            .iter()
-            .zip(results)
-            .map(|((d, h), r)| m.log_duplicate(d, at, &r, headers_map(h)))
-            .collect()
+        self.store.write_best_effort(|m, _| {
+            delivered
+                .iter()
+                .zip(results)
+                .map(|((d, h), r)| m.log_duplicate(d, at, &r, headers_map(h)))
+                .collect()
+        })
     }
 
     fn take_batch(&self, until_ms: i64) -> Option<(i64, Vec<Planned>)> {
-        let mut m = self.model();
-        let (at, due) = m.deliveries.take_due(until_ms)?;
-        let batch = due
-            .into_iter()
-            .map(|d| {
-                let h = headers(&m, &d, at);
-                (d, h)
-            })
-            .collect();
-        Some((at, batch))
+        self.store.write_best_effort(|m, _| {
+            let (at, due) = m.deliveries.take_due(until_ms)?;
+            let batch = due
+                .into_iter()
+                .map(|d| {
+                    let h = headers(m, &d, at);
+                    (d, h)
+                })
+                .collect();
+            Some((at, batch))
+        })
     }
 
     async fn attempt_all(&self, batch: &[Planned]) -> Vec<AttemptResult> {

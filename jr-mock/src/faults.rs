@@ -35,6 +35,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::store::Store;
+
+/// Marks a response for truncation: the front door (module `front`) cuts
+/// the body short and closes the connection; the header never reaches the
+/// client.
+pub(crate) const TRUNCATE_HEADER: &str = "x-jr-mock-truncate";
+
 /// Priority of the fault mocks: before everything, tests' own mocks included.
 pub const PRIORITY: u8 = 1;
 
@@ -277,8 +284,9 @@ impl<R: Respond> Respond for Delayed<R> {
     }
 }
 
-/// Mounts the two fault mocks: one closing connections, one answering.
-pub(crate) async fn mount(server: &MockServer, faults: &Arc<FaultStore>, model: ModelClock) {
+/// Mounts the two fault mocks: one closing connections, one answering
+/// (`clock` gives the virtual time for `X-RateLimit-Reset`).
+pub(crate) async fn mount(server: &MockServer, faults: &Arc<FaultStore>, clock: Arc<Store>) {
     Mock::given(Covered {
         faults: faults.clone(),
         class: Class::Close,
@@ -301,16 +309,13 @@ pub(crate) async fn mount(server: &MockServer, faults: &Arc<FaultStore>, model: 
     })
     .respond_with(FaultReply {
         faults: faults.clone(),
-        clock: model,
+        clock,
     })
     .with_priority(PRIORITY)
     .named("fault: reply")
     .mount(server)
     .await;
 }
-
-/// The virtual clock, read for `X-RateLimit-Reset`.
-pub(crate) type ModelClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// Matches requests a rule of one class covers; `take` spends a use on match.
 struct Covered {
@@ -334,13 +339,13 @@ impl Match for Covered {
 /// is still there.
 struct FaultReply {
     faults: Arc<FaultStore>,
-    clock: ModelClock,
+    clock: Arc<Store>,
 }
 
 impl Respond for FaultReply {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         match self.faults.take(Class::Reply, req) {
-            Some(fault) => reply(&fault, (self.clock)()),
+            Some(fault) => reply(&fault, self.clock.read(|m| m.now_ms())),
             // Unreachable while wiremock serialises requests; a plain 503 if not.
             None => ResponseTemplate::new(503),
         }
@@ -386,9 +391,9 @@ fn reply(fault: &Fault, now_ms: i64) -> ResponseTemplate {
         Fault::Html { status } => {
             ResponseTemplate::new(*status).set_body_raw(HTML_PAGE, "text/html;charset=UTF-8")
         }
-        // The front door (crate::front) cuts the body and the connection.
+        // The front door cuts the body and the connection.
         Fault::Truncated => ResponseTemplate::new(200)
-            .insert_header(crate::front::TRUNCATE_HEADER, "1")
+            .insert_header(TRUNCATE_HEADER, "1")
             .set_body_raw(TRUNCATED_BODY, "application/json"),
         Fault::Latency { .. } | Fault::CloseConnection => ResponseTemplate::new(500),
     }

@@ -1,16 +1,16 @@
 //! The front door: the fake's public listener, a small hyper server on the
 //! delivery runtime in front of the wiremock server. It has two jobs.
 //!
-//! 1. Answer the control calls that wait for deliveries. wiremock answers
-//!    through synchronous responders on one current-thread runtime while
-//!    holding a lock on its whole mock set, so a responder that waited for
-//!    deliveries would stall the server: a receiver calling back into the
-//!    fake during a delivery (to list webhooks, read the clock…) would wait
-//!    for the very call that waits for it. DESIGN.md §6 asks that
-//!    deliveries never wait for the server. So `POST /_mock/events`, `POST
-//!    /_mock/clock` and `POST /_mock/reset` (see
-//!    [`crate::control::settling_route`]) are answered here, with async
-//!    handlers.
+//! 1. Serve the control API (`/_mock`, [`crate::control`]), all of it.
+//!    wiremock answers through synchronous responders on one current-thread
+//!    runtime while holding a lock on its whole mock set, so a responder
+//!    that waited for deliveries would stall the server: a receiver calling
+//!    back into the fake during a delivery (to list webhooks, read the
+//!    clock…) would wait for the very call that waits for it. Deliveries
+//!    must never wait for the server. So the control calls, including
+//!    `POST /_mock/events`, `POST /_mock/clock` and `POST /_mock/reset`,
+//!    which wait for deliveries, are answered here with async handlers, and
+//!    one server owns the whole prefix.
 //! 2. Carry out the faults wiremock cannot. wiremock always sends whole
 //!    bodies with an exact `Content-Length` (and hyper asserts the header
 //!    matches the body), so the `truncated` fault responder marks its
@@ -27,7 +27,6 @@
 //! Both hops set TCP_NODELAY: headers and body go out in separate writes,
 //! and Nagle with delayed ACKs would add milliseconds to every call.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -35,48 +34,41 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{HOST, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode, Uri, Version};
+use hyper::{Request, Response, Uri, Version};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use serde_json::Value;
 use tokio::runtime::Handle;
 
-use crate::api::error::ApiError;
-use crate::control;
-use crate::delivery::Engine;
+use crate::control::{self, Control};
+use crate::faults::TRUNCATE_HEADER;
+use crate::wire::{Answer, ApiError, json_answer};
 
 /// The largest control request body read, in bytes.
 pub const MAX_CONTROL_BODY: usize = 32 * 1024 * 1024;
-
-/// Marks a response for truncation; never reaches the client.
-pub(crate) const TRUNCATE_HEADER: &str = "x-jr-mock-truncate";
 
 /// Long enough for hyper to write what a cut-off body holds; short enough
 /// for tests.
 const FLUSH_PAUSE: Duration = Duration::from_millis(20);
 
-type Answer = Response<BoxBody<Bytes, std::io::Error>>;
-
 struct Front {
-    engine: Arc<Engine>,
+    control: Control,
     upstream: SocketAddr,
     client: Client<HttpConnector, Incoming>,
 }
 
 /// Serves `listener` on `handle` until the runtime shuts down, answering
-/// settling control calls itself and forwarding the rest to `upstream`
+/// the control API itself and forwarding the rest to `upstream`
 /// (wiremock). Errors: the listener cannot be made non-blocking or
 /// registered with the runtime.
 pub(crate) fn spawn(
     listener: std::net::TcpListener,
     upstream: SocketAddr,
-    engine: Arc<Engine>,
+    control: Control,
     handle: &Handle,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
@@ -88,7 +80,7 @@ pub(crate) fn spawn(
     connector.set_nodelay(true);
     let client = Client::builder(TokioExecutor::new()).build(connector);
     let front = Arc::new(Front {
-        engine,
+        control,
         upstream,
         client,
     });
@@ -124,26 +116,27 @@ async fn serve_connection(stream: tokio::net::TcpStream, front: Arc<Front>) {
 impl Front {
     /// Answers one request. `Err` makes hyper close the connection unanswered.
     async fn answer(&self, req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
-        match control::settling_route(req.method().as_str(), req.uri().path()) {
-            Some(route) => {
-                let body = read_body(req).await;
-                let (status, json) = control::settle(self.engine.clone(), route, body).await;
-                Ok(json_reply(status, &json))
-            }
-            None => self.forward(req).await,
+        if !control::owns(req.uri().path()) {
+            return self.forward(req).await;
         }
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        let body = read_body(req).await;
+        let (status, json) = self.control.answer(&method, &path, body).await;
+        Ok(json_answer(status, &json))
     }
 
     async fn forward(&self, mut req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
         if let Err(e) = self.aim_upstream(&mut req) {
-            return Ok(error_reply(&e));
+            return Ok(e.answer());
         }
         let resp = match self.client.request(req).await {
             Ok(resp) => resp,
             Err(e) if e.is_connect() => {
-                return Ok(error_reply(&ApiError::Unavailable(format!(
+                return Ok(ApiError::Unavailable(format!(
                     "jr-mock could not reach its wiremock server: {e}"
-                ))));
+                ))
+                .answer());
             }
             // wiremock closed the connection: the closeConnection fault.
             Err(_) => return Err(ClosedByFault),
@@ -189,21 +182,6 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, String> {
         .await
         .map(|c| c.to_bytes())
         .map_err(|e| format!("The request body could not be read: {e}"))
-}
-
-fn json_reply(status: u16, json: &Value) -> Answer {
-    let body = Full::new(Bytes::from(json.to_string()))
-        .map_err(|e: Infallible| match e {})
-        .boxed();
-    let mut resp = Response::new(body);
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    resp
-}
-
-fn error_reply(e: &ApiError) -> Answer {
-    json_reply(e.status(), &e.body())
 }
 
 /// The connection is closed without a response (a fault, not a failure of

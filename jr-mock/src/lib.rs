@@ -38,21 +38,38 @@
 //! Tests may mount their own mocks on [`FakeJira::server`] with a priority
 //! below [`api::PRIORITY`] (for example wiremock's default 5) to inject
 //! faults; the fake's mocks are named after their operationIds.
-//! The control API is described in [`control`]; the layout follows
-//! DESIGN.md §1: [`model`] (pure rules), [`jql`], [`api`], `delivery`,
-//! [`control`], plus [`state`] (`--state FILE`). Every other operation of
-//! the spec answers from the generated [`catalog`]; [`faults`] injects
-//! latency, 429s, 503s, HTML pages, truncated bodies and closed
-//! connections. `front` is the public listener in front of wiremock: it
-//! answers the control calls that wait for deliveries itself (so that a
-//! receiver may call the fake while it handles a delivery), forwards
-//! everything else, and carries out the two faults wiremock cannot (a
-//! body cut short, a connection closed without an answer).
+//! The control API is described in [`control`].
+//!
+//! The modules, each importing only those listed after it (no circles):
+//! - [`model`] (pure rules with an explicit `now`, → [`jql`],
+//!   [`switches`]), [`jql`], [`jwt`], [`switches`] and [`wire`] (the
+//!   ErrorCollection, JSON answers, query and body parsing) import no
+//!   other module;
+//! - [`state`] (the `--state FILE` format) → `model`;
+//! - [`store`] (the one owner of the model; persists every change) →
+//!   `model`, `state`, `wire`;
+//! - [`faults`] (latency, 429s, 503s, HTML pages, truncated bodies, closed
+//!   connections) → `store`;
+//! - `delivery` (outbound webhooks on the virtual clock) → `model`,
+//!   `store`, `jwt`;
+//! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
+//!   `faults`, `wire`, `jwt`;
+//! - [`catalog`] (every other operation of the spec) → `api`, `wire`;
+//! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`;
+//! - `front` (the public listener in front of wiremock) → `control`,
+//!   `faults`, `wire`: it serves the whole control API itself (so that a
+//!   receiver may call the fake while it handles a delivery), forwards
+//!   everything else to wiremock, and carries out the two faults wiremock
+//!   cannot (a body cut short, a connection closed without an answer);
+//! - [`config`] ([`MockConfig`], the `--config` file) → `model`,
+//!   `switches`, `faults`;
+//! - this crate root ([`FakeJira`]) wires them together.
 
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod catalog;
+pub mod config;
 pub mod control;
 mod delivery;
 pub mod faults;
@@ -61,99 +78,29 @@ pub mod jql;
 pub mod jwt;
 pub mod model;
 pub mod state;
+pub mod store;
+pub mod switches;
+pub mod wire;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use wiremock::MockServer;
 
 pub use api::{AppCallerMatcher, app_caller};
+pub use config::{DEFAULT_DELIVERY_TIMEOUT, MockConfig};
 pub use delivery::{ClockMove, EventReport};
 pub use model::apps::Identities;
 pub use model::clock::ClockError;
 pub use model::deliveries::{AttemptRecord, Outcome};
 pub use model::{EventError, Model, Rules};
+pub use switches::Switches;
 
+use control::Control;
 use delivery::Engine;
-
-/// Delivery timeout when none is configured.
-pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How a fake Jira behaves. `Default` is Jira's behaviour with the default
-/// identities, the clock starting at the real time.
-#[derive(Debug, Clone)]
-pub struct MockConfig {
-    /// Fixed delay between delivery attempts, in ms of virtual time; `None`
-    /// draws 5–15 minutes uniformly for each retry.
-    pub retry_delay_ms: Option<u64>,
-    /// When set, OAuth apps get the spec's 403 on `getFailedWebhooks`.
-    pub failed_connect_only: bool,
-    /// Overrides both webhook limits (Connect: 100 per app; OAuth: 5 per app per user).
-    pub webhook_limit: Option<usize>,
-    /// When set, an app may register webhooks at a second URL instead of getting 400.
-    pub allow_second_url: bool,
-    /// Bound on each delivery attempt (connect + response headers).
-    pub delivery_timeout: Duration,
-    /// Deliver to hosts other than loopback (`127.0.0.1`, `localhost`, `[::1]`).
-    /// Off by default, so a test can never reach the network: an attempt to
-    /// another host fails like a refused connection, and says why.
-    pub external_deliveries: bool,
-    /// Start of the virtual clock, ms since the UNIX epoch; `None` = the real time.
-    pub start_ms: Option<i64>,
-    /// Seed for delivery IDs and random retry delays; `None` = random.
-    pub seed: Option<u64>,
-    /// Who may call.
-    pub identities: Identities,
-    /// Lifetime of access tokens issued by `/oauth/token`, ms of virtual
-    /// time; `None` = 3600 s, as Atlassian's.
-    pub token_lifetime_ms: Option<i64>,
-    /// Send every delivered attempt twice (same identifier), as Jira's
-    /// at-least-once delivery may; off = exactly once. Also switchable at
-    /// run time: `POST /_mock/switches {"duplicateDeliveries": true}`.
-    pub duplicate_deliveries: bool,
-    /// Where the state lives across restarts (`--state FILE`): loaded at
-    /// start when it exists, saved atomically after every change. See
-    /// [`state`] for the format. `None` keeps everything in memory.
-    pub state_file: Option<PathBuf>,
-    /// Fault rules active from the start (see [`faults`]); the control API
-    /// adds and clears them later.
-    pub faults: Vec<faults::FaultRule>,
-}
-
-impl Default for MockConfig {
-    fn default() -> Self {
-        Self {
-            retry_delay_ms: None,
-            failed_connect_only: false,
-            webhook_limit: None,
-            allow_second_url: false,
-            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
-            external_deliveries: false,
-            start_ms: None,
-            seed: None,
-            identities: Identities::default(),
-            token_lifetime_ms: None,
-            duplicate_deliveries: false,
-            state_file: None,
-            faults: Vec::new(),
-        }
-    }
-}
-
-impl MockConfig {
-    fn rules(&self) -> Rules {
-        Rules {
-            retry_delay_ms: self.retry_delay_ms,
-            failed_connect_only: self.failed_connect_only,
-            webhook_limit: self.webhook_limit,
-            allow_second_url: self.allow_second_url,
-            duplicate_deliveries: self.duplicate_deliveries,
-        }
-    }
-}
+use store::Store;
 
 /// Why a fake could not start.
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +128,7 @@ pub enum StartError {
 pub struct FakeJira {
     server: MockServer,
     engine: Arc<Engine>,
+    store: Arc<Store>,
     base_url: String,
     runtime: Option<tokio::runtime::Runtime>,
     faults: Arc<faults::FaultStore>,
@@ -237,7 +185,7 @@ impl FakeJira {
         builder: wiremock::MockServerBuilder,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
-        // reqwest is built without a crypto provider (no aws-lc, DESIGN.md §6):
+        // reqwest is built without a crypto provider (no aws-lc, docs/architecture.md):
         // install ring process-wide so deliveries and embedding tests can build clients.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let start_ms = config.start_ms.unwrap_or_else(wall_now_ms);
@@ -250,23 +198,20 @@ impl FakeJira {
         if let Some(lifetime) = config.token_lifetime_ms {
             model.oauth.token_lifetime_ms = lifetime;
         }
-        if let Some(path) = &config.state_file {
-            if let Some(saved) = state::load(path)? {
-                state::restore(&mut model, saved, path)?;
-            }
-            state::save(path, &state::capture(&model))?;
-        }
+        let store = Arc::new(match &config.state_file {
+            Some(path) => Store::open(model, path.clone())?,
+            None => Store::in_memory(model),
+        });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("jr-mock-delivery")
             .enable_all()
             .build()?;
         let engine = Arc::new(Engine::new(
-            model,
+            store.clone(),
             runtime.handle().clone(),
             config.delivery_timeout,
             config.external_deliveries,
-            config.state_file.clone(),
         ));
         let backend = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
         let server = builder.listener(backend).start().await;
@@ -276,25 +221,20 @@ impl FakeJira {
         );
         let faults = Arc::new(faults::FaultStore::new(config.faults.clone()));
         let ctx = api::Ctx {
-            engine: engine.clone(),
+            store: store.clone(),
             base_url: base_url.clone(),
             faults: faults.clone(),
         };
-        let clock = engine.clone();
-        faults::mount(&server, &faults, Arc::new(move || clock.model().now_ms())).await;
+        faults::mount(&server, &faults, store.clone()).await;
         api::mount(&server, &ctx).await;
-        control::mount(&server, &ctx).await;
         catalog::mount(&server, &ctx).await;
-        front::spawn(
-            listener,
-            *server.address(),
-            engine.clone(),
-            runtime.handle(),
-        )
-        .map_err(StartError::Listen)?;
+        let control = Control::new(engine.clone(), store.clone(), faults.clone());
+        front::spawn(listener, *server.address(), control, runtime.handle())
+            .map_err(StartError::Listen)?;
         Ok(Self {
             server,
             engine,
+            store,
             base_url,
             runtime: Some(runtime),
             faults,
@@ -309,15 +249,15 @@ impl FakeJira {
     /// The underlying wiremock server, for mounting higher-priority mocks
     /// and reading recorded requests. Send requests to [`FakeJira::base_url`]
     /// (the front door), not to this server's own `uri()`: only the front
-    /// door answers the control calls that wait for deliveries and cuts
-    /// truncated bodies.
+    /// door answers the control API (`/_mock`, never seen nor recorded by
+    /// wiremock) and cuts truncated bodies.
     pub fn server(&self) -> &MockServer {
         &self.server
     }
 
     /// The virtual time, ms since the UNIX epoch.
     pub fn now_ms(&self) -> i64 {
-        self.engine.model().now_ms()
+        self.store.read(Model::now_ms)
     }
 
     /// Moves the virtual clock forward by `delta_ms` (≥ 0) and performs
@@ -358,12 +298,13 @@ impl FakeJira {
 
     /// Every delivery attempt so far, oldest first.
     pub fn deliveries(&self) -> Vec<AttemptRecord> {
-        self.engine.model().deliveries.attempts().cloned().collect()
+        self.store
+            .read(|m| m.deliveries.attempts().cloned().collect())
     }
 
     /// A copy of the whole state, for assertions.
     pub fn snapshot(&self) -> Model {
-        self.engine.model().clone()
+        self.store.read(Model::clone)
     }
 
     /// Clears webhooks, failures, pending deliveries and the log (the clock stays).
@@ -384,7 +325,8 @@ impl FakeJira {
 
     /// A matcher for requests made by `app` (by this fake's identities).
     pub fn app_caller(&self, app: &str) -> AppCallerMatcher {
-        AppCallerMatcher::new(app, self.engine.model().identities.clone())
+        let identities = self.store.read(|m| m.identities.clone());
+        AppCallerMatcher::new(app, identities)
     }
 }
 

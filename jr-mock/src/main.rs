@@ -10,8 +10,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use jr_mock::config::ConfigFile;
 use jr_mock::faults::FaultRule;
-use jr_mock::{FakeJira, Identities, MockConfig};
+use jr_mock::{FakeJira, Identities, MockConfig, Switches};
 
 const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
   OAuth 2.0 app oauth-app        bearer token oauth-app-token, client secret oauth-app-secret
@@ -21,7 +22,8 @@ const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
                                  webhook URLs under https://connect-app.example.com (or http on loopback)
   User user@example.com          basic auth with API token user-token (the webhook API answers it 403)
 
-CONFIG FILE (--config) replaces the default identities; every list is optional:
+CONFIG FILE (--config) replaces the default identities; every list is optional, and so is
+"switches" (each false unless set; a flag on the command line turns one on):
   {
     "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
                    "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
@@ -29,7 +31,8 @@ CONFIG FILE (--config) replaces the default identities; every list is optional:
                      "baseUrl": "https://connect-app.example.com",
                      "allowLoopbackUrls": true, "clientKey": "jr-mock-client-key"}],
     "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5",
-               "scoped": false}]
+               "scoped": false}],
+    "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "failedConnectOnly": false}
   }
 A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
 /ex/jira/{cloudId}.
@@ -48,8 +51,10 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
   GET    /_mock/deliveries                          -> {"deliveries":[...]}
   POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept)
-  GET    /_mock/switches                            -> {"duplicateDeliveries":B}
-  POST   /_mock/switches {"duplicateDeliveries":B}  -> {"duplicateDeliveries":B}
+  GET    /_mock/switches                            -> {"duplicateDeliveries":B,"allowSecondUrl":B,
+                                                        "failedConnectOnly":B}
+  POST   /_mock/switches {"duplicateDeliveries":B}  -> every switch after the change (any subset
+                                                     of the switches may be given)
   GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
   POST   /_mock/faults {"rules":[rule, ...]}        -> {"rules":[...]} (appended)
   DELETE /_mock/faults                              -> {"rules":[]}
@@ -96,15 +101,12 @@ struct Args {
     /// Port on 127.0.0.1 (0 = any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// JSON file replacing the default identities (see --help).
+    /// JSON file replacing the default identities, with optional switches (see --help).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Fixed delay between delivery attempts in virtual ms (default: random 5-15 min).
     #[arg(long, value_name = "N")]
     retry_delay_ms: Option<u64>,
-    /// OAuth apps get 403 on GET /rest/api/3/webhook/failed (the spec's text).
-    #[arg(long)]
-    failed_connect_only: bool,
     /// Webhooks per app (Connect) or per app per user (OAuth); default 100 / 5.
     #[arg(long, value_name = "N")]
     webhook_limit: Option<usize>,
@@ -121,18 +123,14 @@ struct Args {
     /// Lifetime of access tokens issued by /oauth/token, in virtual ms (default: 3600000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     token_lifetime_ms: Option<i64>,
-    /// Let an app register webhooks at a second, different URL (by default
-    /// that is a 400: "Only a single URL per app is allowed").
-    #[arg(long)]
-    allow_second_url: bool,
     /// Keep webhooks, failed deliveries and the clock in FILE: loaded at
     /// start if it exists, saved atomically after every change.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    /// Fault: send every delivered webhook twice with the same identifier,
-    /// as Jira's at-least-once delivery may (default: exactly once).
-    #[arg(long)]
-    duplicate_deliveries: bool,
+    // --duplicate-deliveries, --allow-second-url, --failed-connect-only:
+    // one type with the config file's "switches" and /_mock/switches.
+    #[command(flatten)]
+    switches: Switches,
     /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
@@ -166,22 +164,27 @@ async fn run(args: Args) -> Result<(), String> {
 }
 
 fn config(args: &Args) -> Result<MockConfig, String> {
-    let identities = match &args.config {
-        Some(path) => read_identities(path)?,
-        None => Identities::default(),
+    let file = match &args.config {
+        Some(path) => read_config_file(path)?,
+        None => ConfigFile {
+            identities: Identities::default(),
+            switches: Switches::default(),
+        },
     };
+    let mut switches = file.switches;
+    switches
+        .apply(&args.switches.turned_on())
+        .map_err(|e| e.to_string())?;
     Ok(MockConfig {
         retry_delay_ms: args.retry_delay_ms,
-        failed_connect_only: args.failed_connect_only,
+        switches,
         webhook_limit: args.webhook_limit,
         delivery_timeout: Duration::from_millis(args.delivery_timeout_ms),
         external_deliveries: args.external_deliveries,
         start_ms: args.start_ms,
         token_lifetime_ms: args.token_lifetime_ms,
-        identities,
-        duplicate_deliveries: args.duplicate_deliveries,
+        identities: file.identities,
         state_file: args.state.clone(),
-        allow_second_url: args.allow_second_url,
         faults: match &args.faults {
             Some(path) => read_faults(path)?,
             None => Vec::new(),
@@ -203,10 +206,10 @@ fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
     Ok(file.rules)
 }
 
-fn read_identities(path: &PathBuf) -> Result<Identities, String> {
+fn read_config_file(path: &PathBuf) -> Result<ConfigFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("invalid config {}: {e}", path.display()))
+    ConfigFile::parse(&text).map_err(|e| format!("invalid config {}: {e}", path.display()))
 }
 
 async fn shutdown_signal() {

@@ -15,14 +15,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use wiremock::Request;
 
-use super::error::{ApiError, NOT_AN_APP};
-use super::params::query_value;
 use crate::jwt;
 use crate::model::Model;
 use crate::model::apps::{AppCaller, AppKind, Caller, Identities};
+use crate::wire::{ApiError, query_value};
 
 /// Clock leeway for `exp`, in seconds.
 pub const JWT_LEEWAY_S: i64 = 60;
+
+/// The text of the 403 Jira sends to callers that are not apps
+/// (observed on a live site; no trailing full stop).
+pub const NOT_AN_APP: &str = "Only Connect and OAuth 2.0 apps can use this operation";
 
 const NOT_AUTHENTICATED: &str = "Client must be authenticated to access this resource.";
 
@@ -36,7 +39,7 @@ pub fn identify(req: &Request, ids: &Identities) -> Result<Caller, ApiError> {
     let header = match header {
         Some(h) => h?,
         None => {
-            return match query_value(req, "jwt") {
+            return match query_value(&req.url, "jwt") {
                 Some(token) => connect(req, ids, &token),
                 None => Err(unauthenticated(NOT_AUTHENTICATED)),
             };

@@ -5,8 +5,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, reply, unsaved};
-use super::params::json_body;
+use crate::wire::{ApiError, json_body, reply};
 
 /// The body of delete and refresh (`ContainerForWebhookIDs`).
 #[derive(Debug, Deserialize)]
@@ -29,11 +28,12 @@ impl Respond for DeleteWebhookById {
 
 impl DeleteWebhookById {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let mut model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        let ids = webhook_ids(req)?;
-        model.delete(&caller, &ids);
-        self.0.engine.persist(&model).map_err(unsaved)?;
+        self.0.store.try_write(|model, _| {
+            let caller = require_app_in(req, model)?;
+            let ids = webhook_ids(req)?;
+            model.delete(&caller, &ids);
+            Ok::<_, ApiError>(())
+        })?;
         Ok(ResponseTemplate::new(202))
     }
 }

@@ -5,9 +5,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, json_response, reply};
-use super::params::{links_base, query_int};
 use crate::model::failed::{DEFAULT_MAX_RESULTS, FailedPage};
+use crate::wire::{ApiError, json_response, links_base, query_int, reply};
 
 /// Lists the calling app's failed deliveries of the last 72 hours, oldest
 /// first: 200 `{"values": [{"id", "body", "url", "failureTime"}],
@@ -28,18 +27,19 @@ impl Respond for GetFailedWebhooks {
 
 impl GetFailedWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        // Both are checked even when both are given: a malformed one is a 400
-        // whichever wins (`after` does).
-        let after = query_int(req, "after", i64::MIN, i64::MAX)?;
-        let failed_after = query_int(req, "failedAfter", i64::MIN, i64::MAX)?;
-        let after = after.or(failed_after);
-        let max = query_int(req, "maxResults", 1, i32::MAX)?
-            .map_or(DEFAULT_MAX_RESULTS, |m| m.unsigned_abs() as usize);
-        let page = model
-            .failed_page(&caller, after, max, model.now_ms())
-            .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+        let page = self.0.store.read(|model| {
+            let caller = require_app_in(req, model)?;
+            // Both are checked even when both are given: a malformed one is a 400
+            // whichever wins (`after` does).
+            let after = query_int(&req.url, "after", i64::MIN, i64::MAX)?;
+            let failed_after = query_int(&req.url, "failedAfter", i64::MIN, i64::MAX)?;
+            let after = after.or(failed_after);
+            let max = query_int(&req.url, "maxResults", 1, i32::MAX)?
+                .map_or(DEFAULT_MAX_RESULTS, |m| m.unsigned_abs() as usize);
+            model
+                .failed_page(&caller, after, max, model.now_ms())
+                .map_err(|e| ApiError::Forbidden(e.to_string()))
+        })?;
         let base = format!(
             "{}/rest/api/3/webhook/failed",
             links_base(req, &self.0.base_url)

@@ -5,10 +5,9 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, json_response, reply};
-use super::params::{links_base, query_int};
 use crate::model::clock::format_jira_datetime;
 use crate::model::webhooks::{Webhook, WebhookPage};
+use crate::wire::{ApiError, json_response, links_base, query_int, reply};
 
 /// `maxResults` when none is given.
 pub const DEFAULT_MAX_RESULTS: i32 = 100;
@@ -29,16 +28,18 @@ impl Respond for GetDynamicWebhooksForApp {
 
 impl GetDynamicWebhooksForApp {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        let start_at = query_int(req, "startAt", 0, i64::MAX)?.unwrap_or(0);
-        let max = query_int(req, "maxResults", 0, i32::MAX)?.unwrap_or(DEFAULT_MAX_RESULTS);
-        let page = model.list(
-            &caller,
-            start_at.unsigned_abs(),
-            max.unsigned_abs(),
-            model.now_ms(),
-        );
+        let page = self.0.store.read(|model| {
+            let caller = require_app_in(req, model)?;
+            let start_at = query_int(&req.url, "startAt", 0, i64::MAX)?.unwrap_or(0);
+            let max =
+                query_int(&req.url, "maxResults", 0, i32::MAX)?.unwrap_or(DEFAULT_MAX_RESULTS);
+            Ok::<_, ApiError>(model.list(
+                &caller,
+                start_at.unsigned_abs(),
+                max.unsigned_abs(),
+                model.now_ms(),
+            ))
+        })?;
         let base = format!("{}/rest/api/3/webhook", links_base(req, &self.0.base_url));
         Ok(json_response(200, &page_json(&page, &base)))
     }

@@ -2,14 +2,12 @@
 //! operationId, translating HTTP to one [`crate::model`] call and back.
 //!
 //! Each responder identifies the caller ([`auth`]), reads the query or body
-//! ([`params`]), calls one model method with the virtual `now`, and maps the
-//! result to Jira's JSON or an `ErrorCollection` ([`error`]). The paths also
+//! ([`crate::wire`]), calls one model method with the virtual `now`, and maps the
+//! result to Jira's JSON or an `ErrorCollection` ([`crate::wire`]). The paths also
 //! answer under the OAuth gateway prefix `/ex/jira/<cloudId>` and with a
 //! trailing slash.
 
 pub mod auth;
-pub mod error;
-pub mod params;
 
 mod delete;
 mod failed;
@@ -24,9 +22,9 @@ use std::sync::Arc;
 use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Match, Mock, MockServer, Request, Respond};
 
-use crate::delivery::Engine;
 use crate::faults::{Delayed, FaultStore};
 use crate::model::apps::{Caller, Identities};
+use crate::store::Store;
 
 pub use delete::DeleteWebhookById;
 pub use failed::GetFailedWebhooks;
@@ -45,11 +43,12 @@ const WEBHOOK: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/?$";
 const FAILED: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/failed/?$";
 const REFRESH: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/refresh/?$";
 
-/// What every responder shares: the engine (state + deliveries) and the
-/// server's own base URL, the fallback for links.
+/// What every responder shares: the store (the model, see
+/// [`crate::store`]), the server's own base URL (the fallback for links)
+/// and the fault rules (for latency).
 #[derive(Clone)]
 pub struct Ctx {
-    pub(crate) engine: Arc<Engine>,
+    pub(crate) store: Arc<Store>,
     pub(crate) base_url: String,
     pub(crate) faults: Arc<FaultStore>,
 }
@@ -147,7 +146,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
 
 /// Mounts one responder for `verb` on paths matching `path`, named `name`
 /// (the operationId), at [`PRIORITY`].
-pub(crate) async fn mount_one(
+async fn mount_one(
     server: &MockServer,
     verb: &str,
     path: &str,

@@ -2,18 +2,13 @@
 
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::error::ApiError;
+use crate::wire::ApiError;
 
 /// 404 `{"errorMessages": ["jr-mock: no operation matches <METHOD> <path>"], "errors": {}}`.
 pub struct NotFound;
 
 impl Respond for NotFound {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let msg = format!(
-            "jr-mock: no operation matches {} {}",
-            req.method,
-            req.url.path()
-        );
-        ApiError::NotFound(msg).template()
+        ApiError::no_operation(req.method.as_str(), req.url.path()).template()
     }
 }

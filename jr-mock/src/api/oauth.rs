@@ -12,9 +12,9 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::bearer_token;
-use super::error::json_response;
-use super::params::query_value;
+use crate::model::Model;
 use crate::model::oauth::{OAuthError, TokenSet};
+use crate::wire::{ApiError, json_response, query_value};
 
 /// The cloud ID the fake's one site has.
 pub const CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
@@ -27,42 +27,47 @@ pub struct Authorize(pub(crate) Ctx);
 
 impl Respond for Authorize {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let client_id = query_value(req, "client_id").unwrap_or_default();
-        let redirect_uri = query_value(req, "redirect_uri").unwrap_or_default();
-        let mut model = self.0.engine.model();
-        if model.identities.oauth_app(&client_id).is_none() {
-            return oauth_error(400, "invalid_client", "Unknown client_id");
-        }
-        let Ok(mut target) = url::Url::parse(&redirect_uri) else {
-            return oauth_error(
-                400,
-                "invalid_request",
-                "redirect_uri must be an absolute URL",
-            );
-        };
-        if query_value(req, "response_type").as_deref() != Some("code") {
-            return oauth_error(
-                400,
-                "unsupported_response_type",
-                "response_type must be code",
-            );
-        }
-        let scopes = query_value(req, "scope")
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
-        let (sessions, rng) = model.oauth_parts();
-        let code = sessions.issue_code(rng, &client_id, &redirect_uri, scopes);
-        {
-            let mut pairs = target.query_pairs_mut();
-            pairs.append_pair("code", &code);
-            if let Some(state) = query_value(req, "state") {
-                pairs.append_pair("state", &state);
-            }
-        }
-        ResponseTemplate::new(302).insert_header("Location", target.as_str())
+        let answer = self.0.store.write(|model, _| authorize(req, model));
+        answer.unwrap_or_else(|e| ApiError::from(e).template())
     }
+}
+
+/// [`Authorize`]'s answer; issues a code in `model`.
+fn authorize(req: &Request, model: &mut Model) -> ResponseTemplate {
+    let client_id = query_value(&req.url, "client_id").unwrap_or_default();
+    let redirect_uri = query_value(&req.url, "redirect_uri").unwrap_or_default();
+    if model.identities.oauth_app(&client_id).is_none() {
+        return oauth_error(400, "invalid_client", "Unknown client_id");
+    }
+    let Ok(mut target) = url::Url::parse(&redirect_uri) else {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "redirect_uri must be an absolute URL",
+        );
+    };
+    if query_value(&req.url, "response_type").as_deref() != Some("code") {
+        return oauth_error(
+            400,
+            "unsupported_response_type",
+            "response_type must be code",
+        );
+    }
+    let scopes = query_value(&req.url, "scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let (sessions, rng) = model.oauth_parts();
+    let code = sessions.issue_code(rng, &client_id, &redirect_uri, scopes);
+    {
+        let mut pairs = target.query_pairs_mut();
+        pairs.append_pair("code", &code);
+        if let Some(state) = query_value(&req.url, "state") {
+            pairs.append_pair("state", &state);
+        }
+    }
+    ResponseTemplate::new(302).insert_header("Location", target.as_str())
 }
 
 /// `POST /oauth/token` with a JSON (or form) body: `grant_type`
@@ -78,48 +83,51 @@ impl Respond for Token {
         let Some(form) = token_request(req) else {
             return oauth_error(400, "invalid_request", "the body must be JSON or a form");
         };
-        let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or_default();
-        let mut model = self.0.engine.model();
-        let known = model
-            .identities
-            .oauth_app(field("client_id"))
-            .is_some_and(|app| app.client_secret == field("client_secret"));
-        if !known {
+        let answer = self.0.store.write(|model, now| token(&form, model, now));
+        answer.unwrap_or_else(|e| ApiError::from(e).template())
+    }
+}
+
+/// [`Token`]'s answer to the request fields `form` at `now` (ms since the
+/// UNIX epoch); issues tokens in `model`.
+fn token(form: &serde_json::Map<String, Value>, model: &mut Model, now: i64) -> ResponseTemplate {
+    let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or_default();
+    let known = model
+        .identities
+        .oauth_app(field("client_id"))
+        .is_some_and(|app| app.client_secret == field("client_secret"));
+    if !known {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "Unknown client or wrong client_secret",
+        );
+    }
+    let (sessions, rng) = model.oauth_parts();
+    let result = match field("grant_type") {
+        "authorization_code" => sessions.exchange_code(
+            rng,
+            field("client_id"),
+            field("code"),
+            field("redirect_uri"),
+            now,
+        ),
+        "refresh_token" => sessions.refresh(rng, field("client_id"), field("refresh_token"), now),
+        other => {
             return oauth_error(
-                401,
-                "invalid_client",
-                "Unknown client or wrong client_secret",
+                400,
+                "unsupported_grant_type",
+                &format!("grant_type {other:?} is not supported"),
             );
         }
-        let now = model.now_ms();
-        let (sessions, rng) = model.oauth_parts();
-        let result = match field("grant_type") {
-            "authorization_code" => sessions.exchange_code(
-                rng,
-                field("client_id"),
-                field("code"),
-                field("redirect_uri"),
-                now,
-            ),
-            "refresh_token" => {
-                sessions.refresh(rng, field("client_id"), field("refresh_token"), now)
-            }
-            other => {
-                return oauth_error(
-                    400,
-                    "unsupported_grant_type",
-                    &format!("grant_type {other:?} is not supported"),
-                );
-            }
-        };
-        let refused = match field("grant_type") {
-            "authorization_code" => "Unknown or invalid authorization code.",
-            _ => "Unknown or invalid refresh token.",
-        };
-        match result {
-            Ok(set) => json_response(200, &token_body(&set)),
-            Err(OAuthError::InvalidGrant) => oauth_error(403, "invalid_grant", refused),
-        }
+    };
+    let refused = match field("grant_type") {
+        "authorization_code" => "Unknown or invalid authorization code.",
+        _ => "Unknown or invalid refresh token.",
+    };
+    match result {
+        Ok(set) => json_response(200, &token_body(&set)),
+        Err(OAuthError::InvalidGrant) => oauth_error(403, "invalid_grant", refused),
     }
 }
 
@@ -155,8 +163,10 @@ pub struct AccessibleResources(pub(crate) Ctx);
 
 impl Respond for AccessibleResources {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let model = self.0.engine.model();
-        let scopes = bearer_token(req).and_then(|t| model.oauth.scopes(t, model.now_ms()));
+        let token = bearer_token(req);
+        let scopes = self.0.store.read(|model| {
+            token.and_then(|t| Some(model.oauth.scopes(t, model.now_ms())?.to_vec()))
+        });
         match scopes {
             Some(scopes) => json_response(
                 200,

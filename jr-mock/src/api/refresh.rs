@@ -6,8 +6,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::Ctx;
 use super::auth::require_app_in;
 use super::delete::webhook_ids;
-use super::error::{ApiError, json_response, reply, unsaved};
 use crate::model::clock::format_jira_datetime;
+use crate::wire::{ApiError, json_response, reply};
 
 /// Extends the calling app's webhooks among `{"webhookIds": [int64]}` to
 /// now + 30 days (virtual time); others are ignored. 200
@@ -24,12 +24,11 @@ impl Respond for RefreshWebhooks {
 
 impl RefreshWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let mut model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        let ids = webhook_ids(req)?;
-        let now = model.now_ms();
-        let expiry = model.refresh(&caller, &ids, now);
-        self.0.engine.persist(&model).map_err(unsaved)?;
+        let expiry = self.0.store.try_write(|model, now| {
+            let caller = require_app_in(req, model)?;
+            let ids = webhook_ids(req)?;
+            Ok::<_, ApiError>(model.refresh(&caller, &ids, now))
+        })?;
         let body = json!({"expirationDate": format_jira_datetime(expiry)});
         Ok(json_response(200, &body))
     }

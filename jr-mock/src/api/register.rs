@@ -5,9 +5,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::Ctx;
 use super::auth::require_app_in;
-use super::error::{ApiError, json_response, reply, unsaved};
-use super::params::json_body;
 use crate::model::webhooks::{ItemResult, Registration};
+use crate::wire::{ApiError, json_body, json_response, reply};
 
 /// Registers webhooks for the calling app: 200
 /// `{"webhookRegistrationResult": [{"createdWebhookId": n} | {"errors": [..]}]}`,
@@ -23,14 +22,13 @@ impl Respond for RegisterDynamicWebhooks {
 
 impl RegisterDynamicWebhooks {
     fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
-        let mut model = self.0.engine.model();
-        let caller = require_app_in(req, &model)?;
-        let reg: Registration = json_body(req)?;
-        let now = model.now_ms();
-        let results = model
-            .register(&caller, reg, now)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        self.0.engine.persist(&model).map_err(unsaved)?;
+        let results = self.0.store.try_write(|model, now| {
+            let caller = require_app_in(req, model)?;
+            let reg: Registration = json_body(req)?;
+            model
+                .register(&caller, reg, now)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))
+        })?;
         let items: Vec<Value> = results.iter().map(item).collect();
         Ok(json_response(
             200,

@@ -31,8 +31,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::api::Ctx;
-use crate::api::error::ApiError;
-use crate::api::params::links_base;
+use crate::wire::{ApiError, links_base};
 use router::{Route, Router};
 
 /// Priority of the catalog's catch-all (wiremock: lower wins): after the

@@ -15,6 +15,8 @@ pub mod webhooks;
 
 use serde_json::{Map, Value};
 
+use crate::switches::Switches;
+
 use apps::{AppCaller, AppKind, Identities};
 use clock::{Clock, ClockError};
 use deliveries::{AttemptRecord, AttemptResult, Delivery, DeliveryBook, Outcome};
@@ -34,16 +36,14 @@ pub const RETRY_DELAY_RANGE_MS: (u64, u64) = (5 * 60_000, 15 * 60_000);
 pub struct Rules {
     /// Fixed delay between attempts in ms; `None` draws 5–15 minutes each time.
     pub retry_delay_ms: Option<u64>,
-    /// When set, OAuth apps get 403 on `getFailedWebhooks` (the spec's text).
-    pub failed_connect_only: bool,
     /// Overrides both limits ([`CONNECT_LIMIT`], [`OAUTH_LIMIT`]).
     pub webhook_limit: Option<usize>,
-    /// When set, an app may register webhooks at a second, different URL.
-    pub allow_second_url: bool,
-    /// When set, every delivered (2xx) attempt is sent once more, identical
-    /// (same `X-Atlassian-Webhook-Identifier`), as Jira's at-least-once
-    /// delivery may. Off by default: exactly once.
-    pub duplicate_deliveries: bool,
+    /// The on/off departures from Jira's behaviour (see [`crate::switches`]):
+    /// `failed_connect_only` gives OAuth apps 403 on `getFailedWebhooks`,
+    /// `allow_second_url` lets an app register at a second URL,
+    /// `duplicate_deliveries` sends every delivered (2xx) attempt once more,
+    /// identical (same `X-Atlassian-Webhook-Identifier`).
+    pub switches: Switches,
 }
 
 /// Why `getFailedWebhooks` is refused.
@@ -193,7 +193,7 @@ impl Model {
             caller,
             connect: self.identities.connect_app(&caller.app),
             limit: self.limit(caller.kind),
-            allow_second_url: self.rules.allow_second_url,
+            allow_second_url: self.rules.switches.allow_second_url,
         };
         self.webhooks.register(&owner, reg, now_ms)
     }
@@ -229,7 +229,7 @@ impl Model {
         max_results: usize,
         now_ms: i64,
     ) -> Result<FailedPage, FailedError> {
-        if self.rules.failed_connect_only && caller.kind != AppKind::Connect {
+        if self.rules.switches.failed_connect_only && caller.kind != AppKind::Connect {
             return Err(FailedError::NotConnect);
         }
         Ok(self.failed.page(&caller.app, after, max_results, now_ms))
@@ -295,7 +295,7 @@ impl Model {
     }
 
     /// Logs the duplicate of a delivered attempt (see
-    /// [`Rules::duplicate_deliveries`]): `delivery` as it was for that
+    /// [`Switches::duplicate_deliveries`]): `delivery` as it was for that
     /// attempt. A duplicate is never retried nor recorded as failed.
     pub fn log_duplicate(
         &mut self,

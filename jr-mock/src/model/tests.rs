@@ -132,7 +132,10 @@ fn a_delivery_failing_six_times_becomes_one_failed_record() {
 #[test]
 fn failed_connect_only_refuses_oauth_apps() {
     let m = model(Rules {
-        failed_connect_only: true,
+        switches: crate::switches::Switches {
+            failed_connect_only: true,
+            ..Default::default()
+        },
         ..Rules::default()
     });
     assert!(

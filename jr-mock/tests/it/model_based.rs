@@ -5,7 +5,7 @@
 //! agree. `other-app`'s receiver always answers 500, so its deliveries are
 //! retried on the virtual clock and end as failure records.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! a burst of registrations and restarted from its file; every
 //! registration that was answered 200 is still there.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -174,4 +174,40 @@ async fn a_state_file_of_another_version_is_refused_at_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("version"), "{stderr}");
     assert!(output.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn a_registration_that_cannot_be_saved_is_refused_and_not_applied() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-unsaved-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let jira = jr_mock::FakeJira::start_with(jr_mock::MockConfig {
+        state_file: Some(state.clone()),
+        ..common::config()
+    })
+    .await;
+    // A directory where the temporary file goes: every save fails, even as root.
+    let blocker = dir.join(".state.json.tmp");
+    std::fs::create_dir_all(&blocker).unwrap();
+    let body = json!({"url": "https://h.test/x",
+        "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = A"}]});
+    let url = format!("{}/rest/api/3/webhook", jira.base_url());
+    let (status, answer) = common::send("POST", &url, common::OAUTH, Some(&body)).await;
+    assert_eq!(status, 503, "{answer}");
+    assert!(
+        answer["errorMessages"][0]
+            .as_str()
+            .unwrap()
+            .contains("could not save")
+    );
+    let (_, page) = common::send("GET", &url, common::OAUTH, None).await;
+    assert_eq!(page["total"], 0, "the refused registration is not live");
+
+    std::fs::remove_dir(&blocker).unwrap();
+    let (status, _) = common::send("POST", &url, common::OAUTH, Some(&body)).await;
+    assert_eq!(status, 200);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(saved["webhooks"].as_array().unwrap().len(), 1);
+    drop(jira);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

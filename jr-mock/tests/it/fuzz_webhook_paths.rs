@@ -2,13 +2,13 @@
 //! paths (gateway prefix, trailing slash), query values, credentials,
 //! headers and bodies (valid registrations and ID lists, then the same
 //! with wrong types, missing fields, non-JSON bytes). jr-mock must answer
-//! only the statuses DESIGN.md §4 allows there (200, 202, 400, 401, 403;
+//! only the statuses docs/architecture.md (jr-mock) allows there (200, 202, 400, 401, 403;
 //! 404/405 for a method no operation has), never a 5xx, errors as an
 //! ErrorCollection; malformed input from an app is always 400, bad
 //! credentials always 401, a user always 403. The control API gets the
 //! same treatment: 200 or 400, never a 5xx.
 
-mod common;
+use crate::common;
 
 use common::*;
 use proptest::prelude::*;

@@ -1,15 +1,15 @@
 //! Every operation of the spec answers, and every answer validates against
 //! the spec's response schema; routing errors are Jira-shaped.
 //!
-//! The conformance test reads `../shared/spec/jira-platform-v3.json` beside
-//! the workspace (jr-mock itself never does) and validates with the
+//! The conformance test reads the workspace's `spec/jira-platform-v3.json`
+//! (jr-mock itself never does) and validates with the
 //! `jsonschema` crate as Draft 4 plus OpenAPI's `nullable`, formats not
 //! checked (Jira's own examples use `+0000` offsets, which RFC 3339 date-time
 //! rejects). The one difference allowed is named in [`KNOWN_DIFFERENCES`].
 
-mod common;
+use crate::common;
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use common::{Auth, OAUTH, client, fake, send};
 use jr_mock::catalog::{Kind, Location, OPERATIONS, Operation};
@@ -17,17 +17,19 @@ use serde_json::{Map, Value, json};
 
 /// Spec/reality differences the fake keeps on purpose: `(schema, property, allowed schema)`.
 /// Jira sends `expirationDate` as `yyyy-MM-dd'T'HH:mm:ss.SSS+0000` although the
-/// spec declares int64 (webhook-semantics.md §9).
+/// spec declares int64 (docs/jira-semantics.md §9).
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     ("Webhook", "expirationDate"),
     ("WebhooksExpirationDate", "expirationDate"),
 ];
 
 fn spec() -> Value {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/jira-platform-v3.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the spec beside the workspace, {}: {e}", path.display()));
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/jira-platform-v3.json"
+    ));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("the workspace's spec, {}: {e}", path.display()));
     serde_json::from_str(&text).expect("the spec is JSON")
 }
 

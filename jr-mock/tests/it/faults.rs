@@ -1,7 +1,7 @@
 //! Fault injection seen by a plain HTTP client (reqwest): each kind, from the
 //! control API and from the configuration.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

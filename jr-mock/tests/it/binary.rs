@@ -159,7 +159,10 @@ async fn switches_on_the_command_line_reach_the_fake() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(switches, serde_json::json!({"duplicateDeliveries": true}));
+    assert_eq!(
+        switches,
+        serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": true, "failedConnectOnly": false})
+    );
     assert_eq!(statuses, [200, 200], "a second URL is allowed");
 }
 
@@ -210,4 +213,38 @@ fn a_bad_fault_file_fails_with_a_message() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid fault rules"));
+}
+
+#[tokio::test]
+async fn switches_from_the_config_file_and_the_command_line_add_up() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-switches-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.json");
+    std::fs::write(&config, r#"{"switches": {"failedConnectOnly": true}}"#).unwrap();
+    let (mut child, line) = spawn(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--duplicate-deliveries",
+    ]);
+    let url = line
+        .trim()
+        .trim_start_matches("jr-mock listening on ")
+        .to_owned();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let switches: serde_json::Value = client
+        .get(format!("{url}/_mock/switches"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        switches,
+        serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": false, "failedConnectOnly": true})
+    );
 }

@@ -1,10 +1,10 @@
 //! The five webhook operations over HTTP: callers, per-item results, pages,
 //! ownership, expiry and refresh, malformed requests.
 
-mod common;
+use crate::common;
 
 use common::*;
-use jr_mock::{FakeJira, MockConfig};
+use jr_mock::{FakeJira, MockConfig, Switches};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -384,7 +384,10 @@ async fn webhooks_are_purged_90_days_after_expiry() {
 #[tokio::test]
 async fn failed_connect_only_gives_oauth_apps_a_403() {
     let jira = FakeJira::start_with(MockConfig {
-        failed_connect_only: true,
+        switches: Switches {
+            failed_connect_only: true,
+            ..Switches::default()
+        },
         ..config()
     })
     .await;
@@ -405,6 +408,40 @@ async fn failed_connect_only_gives_oauth_apps_a_403() {
     )
     .await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn every_switch_can_be_flipped_at_run_time() {
+    let jira = fake().await;
+    let on = json!({"failedConnectOnly": true, "allowSecondUrl": true});
+    let (status, switches) = call(&jira, "POST", "/_mock/switches", Auth::None, Some(on)).await;
+    assert_eq!(
+        (status, switches),
+        (
+            200,
+            json!({"duplicateDeliveries": false, "allowSecondUrl": true, "failedConnectOnly": true})
+        )
+    );
+    let (status, _) = call(&jira, "GET", "/rest/api/3/webhook/failed", OAUTH, None).await;
+    assert_eq!(status, 403);
+    register(&jira, OAUTH, HOOK, &["project = A"]).await;
+    let second = register(&jira, OAUTH, "https://other.test/hook", &["project = A"]).await;
+    assert_eq!(created_ids(&second).len(), 1, "{second}");
+
+    let (status, _) = call(
+        &jira,
+        "POST",
+        "/_mock/switches",
+        Auth::None,
+        Some(json!({"failedConnectOnly": "yes"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (_, switches) = call(&jira, "GET", "/_mock/switches", Auth::None, None).await;
+    assert_eq!(
+        switches["failedConnectOnly"], true,
+        "a refused change changes nothing"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,4 @@
 //! Shared helpers for jr-mock's HTTP tests: a client, credentials, calls.
-#![allow(dead_code)]
 
 use jr_mock::{FakeJira, MockConfig};
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 //! exactly its acknowledged, undeleted webhooks, never another app's, and
 //! never more than its limit.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! live issued token, `tenant_info` answers anyone, and a scoped API token
 //! works only under the gateway prefix.
 
-mod common;
+use crate::common;
 
 use common::*;
 use jr_mock::{FakeJira, Identities};

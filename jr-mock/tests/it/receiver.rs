@@ -4,7 +4,7 @@
 //! counts, failure records, the duplicate switch, and a receiver that calls
 //! back into jr-mock while it handles a delivery.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use hmac::{Hmac, Mac};
-use jr_mock::{FakeJira, MockConfig};
+use jr_mock::{FakeJira, MockConfig, Switches};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wiremock::matchers::method;
@@ -341,7 +341,10 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
     )
     .await;
     let (_, switches) = call(&jira, "GET", "/_mock/switches", Auth::None, None).await;
-    assert_eq!(switches, json!({"duplicateDeliveries": false}));
+    assert_eq!(
+        switches,
+        json!({"duplicateDeliveries": false, "allowSecondUrl": false, "failedConnectOnly": false})
+    );
 
     emit(&jira, event("ABC")).await;
     assert_eq!(received(&receiver).await.len(), 1);
@@ -350,7 +353,10 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
     let (status, switches) = call(&jira, "POST", "/_mock/switches", Auth::None, Some(on)).await;
     assert_eq!(
         (status, switches),
-        (200, json!({"duplicateDeliveries": true}))
+        (
+            200,
+            json!({"duplicateDeliveries": true, "allowSecondUrl": false, "failedConnectOnly": false})
+        )
     );
     let report = emit(&jira, event("ABC")).await;
 
@@ -378,7 +384,10 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
 #[tokio::test]
 async fn the_duplicate_switch_can_start_on_from_the_configuration() {
     let jira = FakeJira::start_with(MockConfig {
-        duplicate_deliveries: true,
+        switches: Switches {
+            duplicate_deliveries: true,
+            ..Switches::default()
+        },
         ..config()
     })
     .await;

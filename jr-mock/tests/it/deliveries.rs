@@ -1,7 +1,7 @@
 //! Outbound deliveries, retries on the virtual clock, failed-webhook records,
 //! and the control API.
 
-mod common;
+use crate::common;
 
 use common::*;
 use jr_mock::{FakeJira, MockConfig};

@@ -1,0 +1,126 @@
+//! How a fake Jira is configured: [`MockConfig`] (embedding, and what the
+//! binary's flags build) and the file of `jr-mock --config FILE`
+//! ([`ConfigFile`]).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::faults::FaultRule;
+use crate::model::Rules;
+use crate::model::apps::Identities;
+use crate::switches::Switches;
+
+/// Delivery timeout when none is configured.
+pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a fake Jira behaves. `Default` is Jira's behaviour with the default
+/// identities, the clock starting at the real time.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// Fixed delay between delivery attempts, in ms of virtual time; `None`
+    /// draws 5–15 minutes uniformly for each retry.
+    pub retry_delay_ms: Option<u64>,
+    /// Overrides both webhook limits (Connect: 100 per app; OAuth: 5 per app per user).
+    pub webhook_limit: Option<usize>,
+    /// The switches at start (all off by default); `POST /_mock/switches`
+    /// changes them at run time. See [`crate::switches`].
+    pub switches: Switches,
+    /// Bound on each delivery attempt (connect + response headers).
+    pub delivery_timeout: Duration,
+    /// Deliver to hosts other than loopback (`127.0.0.1`, `localhost`, `[::1]`).
+    /// Off by default, so a test can never reach the network: an attempt to
+    /// another host fails like a refused connection, and says why.
+    pub external_deliveries: bool,
+    /// Start of the virtual clock, ms since the UNIX epoch; `None` = the real time.
+    pub start_ms: Option<i64>,
+    /// Seed for delivery IDs and random retry delays; `None` = random.
+    pub seed: Option<u64>,
+    /// Who may call.
+    pub identities: Identities,
+    /// Lifetime of access tokens issued by `/oauth/token`, ms of virtual
+    /// time; `None` = 3600 s, as Atlassian's.
+    pub token_lifetime_ms: Option<i64>,
+    /// Where the state lives across restarts (`--state FILE`): loaded at
+    /// start when it exists, saved atomically after every change. See
+    /// [`crate::state`] for the format. `None` keeps everything in memory.
+    pub state_file: Option<PathBuf>,
+    /// Fault rules active from the start (see [`crate::faults`]); the
+    /// control API adds and clears them later.
+    pub faults: Vec<FaultRule>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            retry_delay_ms: None,
+            webhook_limit: None,
+            switches: Switches::default(),
+            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
+            external_deliveries: false,
+            start_ms: None,
+            seed: None,
+            identities: Identities::default(),
+            token_lifetime_ms: None,
+            state_file: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl MockConfig {
+    /// The model's rules this configuration asks for.
+    pub(crate) fn rules(&self) -> Rules {
+        Rules {
+            retry_delay_ms: self.retry_delay_ms,
+            webhook_limit: self.webhook_limit,
+            switches: self.switches,
+        }
+    }
+}
+
+/// The file of `jr-mock --config FILE`: the JSON of [`Identities`] (see
+/// [`crate::model::apps`]) plus an optional `"switches"` object, the JSON
+/// of [`Switches`] (`{"duplicateDeliveries": true}`; absent switches are off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// Who may call (replaces the default identities).
+    pub identities: Identities,
+    /// The switches the file turns on.
+    pub switches: Switches,
+}
+
+impl ConfigFile {
+    /// Reads the file's text. Errors: not JSON, an unknown key, a bad
+    /// identity or switch (the message names it).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut switches = Switches::default();
+        if let Some(changes) = value.as_object_mut().and_then(|m| m.remove("switches")) {
+            switches.apply(&changes).map_err(|e| e.to_string())?;
+        }
+        let identities = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        Ok(Self {
+            identities,
+            switches,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_holds_identities_and_optional_switches() {
+        let file =
+            ConfigFile::parse(r#"{"users": [], "switches": {"allowSecondUrl": true}}"#).unwrap();
+        assert!(file.identities.users.is_empty());
+        assert!(file.switches.allow_second_url && !file.switches.duplicate_deliveries);
+        let plain = ConfigFile::parse(r#"{"users": []}"#).unwrap();
+        assert_eq!(plain.switches, Switches::default());
+        assert!(ConfigFile::parse(r#"{"switches": {"nope": true}}"#).is_err());
+        assert!(ConfigFile::parse(r#"{"nope": []}"#).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! The wire format every part of jr-mock that answers HTTP shares: the
+//! Jira responders ([`crate::api`], [`crate::catalog`]), the control API
+//! ([`crate::control`]) and the front door (`front`).
+//!
+//! - Errors are Jira's `ErrorCollection`, `{"errorMessages": [...],
+//!   "errors": {...}}` (no `status` field), one [`ApiError`] variant per
+//!   HTTP status.
+//! - Answers are JSON (`Content-Type: application/json`), built either as a
+//!   wiremock [`ResponseTemplate`] (responders mounted on wiremock) or as a
+//!   hyper [`Answer`] (the front door).
+//! - Query values are read from the request URL ([`query_value`],
+//!   [`query_int`]), bodies as JSON ([`json_bytes`]), and links are built
+//!   on the `Host` the caller used ([`links_base`]).
+//!
+//! This module imports no other module of the crate.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use url::Url;
+use wiremock::{Request, ResponseTemplate};
+
+/// A failed request; each variant is one HTTP status, answered as an
+/// `ErrorCollection`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 401: missing, unknown or invalid credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403: the caller may not use the operation.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 400: a malformed body or query value.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 400 naming the offending field in `errors`.
+    #[error("{field}: {message}")]
+    BadField {
+        /// The field name.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// 404: nothing answers this method and path.
+    #[error("{0}")]
+    NotFound(String),
+    /// 503: the fake is shutting down, or could not save a change.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    /// The 404 for a request no operation answers:
+    /// `jr-mock: no operation matches <METHOD> <path>`.
+    pub fn no_operation(method: &str, path: &str) -> Self {
+        Self::NotFound(format!("jr-mock: no operation matches {method} {path}"))
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::BadRequest(_) | Self::BadField { .. } => 400,
+            Self::NotFound(_) => 404,
+            Self::Unavailable(_) => 503,
+        }
+    }
+
+    /// The `ErrorCollection` body.
+    pub fn body(&self) -> Value {
+        match self {
+            Self::BadField { field, message } => {
+                let mut errors = Map::new();
+                errors.insert(field.clone(), message.clone().into());
+                json!({"errorMessages": [], "errors": errors})
+            }
+            other => json!({"errorMessages": [other.to_string()], "errors": {}}),
+        }
+    }
+
+    /// The wiremock response: status plus `ErrorCollection` JSON.
+    pub fn template(&self) -> ResponseTemplate {
+        json_response(self.status(), &self.body())
+    }
+
+    /// The front door's response: status plus `ErrorCollection` JSON.
+    pub fn answer(&self) -> Answer {
+        json_answer(self.status(), &self.body())
+    }
+}
+
+/// A wiremock JSON response with `status`.
+pub fn json_response(status: u16, body: &Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// Turns a responder's result into the wiremock response.
+pub fn reply(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
+    result.unwrap_or_else(|e| e.template())
+}
+
+/// A response of the front door (hyper), body streamed or whole.
+pub type Answer = Response<BoxBody<Bytes, std::io::Error>>;
+
+/// A front-door JSON response with `status` (200 if `status` is not a
+/// valid HTTP status).
+pub fn json_answer(status: u16, body: &Value) -> Answer {
+    let body = Full::new(Bytes::from(body.to_string()))
+        .map_err(|e: Infallible| match e {})
+        .boxed();
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// The first value of query parameter `name` in `url`, decoded.
+pub fn query_value(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Query parameter `name` of `url` as an integer of type `T` within `min..=max`.
+/// Errors: [`ApiError::BadRequest`] naming the parameter and the value.
+pub fn query_int<T>(url: &Url, name: &str, min: T, max: T) -> Result<Option<T>, ApiError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = query_value(url, name) else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(Some(v)),
+        _ => Err(ApiError::BadRequest(format!(
+            "The value '{raw}' is not valid for the query parameter '{name}': expected an integer from {min} to {max}"
+        ))),
+    }
+}
+
+/// The body of `req` as JSON of type `T`.
+/// Errors: [`ApiError::BadRequest`] as [`json_bytes`].
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    json_bytes(&req.body)
+}
+
+/// `body` as JSON of type `T`.
+/// Errors: [`ApiError::BadRequest`]: the body is missing (empty or only
+/// whitespace), or the parser's message.
+pub fn json_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest("The request body is missing".into()));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("The request body is invalid: {e}")))
+}
+
+/// `http://<Host header>` plus any gateway prefix (`/ex/jira/<cloudId>`)
+/// of the request path; `fallback` when the request has no usable Host.
+pub fn links_base(req: &Request, fallback: &str) -> String {
+    let host = req
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
+    let origin = match host {
+        Some(h) => format!("http://{h}"),
+        None => fallback.trim_end_matches('/').to_owned(),
+    };
+    let path = req.url.path();
+    let prefix = path.find("/rest/").map_or("", |i| &path[..i]);
+    format!("{origin}{prefix}")
+}
