@@ -4,7 +4,7 @@
 //! unauthenticated `/_edge/tenant_info`. Requests then go to the gateway
 //! prefix `/ex/jira/{cloudId}`, which the webhook paths already accept.
 //!
-//! Source: `jira/webhook-semantics.md` §10.2; RFC 6749 §4.1 (authorization
+//! Source: docs/jira-semantics.md §10.2; RFC 6749 §4.1 (authorization
 //! code grant), §5.2 (error responses), §6 (refresh).
 
 use serde_json::{Value, json};
@@ -197,7 +197,7 @@ impl Respond for TenantInfo {
 }
 
 /// The site's URL as the caller reached it (wiremock reports `localhost`,
-/// so the `Host` header decides, as DESIGN.md §6 says).
+/// so the `Host` header decides, as docs/architecture.md §6 says).
 fn site_url(req: &Request, ctx: &Ctx) -> String {
     req.headers
         .get("host")

@@ -97,7 +97,7 @@ pub struct User {
     pub account_id: String,
     /// A scoped API token: accepted only through the API gateway prefix
     /// `/ex/jira/{cloudId}`, refused with 401 on the site's own paths
-    /// (`jira/webhook-semantics.md` §10.3).
+    /// (docs/jira-semantics.md §10.3).
     #[serde(default)]
     pub scoped: bool,
 }

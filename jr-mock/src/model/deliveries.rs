@@ -1,7 +1,7 @@
 //! Outbound deliveries as data: the queue of pending attempts on the
 //! virtual clock, the retry rule, and the log of every attempt.
 //!
-//! Source: Jira's retry policy (`jira/webhook-semantics.md` §8.4): attempt 1,
+//! Source: Jira's retry policy (docs/jira-semantics.md §8.4): attempt 1,
 //! then up to 5 retries, only after 408, 409, 425, 429, 5xx, a connection
 //! failure or a timeout. No HTTP here; `crate::delivery` performs attempts.
 

@@ -2,7 +2,7 @@
 //! time without ever splitting records of equal `failureTime`.
 //!
 //! Source: Jira REST v3 `getFailedWebhooks` and the algorithm in
-//! `jira/webhook-semantics.md` §7. Times are ms since the UNIX epoch.
+//! docs/jira-semantics.md §7. Times are ms since the UNIX epoch.
 
 use super::clock::MS_PER_HOUR;
 

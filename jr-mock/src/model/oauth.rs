@@ -1,7 +1,7 @@
 //! OAuth 2.0 (3LO) on the fake's side: authorization codes, access tokens
 //! that expire on the virtual clock, and rotating refresh tokens.
 //!
-//! Source: `jira/webhook-semantics.md` §10.2 (Atlassian's "OAuth 2.0 (3LO)
+//! Source: docs/jira-semantics.md §10.2 (Atlassian's "OAuth 2.0 (3LO)
 //! apps" and "Refresh tokens" pages): a code is used once; every refresh
 //! returns a new refresh token and the old one stops working; a refused
 //! refresh token is `invalid_grant`. Sessions live in memory only: they do not

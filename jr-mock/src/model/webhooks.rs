@@ -3,7 +3,7 @@
 //!
 //! Sources: Jira REST v3 `registerDynamicWebhooks`, `getDynamicWebhooksForApp`,
 //! `deleteWebhookById`, `refreshWebhooks`; the rules in
-//! `jira/webhook-semantics.md` §2.3, §3–§6. Every time is ms since the UNIX epoch.
+//! docs/jira-semantics.md §2.3, §3–§6. Every time is ms since the UNIX epoch.
 
 use std::collections::BTreeMap;
 
