@@ -177,6 +177,12 @@ async fn connect_signs_queries_with_repeated_values_spaces_ampersands_and_non_as
         "x=a&b",
         "--query",
         "y=é*~",
+        "--query",
+        "l=zeta",
+        "--query",
+        "l=ab",
+        "--query",
+        "l=émile",
     ]));
     assert_eq!(
         code, 0,
