@@ -107,6 +107,9 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
     let op = invocation.op;
     if invocation.globals.dry_run {
         let plan = dry_run_plan(&invocation)?;
+        if let Some(note) = invocation.settings.auth.dry_run_note() {
+            let _ = writeln!(stderr, "{note}");
+        }
         return print(
             stdout,
             &dry_run_json(&invocation, &plan),

@@ -291,7 +291,7 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
         }
         None => parse_base_url(base.as_deref())?,
     };
-    if !flags.allow_insecure_http && auth != Auth::None {
+    if !flags.allow_insecure_http && auth.has_credentials() {
         refuse_plain_http_off_loopback(&base_url)?;
         if let Some(session) = &oauth {
             let auth_url = parse_base_url(Some(&session.client.auth_url))?;

@@ -123,7 +123,9 @@ impl HttpClient {
     /// Sends `plan` to the configured base URL, retrying as the policy allows.
     ///
     /// Errors: the class of a non-2xx status (see [`ErrorKind::from_status`]),
-    /// or exit 1 for connection failures, timeouts and bodies over the cap.
+    /// exit 2 before sending when no credentials were given
+    /// ([`crate::auth::Auth::Missing`]), or exit 1 for connection failures,
+    /// timeouts and bodies over the cap.
     /// An error after retries says how many attempts were made and carries
     /// `retry_after` (seconds) when the server gave one.
     pub async fn send(&self, plan: &RequestPlan) -> Result<Response, Error> {
@@ -214,6 +216,9 @@ impl HttpClient {
 
     /// The request with its headers, body and credentials.
     fn request(&self, outgoing: &Outgoing<'_>) -> Result<reqwest::RequestBuilder, Error> {
+        // No credentials given: nothing goes out (exit 2), unless
+        // `--auth-type none` asked for an anonymous call.
+        self.settings.auth.refuse_missing()?;
         let mut request = self
             .client()?
             .request(to_reqwest(outgoing.method), &outgoing.url)

@@ -7,7 +7,7 @@ use super::{Tool, print, process_env};
 use crate::args::Globals;
 use crate::keychain::{self, OsKeychain};
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use jr_core::auth::{AUTH_TYPES, Auth};
+use jr_core::auth::AUTH_TYPES;
 use jr_core::config::{self, ConfigFile, Overrides, Profile};
 use jr_core::http::HttpClient;
 use jr_core::request::RequestPlan;
@@ -303,7 +303,7 @@ fn test(file: &ConfigFile, name: &str, globals: &Globals) -> Result<Value, Error
         ..Overrides::default()
     };
     let settings = config::resolve(&overrides, &process_env, file)?;
-    let person = settings.auth.is_user() || settings.auth == Auth::None;
+    let person = settings.auth.is_user() || !settings.auth.has_credentials();
     let operation_id = if person {
         "getCurrentUser"
     } else {
