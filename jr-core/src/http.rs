@@ -274,8 +274,12 @@ impl HttpClient {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(body),
-                Err(e) => {
+                Err(e) if e.is_timeout() => {
                     return Err((transport_error(&e, url, self.timeout), transport_reason(&e)));
+                }
+                Err(e) => {
+                    let reason = transport_reason(&e).or(Some(Reason::ConnectionReset));
+                    return Err((truncated(&e, url, body.len(), announced), reason));
                 }
             }
         }
@@ -349,19 +353,17 @@ fn response_event(
            "url": url, "headers": rate_limits})
 }
 
-/// The last failure, reworded to say how many attempts were made. It carries
-/// the server's `Retry-After`, or else the wait the next retry would have used.
+/// The last failure, reworded to say how many attempts were made. It keeps
+/// the server's `Retry-After` as `retry_after`; when the server gave none,
+/// the error has none either (docs/architecture.md §3: `retry_after` is the server's word,
+/// never jr's own back-off).
 fn gave_up(failure: Failure, attempts: u32) -> Error {
     let noun = if attempts == 1 { "attempt" } else { "attempts" };
     let message = format!(
         "{}; gave up after {attempts} {noun}",
         failure.error.message()
     );
-    let mut error = failure.error.with_message(message);
-    if failure.retry_after.is_none() && matches!(failure.reason, Some(Reason::Status(_))) {
-        error = error.with_retry_after(whole_seconds(retry::backoff(attempts)));
-    }
-    error
+    failure.error.with_message(message)
 }
 
 /// Rounds up, so that a wait of 0.5 s is reported as 1 s, never 0.
@@ -467,6 +469,25 @@ fn transport_error(error: &reqwest::Error, url: &str, timeout: Duration) -> Erro
     }
     Error::general(format!("cannot reach {url}: {cause}"))
         .with_hint("check the base URL (JR_BASE_URL or --base-url) and the network")
+}
+
+/// A body that stopped before its end: the server was reached and began to
+/// answer, so this is not "cannot reach". `received` and `announced`
+/// (`Content-Length`, 0 when unknown) are bytes.
+fn truncated(error: &reqwest::Error, url: &str, received: usize, announced: u64) -> Error {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let of = if announced > 0 {
+        format!(" of the {announced} announced")
+    } else {
+        String::new()
+    };
+    Error::general(format!(
+        "the response from {url} was truncated: the connection ended after {received} bytes{of} ({cause})"
+    ))
+    .with_hint("try again; if it keeps happening, check proxies or the network between jr and Jira")
 }
 
 /// Turns a non-2xx answer into an error: Jira's ErrorCollection parsed, an
