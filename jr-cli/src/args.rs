@@ -16,7 +16,7 @@ use jr_core::output::Style;
 use jr_core::paginate::DEFAULT_MAX_PAGES;
 use jr_core::request::{RequestPlan, check_value};
 use jr_core::{Error, http, jq, retry};
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -206,15 +206,22 @@ pub struct Invocation {
 impl Invocation {
     /// Reads the environment, the config file and a `--body` file or stdin.
     ///
+    /// A config file that is missing or not valid fails the run only when a
+    /// profile is needed (see [`config::resolve_for_run`]); a file that is not
+    /// valid is named in a warning on stderr.
+    ///
     /// Errors: exit 1 for configuration problems; exit 4 for a body file that
     /// cannot be read or a JSON body that does not parse (naming line and column).
     pub fn prepare(raw: RawArgs) -> Result<Invocation, Error> {
         let env = |name: &str| std::env::var(name).ok();
-        let mut file = config::load_config(&env)?;
-        if let Some(profile) = config::chosen_profile(&raw.globals.overrides, &env, &file) {
-            keychain::fill_in(&keychain::OsKeychain, &mut file, &profile)?;
+        let mut loaded = config::load_config_for_run(&env);
+        if let Some(warning) = &loaded.warning {
+            let _ = writeln!(std::io::stderr(), "{warning}");
         }
-        let settings = config::resolve(&raw.globals.overrides, &env, &file)?;
+        if let Some(profile) = config::chosen_profile(&raw.globals.overrides, &env, &loaded.file) {
+            keychain::fill_in(&keychain::OsKeychain, &mut loaded.file, &profile)?;
+        }
+        let settings = config::resolve_for_run(&raw.globals.overrides, &env, &loaded)?;
         let prepared = body::prepare(raw.op, raw.body, &raw.body_options, |source| match source {
             BodySource::File(path) => read_file(&path),
             BodySource::Stdin => read_stdin(),

@@ -15,6 +15,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 fn client(server: &MockServer) -> HttpClient {
     let settings = Settings {
         base_url: jr_core::Url::parse(&server.uri()).unwrap(),
+        site_url: None,
         auth: Auth::Bearer { token: "t".into() },
         cloud_id: None,
         oauth: None,

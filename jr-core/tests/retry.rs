@@ -46,6 +46,7 @@ fn setup(server: &MockServer, u: f64, tweak: impl FnOnce(&mut RetryPolicy)) -> S
 fn setup_at(base: &str, u: f64, tweak: impl FnOnce(&mut RetryPolicy)) -> Setup {
     let settings = Settings {
         base_url: jr_core::Url::parse(base).unwrap(),
+        site_url: None,
         auth: Auth::Bearer {
             token: "secret-token".into(),
         },
@@ -349,6 +350,7 @@ async fn a_hung_server_times_out_with_a_message_naming_the_timeout() {
     .await;
     let settings = Settings {
         base_url: jr_core::Url::parse(&server.uri()).unwrap(),
+        site_url: None,
         auth: Auth::None,
         cloud_id: None,
         oauth: None,

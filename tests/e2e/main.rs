@@ -14,4 +14,5 @@ mod every_command;
 mod flags;
 mod help;
 mod login;
+mod precedence;
 mod webhook;
