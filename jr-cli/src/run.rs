@@ -133,7 +133,12 @@ pub fn run(raw: RawArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> Re
     for warning in &checked.warnings {
         let _ = writeln!(stderr, "{warning}");
     }
-    checked.error.map_or(Ok(()), Err)
+    // Per-item failures the spec declares for this operation (bulk answers).
+    let partial = jr_core::partial::check(op, &body);
+    for line in &partial.lines {
+        let _ = writeln!(stderr, "{line}");
+    }
+    checked.error.or(partial.error).map_or(Ok(()), Err)
 }
 
 /// Runs `work` unless Ctrl-C comes first: then the work is dropped where it

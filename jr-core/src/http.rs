@@ -490,7 +490,8 @@ fn truncated(error: &reqwest::Error, url: &str, received: usize, announced: u64)
     .with_hint("try again; if it keeps happening, check proxies or the network between jr and Jira")
 }
 
-/// Turns a non-2xx answer into an error: Jira's ErrorCollection parsed, an
+/// Turns a non-2xx answer into an error: Jira's ErrorCollection parsed, other
+/// JSON kept whole in `jira` (bounded, see [`crate::error::bounded`]), an
 /// HTML page reduced to one line that names the URL.
 pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
     let kind = ErrorKind::from_status(status);
@@ -515,6 +516,22 @@ pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
             format!("Jira answered HTTP {status} with an HTML page instead of JSON from {url}"),
         )
         .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"),
+        // JSON of another shape (a bulk answer whose every element failed):
+        // parsed into `jira` whole, never cut; the message quotes the
+        // failed elements when there are any.
+        None if let Ok(json) = serde_json::from_slice::<Value>(body) => {
+            let failed = crate::partial::element_lines_in(&json);
+            let message = if failed.is_empty() {
+                format!("Jira answered HTTP {status}; its answer is in `jira`")
+            } else {
+                format!(
+                    "Jira answered HTTP {status}: {} failed element(s): {}",
+                    failed.len(),
+                    crate::partial::quote(&failed)
+                )
+            };
+            Error::new(kind, message).with_jira_json(json)
+        }
         None => {
             let text = String::from_utf8_lossy(body);
             let text = text.trim();
@@ -595,6 +612,39 @@ mod tests {
         );
         assert!(!err.message().contains('\n'));
         assert!(err.hint().unwrap_or_default().contains("base URL"));
+    }
+
+    /// `createIssues` with every element failing answers 400 with
+    /// `{"issues":[],"errors":[...]}`: not an ErrorCollection, so it is kept
+    /// whole in `jira` and its elements are named in the message.
+    #[test]
+    fn a_bulk_400_is_parsed_into_jira_with_its_elements_named() {
+        let element = |n: usize| {
+            json!({"status": 400, "failedElementNumber": n, "elementErrors": {"errorMessages": [],
+                "errors": {"issuetype": "The issue type selected is invalid.", "project": "x".repeat(3000)}}})
+        };
+        let body = json!({"issues": [], "errors": (0..300).map(element).collect::<Vec<_>>()});
+        let err = status_error(400, body.to_string().as_bytes(), "u");
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message()
+                .starts_with("Jira answered HTTP 400: 600 failed element(s): element 0: issuetype: The issue type selected is invalid."),
+            "{}",
+            err.message()
+        );
+        let line = err.to_json().to_string();
+        let back: Value = serde_json::from_str(&line).expect("the error line is JSON");
+        let errors = back["jira"]["errors"].as_array().unwrap();
+        assert_eq!(errors[1]["failedElementNumber"], 1);
+        assert_eq!(errors.last().unwrap(), &json!("… [200 more items]"));
+        assert!(
+            errors[0]["elementErrors"]["errors"]["project"]
+                .as_str()
+                .unwrap()
+                .ends_with("… [2000 bytes omitted]")
+        );
+        let other = status_error(409, br#"{"conflict":{"id":1}}"#, "u");
+        assert_eq!(other.to_json()["jira"], json!({"conflict": {"id": 1}}));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod oauth;
 pub mod ops;
 pub mod output;
 pub mod paginate;
+pub mod partial;
 pub mod request;
 pub mod retry;
 pub mod webhook;

@@ -14,5 +14,6 @@ mod every_command;
 mod flags;
 mod help;
 mod login;
+mod partial;
 mod precedence;
 mod webhook;
