@@ -473,12 +473,8 @@ async fn a_body_cut_mid_transfer_says_truncated_not_cannot_reach() {
         json!({"rules": [{"path": LIST, "kind": "truncated"}]}),
     )
     .await;
-    let (out, stderr, code) = run(jr_as(&jira, APP).args([
-        "webhook",
-        "get-dynamic-webhooks-for-app",
-        "--retries",
-        "0",
-    ]));
+    let (out, stderr, code) =
+        run(jr_as(&jira, APP).args(["webhook", "get-dynamic-webhooks-for-app", "--retries", "0"]));
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(out, Value::Null, "nothing on stdout");
     let message = error_line(&stderr)["message"].as_str().unwrap().to_owned();
@@ -495,12 +491,8 @@ async fn a_503_without_retry_after_has_no_retry_after_in_the_error() {
         json!({"rules": [{"path": LIST, "kind": "unavailable"}]}),
     )
     .await;
-    let (_, stderr, code) = run(jr_as(&jira, APP).args([
-        "webhook",
-        "get-dynamic-webhooks-for-app",
-        "--retries",
-        "0",
-    ]));
+    let (_, stderr, code) =
+        run(jr_as(&jira, APP).args(["webhook", "get-dynamic-webhooks-for-app", "--retries", "0"]));
     assert_eq!(code, 7, "{stderr}");
     let error = error_line(&stderr);
     assert_eq!(error["status"], json!(503));
