@@ -197,13 +197,20 @@ impl ClientOptions {
 
 /// Reads the environment and the config file, and the chosen profile's
 /// secrets from the OS keychain when it keeps them there.
+///
+/// A config file that is missing or not valid fails the run only when a
+/// profile is needed (see [`config::resolve_for_run`]); a file that is not
+/// valid is named in a warning on stderr.
 fn resolve(overrides: &Overrides) -> Result<Settings, Error> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut file = config::load_config(&env)?;
-    if let Some(profile) = config::chosen_profile(overrides, &env, &file) {
-        keychain::fill_in(&keychain::OsKeychain, &mut file, &profile)?;
+    let mut loaded = config::load_config_for_run(&env);
+    if let Some(warning) = &loaded.warning {
+        let _ = writeln!(std::io::stderr(), "{warning}");
     }
-    config::resolve(overrides, &env, &file)
+    if let Some(profile) = config::chosen_profile(overrides, &env, &loaded.file) {
+        keychain::fill_in(&keychain::OsKeychain, &mut loaded.file, &profile)?;
+    }
+    config::resolve_for_run(overrides, &env, &loaded)
 }
 
 async fn until_interrupted<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {

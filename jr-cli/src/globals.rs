@@ -190,7 +190,7 @@ impl GlobalFlag {
 pub static FLAGS: &[GlobalFlag] = &[
     text("base-url", "URL", "Jira site or API gateway base URL", |g| &mut g.overrides.base_url)
         .env("JR_BASE_URL"),
-    text("auth-type", "TYPE", "basic, bearer, oauth2 or connect", |g| &mut g.overrides.auth_type)
+    text("auth-type", "TYPE", "basic, bearer, oauth2, connect or none", |g| &mut g.overrides.auth_type)
         .env("JR_AUTH_TYPE"),
     text("auth-user", "EMAIL", "Account email for basic auth", |g| &mut g.overrides.auth_user)
         .env("JR_AUTH_USER"),

@@ -33,7 +33,11 @@ pub fn run(
     (extension.before_send)(ctx, matches, &mut invocation).map_err(extension.explain)?;
     if ctx.globals.dry_run {
         let plan = invocation.plan()?;
-        let shown = dry_run_json(ctx.settings()?, &plan);
+        let settings = ctx.settings()?;
+        let shown = dry_run_json(settings, &plan);
+        if let Some(note) = settings.auth.dry_run_note() {
+            let _ = writeln!(ctx.err, "{note}");
+        }
         return ctx.out.json(&shown);
     }
     let Some(body) = send(ctx, &invocation).map_err(extension.explain)? else {
@@ -45,7 +49,12 @@ pub fn run(
     for warning in &checked.warnings {
         ctx.warn(warning);
     }
-    checked.error.map_or(Ok(()), Err)
+    // Per-item failures the spec declares for this operation (bulk answers).
+    let partial = jr_core::partial::check(invocation.op, &body);
+    for line in &partial.lines {
+        let _ = writeln!(ctx.err, "{line}");
+    }
+    checked.error.or(partial.error).map_or(Ok(()), Err)
 }
 
 /// Sends the invocation: the merged answer of every page, or `None` when

@@ -2,10 +2,18 @@
 //! variables and the profiles of the config file, merged by the precedence of
 //! DESIGN.md §3.
 //!
-//! Precedence, field by field: a flag always wins; then, when a profile was
-//! named with `--profile`, that profile, then the environment; otherwise the
-//! environment, then the profile named by `JR_PROFILE` or the file's
-//! `default_profile`.
+//! Precedence (README "Where jr sends requests, and as whom"): flags (and the
+//! profile `-p/--profile` names), then the environment, then the profile
+//! `JR_PROFILE` names, then the file's `default_profile`.
+//!
+//! Credentials are merged field by field in that order. The target (site
+//! base URL, cloud ID, API gateway) is not: it comes whole from the first
+//! source that names a site (a base URL or a cloud ID), so `JR_BASE_URL`
+//! never goes out through a profile's gateway with a profile's cloud ID.
+//! A profile's `api_url` applies only when that profile is the target.
+//!
+//! A run never fails for a config file it does not need: see
+//! [`load_config_for_run`] and [`resolve_for_run`].
 
 use crate::auth::{Auth, AuthParts};
 use crate::error::Error;
@@ -47,6 +55,11 @@ pub const DEFAULT_API_GATEWAY: &str = "https://api.atlassian.com";
 pub struct Settings {
     /// The site or gateway base, e.g. `https://your-domain.atlassian.net`, with no trailing `/`.
     pub base_url: Url,
+    /// The site itself (`--base-url`, `JR_BASE_URL` or the profile's
+    /// `base_url`, from the same source as the cloud ID), also when requests
+    /// go through the gateway: where `/_edge/tenant_info` lives. `None` when
+    /// only a cloud ID was given.
+    pub site_url: Option<Url>,
     /// The credentials sent with every request.
     pub auth: Auth,
     /// The site's cloud ID when requests go through the API gateway
@@ -189,6 +202,74 @@ pub fn load_config(env: EnvLookup) -> Result<ConfigFile, Error> {
     }
 }
 
+/// The config file as a command that sends requests reads it: a file that
+/// is missing, unreadable or not valid is not fatal by itself, because the
+/// target and credentials may come entirely from flags and environment.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedConfig {
+    /// The profiles (empty when the file could not be used).
+    pub file: ConfigFile,
+    /// Why the file could not be used: the error [`resolve_for_run`] gives
+    /// when a profile is needed after all. `None` when it was read, or is
+    /// simply absent from the default location.
+    pub problem: Option<Error>,
+    /// A line for stderr when the file exists but is not valid (it is ignored).
+    pub warning: Option<String>,
+}
+
+/// Reads the config file like [`load_config`], but keeps a failure for
+/// later instead of returning it (see [`LoadedConfig`]).
+pub fn load_config_for_run(env: EnvLookup) -> LoadedConfig {
+    match load_config(env) {
+        Ok(file) => LoadedConfig {
+            file,
+            ..LoadedConfig::default()
+        },
+        Err(problem) => {
+            let exists = config_path(env).is_some_and(|path| path.exists());
+            LoadedConfig {
+                warning: exists.then(|| {
+                    format!(
+                        "warning: {}; it is ignored, so no profile applies",
+                        problem.message()
+                    )
+                }),
+                problem: Some(problem),
+                file: ConfigFile::default(),
+            }
+        }
+    }
+}
+
+/// [`resolve`] for a run: a config file that could not be used matters only
+/// when a profile is needed: one is named (`-p`, `JR_PROFILE`), or flags and
+/// environment leave the target or the credentials unset. Then the error
+/// names the file's problem (exit 1).
+pub fn resolve_for_run(
+    flags: &Overrides,
+    env: EnvLookup,
+    loaded: &LoadedConfig,
+) -> Result<Settings, Error> {
+    let Some(problem) = &loaded.problem else {
+        return resolve(flags, env, &loaded.file);
+    };
+    if flags.profile.is_some() || env("JR_PROFILE").is_some_and(|p| !p.is_empty()) {
+        return Err(problem.clone());
+    }
+    let needed = |why: &str| {
+        let hint = problem.hint().unwrap_or("fix the file");
+        problem.clone().with_hint(format!(
+            "{why} comes from no flag or environment variable, so a profile is needed; {hint}"
+        ))
+    };
+    let settings =
+        resolve(flags, env, &ConfigFile::default()).map_err(|_| needed("the base URL"))?;
+    if settings.auth == Auth::Missing {
+        return Err(needed("no credential"));
+    }
+    Ok(settings)
+}
+
 /// Writes the config file atomically with mode 0600: a temporary file in the
 /// same directory, synced, then renamed over `path` (parent directories are
 /// created). A crash leaves either the old file or the new one, never half.
@@ -230,25 +311,36 @@ pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Erro
 /// the base URL is the API gateway's `{gateway}/ex/jira/{cloudId}`.
 ///
 /// Errors (exit 1): no base URL anywhere, a base URL that is not `http(s)://`,
-/// a named profile that does not exist, credentials that do not fit the
-/// auth type (see [`Auth::from_parts`]), a cloud ID that is not one path
-/// segment of letters, digits and `-`, or credentials over plain `http://` to
-/// a host other than loopback without `--allow-insecure-http`.
+/// a named profile that does not exist, no default profile (none set, or the
+/// one set was deleted) while the file has profiles and the target or the
+/// credentials are missing, credentials that do not fit the auth type (see
+/// [`Auth::from_parts`]), a cloud ID that is not one path segment of letters,
+/// digits and `-`, or credentials over plain `http://` to a host other than
+/// loopback without `--allow-insecure-http`.
 pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<Settings, Error> {
     let explicit = flags.profile.is_some();
+    let named = explicit || env("JR_PROFILE").is_some_and(|p| !p.is_empty());
     let profile_name = chosen_profile(flags, env, file);
     let profile = match &profile_name {
         Some(name) => match file.profiles.get(name) {
             Some(profile) => profile.clone(),
-            None if explicit || env("JR_PROFILE").is_some() || !file.profiles.is_empty() => {
-                return Err(Error::general(format!("no profile named `{name}`")).with_hint(
-                    "list the profiles in the config file (JR_CONFIG_PATH or ~/.config/jr/config.json)",
-                ));
+            None if named => {
+                return Err(
+                    Error::general(format!("no profile named `{name}`")).with_hint(format!(
+                        "list the profiles with jr configure --list{}",
+                        profile_names(file)
+                    )),
+                );
             }
+            // A default_profile that names no profile: checked below, once
+            // it is known whether a profile is needed at all.
             None => Profile::default(),
         },
         None => Profile::default(),
     };
+    let found = profile_name
+        .as_ref()
+        .is_some_and(|name| file.profiles.contains_key(name));
     let pick = |flag: &Option<String>, var: &str, from_profile: &Option<String>| {
         let from_env = env(var).filter(|v| !v.is_empty());
         flag.clone().or_else(|| {
@@ -259,13 +351,12 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
             }
         })
     };
-    let base = pick(&flags.base_url, "JR_BASE_URL", &profile.base_url);
+    let target = Target::choose(flags, env, &profile, explicit);
     let auth_type = pick(&flags.auth_type, "JR_AUTH_TYPE", &profile.auth.kind);
     let user = pick(&flags.auth_user, "JR_AUTH_USER", &profile.auth.user);
     let token = pick(&flags.auth_token, "JR_AUTH_TOKEN", &profile.auth.token);
     let app_key = pick(&None, "JR_CONNECT_KEY", &profile.auth.app_key);
     let shared_secret = pick(&None, "JR_CONNECT_SECRET", &profile.auth.shared_secret);
-    let cloud_id = pick(&flags.cloud_id, "JR_CLOUD_ID", &profile.cloud_id);
     let oauth = oauth_session(profile_name.as_deref(), &profile, token.as_deref(), env);
     if auth_type.as_deref() == Some("oauth2")
         && token.is_none()
@@ -284,14 +375,26 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
         app_key,
         shared_secret,
     })?;
+    let unnamed_target = target.site.is_none() && target.cloud_id.is_none();
+    if !found && !file.profiles.is_empty() && (unnamed_target || auth == Auth::Missing) {
+        return Err(no_default_profile(profile_name.as_deref(), file));
+    }
+    let Target {
+        site,
+        cloud_id,
+        gateway,
+    } = target;
     let base_url = match &cloud_id {
         Some(cloud_id) => {
-            let gateway = pick(&flags.api_url, "JR_API_GATEWAY_URL", &profile.api_url);
             gateway_base_url(gateway.as_deref().unwrap_or(DEFAULT_API_GATEWAY), cloud_id)?
         }
-        None => parse_base_url(base.as_deref())?,
+        None => parse_base_url(site.as_deref())?,
     };
-    if !flags.allow_insecure_http && auth != Auth::None {
+    let site_url = match &cloud_id {
+        Some(_) => site.and_then(|site| parse_base_url(Some(&site)).ok()),
+        None => Some(base_url.clone()),
+    };
+    if !flags.allow_insecure_http && auth.has_credentials() {
         refuse_plain_http_off_loopback(&base_url)?;
         if let Some(session) = &oauth {
             let auth_url = parse_base_url(Some(&session.client.auth_url))?;
@@ -300,10 +403,111 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
     }
     Ok(Settings {
         base_url,
+        site_url,
         auth,
         cloud_id,
         oauth,
     })
+}
+
+/// Where requests go: the site, the cloud ID and the API gateway, taken as
+/// one from the first source that names a site (see the module docs).
+struct Target {
+    site: Option<String>,
+    cloud_id: Option<String>,
+    gateway: Option<String>,
+}
+
+/// One source of a target: flags, environment or a profile.
+struct TargetSource {
+    site: Option<String>,
+    cloud_id: Option<String>,
+    gateway: Option<String>,
+    is_profile: bool,
+}
+
+impl TargetSource {
+    fn names_a_site(&self) -> bool {
+        self.site.is_some() || self.cloud_id.is_some()
+    }
+}
+
+impl Target {
+    /// Sources in precedence order: flags, then (with `-p`) the profile, the
+    /// environment, then (without `-p`) the profile.
+    fn choose(flags: &Overrides, env: EnvLookup, profile: &Profile, explicit: bool) -> Target {
+        let var = |name: &str| env(name).filter(|v| !v.is_empty());
+        let from_flags = TargetSource {
+            site: flags.base_url.clone(),
+            cloud_id: flags.cloud_id.clone(),
+            gateway: flags.api_url.clone(),
+            is_profile: false,
+        };
+        let from_env = TargetSource {
+            site: var("JR_BASE_URL"),
+            cloud_id: var("JR_CLOUD_ID"),
+            gateway: var("JR_API_GATEWAY_URL"),
+            is_profile: false,
+        };
+        let from_profile = TargetSource {
+            site: profile.base_url.clone(),
+            cloud_id: profile.cloud_id.clone(),
+            gateway: profile.api_url.clone(),
+            is_profile: true,
+        };
+        let sources = if explicit {
+            [from_flags, from_profile, from_env]
+        } else {
+            [from_flags, from_env, from_profile]
+        };
+        let chosen = sources.iter().position(TargetSource::names_a_site);
+        // A gateway is not a site: the flag's or the environment's applies
+        // whatever the target; a profile's only with that profile's target.
+        let gateway = sources
+            .iter()
+            .enumerate()
+            .filter(|(i, source)| !source.is_profile || Some(*i) == chosen)
+            .find_map(|(_, source)| source.gateway.clone());
+        let [first, second, third] = sources;
+        let target = match chosen {
+            Some(0) => first,
+            Some(1) => second,
+            Some(_) => third,
+            None => {
+                return Target {
+                    site: None,
+                    cloud_id: None,
+                    gateway,
+                };
+            }
+        };
+        Target {
+            site: target.site,
+            cloud_id: target.cloud_id,
+            gateway,
+        }
+    }
+}
+
+/// No profile applies although the file has some and one is needed.
+fn no_default_profile(dangling: Option<&str>, file: &ConfigFile) -> Error {
+    let message = match dangling {
+        Some(name) => format!("the default profile `{name}` does not exist (deleted?)"),
+        None => "there is no default profile, and no base URL or credentials were given".to_owned(),
+    };
+    Error::general(message).with_hint(format!(
+        "choose a profile with -p NAME or JR_PROFILE=NAME, or make one the default with jr configure -p NAME --default{}",
+        profile_names(file)
+    ))
+}
+
+/// `" (profiles: a, b)"`, or nothing for a file without profiles.
+fn profile_names(file: &ConfigFile) -> String {
+    if file.profiles.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+    format!(" (profiles: {})", names.join(", "))
 }
 
 /// The profile's OAuth 2.0 session, when the access token in use is the
@@ -480,6 +684,244 @@ mod tests {
         .unwrap();
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9/");
         assert!(s.auth.is_user());
+    }
+
+    /// A default profile as `jr auth login` writes it: site, cloud ID, gateway.
+    fn gateway_file() -> ConfigFile {
+        serde_json::from_str(
+            r#"{"default_profile":"work","profiles":{
+                "work":{"base_url":"https://work.example","cloud_id":"work-cloud","api_url":"https://gw.example",
+                        "auth":{"type":"bearer","token":"profile-token"}},
+                "other":{"base_url":"https://other.example","cloud_id":"other-cloud",
+                        "auth":{"type":"bearer","token":"other-token"}}}}"#,
+        )
+        .unwrap()
+    }
+
+    fn resolve_gw(flags: Overrides, vars: &[(&str, &str)]) -> Result<Settings, Error> {
+        let vars = env_of(vars);
+        resolve(&flags, &|k| vars.get(k).cloned(), &gateway_file())
+    }
+
+    fn bearer(token: &str) -> Auth {
+        Auth::Bearer {
+            token: token.into(),
+        }
+    }
+
+    /// README row: environment base URL and credentials, no profile named →
+    /// the environment's site, not the default profile's gateway.
+    #[test]
+    fn an_environment_base_url_is_a_whole_target_the_default_profiles_cloud_id_does_not_apply() {
+        let s = resolve_gw(
+            Overrides::default(),
+            &[
+                ("JR_BASE_URL", "http://127.0.0.1:9"),
+                ("JR_AUTH_TOKEN", "env-token"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(s.cloud_id, None);
+        assert_eq!(s.auth, bearer("env-token"));
+    }
+
+    /// README row: environment base URL and cloud ID → the environment's
+    /// gateway; the base URL stays the site.
+    #[test]
+    fn an_environment_cloud_id_goes_through_the_environment_gateway_and_the_base_url_stays_the_site()
+     {
+        let s = resolve_gw(
+            Overrides::default(),
+            &[
+                ("JR_BASE_URL", "http://127.0.0.1:9"),
+                ("JR_CLOUD_ID", "env-cloud"),
+                ("JR_API_GATEWAY_URL", "http://127.0.0.1:8"),
+                ("JR_AUTH_TOKEN", "env-token"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8/ex/jira/env-cloud");
+        assert_eq!(
+            s.site_url.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9/")
+        );
+        assert_eq!(s.cloud_id.as_deref(), Some("env-cloud"));
+        let s = resolve_gw(
+            Overrides::default(),
+            &[
+                ("JR_BASE_URL", "http://127.0.0.1:9"),
+                ("JR_CLOUD_ID", "env-cloud"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            s.base_url.as_str(),
+            "https://api.atlassian.com/ex/jira/env-cloud",
+            "the default profile's api_url is not the environment's gateway"
+        );
+    }
+
+    /// README row: nothing in flags or environment → the default profile whole.
+    #[test]
+    fn the_default_profile_applies_whole_when_nothing_else_names_a_site() {
+        let s = resolve_gw(Overrides::default(), &[]).unwrap();
+        assert_eq!(s.base_url.as_str(), "https://gw.example/ex/jira/work-cloud");
+        assert_eq!(
+            s.site_url.as_ref().map(Url::as_str),
+            Some("https://work.example/")
+        );
+        assert_eq!(s.auth, bearer("profile-token"));
+        let s = resolve_gw(
+            Overrides::default(),
+            &[("JR_API_GATEWAY_URL", "http://127.0.0.1:8")],
+        )
+        .unwrap();
+        assert_eq!(
+            s.base_url.as_str(),
+            "http://127.0.0.1:8/ex/jira/work-cloud",
+            "the environment's gateway wins over the profile's"
+        );
+    }
+
+    /// README rows: JR_PROFILE names a profile below the environment; `-p`
+    /// names one above it; flags win over both.
+    #[test]
+    fn named_profiles_and_flags_take_their_rows() {
+        let s = resolve_gw(Overrides::default(), &[("JR_PROFILE", "other")]).unwrap();
+        assert_eq!(
+            s.base_url.as_str(),
+            "https://api.atlassian.com/ex/jira/other-cloud",
+            "JR_PROFILE's own target, without the default profile's gateway"
+        );
+        assert_eq!(s.auth, bearer("other-token"));
+        let s = resolve_gw(
+            Overrides::default(),
+            &[
+                ("JR_PROFILE", "other"),
+                ("JR_BASE_URL", "http://127.0.0.1:9"),
+                ("JR_AUTH_TOKEN", "env-token"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(s.auth, bearer("env-token"));
+        let p_other = Overrides {
+            profile: Some("other".into()),
+            ..Default::default()
+        };
+        let s = resolve_gw(
+            p_other.clone(),
+            &[
+                ("JR_BASE_URL", "http://127.0.0.1:9"),
+                ("JR_AUTH_TOKEN", "env-token"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            s.base_url.as_str(),
+            "https://api.atlassian.com/ex/jira/other-cloud"
+        );
+        assert_eq!(s.auth, bearer("other-token"));
+        let s = resolve_gw(
+            Overrides {
+                base_url: Some("http://localhost:7".into()),
+                auth_token: Some("flag-token".into()),
+                ..p_other
+            },
+            &[("JR_CLOUD_ID", "env-cloud")],
+        )
+        .unwrap();
+        assert_eq!(
+            s.base_url.as_str(),
+            "http://localhost:7/",
+            "a --base-url is a whole target too: no cloud ID from elsewhere"
+        );
+        assert_eq!(s.auth, bearer("flag-token"));
+    }
+
+    #[test]
+    fn without_a_default_profile_a_run_that_needs_one_says_how_to_choose() {
+        let mut file = gateway_file();
+        file.default_profile = None;
+        let err = resolve(&Overrides::default(), &|_| None, &file).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.message().contains("no default profile"),
+            "{}",
+            err.message()
+        );
+        let hint = err.hint().unwrap();
+        for part in [
+            "-p NAME",
+            "JR_PROFILE",
+            "jr configure -p NAME --default",
+            "other, work",
+        ] {
+            assert!(hint.contains(part), "{part}: {hint}");
+        }
+        file.default_profile = Some("gone".into());
+        let err = resolve(&Overrides::default(), &|_| None, &file).unwrap_err();
+        assert!(
+            err.message()
+                .contains("default profile `gone` does not exist"),
+            "{}",
+            err.message()
+        );
+        let vars = env_of(&[
+            ("JR_BASE_URL", "http://127.0.0.1:9"),
+            ("JR_AUTH_TOKEN", "t"),
+        ]);
+        assert!(
+            resolve(&Overrides::default(), &|k| vars.get(k).cloned(), &file).is_ok(),
+            "not needed when the environment gives target and credentials"
+        );
+    }
+
+    #[test]
+    fn a_config_file_that_cannot_be_used_matters_only_when_a_profile_is_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let corrupt = dir.path().join("corrupt.json");
+        std::fs::write(&corrupt, "{not json").unwrap();
+        let missing = dir.path().join("missing.json");
+        for (path, warns) in [(&corrupt, true), (&missing, false)] {
+            let path = path.to_str().unwrap().to_owned();
+            let with = |extra: &[(&str, &str)]| {
+                let mut vars = env_of(extra);
+                vars.insert("JR_CONFIG_PATH".into(), path.clone());
+                vars
+            };
+            let vars = with(&[]);
+            let loaded = load_config_for_run(&|k| vars.get(k).cloned());
+            assert!(loaded.problem.is_some(), "{path}");
+            assert_eq!(loaded.warning.is_some(), warns, "{path}");
+            let vars = with(&[
+                ("JR_BASE_URL", "http://127.0.0.1:9"),
+                ("JR_AUTH_TOKEN", "t"),
+            ]);
+            let ok = resolve_for_run(&Overrides::default(), &|k| vars.get(k).cloned(), &loaded);
+            assert_eq!(ok.map(|s| s.auth).ok(), Some(bearer("t")), "{path}");
+            for extra in [
+                vec![("JR_BASE_URL", "http://127.0.0.1:9")],
+                vec![("JR_AUTH_TOKEN", "t")],
+                vec![
+                    ("JR_BASE_URL", "http://127.0.0.1:9"),
+                    ("JR_AUTH_TOKEN", "t"),
+                    ("JR_PROFILE", "work"),
+                ],
+            ] {
+                let vars = with(&extra);
+                let err =
+                    resolve_for_run(&Overrides::default(), &|k| vars.get(k).cloned(), &loaded)
+                        .unwrap_err();
+                assert_eq!(err.exit_code(), 1);
+                assert!(
+                    err.message().contains(&path),
+                    "{extra:?}: {}",
+                    err.message()
+                );
+            }
+        }
     }
 
     #[test]

@@ -137,6 +137,8 @@ struct Inner {
     request: Option<RequestInfo>,
     retry_after: Option<u64>,
     jira: Option<ErrorCollection>,
+    /// Jira's answer when it is JSON but not an ErrorCollection.
+    jira_json: Option<Value>,
 }
 
 impl Error {
@@ -150,6 +152,7 @@ impl Error {
             request: None,
             retry_after: None,
             jira: None,
+            jira_json: None,
         }))
     }
 
@@ -199,6 +202,14 @@ impl Error {
     /// Attaches Jira's parsed ErrorCollection.
     pub fn with_jira(mut self, jira: ErrorCollection) -> Error {
         self.0.jira = Some(jira);
+        self
+    }
+
+    /// Attaches Jira's answer when it is JSON of another shape than an
+    /// ErrorCollection (a bulk answer's per-element errors, say); it becomes
+    /// the `jira` field, bounded by [`bounded`].
+    pub fn with_jira_json(mut self, body: Value) -> Error {
+        self.0.jira_json = Some(body);
         self
     }
 
@@ -255,12 +266,71 @@ impl Error {
             out.insert("retry_after".into(), json!(seconds));
         }
         if let Some(jira) = &self.0.jira {
-            out.insert(
-                "jira".into(),
-                json!({"errorMessages": jira.error_messages, "errors": jira.errors}),
-            );
+            let collection = json!({"errorMessages": jira.error_messages, "errors": jira.errors});
+            out.insert("jira".into(), bounded(&collection));
+        } else if let Some(body) = &self.0.jira_json {
+            out.insert("jira".into(), bounded(body));
         }
         Value::Object(out)
+    }
+}
+
+/// Strings longer than this many bytes are shortened in the error's `jira`.
+pub const MAX_STRING_BYTES: usize = 1000;
+/// Arrays (and objects) longer than this are shortened in the error's `jira`.
+pub const MAX_ITEMS: usize = 100;
+/// Nesting deeper than this is replaced by a note in the error's `jira`.
+pub const MAX_DEPTH: usize = 32;
+
+/// `value` made small enough for one stderr line while staying valid JSON,
+/// never cut in the middle of a value: a string over [`MAX_STRING_BYTES`]
+/// keeps its start and ends in `… [N bytes omitted]`; an array over
+/// [`MAX_ITEMS`] keeps its first items and ends with the string
+/// `… [N more items]`; an object over [`MAX_ITEMS`] fields keeps its first
+/// fields and gains `"…": "[N more fields]"`.
+pub fn bounded(value: &Value) -> Value {
+    bounded_at(value, 0)
+}
+
+fn bounded_at(value: &Value, depth: usize) -> Value {
+    if depth >= MAX_DEPTH && (value.is_array() || value.is_object()) {
+        return json!(format!("… [nested deeper than {MAX_DEPTH} levels]"));
+    }
+    match value {
+        Value::String(text) if text.len() > MAX_STRING_BYTES => {
+            let mut end = MAX_STRING_BYTES;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let omitted = text.len() - end;
+            json!(format!("{}… [{omitted} bytes omitted]", &text[..end]))
+        }
+        Value::Array(items) => {
+            let mut kept: Vec<Value> = items
+                .iter()
+                .take(MAX_ITEMS)
+                .map(|item| bounded_at(item, depth + 1))
+                .collect();
+            if items.len() > MAX_ITEMS {
+                kept.push(json!(format!("… [{} more items]", items.len() - MAX_ITEMS)));
+            }
+            Value::Array(kept)
+        }
+        Value::Object(fields) => {
+            let mut kept: Map<String, Value> = fields
+                .iter()
+                .take(MAX_ITEMS)
+                .map(|(key, field)| (key.clone(), bounded_at(field, depth + 1)))
+                .collect();
+            if fields.len() > MAX_ITEMS {
+                kept.insert(
+                    "…".into(),
+                    json!(format!("[{} more fields]", fields.len() - MAX_ITEMS)),
+                );
+            }
+            Value::Object(kept)
+        }
+        other => other.clone(),
     }
 }
 
@@ -315,6 +385,38 @@ mod tests {
         assert!(ErrorCollection::parse(b"<html>Oops</html>").is_none());
         assert!(ErrorCollection::parse(b"").is_none());
         assert!(ErrorCollection::parse(br#"{"values":[]}"#).is_none());
+    }
+
+    #[test]
+    fn long_strings_arrays_and_objects_are_shortened_but_stay_json() {
+        let long = "é".repeat(MAX_STRING_BYTES);
+        let body = json!({"issues": [], "errors": (0..250).map(|i| json!({"failedElementNumber": i,
+            "elementErrors": {"errorMessages": [long.clone()], "errors": {}}})).collect::<Vec<_>>()});
+        let error = Error::validation("x").with_jira_json(body).to_json();
+        let text = error.to_string();
+        let back: Value = serde_json::from_str(&text).expect("still JSON");
+        let errors = back["jira"]["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), MAX_ITEMS + 1);
+        assert_eq!(errors[MAX_ITEMS], json!("… [150 more items]"));
+        let message = errors[0]["elementErrors"]["errorMessages"][0]
+            .as_str()
+            .unwrap();
+        assert!(
+            message.ends_with(&format!(
+                "… [{} bytes omitted]",
+                2 * MAX_STRING_BYTES - MAX_STRING_BYTES
+            )),
+            "{message}"
+        );
+        assert!(message.starts_with("éé"));
+        let wide: Map<String, Value> = (0..150).map(|i| (format!("f{i}"), json!(i))).collect();
+        let shown = bounded(&Value::Object(wide));
+        assert_eq!(shown["…"], json!("[50 more fields]"));
+        let mut deep = json!(1);
+        for _ in 0..40 {
+            deep = json!([deep]);
+        }
+        assert!(bounded(&deep).to_string().contains("nested deeper than"));
     }
 
     #[test]

@@ -123,7 +123,9 @@ impl HttpClient {
     /// Sends `plan` to the configured base URL, retrying as the policy allows.
     ///
     /// Errors: the class of a non-2xx status (see [`ErrorKind::from_status`]),
-    /// or exit 1 for connection failures, timeouts and bodies over the cap.
+    /// exit 2 before sending when no credentials were given
+    /// ([`crate::auth::Auth::Missing`]), or exit 1 for connection failures,
+    /// timeouts and bodies over the cap.
     /// An error after retries says how many attempts were made and carries
     /// `retry_after` (seconds) when the server gave one.
     pub async fn send(&self, plan: &RequestPlan) -> Result<Response, Error> {
@@ -214,6 +216,9 @@ impl HttpClient {
 
     /// The request with its headers, body and credentials.
     fn request(&self, outgoing: &Outgoing<'_>) -> Result<reqwest::RequestBuilder, Error> {
+        // No credentials given: nothing goes out (exit 2), unless
+        // `--auth-type none` asked for an anonymous call.
+        self.settings.auth.refuse_missing()?;
         let mut request = self
             .client()?
             .request(to_reqwest(outgoing.method), &outgoing.url)
@@ -271,8 +276,12 @@ impl HttpClient {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(body),
-                Err(e) => {
+                Err(e) if e.is_timeout() => {
                     return Err((transport_error(&e, url, self.timeout), transport_reason(&e)));
+                }
+                Err(e) => {
+                    let reason = transport_reason(&e).or(Some(Reason::ConnectionReset));
+                    return Err((truncated(&e, url, body.len(), announced), reason));
                 }
             }
         }
@@ -346,19 +355,17 @@ fn response_event(
            "url": crate::redact::url(url), "headers": rate_limits})
 }
 
-/// The last failure, reworded to say how many attempts were made. It carries
-/// the server's `Retry-After`, or else the wait the next retry would have used.
+/// The last failure, reworded to say how many attempts were made. It keeps
+/// the server's `Retry-After` as `retry_after`; when the server gave none,
+/// the error has none either (docs/architecture.md §3: `retry_after` is the server's word,
+/// never jr's own back-off).
 fn gave_up(failure: Failure, attempts: u32) -> Error {
     let noun = if attempts == 1 { "attempt" } else { "attempts" };
     let message = format!(
         "{}; gave up after {attempts} {noun}",
         failure.error.message()
     );
-    let mut error = failure.error.with_message(message);
-    if failure.retry_after.is_none() && matches!(failure.reason, Some(Reason::Status(_))) {
-        error = error.with_retry_after(whole_seconds(retry::backoff(attempts)));
-    }
-    error
+    failure.error.with_message(message)
 }
 
 /// Rounds up, so that a wait of 0.5 s is reported as 1 s, never 0.
@@ -480,7 +487,27 @@ fn transport_error(error: &reqwest::Error, url: &str, timeout: Duration) -> Erro
         .with_hint("check the base URL (JR_BASE_URL or --base-url) and the network")
 }
 
-/// Turns a non-2xx answer into an error: Jira's ErrorCollection parsed, an
+/// A body that stopped before its end: the server was reached and began to
+/// answer, so this is not "cannot reach". `received` and `announced`
+/// (`Content-Length`, 0 when unknown) are bytes.
+fn truncated(error: &reqwest::Error, url: &str, received: usize, announced: u64) -> Error {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let of = if announced > 0 {
+        format!(" of the {announced} announced")
+    } else {
+        String::new()
+    };
+    Error::general(format!(
+        "the response from {url} was truncated: the connection ended after {received} bytes{of} ({cause})"
+    ))
+    .with_hint("try again; if it keeps happening, check proxies or the network between jr and Jira")
+}
+
+/// Turns a non-2xx answer into an error: Jira's ErrorCollection parsed, other
+/// JSON kept whole in `jira` (bounded, see [`crate::error::bounded`]), an
 /// HTML page reduced to one line that names the URL.
 pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
     let kind = ErrorKind::from_status(status);
@@ -505,6 +532,22 @@ pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
             format!("Jira answered HTTP {status} with an HTML page instead of JSON from {url}"),
         )
         .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"),
+        // JSON of another shape (a bulk answer whose every element failed):
+        // parsed into `jira` whole, never cut; the message quotes the
+        // failed elements when there are any.
+        None if let Ok(json) = serde_json::from_slice::<Value>(body) => {
+            let failed = crate::partial::element_lines_in(&json);
+            let message = if failed.is_empty() {
+                format!("Jira answered HTTP {status}; its answer is in `jira`")
+            } else {
+                format!(
+                    "Jira answered HTTP {status}: {} failed element(s): {}",
+                    failed.len(),
+                    crate::partial::quote(&failed)
+                )
+            };
+            Error::new(kind, message).with_jira_json(json)
+        }
         None => {
             let text = String::from_utf8_lossy(body);
             let text = text.trim();
@@ -585,6 +628,39 @@ mod tests {
         );
         assert!(!err.message().contains('\n'));
         assert!(err.hint().unwrap_or_default().contains("base URL"));
+    }
+
+    /// `createIssues` with every element failing answers 400 with
+    /// `{"issues":[],"errors":[...]}`: not an ErrorCollection, so it is kept
+    /// whole in `jira` and its elements are named in the message.
+    #[test]
+    fn a_bulk_400_is_parsed_into_jira_with_its_elements_named() {
+        let element = |n: usize| {
+            json!({"status": 400, "failedElementNumber": n, "elementErrors": {"errorMessages": [],
+                "errors": {"issuetype": "The issue type selected is invalid.", "project": "x".repeat(3000)}}})
+        };
+        let body = json!({"issues": [], "errors": (0..300).map(element).collect::<Vec<_>>()});
+        let err = status_error(400, body.to_string().as_bytes(), "u");
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message()
+                .starts_with("Jira answered HTTP 400: 600 failed element(s): element 0: issuetype: The issue type selected is invalid."),
+            "{}",
+            err.message()
+        );
+        let line = err.to_json().to_string();
+        let back: Value = serde_json::from_str(&line).expect("the error line is JSON");
+        let errors = back["jira"]["errors"].as_array().unwrap();
+        assert_eq!(errors[1]["failedElementNumber"], 1);
+        assert_eq!(errors.last().unwrap(), &json!("… [200 more items]"));
+        assert!(
+            errors[0]["elementErrors"]["errors"]["project"]
+                .as_str()
+                .unwrap()
+                .ends_with("… [2000 bytes omitted]")
+        );
+        let other = status_error(409, br#"{"conflict":{"id":1}}"#, "u");
+        assert_eq!(other.to_json()["jira"], json!({"conflict": {"id": 1}}));
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod oauth;
 pub mod ops;
 pub mod output;
 pub mod paginate;
+pub mod partial;
 pub mod redact;
 pub mod request;
 pub mod retry;

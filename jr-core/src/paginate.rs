@@ -9,7 +9,9 @@
 //! - Token (`nextPageToken`, e.g. `searchAndReconsileIssuesUsingJql`): send the
 //!   page's token back until a page has none or says `isLast`. An empty page
 //!   that carries a new token is followed (Jira's enhanced search can filter a
-//!   whole page away), bounded by the page cap.
+//!   whole page away), but [`MAX_EMPTY_PAGES`] empty pages in a row stop the
+//!   walk with an error that says so: a server handing out fresh tokens for
+//!   nothing would otherwise cost `--max-pages` requests.
 //! - Cursor (a `next` URL, e.g. `getFailedWebhooks`): follow `next` verbatim
 //!   (same origin only) until a page comes back empty or has no `next`.
 //!
@@ -35,6 +37,9 @@ use url::Url;
 
 /// The default page cap (`--max-pages`).
 pub const DEFAULT_MAX_PAGES: usize = 1000;
+/// How many empty token pages in a row (each with a new `nextPageToken`)
+/// are followed before the walk stops with an error.
+pub const MAX_EMPTY_PAGES: usize = 3;
 /// How many offset pages may be in flight at once when `total` is known.
 pub const CONCURRENT_PAGES: usize = 4;
 
@@ -148,7 +153,8 @@ pub async fn fetch_all(
 ///
 /// Errors: those of [`HttpClient::send`] and of `on_page`; exit 1 after
 /// `max_pages` requests without reaching the end, for a repeated token or
-/// cursor, and for an offset page that does not start where asked.
+/// cursor, after [`MAX_EMPTY_PAGES`] empty token pages in a row, and for an
+/// offset page that does not start where asked.
 pub async fn for_each_page(
     client: &HttpClient,
     plan: &RequestPlan,
@@ -238,18 +244,30 @@ async fn token(
 ) -> Result<(), Error> {
     let mut page_plan = plan.clone();
     let mut seen = HashSet::new();
+    let mut empty_in_a_row = 0;
     for _ in 0..max_pages {
         let page = Page::parse(&client.send(&page_plan).await?.body)?;
         let next = page
             .field::<String>("nextPageToken")
             .filter(|t| !t.is_empty());
         let last = page.is_last();
+        empty_in_a_row = if page.items().is_empty() {
+            empty_in_a_row + 1
+        } else {
+            0
+        };
         if on_page(page)?.is_break() || last {
             return Ok(());
         }
         let Some(next) = next else {
             return Ok(());
         };
+        if empty_in_a_row >= MAX_EMPTY_PAGES {
+            return Err(Error::general(format!(
+                "the last {empty_in_a_row} pages were empty, each with a new nextPageToken; stopped instead of following them further"
+            ))
+            .with_hint("narrow the query, or pass --no-paginate to read one page"));
+        }
         if !seen.insert(next.clone()) {
             return Err(Error::general(format!(
                 "the server returned the page token `{next}` twice; stopped to avoid a loop"

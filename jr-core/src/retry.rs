@@ -8,6 +8,9 @@
 //!   the user allows it (`--retry-unsafe`).
 //! - `Retry-After` is honoured in seconds or as an HTTP date (measured against
 //!   the response's `Date`), times a jitter of 1.0–1.3 (jitter only adds).
+//!   A date that is already past (clocks differ, or the answer was slow)
+//!   waits [`PAST_RETRY_AFTER`], 1 s (1.3 s at most with jitter), not 0:
+//!   the server asked for a pause, and retrying at once would be refused again.
 //!   Without it: 5 s doubling to a 30 s cap, times a jitter of 0.7–1.3.
 //! - At most [`DEFAULT_RETRIES`] retries unless configured (`--retries N`).
 //!
@@ -32,6 +35,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(30);
 /// with `retry_after` in the error, so a script can decide, instead of
 /// hanging for an hour.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// The wait for a `Retry-After` HTTP date that is already past (or now).
+pub const PAST_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Waits for a duration. The CLI uses tokio's timer; tests record the calls.
 pub trait Sleeper: Send + Sync {
@@ -137,7 +143,8 @@ pub fn backoff(retry: u32) -> Duration {
 
 /// Reads a `Retry-After` header (RFC 9110 §10.2.3): whole seconds, or an HTTP
 /// date measured against the response's `Date` header (or `now` without one).
-/// A date in the past means no wait. `None` when the value is neither.
+/// A date that is not in the future gives [`PAST_RETRY_AFTER`]. `None` when
+/// the value is neither.
 pub fn parse_retry_after(value: &str, date: Option<&str>, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
@@ -147,7 +154,12 @@ pub fn parse_retry_after(value: &str, date: Option<&str>, now: SystemTime) -> Op
     let sent = date
         .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
         .unwrap_or(now);
-    Some(at.duration_since(sent).unwrap_or_default())
+    Some(
+        at.duration_since(sent)
+            .ok()
+            .filter(|wait| !wait.is_zero())
+            .unwrap_or(PAST_RETRY_AFTER),
+    )
 }
 
 #[cfg(test)]
@@ -202,8 +214,25 @@ mod tests {
                 Some("Sun, 06 Nov 1994 09:00:00 GMT"),
                 now
             ),
-            Some(Duration::ZERO),
-            "a date in the past means retry now"
+            Some(PAST_RETRY_AFTER),
+            "a date in the past waits 1 s, not 0"
+        );
+        assert_eq!(
+            parse_retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                Some("Sun, 06 Nov 1994 08:49:37 GMT"),
+                now
+            ),
+            Some(PAST_RETRY_AFTER),
+            "a date equal to the response's Date too"
+        );
+        let past = policy(1.0).delay(
+            1,
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", None, SystemTime::now()),
+        );
+        assert!(
+            past >= Duration::from_secs(1) && past <= Duration::from_secs(5),
+            "{past:?}"
         );
         assert_eq!(parse_retry_after("soon", None, now), None);
         assert_eq!(parse_retry_after("-1", None, now), None);

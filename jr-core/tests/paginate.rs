@@ -15,6 +15,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 fn client(server: &MockServer) -> HttpClient {
     let settings = Settings {
         base_url: jr_core::Url::parse(&server.uri()).unwrap(),
+        site_url: None,
         auth: Auth::Bearer { token: "t".into() },
         cloud_id: None,
         oauth: None,
@@ -256,6 +257,63 @@ async fn an_empty_token_page_with_a_new_token_is_followed() {
         .unwrap();
     let merged: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(merged["issues"], json!([{"id":"2"}]));
+}
+
+/// A server that hands out a fresh token with every empty page is followed
+/// for three empty pages, not up to `--max-pages`.
+#[tokio::test]
+async fn three_empty_token_pages_in_a_row_stop_with_an_error_saying_so() {
+    let server = MockServer::start().await;
+    token_page(
+        &server,
+        None,
+        json!({"issues":[],"nextPageToken":"t1","isLast":false}),
+    )
+    .await;
+    for n in 1..=10 {
+        token_page(
+            &server,
+            Some(&format!("t{n}")),
+            json!({"issues":[],"nextPageToken":format!("t{}", n + 1),"isLast":false}),
+        )
+        .await;
+    }
+    let plan = plan_with("searchAndReconsileIssuesUsingJql", &[("jql", "x")], None);
+    let err = fetch_all(&client(&server), &plan, Pagination::Token, 1000)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.message().contains("pages were empty"),
+        "{}",
+        err.message()
+    );
+    let sent = server.received_requests().await.unwrap().len();
+    assert!(sent <= 5, "{sent} requests");
+    assert_eq!(sent, 3);
+}
+
+#[tokio::test]
+async fn an_item_between_empty_token_pages_starts_the_count_again() {
+    let server = MockServer::start().await;
+    let pages = [
+        json!({"issues":[],"nextPageToken":"t1"}),
+        json!({"issues":[],"nextPageToken":"t2"}),
+        json!({"issues":[{"id":"1"}],"nextPageToken":"t3"}),
+        json!({"issues":[],"nextPageToken":"t4"}),
+        json!({"issues":[],"nextPageToken":"t5"}),
+        json!({"issues":[{"id":"2"}],"isLast":true}),
+    ];
+    for (n, body) in pages.into_iter().enumerate() {
+        let token = (n > 0).then(|| format!("t{n}"));
+        token_page(&server, token.as_deref(), body).await;
+    }
+    let plan = plan_with("searchAndReconsileIssuesUsingJql", &[("jql", "x")], None);
+    let body = fetch_all(&client(&server), &plan, Pagination::Token, 1000)
+        .await
+        .unwrap();
+    let merged: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(merged["issues"], json!([{"id":"1"},{"id":"2"}]));
 }
 
 #[tokio::test]

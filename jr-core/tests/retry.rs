@@ -46,6 +46,7 @@ fn setup(server: &MockServer, u: f64, tweak: impl FnOnce(&mut RetryPolicy)) -> S
 fn setup_at(base: &str, u: f64, tweak: impl FnOnce(&mut RetryPolicy)) -> Setup {
     let settings = Settings {
         base_url: jr_core::Url::parse(base).unwrap(),
+        site_url: None,
         auth: Auth::Bearer {
             token: "secret-token".into(),
         },
@@ -249,8 +250,10 @@ async fn exhausted_retries_say_how_many_attempts_and_carry_retry_after() {
     assert_eq!(s.sleeper.waits(), [Duration::from_secs(2); 4]);
 }
 
+/// `retry_after` is the server's word: a 503 without `Retry-After` has none,
+/// whatever jr's own back-off was.
 #[tokio::test]
-async fn exhausted_retries_without_retry_after_still_suggest_a_wait() {
+async fn exhausted_retries_without_retry_after_carry_no_retry_after() {
     let server = MockServer::start().await;
     first(&server, LIST, 100, ResponseTemplate::new(503)).await;
     let s = setup(&server, 0.0, |p| p.max_retries = 1);
@@ -261,7 +264,62 @@ async fn exhausted_retries_without_retry_after_still_suggest_a_wait() {
         "{}",
         err.message()
     );
-    assert_eq!(err.to_json()["retry_after"], json!(10));
+    assert_eq!(err.to_json().get("retry_after"), None, "{}", err.to_json());
+    assert!(!err.message().contains("retry after"), "{}", err.message());
+}
+
+/// A `Retry-After` HTTP date already past waits 1 s (with jitter, at most
+/// 1.3 s), not 0.
+#[tokio::test]
+async fn a_retry_after_date_in_the_past_waits_one_second() {
+    let server = MockServer::start().await;
+    let limited = ResponseTemplate::new(429)
+        .insert_header("Date", "Wed, 21 Oct 2026 07:28:00 GMT")
+        .insert_header("Retry-After", "Wed, 21 Oct 2026 07:27:00 GMT");
+    first(&server, LIST, 1, limited).await;
+    then_ok(&server, LIST).await;
+    let s = setup(&server, 1.0, |_| {});
+    s.client.send(&list_plan()).await.unwrap();
+    let waits = s.sleeper.waits();
+    assert_eq!(waits.len(), 1);
+    assert!(
+        waits[0] >= Duration::from_secs(1) && waits[0] <= Duration::from_secs(5),
+        "{waits:?}"
+    );
+    assert_eq!(
+        waits[0],
+        Duration::from_millis(1300),
+        "1 s times the largest jitter"
+    );
+}
+
+/// A body cut off mid-transfer (the server promised more than it sent) says
+/// the response was truncated, not that the server cannot be reached.
+#[tokio::test]
+async fn a_body_cut_mid_transfer_is_reported_as_truncated() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let _ =
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"values\":[1,2,");
+    });
+    let s = setup_at(&format!("http://{address}"), 0.0, |p| p.max_retries = 0);
+    let err = s.client.send(&list_plan()).await.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.message().contains("was truncated")
+            && err
+                .message()
+                .contains("after 15 bytes of the 100 announced"),
+        "{}",
+        err.message()
+    );
+    assert!(!err.message().contains("cannot reach"), "{}", err.message());
+    server.join().unwrap();
 }
 
 #[tokio::test]
@@ -292,6 +350,7 @@ async fn a_hung_server_times_out_with_a_message_naming_the_timeout() {
     .await;
     let settings = Settings {
         base_url: jr_core::Url::parse(&server.uri()).unwrap(),
+        site_url: None,
         auth: Auth::None,
         cloud_id: None,
         oauth: None,

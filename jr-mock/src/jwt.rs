@@ -4,7 +4,9 @@
 //! calling the fake, and to sign deliveries (`JWT` for Connect apps,
 //! `Bearer` for OAuth 2.0 apps). The canonical request follows
 //! `jira/webhook-semantics.md` §10.1: `METHOD&path&query`, RFC 3986
-//! encoding, repeated values joined with `,`, entries sorted by name.
+//! encoding, repeated values joined with `,`, names and repeated values
+//! sorted as decoded strings by UTF-16 code units before encoding (as
+//! atlassian-jwt 2.0.3 and Java's `HttpRequestCanonicalizer` do).
 
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -142,7 +144,9 @@ impl Unverified {
 
 /// The canonical request string: `METHOD&uri&query`. `query` holds the
 /// decoded pairs in request order; `jwt` is dropped. With `sort_values`,
-/// repeated values are sorted (what signers do), else kept in request order.
+/// repeated values are sorted as decoded strings by UTF-16 code units (what
+/// Atlassian's signers do), else kept in request order. Names are always
+/// sorted that way.
 pub fn canonical_request(
     method: &str,
     path: &str,
@@ -175,23 +179,33 @@ fn canonical_uri(path: &str) -> String {
 }
 
 fn canonical_query(query: &[(String, String)], sort_values: bool) -> String {
-    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
+    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
     for (k, v) in query.iter().filter(|(k, _)| k != "jwt") {
-        let (k, v) = (encode(k), encode(v));
-        match grouped.iter_mut().find(|(name, _)| *name == k) {
+        match grouped.iter_mut().find(|(name, _)| name == k) {
             Some((_, values)) => values.push(v),
             None => grouped.push((k, vec![v])),
         }
     }
     if sort_values {
-        grouped.iter_mut().for_each(|(_, vs)| vs.sort());
+        grouped
+            .iter_mut()
+            .for_each(|(_, vs)| vs.sort_by(|a, b| utf16_order(a, b)));
     }
-    grouped.sort_by(|a, b| a.0.cmp(&b.0));
+    grouped.sort_by(|a, b| utf16_order(a.0, b.0));
     let entries: Vec<String> = grouped
         .into_iter()
-        .map(|(k, vs)| format!("{k}={}", vs.join(",")))
+        .map(|(k, vs)| {
+            let vs: Vec<String> = vs.into_iter().map(encode).collect();
+            format!("{}={}", encode(k), vs.join(","))
+        })
         .collect();
     entries.join("&")
+}
+
+/// JavaScript's and Java's string order: by UTF-16 code units, so U+1F600
+/// (a surrogate pair) sorts before U+FF5E, unlike Rust's `str` order.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 fn encode(s: &str) -> String {
@@ -242,6 +256,46 @@ mod tests {
             qsh("POST", "/user", &[], true),
             "18f9496a296abb418647d87857700529a1f4b2d18b4c1cfa77bbebdeeda6f068"
         );
+    }
+
+    /// `fixtures/connect-qsh-vectors.json`: requests canonicalised by
+    /// Atlassian's reference library (atlassian-jwt 2.0.3).
+    #[test]
+    fn qsh_matches_every_vector_of_the_reference_library() {
+        let text = include_str!("../../fixtures/connect-qsh-vectors.json");
+        let fixture: Value = serde_json::from_str(text).unwrap();
+        assert!(
+            fixture["source"]
+                .as_str()
+                .unwrap()
+                .contains("atlassian-jwt 2.0.3")
+        );
+        let vectors = fixture["vectors"].as_array().unwrap();
+        assert!(vectors.len() >= 10);
+        for v in vectors {
+            let field = |k: &str| v[k].as_str().unwrap().to_owned();
+            let url = url::Url::parse(&field("url")).unwrap();
+            let base = url::Url::parse(&field("baseUrl")).unwrap();
+            let context = base.path().trim_end_matches('/');
+            let path = url.path().strip_prefix(context).unwrap();
+            let query: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let method = field("method");
+            assert_eq!(
+                canonical_request(&method, path, &query, true),
+                field("canonical"),
+                "{}",
+                field("name")
+            );
+            assert_eq!(
+                qsh(&method, path, &query, true),
+                field("qsh"),
+                "{}",
+                field("name")
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Authentication end to end: Connect JWTs signed per request and verified by
-//! jr-mock, the plain-`http://` refusal, the cloud-ID gateway base and the
-//! scoped-token hint on a 401.
+//! jr-mock, the plain-`http://` refusal, the cloud-ID gateway base, the
+//! scoped-token hint on a 401, and no request at all without credentials
+//! unless `--auth-type none` asks for an anonymous call.
 
 use crate::support::*;
 use jr_mock::FakeJira;
@@ -177,6 +178,12 @@ async fn connect_signs_queries_with_repeated_values_spaces_ampersands_and_non_as
         "x=a&b",
         "--query",
         "y=é*~",
+        "--query",
+        "l=zeta",
+        "--query",
+        "l=ab",
+        "--query",
+        "l=émile",
     ]));
     assert_eq!(
         code, 0,
@@ -209,4 +216,94 @@ fn credentials_in_extra_headers_are_redacted_and_dot_segments_refused() {
         "..",
     ]));
     assert_eq!(code, 4, "`..` would name the issue itself: {stderr}");
+}
+
+/// A wiremock server answering the anonymous transitions request as Jira
+/// does (200, no transitions); returns it and how many requests it saw.
+async fn anonymous_jira() -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string(r#"{"transitions":[]}"#))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn received(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+const TRANSITIONS: [&str; 4] = ["issue", "get-transitions", "--issueIdOrKey", "ABC-1"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_credentials_nothing_is_sent_and_the_exit_code_is_2() {
+    let server = anonymous_jira().await;
+    let (out, stderr, code) = run(jr_at(&server.uri()).args(TRANSITIONS));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(out, serde_json::Value::Null, "nothing on stdout");
+    assert!(received(&server).await.is_empty(), "no request went out");
+    let error = error_line(&stderr);
+    assert_eq!(error["error_type"], json!("auth"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("no credentials"),
+        "{error}"
+    );
+    let hint = error["hint"].as_str().unwrap();
+    for way in [
+        "jr auth login",
+        "jr configure",
+        "JR_AUTH_USER",
+        "JR_AUTH_TOKEN",
+        "JR_CONNECT_KEY",
+        "--auth-type none",
+    ] {
+        assert!(hint.contains(way), "{way}: {hint}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_type_none_sends_an_anonymous_call_on_purpose() {
+    let server = anonymous_jira().await;
+    let (out, stderr, code) = run(jr_at(&server.uri())
+        .args(["--auth-type", "none"])
+        .args(TRANSITIONS));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out, json!({"transitions": []}));
+    let (out, stderr, code) = run(jr_at(&server.uri())
+        .env("JR_AUTH_TYPE", "none")
+        .args(TRANSITIONS));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out, json!({"transitions": []}));
+    let sent = received(&server).await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent.iter()
+            .all(|r| !r.headers.contains_key("authorization")),
+        "anonymous: no Authorization header"
+    );
+}
+
+#[test]
+fn dry_run_needs_no_credentials_and_says_none_were_given() {
+    let (plan, stderr, code) = run(jr_at("http://127.0.0.1:9")
+        .args(["--dry-run"])
+        .args(TRANSITIONS));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        plan["url"],
+        json!("http://127.0.0.1:9/rest/api/3/issue/ABC-1/transitions")
+    );
+    assert_eq!(plan["headers"].get("Authorization"), None, "{plan}");
+    assert!(
+        stderr.starts_with("note: no credentials are set") && stderr.contains("exit 2"),
+        "{stderr}"
+    );
+    let (_, stderr, code) = run(jr_at("http://127.0.0.1:9")
+        .args(["--dry-run", "--auth-type", "none"])
+        .args(TRANSITIONS));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "anonymous on purpose: no note");
 }

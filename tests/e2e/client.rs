@@ -463,3 +463,38 @@ async fn a_reader_that_stops_early_ends_a_stream_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_cut_mid_transfer_says_truncated_not_cannot_reach() {
+    let jira = FakeJira::start().await;
+    control(
+        &jira,
+        "/_mock/faults",
+        json!({"rules": [{"path": LIST, "kind": "truncated"}]}),
+    )
+    .await;
+    let (out, stderr, code) =
+        run(jr_as(&jira, APP).args(["webhook", "get-dynamic-webhooks-for-app", "--retries", "0"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(out, Value::Null, "nothing on stdout");
+    let message = error_line(&stderr)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("was truncated"), "{message}");
+    assert!(!message.contains("cannot reach"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_503_without_retry_after_has_no_retry_after_in_the_error() {
+    let jira = FakeJira::start().await;
+    control(
+        &jira,
+        "/_mock/faults",
+        json!({"rules": [{"path": LIST, "kind": "unavailable"}]}),
+    )
+    .await;
+    let (_, stderr, code) =
+        run(jr_as(&jira, APP).args(["webhook", "get-dynamic-webhooks-for-app", "--retries", "0"]));
+    assert_eq!(code, 7, "{stderr}");
+    let error = error_line(&stderr);
+    assert_eq!(error["status"], json!(503));
+    assert_eq!(error.get("retry_after"), None, "{error}");
+}

@@ -135,8 +135,9 @@ fn a_closed_port_is_a_connection_error_with_exit_1() {
         .local_addr()
         .unwrap()
         .port();
-    let (_, stderr, code) =
-        run(jr_at(&format!("http://127.0.0.1:{port}")).args(["webhook", "get-failed"]));
+    let (_, stderr, code) = run(jr_at(&format!("http://127.0.0.1:{port}"))
+        .env("JR_AUTH_TOKEN", APP)
+        .args(["webhook", "get-failed"]));
     assert_eq!(code, 1);
     assert_eq!(
         error_line(&stderr)["request"],
@@ -192,6 +193,7 @@ fn a_success_body_that_is_not_json_is_an_error_not_a_result() {
         server
     });
     let output = jr_at(&server.uri())
+        .env("JR_AUTH_TOKEN", APP)
         .args(["webhook", "get-failed", "--no-paginate"])
         .output()
         .unwrap();

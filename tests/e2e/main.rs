@@ -15,4 +15,6 @@ mod flags;
 mod help;
 mod hostile;
 mod login;
+mod partial;
+mod precedence;
 mod webhook;

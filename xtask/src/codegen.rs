@@ -3,7 +3,9 @@
 //! `jr-mock/src/catalog/generated.rs` ([`catalog`]) from the Jira Cloud
 //! platform OpenAPI spec. It also writes `jr-core/src/ops/bodies.rs`: each
 //! JSON request body's schema (as JSON Schema) and an example, kept apart
-//! from the table so that start-up never touches them.
+//! from the table so that start-up never touches them, and
+//! `jr-core/src/ops/partial.rs`: the operations whose answers carry
+//! per-item failures, found in the response schemas ([`partial`]).
 //!
 //! The pipeline is spec (JSON) -> [`model::SpecModel`] (names, parameter
 //! types, pagination, plain text; see [`lower`]) -> text ([`render`]) -> one
@@ -19,6 +21,7 @@ mod instance;
 mod lower;
 mod model;
 mod naming;
+mod partial;
 mod render;
 mod schema;
 mod text;
@@ -87,6 +90,15 @@ pub fn run(mode: Mode, spec: Option<&Path>) -> Result<Vec<PathBuf>> {
     let bodies = root.join("jr-core/src/ops/bodies.rs");
     if write_or_check(&bodies, &render::render_bodies(&model), mode)? {
         changed.push(bodies);
+    }
+    let failures = root.join("jr-core/src/ops/partial.rs");
+    let marked = partial::find(&spec);
+    if write_or_check(
+        &failures,
+        &partial::render(&model.spec_version, &marked),
+        mode,
+    )? {
+        changed.push(failures);
     }
     Ok(changed)
 }

@@ -77,7 +77,7 @@ fn status(overrides: &Overrides) -> Result<Value, Error> {
                 "expired": session.expires_at_ms.is_some_and(|at| at <= crate::session::now_ms())}),
         ),
         (auth, None) => match auth {
-            Auth::None => ("none", Value::Null),
+            Auth::None | Auth::Missing => ("none", Value::Null),
             Auth::Basic { user, .. } => ("basic", json!({ "user": user })),
             Auth::Bearer { .. } => ("bearer", json!({ "token": "<redacted>" })),
             Auth::Connect { app_key, .. } => ("connect", json!({ "app_key": app_key })),

@@ -7,7 +7,7 @@ use crate::entry::{Entry, Own};
 use crate::keychain::{self, OsKeychain};
 use crate::profiles::{self, process_env, redacted, secrets_statement, set_field as set};
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use jr_core::auth::{AUTH_TYPES, Auth};
+use jr_core::auth::AUTH_TYPES;
 use jr_core::config::{self, ConfigFile, Overrides, Profile};
 use jr_core::request::RequestPlan;
 use jr_core::{Error, ops};
@@ -280,7 +280,7 @@ fn test(ctx: &mut Ctx, file: &ConfigFile, name: &str) -> Result<Value, Error> {
         ..Overrides::default()
     };
     let settings = config::resolve(&overrides, &process_env, file)?;
-    let person = settings.auth.is_user() || settings.auth == Auth::None;
+    let person = settings.auth.is_user() || !settings.auth.has_credentials();
     let operation_id = if person {
         "getCurrentUser"
     } else {

@@ -10,7 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use url::Url;
 
 /// Seconds a token stays valid: `exp = iat + 180`, as Atlassian's libraries do.
@@ -28,9 +27,12 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 ///
 /// `context_path` is the path of the site's base URL (empty for
 /// `https://your-domain.atlassian.net`); it is not part of the canonical URI.
-/// The `jwt` query parameter is left out; the values of a repeated parameter
-/// are sorted and joined with `,`; parameters are sorted by encoded name in
-/// byte order, so upper case sorts first.
+/// The `jwt` query parameter is left out; names and the values of a repeated
+/// parameter are sorted as **decoded** strings by UTF-16 code units (the
+/// order of JavaScript's and Java's string sorts, so upper case sorts first
+/// and U+1F600 sorts before U+FF5E), then percent-encoded; repeated values are
+/// joined with `,`. Source: atlassian-jwt 2.0.3 `createCanonicalRequest`,
+/// vectors in `fixtures/connect-qsh-vectors.json`.
 pub fn canonical_request(method: &str, url: &Url, context_path: &str) -> String {
     format!(
         "{}&{}&{}",
@@ -97,21 +99,30 @@ fn canonical_uri(path: &str, context_path: &str) -> String {
 }
 
 fn canonical_query(url: &Url) -> String {
-    let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in url.query_pairs().filter(|(name, _)| name != "jwt") {
-        grouped
-            .entry(encode(&name))
-            .or_default()
-            .push(encode(&value));
+        match grouped.iter_mut().find(|(seen, _)| *seen == name) {
+            Some((_, values)) => values.push(value.into_owned()),
+            None => grouped.push((name.into_owned(), vec![value.into_owned()])),
+        }
     }
+    grouped.sort_by(|a, b| utf16_order(&a.0, &b.0));
     let entries: Vec<String> = grouped
         .into_iter()
         .map(|(name, mut values)| {
-            values.sort();
-            format!("{name}={}", values.join(","))
+            values.sort_by(|a, b| utf16_order(a, b));
+            let values: Vec<String> = values.iter().map(|v| encode(v)).collect();
+            format!("{}={}", encode(&name), values.join(","))
         })
         .collect();
     entries.join("&")
+}
+
+/// JavaScript's and Java's string order: by UTF-16 code units, so a
+/// character outside the Basic Multilingual Plane (a surrogate pair starting
+/// at 0xD800) sorts before U+E000..U+FFFF, unlike Rust's `str` order.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 fn encode(text: &str) -> String {
@@ -214,6 +225,40 @@ mod tests {
                 query_string_hash(method, &request, context),
                 hash,
                 "{canonical}"
+            );
+        }
+    }
+
+    /// `fixtures/connect-qsh-vectors.json`: requests canonicalised by
+    /// Atlassian's reference library (atlassian-jwt 2.0.3).
+    #[test]
+    fn qsh_matches_every_vector_of_the_reference_library() {
+        let text = include_str!("../../../fixtures/connect-qsh-vectors.json");
+        let fixture: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
+        assert!(
+            fixture["source"]
+                .as_str()
+                .unwrap()
+                .contains("atlassian-jwt 2.0.3")
+        );
+        let vectors = fixture["vectors"].as_array().expect("vectors");
+        assert!(vectors.len() >= 10);
+        for v in vectors {
+            let field = |k: &str| v[k].as_str().expect(k).to_owned();
+            let request = url(&field("url"));
+            let context = url(&field("baseUrl")).path().to_owned();
+            let method = field("method");
+            assert_eq!(
+                canonical_request(&method, &request, &context),
+                field("canonical"),
+                "{}",
+                field("name")
+            );
+            assert_eq!(
+                query_string_hash(&method, &request, &context),
+                field("qsh"),
+                "{}",
+                field("name")
             );
         }
     }

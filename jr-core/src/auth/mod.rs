@@ -8,14 +8,27 @@ use crate::error::Error;
 use base64::Engine;
 use url::Url;
 
-/// The `JR_AUTH_TYPE` / `--auth-type` values, as in the existing `jr`.
-pub const AUTH_TYPES: &[&str] = &["basic", "bearer", "oauth2", "connect"];
+/// The `JR_AUTH_TYPE` / `--auth-type` values, as in the existing `jr`, plus
+/// `none`: send without credentials, on purpose.
+pub const AUTH_TYPES: &[&str] = &["basic", "bearer", "oauth2", "connect", "none"];
+
+/// How to give jr credentials; the hint of the error that refuses to send
+/// without them, and of the `--dry-run` note.
+pub const LOGIN_WAYS: &str = "log in with jr auth login (OAuth 2.0) or save a profile with jr configure; \
+or set JR_AUTH_USER and JR_AUTH_TOKEN (API token), JR_AUTH_TOKEN alone (bearer token), \
+or JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect app); or pass --auth-user and --auth-token; \
+--auth-type none (JR_AUTH_TYPE=none) sends without credentials on purpose";
 
 /// Credentials for one request.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
-    /// No `Authorization` header.
+    /// No `Authorization` header, asked for with `--auth-type none`
+    /// (`JR_AUTH_TYPE=none`): an anonymous call on purpose.
     None,
+    /// No credentials were given anywhere (flags, environment, profile).
+    /// Nothing is sent: Jira can answer an anonymous call with 200 and empty
+    /// data, which a script would take for a real answer. See [`Auth::refuse_missing`].
+    Missing,
     /// `Authorization: Basic base64(user:token)`: an Atlassian account email and API token.
     Basic {
         /// The Atlassian account email.
@@ -59,6 +72,7 @@ impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Auth::None => f.write_str("None"),
+            Auth::Missing => f.write_str("Missing"),
             Auth::Basic { user, .. } => write!(f, "Basic {{ user: {user:?}, token: <redacted> }}"),
             Auth::Bearer { .. } => f.write_str("Bearer { token: <redacted> }"),
             Auth::Connect { app_key, .. } => write!(
@@ -73,6 +87,9 @@ impl Auth {
     /// Builds credentials from an auth type (one of [`AUTH_TYPES`], or `None`
     /// to infer it: user and token give basic, a token alone gives bearer, an
     /// app key and shared secret give connect).
+    ///
+    /// Nothing given at all is [`Auth::Missing`]; type `none` is [`Auth::None`]
+    /// whatever else is given.
     ///
     /// Errors (exit 1): an unknown type, a type whose required values are
     /// missing, or a value with a control character (it cannot go in a header).
@@ -105,6 +122,7 @@ impl Auth {
             _ => None,
         });
         match (kind, user, token) {
+            (Some("none"), _, _) => Ok(Auth::None),
             (Some("connect"), _, _) => match (app_key, shared_secret) {
                 (Some(app_key), Some(shared_secret)) => Ok(Auth::Connect {
                     app_key,
@@ -112,7 +130,7 @@ impl Auth {
                 }),
                 _ => Err(missing("connect", "JR_CONNECT_KEY and JR_CONNECT_SECRET")),
             },
-            (None, None, None) => Ok(Auth::None),
+            (None, None, None) => Ok(Auth::Missing),
             (None, Some(user), Some(token)) | (Some("basic"), Some(user), Some(token)) => {
                 Ok(Auth::Basic { user, token })
             }
@@ -155,7 +173,7 @@ impl Auth {
                     connect::request_token(app_key, shared_secret, method, url, base.path(), now_s);
                 Some(format!("JWT {token}"))
             }
-            Auth::None => None,
+            Auth::None | Auth::Missing => None,
             Auth::Basic { user, token } => {
                 let encoded =
                     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"));
@@ -168,11 +186,41 @@ impl Auth {
     /// The header value with the secret replaced, for `--dry-run` output.
     pub fn redacted_header_value(&self) -> Option<String> {
         match self {
-            Auth::None => None,
+            Auth::None | Auth::Missing => None,
             Auth::Basic { .. } => Some("Basic <redacted>".to_owned()),
             Auth::Bearer { .. } => Some("Bearer <redacted>".to_owned()),
             Auth::Connect { .. } => Some("JWT <redacted>".to_owned()),
         }
+    }
+
+    /// Refuses to send without credentials unless that was asked for.
+    /// Errors (exit 2) for [`Auth::Missing`], naming the ways to log in.
+    pub fn refuse_missing(&self) -> Result<(), Error> {
+        match self {
+            Auth::Missing => Err(Error::new(
+                crate::ErrorKind::Auth,
+                "no credentials are set, so jr sent nothing (an anonymous call can answer with empty data)",
+            )
+            .with_hint(LOGIN_WAYS)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The note `--dry-run` prints on stderr when the request it shows has no
+    /// `Authorization` because none was given (a real run would be refused).
+    pub fn dry_run_note(&self) -> Option<String> {
+        matches!(self, Auth::Missing).then(|| {
+            format!(
+                "note: no credentials are set: the request is shown without Authorization, \
+                 and a real run would stop with exit 2; {LOGIN_WAYS}"
+            )
+        })
+    }
+
+    /// True when the request carries credentials (anything but
+    /// [`Auth::None`] and [`Auth::Missing`]).
+    pub fn has_credentials(&self) -> bool {
+        !matches!(self, Auth::None | Auth::Missing)
     }
 
     /// True when the request carries a person's credentials (basic auth).
@@ -292,6 +340,32 @@ mod tests {
             Some("JWT <redacted>")
         );
         assert!(!format!("{auth:?}").contains("test-shared-secret"));
+    }
+
+    #[test]
+    fn nothing_given_is_missing_and_refused_while_none_is_anonymous_on_purpose() {
+        let missing = Auth::from_parts(AuthParts::default()).unwrap();
+        assert_eq!(missing, Auth::Missing);
+        let err = missing.refuse_missing().unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        for way in [
+            "jr auth login",
+            "jr configure",
+            "JR_AUTH_TOKEN",
+            "JR_CONNECT_KEY",
+            "--auth-type none",
+        ] {
+            assert!(err.hint().unwrap_or_default().contains(way), "{way}");
+        }
+        assert!(missing.dry_run_note().is_some());
+        assert_eq!(missing.header_value("GET", &site(), &site()), None);
+        for kind in ["none", "NONE"] {
+            let none = Auth::from_parts(parts(Some(kind), None, s("ignored"))).unwrap();
+            assert_eq!(none, Auth::None);
+            assert!(none.refuse_missing().is_ok());
+            assert_eq!(none.dry_run_note(), None);
+            assert!(!none.has_credentials());
+        }
     }
 
     #[test]

@@ -9,6 +9,9 @@ mod generated;
 #[rustfmt::skip]
 #[allow(missing_docs)] // data only; read through `body`
 mod bodies;
+#[rustfmt::skip]
+#[allow(missing_docs)] // data only; read through `item_failures`
+mod partial;
 pub mod body;
 pub mod example;
 
@@ -46,6 +49,39 @@ impl Group {
             tags => format!("{tags} ({} {noun})", self.count),
         }
     }
+}
+
+/// How the items of a per-item result array say that they failed; the
+/// shapes `cargo xtask codegen` looks for in the spec's 2xx answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureShape {
+    /// Every item failed: `{"failedElementNumber": N, "status", "elementErrors": ErrorCollection}`
+    /// (`BulkOperationErrorResult`, e.g. `createIssues`).
+    ElementErrors,
+    /// An item failed when `success` is `false`; `error` says why
+    /// (the field-scheme `*PartialFailure` results, 207).
+    SuccessFlag,
+    /// Every item failed: `{"id", "errorMessage"}` (`IssueError`, `bulkFetchIssues`).
+    ItemError,
+}
+
+/// One array of per-item results in an operation's successful answer.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemFailures {
+    /// The operation (`createIssues`).
+    pub operation_id: &'static str,
+    /// The top-level array property (`errors`).
+    pub field: &'static str,
+    /// How its items report a failure.
+    pub shape: FailureShape,
+}
+
+/// The per-item result arrays of `op`'s answers, from the spec (empty for most).
+pub fn item_failures(op: &Operation) -> impl Iterator<Item = &'static ItemFailures> {
+    let id = op.operation_id;
+    partial::ITEM_FAILURES
+        .iter()
+        .filter(move |f| f.operation_id == id)
 }
 
 /// The group named `name`, if any.

@@ -165,6 +165,7 @@ fn wall_now_s() -> i64 {
 mod tests {
     use super::*;
     use serde_json::json;
+    use sha2::{Digest, Sha256};
 
     fn request(url: &str, auth: Option<&str>) -> Request {
         let mut headers = wiremock::http::HeaderMap::new();
@@ -246,5 +247,31 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// jira.js and atlassian-jwt sort repeated values decoded (`zeta` before
+    /// `émile`); a qsh over the encoded order (`%C3%A9mile` first) is
+    /// refused, as Jira refuses it.
+    #[test]
+    fn repeated_values_are_sorted_decoded_as_atlassian_signers_sort_them() {
+        let ids = Identities::default();
+        let url = "http://localhost/rest/api/3/webhook?l=zeta&l=ab&l=%C3%A9mile";
+        let exp = wall_now_s() + 100;
+        let hash = |canonical: &str| {
+            Sha256::digest(canonical.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        let signed = |canonical: &str| connect_token("connect-app-secret", &hash(canonical), exp);
+        let right = signed("GET&/rest/api/3/webhook&l=ab,zeta,%C3%A9mile");
+        assert!(require_app(&request(url, Some(&right)), &ids).is_ok());
+        let encoded_order = signed("GET&/rest/api/3/webhook&l=%C3%A9mile,ab,zeta");
+        assert_eq!(
+            identify(&request(url, Some(&encoded_order)), &ids)
+                .unwrap_err()
+                .status(),
+            401
+        );
     }
 }
