@@ -1,6 +1,6 @@
 //! Where `jr` sends requests and with which credentials: flags, environment
 //! variables and the profiles of the config file, merged by the precedence of
-//! DESIGN.md §3.
+//! docs/architecture.md §3.
 //!
 //! Precedence (README "Where jr sends requests, and as whom"): flags (and the
 //! profile `-p/--profile` names), then the environment, then the profile
@@ -593,7 +593,7 @@ pub fn refuse_plain_http_off_loopback(url: &Url) -> Result<(), Error> {
 
 /// A hint for a 401 answered to basic auth on a site URL: a scoped API token
 /// is refused there and must go through the API gateway with a cloud ID
-/// (`jira/webhook-semantics.md` §10.3).
+/// (docs/jira-semantics.md §10.3).
 pub fn scoped_token_hint(settings: &Settings) -> Option<String> {
     (settings.auth.is_user() && settings.cloud_id.is_none()).then(|| {
         let site = settings.base_url.as_str().trim_end_matches('/');

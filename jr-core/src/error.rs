@@ -1,5 +1,5 @@
 //! The error taxonomy: one [`Error`] type whose [`ErrorKind`] decides the
-//! process exit code, and its one-line JSON form for stderr (DESIGN.md §3).
+//! process exit code, and its one-line JSON form for stderr (docs/architecture.md §3).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -58,7 +58,7 @@ impl ErrorKind {
         }
     }
 
-    /// The class an HTTP error status belongs to (DESIGN.md §3).
+    /// The class an HTTP error status belongs to (docs/architecture.md §3).
     pub fn from_status(status: u16) -> ErrorKind {
         match status {
             401 | 403 => ErrorKind::Auth,

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-/// The default per-request timeout (DESIGN.md §3 `--timeout`).
+/// The default per-request timeout (docs/architecture.md §3 `--timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connecting may take, whatever the request timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,7 +21,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 100 * 1024 * 1024;
 
 /// Response headers worth showing in a `--verbose` response line
-/// (../shared/jira/webhook-semantics.md §11), compared case-insensitively.
+/// (docs/jira-semantics.md §11), compared case-insensitively.
 const RATE_LIMIT_HEADERS: &[&str] = &[
     "retry-after",
     "x-ratelimit-limit",
@@ -413,7 +413,7 @@ pub fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
 /// user agent and timeouts; also used by [`crate::oauth`].
 /// Errors (exit 1): the TLS set-up fails.
 pub fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
-    // reqwest is built without a crypto provider (no aws-lc, see DESIGN.md §6);
+    // reqwest is built without a crypto provider (no aws-lc, see docs/architecture.md §6);
     // installing ring twice is harmless, so the error is ignored.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS

@@ -1,7 +1,7 @@
 //! OAuth 2.0 (3LO) against Atlassian's authorization server and API gateway:
 //! the authorize URL, the code exchange, token refresh and site discovery.
 //!
-//! Source: `jira/webhook-semantics.md` §10.2, from Atlassian's "OAuth 2.0
+//! Source: docs/jira-semantics.md §10.2, from Atlassian's "OAuth 2.0
 //! (3LO) apps", "Refresh tokens" and "Making calls to the API" pages;
 //! RFC 6749 §4.1 (authorization code grant) and §6 (refresh).
 

@@ -1,5 +1,5 @@
 //! Following pages until the end, by the style the operation declares
-//! (DESIGN.md §2), for GET and for the POST search endpoints:
+//! (docs/architecture.md §2), for GET and for the POST search endpoints:
 //!
 //! - Offset (`startAt`/`maxResults`/`isLast`/`values`, e.g. Jira's
 //!   `getDynamicWebhooksForApp`): ask for the next `startAt` until `isLast`,

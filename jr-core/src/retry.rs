@@ -1,5 +1,5 @@
 //! When and how long to wait before sending a request again, the way
-//! Atlassian recommends for Jira Cloud (../shared/jira/webhook-semantics.md
+//! Atlassian recommends for Jira Cloud (docs/jira-semantics.md
 //! §11, field cases B15/B16):
 //!
 //! - 429 is retried for every method: Jira rejected the request before doing

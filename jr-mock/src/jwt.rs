@@ -3,7 +3,7 @@
 //! Used both ways: to verify the `Authorization: JWT …` of Connect apps
 //! calling the fake, and to sign deliveries (`JWT` for Connect apps,
 //! `Bearer` for OAuth 2.0 apps). The canonical request follows
-//! `jira/webhook-semantics.md` §10.1: `METHOD&path&query`, RFC 3986
+//! docs/jira-semantics.md §10.1: `METHOD&path&query`, RFC 3986
 //! encoding, repeated values joined with `,`, names and repeated values
 //! sorted as decoded strings by UTF-16 code units before encoding (as
 //! atlassian-jwt 2.0.3 and Java's `HttpRequestCanonicalizer` do).

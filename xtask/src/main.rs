@@ -17,6 +17,8 @@ mod demo;
 mod docs;
 mod jr;
 mod man;
+#[cfg(test)]
+mod tidy;
 mod workspace;
 
 use anyhow::bail;

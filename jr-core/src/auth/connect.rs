@@ -1,7 +1,7 @@
 //! Atlassian Connect JWTs for requests an app makes to Jira: HS256 tokens
 //! (RFC 7519, RFC 7515) carrying Atlassian's query string hash (`qsh`).
 //!
-//! Source: `jira/webhook-semantics.md` §10.1, which follows Atlassian's
+//! Source: docs/jira-semantics.md §10.1, which follows Atlassian's
 //! "Understanding JWT for Connect apps" and the `atlassian-jwt` reference
 //! library: `qsh = hex(SHA-256(METHOD & canonical-uri & canonical-query))`.
 
@@ -141,7 +141,7 @@ mod tests {
         Url::parse(text).expect("test URL")
     }
 
-    /// Every vector of `jira/webhook-semantics.md` §10.1: the request, the
+    /// Every vector of docs/jira-semantics.md §10.1: the request, the
     /// context path, the canonical request and its hash.
     const VECTORS: &[(&str, &str, &str, &str, &str)] = &[
         (

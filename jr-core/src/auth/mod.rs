@@ -328,7 +328,7 @@ mod tests {
         let url = Url::parse("https://x.atlassian.net/rest/api/3/webhook").unwrap();
         let base = Url::parse("https://x.atlassian.net").unwrap();
         let header = auth.header_value_at("GET", &url, &base, 1_700_000_000);
-        // The reference token of jira/webhook-semantics.md §10.1.
+        // The reference token of docs/jira-semantics.md §10.1.
         assert!(
             header.as_deref().is_some_and(|h| h
                 .starts_with("JWT eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.")

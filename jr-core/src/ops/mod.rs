@@ -209,7 +209,7 @@ pub struct BodyTexts {
 pub struct Operation {
     /// The path segment after `/rest/api/3/`, case kept (`issueLink`).
     pub group: &'static str,
-    /// The command name by the naming rule of DESIGN.md §2 (`get-failed`).
+    /// The command name by the naming rule of docs/architecture.md §2 (`get-failed`).
     pub command: &'static str,
     /// The spec's operationId (`getFailedWebhooks`).
     pub operation_id: &'static str,
