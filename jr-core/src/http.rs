@@ -109,6 +109,12 @@ impl HttpClient {
         self
     }
 
+    /// The most bytes one answer may have (`--max-response-size`); paging
+    /// holds a merged answer to the same limit.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
     /// Caps one response body at `bytes`; a longer answer is an error (exit 1).
     pub fn with_max_response_bytes(mut self, bytes: u64) -> HttpClient {
         self.max_response_bytes = bytes;

@@ -139,12 +139,30 @@ pub async fn fetch_all(
         return Ok(client.send(plan).await?.body);
     }
     let mut merged = Merge::default();
+    let limit = client.max_response_bytes();
+    let mut held: u64 = 0;
+    let mut pages = 0usize;
     for_each_page(client, plan, style, max_pages, &mut |page| {
+        pages += 1;
+        held = held.saturating_add(page.items().iter().map(|i| i.get().len() as u64 + 1).sum());
+        if held > limit {
+            return Err(merged_too_big(limit, pages));
+        }
         merged.add(page);
         Ok(ControlFlow::Continue(()))
     })
     .await?;
     Ok(merged.finish(style))
+}
+
+/// A merged answer is held in memory until the last page: it obeys the same
+/// size limit as one answer (`--max-response-size`), and `--stream` is the way
+/// past it (one page in memory at a time).
+fn merged_too_big(limit: u64, pages: usize) -> Error {
+    Error::general(format!(
+        "the merged answer of {pages} pages passed the response size limit of {limit} bytes"
+    ))
+    .with_hint("use --stream to print the items as the pages arrive, or raise --max-response-size")
 }
 
 /// Sends `plan` and hands each page, in order, to `on_page`, which may stop
@@ -189,6 +207,9 @@ async fn offset(
     // Known after the first page: Jira's `total` and the page size it chose.
     let mut total: Option<i64> = None;
     let mut page_size: i64 = 0;
+    // The previous page's items, to notice a server that ignores `startAt`
+    // and answers the same page again (without saying `startAt` at all).
+    let mut previous: Option<(i64, u64)> = None;
     while fetched < max_pages {
         let budget = (max_pages - fetched) as i64;
         let starts: Vec<i64> = match total {
@@ -221,6 +242,17 @@ async fn offset(
                 .with_hint("pass --no-paginate to read one page"));
             }
             let count = page.items().len() as i64;
+            let fingerprint = items_fingerprint(&page);
+            if let Some((earlier, seen)) = previous
+                && count > 0
+                && seen == fingerprint
+            {
+                return Err(Error::general(format!(
+                    "the server answered the same items for startAt={start} as for startAt={earlier}; stopped to avoid repeating pages"
+                ))
+                .with_hint("the server seems to ignore startAt: pass --no-paginate to read one page"));
+            }
+            previous = Some((start, fingerprint));
             let last = page.is_last();
             total = page.field::<i64>("total").or(total);
             if page_size == 0 {
@@ -234,6 +266,16 @@ async fn offset(
         }
     }
     Err(too_many_pages(max_pages))
+}
+
+/// A hash of a page's items' raw text (never of its envelope).
+fn items_fingerprint(page: &Page) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for item in page.items() {
+        item.get().hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 async fn token(
@@ -399,7 +441,19 @@ fn join_items(items: &[Box<RawValue>]) -> Vec<u8> {
 /// A `next` link on the configured origin is followed verbatim; one on another
 /// origin (Jira may name the site while jr talks to the API gateway) is
 /// re-rooted on the base URL, so credentials never go to another host.
+///
+/// A relative link is read against the base URL's own path: `/rest/...` below
+/// `https://api.atlassian.com/ex/jira/<cloudId>` stays below it (URL joining
+/// would drop `/ex/jira/<cloudId>` and ask the gateway for the wrong thing).
 fn same_origin(base: &Url, next: &str) -> Result<String, Error> {
+    let base_path = base.path().trim_end_matches('/');
+    let rooted;
+    let next = if next.starts_with('/') && !next.starts_with("//") && !next.starts_with(base_path) {
+        rooted = format!("{base_path}{next}");
+        rooted.as_str()
+    } else {
+        next
+    };
     let parsed = Url::parse(next)
         .or_else(|_| base.join(next))
         .map_err(|e| Error::general(format!("the next page link `{next}` is not a URL: {e}")))?;
@@ -542,6 +596,27 @@ mod tests {
         let local = Url::parse("http://127.0.0.1:8080").unwrap();
         let same = "http://127.0.0.1:8080/rest/api/3/webhook/failed?failedAfter=5";
         assert_eq!(same_origin(&local, same).unwrap(), same);
+    }
+
+    /// Issue 12: a relative `next` link dropped the gateway's `/ex/jira/<cloudId>`.
+    #[test]
+    fn a_relative_next_link_stays_below_the_base_path() {
+        let gateway = Url::parse("https://api.atlassian.com/ex/jira/abc").unwrap();
+        let next = "/rest/api/3/webhook/failed?after=5";
+        assert_eq!(
+            same_origin(&gateway, next).unwrap(),
+            "https://api.atlassian.com/ex/jira/abc/rest/api/3/webhook/failed?after=5"
+        );
+        let already = "/ex/jira/abc/rest/api/3/webhook/failed?after=5";
+        assert_eq!(
+            same_origin(&gateway, already).unwrap(),
+            "https://api.atlassian.com/ex/jira/abc/rest/api/3/webhook/failed?after=5"
+        );
+        let site = Url::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            same_origin(&site, next).unwrap(),
+            "http://127.0.0.1:8080/rest/api/3/webhook/failed?after=5"
+        );
     }
 
     #[test]

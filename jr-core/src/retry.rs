@@ -147,8 +147,11 @@ pub fn backoff(retry: u32) -> Duration {
 /// the value is neither.
 pub fn parse_retry_after(value: &str, date: Option<&str>, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than u64 holds is still a (very long) wait, never "absent".
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     let sent = date
@@ -200,6 +203,12 @@ mod tests {
             parse_retry_after(" 3 ", None, now),
             Some(Duration::from_secs(3))
         );
+        // Issue 12: more seconds than u64 holds was read as no Retry-After at all.
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", None, now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_retry_after("-5", None, now), None);
         assert_eq!(
             parse_retry_after(
                 "Sun, 06 Nov 1994 08:49:37 GMT",

@@ -139,10 +139,18 @@ async fn a_repeated_cursor_stops_with_exit_1() {
 #[tokio::test]
 async fn the_page_cap_stops_an_endless_offset_listing() {
     let server = MockServer::start().await;
+    // A new item on every page, never the last: only the cap ends it.
     Mock::given(path("/rest/api/3/webhook"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"isLast":false,"values":[{"id":1}]})),
-        )
+        .respond_with(|request: &wiremock::Request| {
+            let start = request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "startAt")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"isLast":false,"values":[{"id":start}]}))
+        })
         .mount(&server)
         .await;
     let err = fetch_all(
@@ -454,6 +462,69 @@ async fn an_offset_page_that_ignores_start_at_stops_instead_of_repeating() {
     assert_eq!(err.exit_code(), 1);
     assert!(err.message().contains("startAt"), "{}", err.message());
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// Issue 12: a server that ignores `startAt` and does not echo it sent jr
+/// through 1,000 identical pages (and duplicates into `--stream`).
+#[tokio::test]
+async fn offset_pages_repeating_the_same_items_without_start_at_stop() {
+    let server = MockServer::start().await;
+    Mock::given(path("/rest/api/3/webhook"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"maxResults":2,"isLast":false,"values":[{"id":1},{"id":2}]})),
+        )
+        .mount(&server)
+        .await;
+    let err = fetch_all(
+        &client(&server),
+        &plan("getDynamicWebhooksForApp"),
+        Pagination::Offset,
+        1000,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.message().contains("same items"), "{}", err.message());
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// Issue 12: 60 pages of 5 MB grew to 336 MB under a 10 MB limit, then failed
+/// with nothing printed; the merged answer now obeys the limit, naming --stream.
+#[tokio::test]
+async fn a_merged_answer_obeys_the_response_size_limit() {
+    let server = MockServer::start().await;
+    let big = "x".repeat(600);
+    Mock::given(path("/rest/api/3/webhook"))
+        .respond_with(move |request: &wiremock::Request| {
+            let start: i64 = request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "startAt")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            ResponseTemplate::new(200).set_body_json(
+                json!({"startAt":start,"isLast":false,"values":[{"id":start,"pad":big}]}),
+            )
+        })
+        .mount(&server)
+        .await;
+    let err = fetch_all(
+        &client(&server).with_max_response_bytes(2_000),
+        &plan("getDynamicWebhooksForApp"),
+        Pagination::Offset,
+        100,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.message().contains("merged answer of 4 pages"),
+        "{}",
+        err.message()
+    );
+    assert!(err.hint().unwrap_or_default().contains("--stream"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
 
 #[tokio::test]
