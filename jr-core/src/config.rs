@@ -179,27 +179,60 @@ pub fn config_path(env: EnvLookup) -> Option<PathBuf> {
         .map(|home| home.join(".config").join("jr").join("config.json"))
 }
 
-/// Loads the config file; a missing file is an empty config.
+/// The largest config file jr reads: 1 MiB (a file of profiles is a few KB).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Loads the config file; a missing file is an empty config. A UTF-8 byte
+/// order mark at its start (as some Windows editors write) is skipped.
 ///
-/// Errors (exit 1): the file exists but cannot be read or is not valid JSON
-/// of the documented shape; the message names the file.
+/// Errors (exit 1): the file exists but is not a regular file (a FIFO would
+/// block the read, a device like `/dev/zero` never ends), is larger than
+/// [`MAX_CONFIG_BYTES`], cannot be read, or is not valid JSON of the
+/// documented shape; the message names the file.
 pub fn load_config(env: EnvLookup) -> Result<ConfigFile, Error> {
     let Some(path) = config_path(env) else {
         return Ok(ConfigFile::default());
     };
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            Error::general(format!("config file {} is not valid: {e}", path.display()))
-                .with_hint("fix the file or point JR_CONFIG_PATH at another one")
-        }),
+    match read_config_bytes(&path) {
+        Ok(bytes) => {
+            let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            serde_json::from_slice(text).map_err(|e| {
+                Error::general(format!("config file {} is not valid: {e}", path.display()))
+                    .with_hint("fix the file or point JR_CONFIG_PATH at another one")
+            })
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && env("JR_CONFIG_PATH").is_none() => {
             Ok(ConfigFile::default())
         }
-        Err(e) => Err(Error::general(format!(
-            "cannot read config file {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(
+            Error::general(format!("cannot read config file {}: {e}", path.display()))
+                .with_hint("JR_CONFIG_PATH must name a regular file of profiles"),
+        ),
     }
+}
+
+/// Reads a regular file of at most [`MAX_CONFIG_BYTES`]; anything else is an
+/// error, checked before opening (opening a FIFO would wait for a writer).
+fn read_config_bytes(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {MAX_CONFIG_BYTES} bytes"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The config file as a command that sends requests reads it: a file that
@@ -284,8 +317,9 @@ pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Erro
         _ => std::path::Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-    // A symlinked config file is updated where it points, not replaced.
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // A symlinked config file is updated where it points, not replaced, also
+    // when it points at a file that does not exist yet.
+    let target = symlink_target(path);
     let (path, dir) = match target.parent() {
         Some(parent) if target != path => (target.as_path(), parent.to_path_buf()),
         _ => (path, dir.to_path_buf()),
@@ -303,6 +337,27 @@ pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Erro
         let _ = handle.sync_all();
     }
     Ok(())
+}
+
+/// Where a (chain of) symbolic link(s) at `path` points, followed even when
+/// the last target does not exist yet; `path` itself when it is not a link.
+/// At most 40 links are followed, as the kernel does.
+fn symlink_target(path: &std::path::Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return current;
+        }
+        let Ok(next) = std::fs::read_link(&current) else {
+            return current;
+        };
+        current = match current.parent() {
+            Some(parent) if next.is_relative() => parent.join(next),
+            _ => next,
+        };
+    }
+    current
 }
 
 /// Merges flags, environment and config file into [`Settings`].
@@ -641,6 +696,73 @@ pub fn parse_base_url(text: Option<&str>) -> Result<Url, Error> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    fn load_from(path: &std::path::Path) -> Result<ConfigFile, Error> {
+        let text = path.to_string_lossy().into_owned();
+        load_config(&move |name| (name == "JR_CONFIG_PATH").then(|| text.clone()))
+    }
+
+    /// Issue 12: a config file with a UTF-8 byte order mark was rejected.
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            b"\xEF\xBB\xBF{\"default_profile\":\"a\",\"profiles\":{}}",
+        )
+        .unwrap();
+        assert_eq!(
+            load_from(&path).unwrap().default_profile.as_deref(),
+            Some("a")
+        );
+    }
+
+    /// Issue 12: JR_CONFIG_PATH at a FIFO hung, at /dev/zero read until out of
+    /// memory; only regular files of at most 1 MiB are read.
+    #[test]
+    fn only_regular_files_of_bounded_size_are_read() {
+        let err = load_from(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            err.message().contains("not a regular file"),
+            "{}",
+            err.message()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let err = load_from(&fifo).unwrap_err();
+            assert!(
+                err.message().contains("not a regular file"),
+                "{}",
+                err.message()
+            );
+        }
+        let big = dir.path().join("big.json");
+        std::fs::write(&big, vec![b' '; MAX_CONFIG_BYTES as usize + 1]).unwrap();
+        let err = load_from(&big).unwrap_err();
+        assert!(err.message().contains("larger than"), "{}", err.message());
+    }
+
+    /// Issue 12: saving through a dangling symlink replaced the link by a file.
+    #[cfg(unix)]
+    #[test]
+    fn saving_through_a_dangling_symlink_creates_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real").join("config.json");
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let link = dir.path().join("config.json");
+        std::os::unix::fs::symlink("real/config.json", &link).unwrap();
+        save_config(&link, &ConfigFile::default()).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(target.is_file());
+    }
 
     /// Issue 12: a password in a base URL that does not parse was echoed.
     #[test]
