@@ -29,20 +29,17 @@ pub fn path() -> Result<PathBuf, Error> {
 /// since these commands create it).
 pub fn load() -> Result<(PathBuf, ConfigFile), Error> {
     let path = path()?;
-    let file = match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            Error::general(format!("config file {} is not valid: {e}", path.display()))
-                .with_hint("fix the file or point JR_CONFIG_PATH at another one")
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ConfigFile::default(),
-        Err(e) => {
-            return Err(Error::general(format!(
-                "cannot read config file {}: {e}",
-                path.display()
-            )));
-        }
-    };
+    let file = config::load_config_at(&path)?;
     Ok((path, file))
+}
+
+/// [`load`] for a command that will write the file: the config lock is taken
+/// first and must be held until the write is done (see [`config::ConfigLock`]).
+pub fn load_for_update() -> Result<(config::ConfigLock, PathBuf, ConfigFile), Error> {
+    let path = path()?;
+    let lock = config::lock_config(&path)?;
+    let file = config::load_config_at(&path)?;
+    Ok((lock, path, file))
 }
 
 /// The profile a command means: `-p`, else `JR_PROFILE`, else the file's

@@ -33,7 +33,9 @@ pub async fn renew(settings: &Settings, timeout: Duration) -> Result<Settings, E
     let Some(session) = &settings.oauth else {
         return Ok(settings.clone());
     };
-    let _turn = lock_config()?;
+    let path = config::config_path(&|k| std::env::var(k).ok())
+        .ok_or_else(|| Error::general("cannot find the config file to store the new tokens"))?;
+    let _turn = config::lock_config(&path)?;
     if let Some(stored) = renewed_elsewhere(session)? {
         return Ok(with_tokens(settings, stored.0, stored.1, stored.2));
     }
@@ -100,29 +102,6 @@ fn renewed_elsewhere(
         }
         _ => Ok(None),
     }
-}
-
-/// An exclusive lock on `<config file>.lock`, held while tokens are renewed.
-/// Errors (exit 1): the lock file cannot be created.
-fn lock_config() -> Result<std::fs::File, Error> {
-    let path = config::config_path(&|k| std::env::var(k).ok())
-        .ok_or_else(|| Error::general("cannot find the config file to store the new tokens"))?;
-    let mut lock_path = path.into_os_string();
-    lock_path.push(".lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| {
-            Error::general(format!(
-                "cannot create the lock file {}: {e}",
-                std::path::Path::new(&lock_path).display()
-            ))
-        })?;
-    file.lock()
-        .map_err(|e| Error::general(format!("cannot lock the config file: {e}")))?;
-    Ok(file)
 }
 
 fn expiring(session: &OAuthSession, now_ms: i64) -> bool {

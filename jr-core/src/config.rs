@@ -211,6 +211,62 @@ pub fn load_config(env: EnvLookup) -> Result<ConfigFile, Error> {
     }
 }
 
+/// Loads the config file at `path` for a command that writes it (`jr
+/// configure`, `jr auth login|logout`): a missing file is an empty config,
+/// whatever named it. The same guards as [`load_config`].
+/// Errors (exit 1): as [`load_config`].
+pub fn load_config_at(path: &std::path::Path) -> Result<ConfigFile, Error> {
+    match read_config_bytes(path) {
+        Ok(bytes) => {
+            let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            serde_json::from_slice(text).map_err(|e| {
+                Error::general(format!("config file {} is not valid: {e}", path.display()))
+                    .with_hint("fix the file or point JR_CONFIG_PATH at another one")
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(
+            Error::general(format!("cannot read config file {}: {e}", path.display()))
+                .with_hint("JR_CONFIG_PATH must name a regular file of profiles"),
+        ),
+    }
+}
+
+/// An exclusive lock on `<config file>.lock`, released when dropped. Every
+/// read-modify-write of the config file (configure, login, logout, token
+/// renewal) holds it from before it reads until after it writes, so parallel
+/// `jr` processes take turns and none writes back what another replaced
+/// (a spent refresh token, a profile added meanwhile).
+#[derive(Debug)]
+pub struct ConfigLock {
+    _file: std::fs::File,
+}
+
+/// Takes the config file's lock, waiting for another process to release it.
+/// Errors (exit 1): the lock file cannot be created or locked, naming it.
+pub fn lock_config(path: &std::path::Path) -> Result<ConfigLock, Error> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let fail = |e: std::io::Error| {
+        Error::general(format!(
+            "cannot lock the config file with {}: {e}",
+            lock_path.display()
+        ))
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(fail)?;
+    file.lock().map_err(fail)?;
+    Ok(ConfigLock { _file: file })
+}
+
 /// Reads a regular file of at most [`MAX_CONFIG_BYTES`]; anything else is an
 /// error, checked before opening (opening a FIFO would wait for a writer).
 fn read_config_bytes(path: &std::path::Path) -> std::io::Result<Vec<u8>> {

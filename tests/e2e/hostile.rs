@@ -69,3 +69,31 @@ async fn pretty_output_of_deep_nesting_streams() {
     let inner = depth - 1;
     assert_eq!(stdout.len(), 2 * inner * inner + 2 * inner + 2 * depth + 1);
 }
+
+/// `jr configure` took no lock: 20 parallel `configure -p pN` all exited 0
+/// but only 1–5 profiles survived. Every write of the config file now holds
+/// the same lock as token renewal and re-reads under it.
+#[test]
+fn parallel_configures_keep_every_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    let runs: Vec<_> = (0..20)
+        .map(|n| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jr"));
+            cmd.env("JR_CONFIG_PATH", &path)
+                .env("JR_NO_KEYRING", "1")
+                .env_remove("JR_PROFILE")
+                .args(["configure", "-p", &format!("p{n}"), "--base-url"])
+                .arg(format!("https://site{n}.example"))
+                .args(["--auth-type", "bearer", "--auth-token", "t"])
+                .stdout(std::process::Stdio::null());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for mut child in runs {
+        assert!(child.wait().unwrap().success());
+    }
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let names: Vec<&String> = file["profiles"].as_object().unwrap().keys().collect();
+    assert_eq!(names.len(), 20, "{names:?}");
+}

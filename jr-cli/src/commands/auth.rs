@@ -94,7 +94,7 @@ fn status(overrides: &Overrides) -> Result<Value, Error> {
 }
 
 fn logout(flag: Option<&str>) -> Result<Value, Error> {
-    let (path, mut file) = profiles::load()?;
+    let (_lock, path, mut file) = profiles::load_for_update()?;
     let name = profiles::chosen(flag, &file);
     let Some(profile) = file.profiles.get_mut(&name) else {
         return Err(Error::general(format!("no profile named `{name}`"))

@@ -80,7 +80,10 @@ fn command() -> Command {
 
 fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
     let overrides = ctx.globals.overrides.clone();
-    let (path, mut file) = profiles::load()?;
+    // Held until the command ends: no other jr reads the file half-changed or
+    // writes back what this one replaces (issue 12: parallel configures lost
+    // profiles, and a configure racing a renewal restored a spent token).
+    let (_lock, path, mut file) = profiles::load_for_update()?;
     let name = profiles::chosen(overrides.profile.as_deref(), &file);
     check_profile_name(&name)?;
     let result = if matches.get_flag("list") {

@@ -277,7 +277,7 @@ fn store(
     tokens: &TokenSet,
     site: &Site,
 ) -> Result<String, Error> {
-    let (path, mut file) = profiles::load()?;
+    let (_lock, path, mut file) = profiles::load_for_update()?;
     let name = name.to_owned();
     let profile = file.profiles.entry(name.clone()).or_default();
     if !site.url.is_empty() {
