@@ -52,6 +52,11 @@ pub struct Settings {
     /// The site's cloud ID when requests go through the API gateway
     /// (`{gateway}/ex/jira/{cloudId}`).
     pub cloud_id: Option<String>,
+    /// The site's own base URL as configured (`--base-url`, `JR_BASE_URL`,
+    /// the profile's `base_url`): equal to `base_url` unless requests go
+    /// through the gateway, where it is the configured site if any. Used
+    /// for what is not the REST API (a jr-mock's `/_mock` control API).
+    pub site_url: Option<Url>,
     /// How to renew the access token, when it came from an OAuth 2.0 profile
     /// with a refresh token.
     pub oauth: Option<OAuthSession>,
@@ -284,12 +289,18 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
         app_key,
         shared_secret,
     })?;
-    let base_url = match &cloud_id {
+    let (base_url, site_url) = match &cloud_id {
         Some(cloud_id) => {
             let gateway = pick(&flags.api_url, "JR_API_GATEWAY_URL", &profile.api_url);
-            gateway_base_url(gateway.as_deref().unwrap_or(DEFAULT_API_GATEWAY), cloud_id)?
+            let site = base.as_deref().and_then(|b| parse_base_url(Some(b)).ok());
+            let gateway =
+                gateway_base_url(gateway.as_deref().unwrap_or(DEFAULT_API_GATEWAY), cloud_id)?;
+            (gateway, site)
         }
-        None => parse_base_url(base.as_deref())?,
+        None => {
+            let site = parse_base_url(base.as_deref())?;
+            (site.clone(), Some(site))
+        }
     };
     if !flags.allow_insecure_http && auth != Auth::None {
         refuse_plain_http_off_loopback(&base_url)?;
@@ -302,6 +313,7 @@ pub fn resolve(flags: &Overrides, env: EnvLookup, file: &ConfigFile) -> Result<S
         base_url,
         auth,
         cloud_id,
+        site_url,
         oauth,
     })
 }

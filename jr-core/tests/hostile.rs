@@ -31,6 +31,7 @@ fn client(base: &str) -> HttpClient {
             token: "secret-token".into(),
         },
         cloud_id: None,
+        site_url: None,
         oauth: None,
     };
     HttpClient::new(settings, Duration::from_secs(5)).with_retry(RetryPolicy {

@@ -17,6 +17,7 @@ fn client(server: &MockServer) -> HttpClient {
         base_url: jr_core::Url::parse(&server.uri()).unwrap(),
         auth: Auth::Bearer { token: "t".into() },
         cloud_id: None,
+        site_url: None,
         oauth: None,
     };
     HttpClient::new(settings, Duration::from_secs(5))
