@@ -15,3 +15,4 @@ mod flags;
 mod help;
 mod login;
 mod webhook;
+mod webhook_loop;
