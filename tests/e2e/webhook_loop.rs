@@ -783,3 +783,18 @@ async fn list_is_an_alias_and_delete_by_id_all_needs_all_or_id() {
         assert!(help.contains(own), "{own}: {help}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_ends_with_130_on_ctrl_c_after_printing_what_it_received() {
+    let jira = FakeJira::start().await;
+    let listener = Listener::start(&[]);
+    register_with(jr_as(&jira, APP), &listener.url);
+    issue_created(&jira, "ABC-10").await;
+    assert_eq!(listener.next()["body"]["issue"]["key"], "ABC-10");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &listener.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    assert_eq!(listener.exit_code(), 130);
+}
