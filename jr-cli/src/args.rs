@@ -116,6 +116,18 @@ impl Invocation {
     }
 }
 
+/// The bytes a `--body`-style flag names: `-` is stdin, `@path` a file,
+/// anything else the text itself (for hand-written commands).
+///
+/// Errors: exit 4 when the file or stdin cannot be read.
+pub fn read_body_flag(text: &str) -> Result<Vec<u8>, Error> {
+    match BodySource::from_flag(text) {
+        BodySource::File(path) => read_file(&path),
+        BodySource::Stdin => read_stdin(),
+        BodySource::Inline(bytes) => Ok(bytes),
+    }
+}
+
 fn read_file(path: &str) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| {
         Error::validation(format!("cannot read --body file `{path}`: {e}"))

@@ -23,9 +23,10 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     /// Sends requests (see [`Exec`]).
     pub exec: Exec,
-    /// Builds the whole command tree, every group included: for the
-    /// commands that render documentation of it (man and reference pages).
-    full_tree: &'a dyn Fn() -> clap::Command,
+    /// Builds the command tree: with `None` every group (for the commands
+    /// that render documentation of it: man and reference pages, schema),
+    /// with `Some(group)` only that group.
+    tree: &'a dyn Fn(Option<&str>) -> clap::Command,
 }
 
 impl<'a> Ctx<'a> {
@@ -34,14 +35,14 @@ impl<'a> Ctx<'a> {
         globals: Globals,
         stdout: &'a mut dyn Write,
         stderr: &'a mut dyn Write,
-        full_tree: &'a dyn Fn() -> clap::Command,
+        tree: &'a dyn Fn(Option<&str>) -> clap::Command,
     ) -> Ctx<'a> {
         Ctx {
             out: Sink::new(stdout, &globals),
             exec: Exec::new(&globals),
             err: stderr,
             globals,
-            full_tree,
+            tree,
         }
     }
 
@@ -86,6 +87,12 @@ impl<'a> Ctx<'a> {
 
     /// The whole command tree (see [`Ctx::new`]).
     pub fn full_tree(&self) -> clap::Command {
-        (self.full_tree)()
+        (self.tree)(None)
+    }
+
+    /// The root command with only `group` built (its operations and the
+    /// hand-written commands mounted in it).
+    pub fn group_tree(&self, group: &str) -> clap::Command {
+        (self.tree)(Some(group))
     }
 }

@@ -61,8 +61,11 @@ fn run_with(
     let target = target(registry, &matches)?;
     // Read after an operation's own flags, so that their errors come first.
     let globals = globals::read(&matches)?;
-    let full_tree = || tree::full_command(registry);
-    let mut ctx = Ctx::new(globals, stdout, stderr, &full_tree);
+    let tree = |group: Option<&str>| match group {
+        None => tree::full_command(registry),
+        Some(group) => tree::command(registry, &["jr".to_owned(), group.to_owned()]),
+    };
+    let mut ctx = Ctx::new(globals, stdout, stderr, &tree);
     let result = match target {
         Target::Own(own, matches) => (own.run)(&mut ctx, matches),
         Target::Operation(raw, matches, extension) => {

@@ -25,13 +25,6 @@ pub enum Entry {
     TopLevel(Own),
     /// `jr GROUP NAME ...` inside the generated group GROUP; no operation of
     /// that group may have its name.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the first in-group commands (webhook listen) come next"
-        )
-    )]
     InGroup(&'static str, Own),
     /// Additions to the generated operation with this operationId.
     Extends(&'static str, Extension),
@@ -53,6 +46,8 @@ pub struct Extension {
     /// A runnable example invocation for `--help` and the reference, instead
     /// of the generated one.
     pub example: Option<&'static str>,
+    /// A second name shown in help (`jr webhook list`).
+    pub alias: Option<&'static str>,
     /// Extra flags, shown under "Helper options"; they conflict with `--body`.
     pub args: fn() -> Vec<Arg>,
     /// Stage 1 (no I/O): the body built from the helper flags, `None` when
@@ -62,8 +57,9 @@ pub struct Extension {
     /// (`--dry-run`) or sent; may send requests of its own through `ctx`
     /// and change the invocation (its body).
     pub before_send: fn(&mut Ctx, &ArgMatches, &mut Invocation) -> Result<(), Error>,
-    /// Inspects a successful answer after it is printed.
-    pub check: fn(&[u8]) -> Checked,
+    /// Inspects a successful answer after it is printed; may send requests
+    /// of its own through `ctx` (a jr-mock's clock).
+    pub check: fn(&mut Ctx, &[u8]) -> Checked,
     /// Adds a hint to an error that this operation is known to cause.
     pub explain: fn(Error) -> Error,
 }
@@ -72,10 +68,11 @@ impl Extension {
     /// Adds nothing.
     pub const NONE: Extension = Extension {
         example: None,
+        alias: None,
         args: Vec::new,
         body: |_| Ok(None),
         before_send: |_, _, _| Ok(()),
-        check: |_| Checked::NOTHING,
+        check: |_, _| Checked::NOTHING,
         explain: |error| error,
     };
 }

@@ -18,6 +18,8 @@ const LAYERS: &[&[&str]] = &[
     &["context"],
     &["entry"],
     &["tree", "operation"],
+    // What a family of commands shares sits below the commands themselves.
+    &["commands/webhook/api", "commands/webhook/site"],
     &["commands/*"],
     &["commands"],
     &["dispatch"],

@@ -45,7 +45,7 @@ pub fn run(
     };
     check_is_json(invocation.op, &body)?;
     ctx.out.json(&body)?;
-    let checked = (extension.check)(&body);
+    let checked = (extension.check)(ctx, &body);
     for warning in &checked.warnings {
         ctx.warn(warning);
     }

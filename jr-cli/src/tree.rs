@@ -109,7 +109,12 @@ fn operation_command(registry: Registry, op: &'static Operation) -> Command {
     }
     command = command.after_help(format!("Example:\n  {}", example(registry, op)));
     match extension {
-        Some(extension) => helper_args(op, extension, command),
+        Some(extension) => {
+            if let Some(alias) = extension.alias {
+                command = command.visible_alias(alias);
+            }
+            helper_args(op, extension, command)
+        }
         None => command,
     }
 }
@@ -297,6 +302,37 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         arg = arg.num_args(0..=1).default_missing_value("true");
     }
     arg
+}
+
+/// The one-word type of a hand-written command's argument, as `jr schema`
+/// and the reference name it: `boolean` (a switch), `array` (repeatable),
+/// `enum` (possible values), `integer` (an integer parser) or `string`.
+pub fn own_arg_type(arg: &Arg) -> &'static str {
+    use std::any::TypeId;
+    let parser = arg.get_value_parser().type_id();
+    let integers = [
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<usize>(),
+    ];
+    match arg.get_action() {
+        ArgAction::SetTrue => "boolean",
+        ArgAction::Append => "array",
+        _ if !arg.get_possible_values().is_empty() => "enum",
+        _ if integers.iter().any(|t| parser == *t) => "integer",
+        _ => "string",
+    }
+}
+
+/// The type of one value of a hand-written command's argument: `integer`
+/// or `string`.
+pub fn own_value_type(arg: &Arg) -> &'static str {
+    match own_arg_type(&arg.clone().action(ArgAction::Set)) {
+        "integer" => "integer",
+        _ => "string",
+    }
 }
 
 /// `maxResults` -> `max-results`, the hidden alias of a camelCase flag.

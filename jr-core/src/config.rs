@@ -55,16 +55,17 @@ pub const DEFAULT_API_GATEWAY: &str = "https://api.atlassian.com";
 pub struct Settings {
     /// The site or gateway base, e.g. `https://your-domain.atlassian.net`, with no trailing `/`.
     pub base_url: Url,
-    /// The site itself (`--base-url`, `JR_BASE_URL` or the profile's
-    /// `base_url`, from the same source as the cloud ID), also when requests
-    /// go through the gateway: where `/_edge/tenant_info` lives. `None` when
-    /// only a cloud ID was given.
-    pub site_url: Option<Url>,
     /// The credentials sent with every request.
     pub auth: Auth,
     /// The site's cloud ID when requests go through the API gateway
     /// (`{gateway}/ex/jira/{cloudId}`).
     pub cloud_id: Option<String>,
+    /// The site itself (`--base-url`, `JR_BASE_URL` or the profile's
+    /// `base_url`, from the same source as the cloud ID): equal to `base_url`
+    /// unless requests go through the gateway, where it is the configured
+    /// site if any (`None` when only a cloud ID was given). Used for what is
+    /// not the REST API: `/_edge/tenant_info`, a jr-mock's `/_mock` control API.
+    pub site_url: Option<Url>,
     /// How to renew the access token, when it came from an OAuth 2.0 profile
     /// with a refresh token.
     pub oauth: Option<OAuthSession>,

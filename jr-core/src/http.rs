@@ -419,6 +419,24 @@ pub fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
 /// user agent and timeouts; also used by [`crate::oauth`].
 /// Errors (exit 1): the TLS set-up fails.
 pub fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
+    builder(timeout)
+        .redirect(redirect_policy())
+        .build()
+        .map_err(|e| Error::general(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// [`build_client`] that never follows a redirect: for requests that are not
+/// Jira API calls (a webhook re-delivered to an app, a jr-mock's control
+/// API), where the answer itself is what matters, as it is to Jira's
+/// delivery. Errors (exit 1): the TLS set-up fails.
+pub fn build_client_without_redirects(timeout: Duration) -> Result<reqwest::Client, Error> {
+    builder(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::general(format!("cannot set up the HTTP client: {e}")))
+}
+
+fn builder(timeout: Duration) -> reqwest::ClientBuilder {
     // reqwest is built without a crypto provider (no aws-lc, see docs/architecture.md §6);
     // installing ring twice is harmless, so the error is ignored.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -427,12 +445,9 @@ pub fn build_client(timeout: Duration) -> Result<reqwest::Client, Error> {
         .filter_map(|der| reqwest::Certificate::from_der(der).ok());
     reqwest::Client::builder()
         .user_agent(concat!("jr/", env!("CARGO_PKG_VERSION")))
-        .redirect(redirect_policy())
         .tls_certs_only(roots)
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
-        .build()
-        .map_err(|e| Error::general(format!("cannot set up the HTTP client: {e}")))
 }
 
 /// Redirects are followed (at most 10) except from an OAuth 2.0 token

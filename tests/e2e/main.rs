@@ -18,3 +18,4 @@ mod login;
 mod partial;
 mod precedence;
 mod webhook;
+mod webhook_loop;

@@ -1,7 +1,10 @@
-//! `cargo xtask demo`: the whole dynamic-webhook life cycle, as a Jira app
-//! developer runs it, with the real `jr` binary against a `jr-mock` and a
-//! local webhook receiver that this task starts itself. Everything stays on
-//! 127.0.0.1; each step prints the command, its output and its exit code.
+//! `cargo xtask demo`: the whole dynamic-webhook life cycle, then the
+//! developer's loop (`ensure`, `listen` receiving a signed delivery from
+//! `trigger`, a failing endpoint, `status`, `replay`, `ensure` refreshing
+//! after the virtual clock moved), as a Jira app developer runs them, with
+//! the real `jr` binary against a `jr-mock` and a local webhook receiver
+//! that this task starts itself. Everything stays on 127.0.0.1; each step
+//! prints the command, its output and its exit code.
 
 use crate::workspace::{self, MockProcess, Profile};
 use anyhow::{Context, Result, bail};
@@ -12,8 +15,11 @@ use std::process::{Command, Stdio};
 /// The default identities of jr-mock (docs/architecture.md §4).
 const APP_TOKEN: &str = "oauth-app-token";
 const OTHER_APP_TOKEN: &str = "other-app-token";
+const CONNECT_KEY: &str = "com.example.connect-app";
+const CONNECT_SECRET: &str = "connect-app-secret";
 /// Fixed retry delay, so the failed delivery settles after a known clock move.
 const RETRY_DELAY_MS: u64 = 60_000;
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 pub fn main(args: &[String]) -> Result<()> {
     if let Some(extra) = args.first() {
@@ -91,6 +97,14 @@ struct Demo {
 
 impl Demo {
     fn run(&self, receiver: &Receiver) -> Result<()> {
+        self.life_cycle(receiver)?;
+        self.developer_loop(receiver)?;
+        println!("\nDone: every step ran against jr-mock on 127.0.0.1.");
+        Ok(())
+    }
+
+    /// The five operations, one by one.
+    fn life_cycle(&self, receiver: &Receiver) -> Result<()> {
         step("1. The app registers a dynamic webhook for issues created in ABC");
         let registered = self.jr(
             APP_TOKEN,
@@ -105,7 +119,7 @@ impl Demo {
                 "jira:issue_created,jira:issue_updated",
             ],
         )?;
-        let id = registered["webhookRegistrationResult"][0]["createdWebhookId"]
+        registered["webhookRegistrationResult"][0]["createdWebhookId"]
             .as_i64()
             .context("no createdWebhookId in the registration result")?;
 
@@ -124,54 +138,104 @@ impl Demo {
             ],
         )?;
 
-        step("3. The app lists its webhooks (every page, merged)");
-        self.jr(APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
+        step("3. The app lists its webhooks (every page, merged; `list` is the short name)");
+        self.jr(APP_TOKEN, &["webhook", "list"])?;
 
         step("4. Another app sees none of them");
-        self.jr(
-            OTHER_APP_TOKEN,
-            &["webhook", "get-dynamic-webhooks-for-app"],
-        )?;
+        self.jr(OTHER_APP_TOKEN, &["webhook", "list"])?;
 
         step("5. A person (basic auth) is refused: exit 2");
-        self.jr_basic(&["webhook", "get-dynamic-webhooks-for-app"])?;
+        self.jr_basic(&["webhook", "list"])?;
 
         step("6. An issue is created in ABC: jr-mock delivers it to the receiver");
         self.event("ABC-1")?;
 
-        step("7. The other app registers a webhook whose receiver is broken (503)");
+        step("7. The app extends the life of all its webhooks, then deletes them all");
+        self.jr(APP_TOKEN, &["webhook", "refresh", "--all"])?;
+        self.jr(APP_TOKEN, &["webhook", "delete-by-id", "--all"])?;
+        self.jr(APP_TOKEN, &["webhook", "list"])?;
+        Ok(())
+    }
+
+    /// The developer's loop: ensure, listen, trigger, a failing endpoint,
+    /// status, replay, and ensure again after the clock moved.
+    fn developer_loop(&self, receiver: &Receiver) -> Result<()> {
+        step("8. jr webhook listen: a local receiver checking the OAuth app's signatures");
+        let listener = Listener::start(&self.jr, &["--secret", "oauth-app-secret"])?;
+        println!("  listening at {}", listener.url);
+
+        step("9. jr webhook ensure registers what the app wants; a second run changes nothing");
+        let wanted = [
+            "webhook",
+            "ensure",
+            "--url",
+            &listener.url,
+            "--jql",
+            "project = ABC",
+            "--event",
+            "jira:issue_created,jira:issue_updated",
+        ];
+        self.jr(APP_TOKEN, &wanted)?;
+        self.jr(APP_TOKEN, &wanted)?;
+
+        step("10. jr webhook trigger: jr-mock sends a realistic, signed event; listen prints it");
         self.jr(
-            OTHER_APP_TOKEN,
+            APP_TOKEN,
             &[
                 "webhook",
-                "register-dynamic",
-                "--url",
-                &receiver.url("/broken"),
-                "--jql",
-                "project = ABC",
-                "--event",
-                "jira:issue_created",
+                "trigger",
+                "jira:issue_updated",
+                "--issue",
+                "ABC-2",
+                "--changelog",
+                "status:To Do:In Progress",
             ],
         )?;
-        self.event("ABC-2")?;
+        listener.show_next()?;
+
+        step("11. The Connect app's endpoint is broken (503): Jira retries, then gives up");
+        self.jr_connect(&[
+            "webhook",
+            "ensure",
+            "--url",
+            &receiver.url("/broken"),
+            "--jql",
+            "project = ABC",
+            "--event",
+            "jira:issue_created",
+        ])?;
+        self.jr_connect(&[
+            "webhook",
+            "trigger",
+            "jira:issue_created",
+            "--issue",
+            "ABC-3",
+        ])?;
         println!("  Moving jr-mock's virtual clock through the 5 retries ...");
         let clock = self.control("/_mock/clock", json!({"advanceMs": 6 * RETRY_DELAY_MS}))?;
         println!("  {clock}");
 
-        step("8. The other app reads its failed deliveries (cursor pages, merged)");
-        self.jr(OTHER_APP_TOKEN, &["webhook", "get-failed"])?;
+        step("12. jr webhook status: expiry, the failed delivery, warnings");
+        self.jr_connect(&["webhook", "status"])?;
 
-        step("9. The app extends the life of all its webhooks");
-        self.jr(APP_TOKEN, &["webhook", "refresh", "--all"])?;
+        step("13. jr webhook replay: the failed delivery re-delivered, same identifier");
+        self.jr_connect(&["webhook", "replay", "--forward-to", &receiver.url("/hook")])?;
 
-        step("10. The app deletes its webhook; the list is empty again");
-        self.jr(
-            APP_TOKEN,
-            &["webhook", "delete-by-id", "--id", &id.to_string()],
-        )?;
-        self.jr(APP_TOKEN, &["webhook", "get-dynamic-webhooks-for-app"])?;
-        println!("\nDone: every step ran against jr-mock on 127.0.0.1.");
+        step("14. 25 days later: status warns, ensure refreshes");
+        let clock = self.control("/_mock/clock", json!({"advanceMs": 25 * DAY_MS}))?;
+        println!("  {clock}");
+        self.jr(APP_TOKEN, &["webhook", "status"])?;
+        self.jr(APP_TOKEN, &wanted)?;
         Ok(())
+    }
+
+    fn jr_connect(&self, args: &[&str]) -> Result<Value> {
+        let env = [
+            ("JR_AUTH_TYPE", "connect"),
+            ("JR_CONNECT_KEY", CONNECT_KEY),
+            ("JR_CONNECT_SECRET", CONNECT_SECRET),
+        ];
+        self.run_jr(&env, args)
     }
 
     fn jr(&self, token: &str, args: &[&str]) -> Result<Value> {
@@ -247,6 +311,76 @@ impl Demo {
             .with_context(|| format!("POST {path}"))?;
         let text = response.body_mut().read_to_string()?;
         Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+/// A running `jr webhook listen`: its URL, and its stdout lines as they come.
+struct Listener {
+    child: std::process::Child,
+    url: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Listener {
+    fn start(jr: &std::path::Path, args: &[&str]) -> Result<Listener> {
+        use std::io::BufRead;
+        let mut child = Command::new(jr)
+            .args(["--compact", "webhook", "listen"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting jr webhook listen")?;
+        let mut first = String::new();
+        if let Some(stderr) = child.stderr.take() {
+            std::io::BufReader::new(stderr).read_line(&mut first)?;
+        }
+        let listening: Value = serde_json::from_str(&first).unwrap_or(Value::Null);
+        let Some(url) = listening["listening"].as_str().map(str::to_owned) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("unexpected first line from jr webhook listen: {first:?}");
+        };
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().context("listen's stdout")?;
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Listener { child, url, lines })
+    }
+
+    /// Prints the next delivery line (waits at most 10 s).
+    fn show_next(&self) -> Result<()> {
+        let line = self
+            .lines
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .context("no delivery reached jr webhook listen")?;
+        let mut value: Value = serde_json::from_str(&line).unwrap_or(Value::String(line));
+        // The whole issue is long; its key says which one it was.
+        if let Some(body) = value.get_mut("body") {
+            *body = json!({"webhookEvent": body["webhookEvent"], "issue": {"key": body["issue"]["key"]},
+                           "changelog": body["changelog"], "matchedWebhookIds": body["matchedWebhookIds"]});
+        }
+        println!(
+            "  [listen] {}",
+            serde_json::to_string_pretty(&value)?.replace('\n', "\n  ")
+        );
+        Ok(())
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -35,6 +35,11 @@ pub static COMMANDS: Registry = Registry(&[
     webhook::FAILED,
     webhook::REFRESH,
     webhook::DELETE,
+    webhook::listen::ENTRY,
+    webhook::trigger::ENTRY,
+    webhook::replay::ENTRY,
+    webhook::ensure::ENTRY,
+    webhook::status::ENTRY,
 ]);
 
 #[cfg(test)]

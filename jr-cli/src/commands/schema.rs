@@ -10,6 +10,12 @@
 //!   (JSON Schema 2020-12 with its `$defs`, for JSON and multipart form
 //!   bodies, else null) and `"content_types"`.
 //!
+//! A hand-written command mounted in a group (`jr schema webhook listen`)
+//! has the same shape with `"hand_written": true`, `method`, `path` and
+//! `operation_id` null, and its flags read from its clap command
+//! (`"in": "flag"`, or `"argument"` for a positional one); group listings
+//! include them.
+//!
 //! A flag's `name` is bare (`maxResults`); a body is the flag
 //! `{"name": "body", "in": "body", ...}`. Types are `string`, `integer`,
 //! `int64`, `number`, `boolean`, `enum` (with `"values"`) and `array` (with
@@ -17,7 +23,7 @@
 
 use crate::context::Ctx;
 use crate::entry::{Entry, Own};
-use crate::tree::pagination_name;
+use crate::tree::{own_arg_type, own_value_type, pagination_name};
 use clap::{Arg, ArgMatches, Command};
 use jr_core::Error;
 use jr_core::ops::{self, Operation, Param, ParamType};
@@ -52,33 +58,125 @@ fn command() -> Command {
 }
 
 fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
-    ctx.out.value(&schema(matches)?)
+    let group = matches.get_one::<String>("group");
+    let tree = match group {
+        Some(group) => ctx.group_tree(group),
+        None => ctx.full_tree(),
+    };
+    ctx.out.value(&schema(matches, &tree)?)
 }
 
-/// The JSON for the matches of `jr schema ...`.
+/// The JSON for the matches of `jr schema ...`; `tree` is the command tree
+/// with (at least) the named group built, for the hand-written commands.
 ///
 /// Errors: exit 4 for a group or command that does not exist, naming what does.
-fn schema(matches: &ArgMatches) -> Result<Value, Error> {
+fn schema(matches: &ArgMatches, tree: &Command) -> Result<Value, Error> {
     let group = matches.get_one::<String>("group");
     let command = matches.get_one::<String>("command");
     match (group, command) {
         (None, _) => Ok(Value::Array(
-            ops::GROUPS.iter().map(group_summary).collect(),
+            ops::GROUPS
+                .iter()
+                .map(|g| group_summary(g, &own_commands(tree, g.name)))
+                .collect(),
         )),
         (Some(group), None) => {
             known_group(group)?;
-            Ok(Value::Array(ops::in_group(group).map(operation).collect()))
+            let own = own_commands(tree, group);
+            Ok(Value::Array(
+                ops::in_group(group)
+                    .map(operation)
+                    .chain(own.iter().map(|c| own_command(group, c)))
+                    .collect(),
+            ))
         }
         (Some(group), Some(command)) => {
             known_group(group)?;
-            let op = ops::find(group, command).ok_or_else(|| {
-                let commands: Vec<&str> = ops::in_group(group).map(|op| op.command).collect();
-                Error::validation(format!("no command `{command}` in group `{group}`"))
-                    .with_hint(format!("commands: {}", commands.join(", ")))
-            })?;
-            Ok(operation(op))
+            if let Some(op) = ops::find(group, command) {
+                return Ok(operation(op));
+            }
+            let own = own_commands(tree, group);
+            match own.iter().find(|c| c.get_name() == command) {
+                Some(found) => Ok(own_command(group, found)),
+                None => {
+                    let commands: Vec<&str> = ops::in_group(group)
+                        .map(|op| op.command)
+                        .chain(own.iter().map(Command::get_name))
+                        .collect();
+                    Err(
+                        Error::validation(format!("no command `{command}` in group `{group}`"))
+                            .with_hint(format!("commands: {}", commands.join(", "))),
+                    )
+                }
+            }
         }
     }
+}
+
+/// The hand-written commands mounted in `group`: its subcommands in `tree`
+/// that are not operations.
+fn own_commands(tree: &Command, group: &str) -> Vec<Command> {
+    tree.find_subcommand(group)
+        .map(|g| {
+            g.get_subcommands()
+                .filter(|c| ops::find(group, c.get_name()).is_none())
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A hand-written command in the `jr schema` shape (see the module docs).
+fn own_command(group: &str, command: &Command) -> Value {
+    let flags: Vec<Value> = command
+        .get_arguments()
+        .filter(|a| !matches!(a.get_id().as_str(), "help" | "version"))
+        .map(own_flag)
+        .collect();
+    json!({
+        "resource": group,
+        "verb": command.get_name(),
+        "method": null,
+        "path": null,
+        "summary": command.get_about().map(|a| a.to_string()),
+        "has_body": false,
+        "flags": flags,
+        "pagination": null,
+        "content_types": null,
+        "body_schema": null,
+        "operation_id": null,
+        "deprecated": false,
+        "hand_written": true,
+    })
+}
+
+fn own_flag(arg: &Arg) -> Value {
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    let ty = own_arg_type(arg);
+    let mut flag = json!({
+        "name": arg.get_long().unwrap_or(arg.get_id().as_str()),
+        "required": arg.is_required_set(),
+        "type": ty,
+        "description": arg.get_help().map(|h| h.to_string()).unwrap_or_default(),
+        "in": if arg.is_positional() { "argument" } else { "flag" },
+    });
+    if ty == "array" {
+        flag["items"] = json!({"type": own_value_type(arg)});
+    }
+    if ty == "enum" {
+        flag["values"] = json!(values);
+    }
+    if let Some(default) = arg.get_default_values().first() {
+        flag["default"] = json!(default.to_string_lossy());
+    }
+    if let Some(env) = arg.get_env() {
+        flag["env"] = json!(env.to_string_lossy());
+    }
+    flag
 }
 
 fn known_group(group: &str) -> Result<(), Error> {
@@ -89,11 +187,14 @@ fn known_group(group: &str) -> Result<(), Error> {
     }
 }
 
-fn group_summary(group: &ops::Group) -> Value {
+fn group_summary(group: &ops::Group, own: &[Command]) -> Value {
     json!({
         "resource": group.name,
         "summary": group.about(),
-        "verbs": ops::in_group(group.name).map(|op| op.command).collect::<Vec<_>>(),
+        "verbs": ops::in_group(group.name)
+            .map(|op| op.command)
+            .chain(own.iter().map(Command::get_name))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -179,7 +280,8 @@ mod tests {
         let matches = command()
             .try_get_matches_from(std::iter::once("schema").chain(args.iter().copied()))
             .expect("parses");
-        super::schema(&matches)
+        let tree = crate::tree::full_command(crate::commands::COMMANDS);
+        super::schema(&matches, &tree)
     }
 
     #[test]
@@ -218,7 +320,8 @@ mod tests {
     #[test]
     fn a_group_is_an_array_and_all_lists_every_group() {
         let group = schema(&["webhook"]).expect("exists");
-        assert_eq!(group.as_array().map(Vec::len), Some(5));
+        let own = ["listen", "trigger", "replay", "ensure", "status"];
+        assert_eq!(group.as_array().map(Vec::len), Some(5 + own.len()));
         let all = schema(&[]).expect("always");
         assert_eq!(all.as_array().map(Vec::len), Some(ops::GROUPS.len()));
         let version = all
@@ -226,6 +329,37 @@ mod tests {
             .and_then(|g| g.iter().find(|g| g["resource"] == "version"))
             .expect("version is a group");
         assert!(version["verbs"].as_array().is_some_and(|v| v.len() == 13));
+    }
+
+    #[test]
+    fn a_hand_written_command_shows_its_flags() {
+        let got = schema(&["webhook", "listen"]).expect("exists");
+        assert_eq!(got["hand_written"], true);
+        assert_eq!(got["verb"], "listen");
+        assert_eq!(got["method"], Value::Null);
+        let flag = |name: &str| {
+            got["flags"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["name"] == name).cloned())
+                .unwrap_or_else(|| panic!("no --{name} in {got}"))
+        };
+        assert_eq!(flag("port")["type"], "integer");
+        assert_eq!(flag("port")["default"], "0");
+        assert_eq!(flag("secret")["env"], "JR_WEBHOOK_SECRET");
+        assert_eq!(flag("reject-invalid")["type"], "boolean");
+        assert_eq!(flag("respond")["type"], "array");
+        let trigger = schema(&["webhook", "trigger"]).expect("exists");
+        assert_eq!(trigger["flags"][0]["in"], "argument");
+        assert_eq!(trigger["flags"][0]["required"], true);
+        let all = schema(&[]).expect("always");
+        let webhook = all
+            .as_array()
+            .and_then(|g| g.iter().find(|g| g["resource"] == "webhook"))
+            .expect("webhook is a group");
+        assert!(
+            webhook["verbs"].to_string().contains("\"ensure\""),
+            "{webhook}"
+        );
     }
 
     #[test]

@@ -1,20 +1,31 @@
-//! Extensions of the dynamic-webhook operations: helper flags, so the common
-//! case needs no hand-written JSON; `refresh --all`, which lists the calling
-//! app's webhooks first; and the checks Jira's answers need: rejected
-//! registration items (Jira answers 200 even then) and expiring webhooks.
+//! The webhook group's hand-written parts. Here: extensions of the
+//! dynamic-webhook operations: helper flags, so the common case needs no
+//! hand-written JSON; `refresh --all` and `delete-by-id --all`, which list
+//! the calling app's webhooks first; `list` as a second name of the
+//! listing; and the checks Jira's answers need: rejected registration items
+//! (Jira answers 200 even then) and expiring webhooks, measured by the
+//! server's clock (see `site`). The developer's loop (`listen`, `trigger`,
+//! `replay`, `ensure`, `status`) is one child module per command.
 //! Source: Jira REST v3 `registerDynamicWebhooks`, `getDynamicWebhooksForApp`,
 //! `getFailedWebhooks`, `refreshWebhooks`, `deleteWebhookById`.
+
+pub mod api;
+pub mod ensure;
+pub mod listen;
+pub mod replay;
+pub mod site;
+pub mod status;
+pub mod trigger;
 
 use crate::args::{Invocation, list_values};
 use crate::context::Ctx;
 use crate::entry::{Checked, Entry, Extension};
+use api::{explain_app_only, ids_json};
 use clap::{Arg, ArgAction, ArgMatches};
-use jr_core::request::RequestPlan;
-use jr_core::{Error, ErrorKind, ops, webhook};
+use jr_core::{Error, webhook};
 use serde_json::{Value, json};
 
-/// A webhook this close to its `expirationDate` gets a warning on stderr.
-const EXPIRY_WARNING_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+use site::EXPIRY_WARNING_MS;
 
 /// `jr webhook register-dynamic`: `--url`, `--jql`, `--event`, ...
 pub const REGISTER: Entry = Entry::Extends(
@@ -31,11 +42,13 @@ pub const REGISTER: Entry = Entry::Extends(
     },
 );
 
-/// `jr webhook get-dynamic-webhooks-for-app`: warns of expiring webhooks.
+/// `jr webhook get-dynamic-webhooks-for-app` (also `jr webhook list`):
+/// warns of expiring webhooks.
 pub const LIST: Entry = Entry::Extends(
     "getDynamicWebhooksForApp",
     Extension {
-        example: Some("jr webhook get-dynamic-webhooks-for-app --maxResults 50"),
+        example: Some("jr webhook list --maxResults 50"),
+        alias: Some("list"),
         check: list_check,
         explain: explain_app_only,
         ..Extension::NONE
@@ -58,20 +71,21 @@ pub const REFRESH: Entry = Entry::Extends(
     Extension {
         example: Some("jr webhook refresh --id 10000,10001"),
         args: refresh_args,
-        body: ids_body,
-        before_send: refresh_all,
+        body: refresh_body,
+        before_send: all_ids,
         explain: explain_app_only,
         ..Extension::NONE
     },
 );
 
-/// `jr webhook delete-by-id`: `--id`.
+/// `jr webhook delete-by-id`: `--id`, or `--all` of the calling app's webhooks.
 pub const DELETE: Entry = Entry::Extends(
     "deleteWebhookById",
     Extension {
         example: Some("jr webhook delete-by-id --id 10000 --id 10001"),
-        args: id_args,
-        body: ids_body,
+        args: delete_args,
+        body: delete_body,
+        before_send: all_ids,
         explain: explain_app_only,
         ..Extension::NONE
     },
@@ -149,7 +163,7 @@ fn register_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
     Ok(Some(body.to_string().into_bytes()))
 }
 
-fn register_check(body: &[u8]) -> Checked {
+fn register_check(_: &mut Ctx, body: &[u8]) -> Checked {
     let rejected = webhook::rejected_items(body);
     Checked {
         error: (!rejected.is_empty())
@@ -166,57 +180,73 @@ fn id_args() -> Vec<Arg> {
     )]
 }
 
+fn all_arg(what: &'static str) -> Arg {
+    Arg::new("all")
+        .long("all")
+        .action(ArgAction::SetTrue)
+        .conflicts_with("id")
+        .help(what)
+}
+
 fn refresh_args() -> Vec<Arg> {
     let mut args = id_args();
-    args.push(
-        Arg::new("all")
-            .long("all")
-            .action(ArgAction::SetTrue)
-            .conflicts_with("id")
-            .help("Refresh every webhook of the calling app (lists all pages first)"),
-    );
+    args.push(all_arg(
+        "Refresh every webhook of the calling app (lists all pages first)",
+    ));
+    args
+}
+
+fn delete_args() -> Vec<Arg> {
+    let mut args = id_args();
+    args.push(all_arg(
+        "Delete every webhook of the calling app (lists all pages first)",
+    ));
     args
 }
 
 /// `--all`: the body becomes every webhook ID of the calling app, listed
-/// (every page) just before the refresh is sent; a dry run shows a
+/// (every page) just before the request is sent; a dry run shows a
 /// placeholder and lists nothing.
-fn refresh_all(
-    ctx: &mut Ctx,
-    matches: &ArgMatches,
-    invocation: &mut Invocation,
-) -> Result<(), Error> {
+fn all_ids(ctx: &mut Ctx, matches: &ArgMatches, invocation: &mut Invocation) -> Result<(), Error> {
     if !matches.get_flag("all") {
         return Ok(());
     }
     invocation.body = Some(if ctx.globals.dry_run {
         br#"{"webhookIds":"<every webhook ID of the calling app, listed first>"}"#.to_vec()
     } else {
-        ids_json(&all_own_webhook_ids(ctx)?)
+        let ids: Vec<i64> = api::list_all(ctx)?
+            .iter()
+            .filter_map(|w| w["id"].as_i64())
+            .collect();
+        ids_json(&ids)
     });
     Ok(())
 }
 
-/// Lists every page of the calling app's webhooks and returns their IDs.
-///
-/// Errors: those of the listing; exit 1 when it is not JSON.
-fn all_own_webhook_ids(ctx: &mut Ctx) -> Result<Vec<i64>, Error> {
-    let list = ops::by_operation_id("getDynamicWebhooksForApp")
-        .ok_or_else(|| Error::general("the operation table has no getDynamicWebhooksForApp"))?;
-    let plan = RequestPlan::build(list, &[], None)?;
-    let body = ctx.fetch_all(&plan, list.pagination)?;
-    let page: Value = serde_json::from_slice(&body)
-        .map_err(|e| Error::general(format!("the webhook list was not JSON: {e}")))?;
-    Ok(page["values"]
-        .as_array()
-        .map(|values| values.iter().filter_map(|w| w["id"].as_i64()).collect())
-        .unwrap_or_default())
+fn refresh_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
+    ids_or_all_body(matches, "refresh")
 }
 
-fn ids_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
+fn delete_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
+    ids_or_all_body(matches, "delete-by-id")
+}
+
+/// The body of `--id`; nothing yet for `--all` (see [`all_ids`]).
+///
+/// Errors: exit 4 without `--id` or `--all` (`--body` never gets here), or
+/// for an ID that is not an integer.
+fn ids_or_all_body(matches: &ArgMatches, command: &str) -> Result<Option<Vec<u8>>, Error> {
     let ids = list_values(matches, "id");
     if ids.is_empty() {
-        return Ok(None);
+        if matches.get_flag("all") {
+            return Ok(None);
+        }
+        return Err(Error::validation(format!(
+            "{command} needs --id ID (repeatable) or --all"
+        ))
+        .with_hint(format!(
+            "name the webhooks with --id 10000,10001, or pass --all for every webhook of the calling app (jr webhook {command} --all)"
+        )));
     }
     let ids = ids
         .iter()
@@ -231,17 +261,21 @@ fn ids_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
     Ok(Some(ids_json(&ids)))
 }
 
-/// `{"webhookIds": [...]}`, Jira's `ContainerForWebhookIDs`.
-fn ids_json(ids: &[i64]) -> Vec<u8> {
-    json!({ "webhookIds": ids }).to_string().into_bytes()
-}
-
-fn list_check(body: &[u8]) -> Checked {
-    let now = jiff::Timestamp::now().as_millisecond();
-    Checked {
-        error: None,
-        warnings: expiry_warnings(body, now),
+/// Warns of expired and expiring webhooks by the server's clock (jr-mock's
+/// virtual clock when the server is one); asks for the time only when some
+/// webhook has an `expirationDate`.
+fn list_check(ctx: &mut Ctx, body: &[u8]) -> Checked {
+    // At the end of time every dated webhook has expired: none means none is dated.
+    let dated = !expiry_warnings(body, i64::MAX).is_empty();
+    if dated {
+        let now =
+            site::server_now_ms(ctx).unwrap_or_else(|_| jiff::Timestamp::now().as_millisecond());
+        return Checked {
+            error: None,
+            warnings: expiry_warnings(body, now),
+        };
     }
+    Checked::NOTHING
 }
 
 /// Warnings for webhooks that have expired (they deliver nothing) or expire
@@ -279,17 +313,6 @@ fn expiry_warnings(body: &[u8], now: i64) -> Vec<Value> {
             Some(json!({"warning": format!("webhook {id} {text}"), "webhookId": id, "expirationDate": expiration}))
         })
         .collect()
-}
-
-/// A 403 on the webhook API means the caller is not an app (docs/jira-semantics.md §2.2).
-fn explain_app_only(error: Error) -> Error {
-    if error.kind() == ErrorKind::Auth && error.status() == Some(403) {
-        error.with_hint(
-            "dynamic webhooks are for Connect and OAuth 2.0 apps: use an app's credentials (e.g. JR_AUTH_TYPE=bearer with the app's access token); a person can use admin webhooks or Automation rules instead",
-        )
-    } else {
-        error
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 
 pub mod delivery;
 pub mod events;
+pub mod mock_site;
+pub mod outbound;
 
 use crate::error::Error;
 use serde_json::Value;
