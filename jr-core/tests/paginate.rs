@@ -18,7 +18,6 @@ fn client(server: &MockServer) -> HttpClient {
         site_url: None,
         auth: Auth::Bearer { token: "t".into() },
         cloud_id: None,
-        site_url: None,
         oauth: None,
     };
     HttpClient::new(settings, Duration::from_secs(5))

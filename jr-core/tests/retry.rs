@@ -51,7 +51,6 @@ fn setup_at(base: &str, u: f64, tweak: impl FnOnce(&mut RetryPolicy)) -> Setup {
             token: "secret-token".into(),
         },
         cloud_id: None,
-        site_url: None,
         oauth: None,
     };
     let mut policy = RetryPolicy {
@@ -354,7 +353,6 @@ async fn a_hung_server_times_out_with_a_message_naming_the_timeout() {
         site_url: None,
         auth: Auth::None,
         cloud_id: None,
-        site_url: None,
         oauth: None,
     };
     let sleeper = Arc::new(RecordingSleeper::default());

@@ -462,7 +462,10 @@ async fn replay_to_the_records_own_url_that_still_fails_is_exit_1_and_dry_run_se
 #[tokio::test(flavor = "multi_thread")]
 async fn replay_as_an_oauth_app_refused_the_failures_explains_the_403() {
     let jira = FakeJira::start_with(MockConfig {
-        failed_connect_only: true,
+        switches: jr_mock::Switches {
+            failed_connect_only: true,
+            ..jr_mock::Switches::default()
+        },
         ..MockConfig::default()
     })
     .await;
@@ -707,7 +710,10 @@ async fn status_reports_expiry_by_the_virtual_clock_and_failures_or_why_not() {
     );
 
     let oauth_only = FakeJira::start_with(MockConfig {
-        failed_connect_only: true,
+        switches: jr_mock::Switches {
+            failed_connect_only: true,
+            ..jr_mock::Switches::default()
+        },
         ..MockConfig::default()
     })
     .await;
