@@ -10,14 +10,14 @@
 //! so that Ctrl-C still ends it.
 
 use crate::globals::Globals;
-use crate::{keychain, session};
+use crate::{keychain, session, signals};
+use jr_core::Error;
 use jr_core::config::{self, Overrides, Settings};
 use jr_core::http::{HttpClient, Response};
 use jr_core::ops::Pagination;
 use jr_core::paginate::{self, Page};
 use jr_core::request::RequestPlan;
 use jr_core::retry::RetryPolicy;
-use jr_core::{Error, ErrorKind};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -78,9 +78,9 @@ impl Exec {
         Ok(self.settings.insert(settings))
     }
 
-    /// Runs `work` on the runtime unless Ctrl-C comes first: then the work is
-    /// dropped where it waits (a request, a retry's sleep) and the answer is
-    /// exit 130.
+    /// Runs `work` on the runtime unless SIGINT (Ctrl-C) or SIGTERM comes
+    /// first: then the work is dropped where it waits (a request, a retry's
+    /// sleep) and the answer is exit 130 or 143 (see [`signals`]).
     ///
     /// Errors: those of `work`; exit 1 when the runtime cannot start.
     pub fn block_on<T>(
@@ -89,14 +89,17 @@ impl Exec {
     ) -> Result<T, Error> {
         let runtime = match self.runtime.take() {
             Some(runtime) => runtime,
-            None => tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?,
+            None => {
+                signals::start_watchdog();
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::general(format!("cannot start the async runtime: {e}")))?
+            }
         };
         self.runtime
             .insert(runtime)
-            .block_on(until_interrupted(work))
+            .block_on(signals::until_signalled(work))
     }
 
     /// Runs `work` with a client for the invocation's settings, an OAuth 2.0
@@ -211,13 +214,6 @@ fn resolve(overrides: &Overrides) -> Result<Settings, Error> {
         keychain::fill_in(&keychain::OsKeychain, &mut loaded.file, &profile)?;
     }
     config::resolve_for_run(overrides, &env, &loaded)
-}
-
-async fn until_interrupted<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-    tokio::select! {
-        result = work => result,
-        _ = tokio::signal::ctrl_c() => Err(Error::new(ErrorKind::Interrupted, "interrupted")),
-    }
 }
 
 /// A 401 to basic auth on a site URL may be a scoped API token, which only

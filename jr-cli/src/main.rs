@@ -2,7 +2,7 @@
 //! the exit code of the command-line contract (docs/architecture.md §3).
 //!
 //! Modules, lowest layer first (a module uses only lower ones; the test
-//! module `layers` checks it): `globals`, `keychain`, `body` → `sink`,
+//! module `layers` checks it): `globals`, `keychain`, `body`, `signals` → `sink`,
 //! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
 //! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
 //! `main`.
@@ -21,6 +21,7 @@ mod layers;
 mod operation;
 mod profiles;
 mod session;
+mod signals;
 mod sink;
 mod tree;
 

@@ -25,8 +25,10 @@ pub enum ErrorKind {
     Conflict,
     /// Exit 7: HTTP 5xx (after retries, for those that are retried).
     Server,
-    /// Exit 130: interrupted by a signal.
+    /// Exit 130: interrupted by SIGINT (Ctrl-C).
     Interrupted,
+    /// Exit 143: terminated by SIGTERM (`timeout`, CI runners, systemd).
+    Terminated,
 }
 
 impl ErrorKind {
@@ -41,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Conflict => 6,
             ErrorKind::Server => 7,
             ErrorKind::Interrupted => 130,
+            ErrorKind::Terminated => 143,
         }
     }
 
@@ -55,6 +58,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Server => "server",
             ErrorKind::Interrupted => "interrupted",
+            ErrorKind::Terminated => "terminated",
         }
     }
 

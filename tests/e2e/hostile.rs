@@ -97,3 +97,119 @@ fn parallel_configures_keep_every_profile() {
     let names: Vec<&String> = file["profiles"].as_object().unwrap().keys().collect();
     assert_eq!(names.len(), 20, "{names:?}");
 }
+
+/// Sends `signal` (`TERM`, `INT`) to `pid` with the system's `kill`.
+fn send_signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Polls `ready()` every 5 ms for at most 10 s; panics naming `what` otherwise.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// A child's exit code and stderr, waiting at most 10 s for it to end.
+fn finish(mut child: std::process::Child) -> (i32, String) {
+    wait_until("jr to exit", || child.try_wait().unwrap().is_some());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    (status.code().unwrap_or(-1), stderr)
+}
+
+fn spawn_jr(
+    server: &MockServer,
+    args: &[&str],
+    stdout: std::process::Stdio,
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_BASE_URL", server.uri())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", "token")
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env("JR_NO_KEYRING", "1")
+        .env_remove("JR_CONFIG_PATH")
+        .env_remove("JR_PROFILE")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// SIGTERM (sent by `timeout`, CI runners, systemd) ended jr with no JSON
+/// error line; now it is exit 143 with one, like Ctrl-C's 130.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_request_is_exit_143_with_a_json_line() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let child = spawn_jr(
+        &server,
+        &["raw", "GET", "/rest/api/3/myself"],
+        std::process::Stdio::null(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    send_signal(child.id(), "TERM");
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 143, "{stderr}");
+    assert_eq!(error_line(&stderr)["error_type"], "terminated");
+}
+
+/// SIGINT did not stop jr while it was blocked writing to a full pipe (tokio
+/// had taken the signal over); the watchdog ends it a second later.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_while_blocked_on_a_full_pipe_is_exit_130() {
+    let big = format!(
+        "[{}]",
+        vec!["\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""; 100_000].join(",")
+    );
+    let server = answering(big).await;
+    // stdout is a pipe that nobody reads: jr blocks once it holds 64 KiB.
+    let child = spawn_jr(
+        &server,
+        &["raw", "GET", "/rest/api/3/x"],
+        std::process::Stdio::piped(),
+    );
+    let pid = child.id();
+    wait_until("jr to block writing to the pipe", || {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|tasks| {
+                tasks.flatten().any(|task| {
+                    std::fs::read_to_string(task.path().join("wchan"))
+                        .is_ok_and(|w| w.contains("pipe_write") || w.contains("pipe_wait"))
+                })
+            })
+            .unwrap_or(false)
+    });
+    send_signal(pid, "INT");
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 130, "{stderr}");
+    assert_eq!(error_line(&stderr)["error_type"], "interrupted");
+}

@@ -804,3 +804,18 @@ async fn listen_ends_with_130_on_ctrl_c_after_printing_what_it_received() {
     assert!(interrupted.success());
     assert_eq!(listener.exit_code(), 130);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_ends_with_143_on_sigterm() {
+    let jira = FakeJira::start().await;
+    let listener = Listener::start(&[]);
+    register_with(jr_as(&jira, APP), &listener.url);
+    issue_created(&jira, "ABC-11").await;
+    assert_eq!(listener.next()["body"]["issue"]["key"], "ABC-11");
+    let terminated = Command::new("kill")
+        .args(["-TERM", &listener.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(terminated.success());
+    assert_eq!(listener.exit_code(), 143);
+}
