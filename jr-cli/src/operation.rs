@@ -85,7 +85,8 @@ fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error
 /// body) is an error, never printed as a result.
 fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
     let trimmed = body.trim_ascii();
-    if trimmed.is_empty() || serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok() {
+    // Checked without recursion, so a deeply nested answer is still JSON.
+    if trimmed.is_empty() || jr_core::json_scan::scan(trimmed).is_ok() {
         return Ok(());
     }
     Err(Error::general(format!(
@@ -96,7 +97,8 @@ fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
     .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"))
 }
 
-/// `{"method", "url", "headers", "body"}` with the credentials redacted.
+/// `{"method", "url", "headers", "body"}` with the credentials redacted by
+/// the one rule of `jr_core::redact` (headers, query values, body members).
 fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
     let mut headers = serde_json::Map::new();
     if let Some(auth) = settings.auth.redacted_header_value() {
@@ -108,13 +110,14 @@ fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
     for (name, value) in &plan.headers {
         headers.insert(name.clone(), json!(http::shown_header_value(name, value)));
     }
-    let body = plan.body.as_ref().map(|(bytes, _)| {
-        serde_json::from_slice::<Value>(bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+    let body = plan.body.as_ref().map(|(bytes, content_type)| {
+        let shown = jr_core::redact::body(Some(content_type), bytes);
+        serde_json::from_slice::<Value>(&shown)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&shown).into_owned()))
     });
     json!({
         "method": plan.method.as_str(),
-        "url": plan.url(&settings.base_url),
+        "url": jr_core::redact::url(&plan.url(&settings.base_url)),
         "headers": headers,
         "body": body,
     })

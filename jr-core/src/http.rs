@@ -260,9 +260,10 @@ impl HttpClient {
         url: &str,
     ) -> Result<Vec<u8>, (Error, Option<Reason>)> {
         let cap = self.max_response_bytes;
+        let shown = crate::redact::url(url);
         let too_big = || {
             Error::general(format!(
-                "the answer from {url} is larger than the response size limit of {cap} bytes"
+                "the answer from {shown} is larger than the response size limit of {cap} bytes"
             ))
             .with_hint("raise --max-response-size, or ask for less (--maxResults, --fields)")
         };
@@ -487,6 +488,7 @@ fn path_of(url: &str) -> String {
 }
 
 fn transport_error(error: &reqwest::Error, url: &str, timeout: Duration) -> Error {
+    let url = crate::redact::url(url);
     if error.is_timeout() {
         let (what, limit) = if error.is_connect() {
             ("connecting to", CONNECT_TIMEOUT.min(timeout))
@@ -512,6 +514,7 @@ fn transport_error(error: &reqwest::Error, url: &str, timeout: Duration) -> Erro
 /// answer, so this is not "cannot reach". `received` and `announced`
 /// (`Content-Length`, 0 when unknown) are bytes.
 fn truncated(error: &reqwest::Error, url: &str, received: usize, announced: u64) -> Error {
+    let url = crate::redact::url(url);
     let mut cause: &dyn std::error::Error = error;
     while let Some(next) = cause.source() {
         cause = next;
@@ -531,6 +534,7 @@ fn truncated(error: &reqwest::Error, url: &str, received: usize, announced: u64)
 /// JSON kept whole in `jira` (bounded, see [`crate::error::bounded`]), an
 /// HTML page reduced to one line that names the URL.
 pub fn status_error(status: u16, body: &[u8], url: &str) -> Error {
+    let url = crate::redact::url(url);
     let kind = ErrorKind::from_status(status);
     let error = match ErrorCollection::parse(body) {
         Some(jira) => {

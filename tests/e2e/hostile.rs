@@ -213,3 +213,58 @@ async fn sigint_while_blocked_on_a_full_pipe_is_exit_130() {
     assert_eq!(code, 130, "{stderr}");
     assert_eq!(error_line(&stderr)["error_type"], "interrupted");
 }
+
+/// `--query jwt=...`, `access_token=...` and headers like `Api-Password` or
+/// `X-Session-Id` were shown in `--dry-run`, `--verbose` and errors; the one
+/// rule of jr_core::redact now hides them everywhere.
+#[test]
+fn credentials_in_queries_headers_and_bodies_are_never_shown() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let secrets = [
+        "s3cr3t-jwt",
+        "s3cr3t-token",
+        "s3cr3t-session",
+        "s3cr3t-pw",
+        "hunter2",
+    ];
+    let args = [
+        "raw",
+        "POST",
+        "/rest/api/3/x",
+        "--query",
+        "jwt=s3cr3t-jwt",
+        "--query",
+        "access_token=s3cr3t-token",
+        "--query",
+        "jql=a",
+        "--header",
+        "X-Session-Id: s3cr3t-session",
+        "--header",
+        "Api-Password: s3cr3t-pw",
+        "--body",
+        r#"{"password":"hunter2","name":"n"}"#,
+    ];
+    for extra in [&["--dry-run"][..], &["--verbose", "--retries", "0"][..]] {
+        let output = jr_at(&format!("http://127.0.0.1:{port}"))
+            .env("JR_AUTH_TYPE", "bearer")
+            .env("JR_AUTH_TOKEN", "bearer-s3cr3t")
+            .args(args)
+            .args(extra)
+            .output()
+            .unwrap();
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            shown.contains("jql=a") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        for secret in secrets.iter().chain(&["bearer-s3cr3t"]) {
+            assert!(!shown.contains(secret), "{extra:?} shows {secret}: {shown}");
+        }
+    }
+}
