@@ -11,6 +11,17 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn login(jira: &FakeJira, config: &Path, client_secret: &str) -> (Value, String, i32) {
+    login_with(jira, config, client_secret, false)
+}
+
+/// [`login`]; with `forge`, a forged redirect (another `state`, an `error`)
+/// reaches jr's callback before the real one.
+fn login_with(
+    jira: &FakeJira,
+    config: &Path,
+    client_secret: &str,
+    forge: bool,
+) -> (Value, String, i32) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jr"))
         .env("JR_CONFIG_PATH", config)
         .env_remove("JR_BASE_URL")
@@ -53,6 +64,21 @@ fn login(jira: &FakeJira, config: &Path, client_secret: &str) -> (Value, String,
         url.contains("state=") && url.contains("offline_access"),
         "{url}"
     );
+    if forge {
+        let redirect_uri = url::Url::parse(&url)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .map(|(_, v)| v.into_owned())
+            .expect("a redirect_uri");
+        let forged = ureq::get(&format!("{redirect_uri}?state=forged&error=access_denied"))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .expect("the forged redirect reaches jr");
+        assert_eq!(forged.status(), 400);
+    }
     // The browser: jr-mock approves at once and redirects to jr's loopback callback.
     let page = ureq::get(&url).call().expect("the redirect reaches jr");
     assert_eq!(page.status(), 200);
@@ -76,6 +102,22 @@ fn jr_profile(config: &Path) -> assert_cmd::Command {
     let mut cmd = jr_isolated();
     cmd.env("JR_CONFIG_PATH", config);
     cmd
+}
+
+/// Issue 12: a forged callback with a wrong `state` aborted the login; it is
+/// ignored with a note, and the real approval still completes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_redirect_is_ignored_and_the_login_goes_on() {
+    let jira = FakeJira::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let jira_for_login = &jira;
+    let (out, stderr, code) = tokio::task::block_in_place(|| {
+        login_with(jira_for_login, &config, "oauth-app-secret", true)
+    });
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out["profile"], json!("work"));
+    assert!(stderr.contains("ignored a redirect"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

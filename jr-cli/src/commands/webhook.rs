@@ -214,10 +214,21 @@ fn all_ids(ctx: &mut Ctx, matches: &ArgMatches, invocation: &mut Invocation) -> 
     invocation.body = Some(if ctx.globals.dry_run {
         br#"{"webhookIds":"<every webhook ID of the calling app, listed first>"}"#.to_vec()
     } else {
-        let ids: Vec<i64> = api::list_all(ctx)?
+        let listed = api::list_all(ctx)?;
+        let (ids, odd): (Vec<_>, Vec<_>) = listed
             .iter()
-            .filter_map(|w| w["id"].as_i64())
-            .collect();
+            .map(|w| w["id"].as_i64().ok_or_else(|| w["id"].to_string()))
+            .partition(Result::is_ok);
+        if !odd.is_empty() {
+            // The spec says int64: refusing is better than silently leaving some out.
+            let odd: Vec<String> = odd.into_iter().filter_map(Result::err).collect();
+            return Err(Error::general(format!(
+                "the webhook list has IDs that are not 64-bit integers: {}; --all sends none of them",
+                odd.join(", ")
+            ))
+            .with_hint("pass the IDs you mean with --id"));
+        }
+        let ids: Vec<i64> = ids.into_iter().filter_map(Result::ok).collect();
         ids_json(&ids)
     });
     Ok(())

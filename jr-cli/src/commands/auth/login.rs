@@ -131,7 +131,7 @@ pub fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<Value, Error> {
         );
     }
     announce(&url, matches.get_flag("no-browser"));
-    let code = wait_for_code(&server, &state, wait)?;
+    let code = wait_for_code(&server, &state, wait, &mut *ctx.err)?;
     drop(server);
 
     let http_client = http::build_client(globals.timeout)?;
@@ -216,9 +216,18 @@ fn announce(url: &url::Url, no_browser: bool) {
 }
 
 /// Serves the loopback redirect until it brings a code with our `state`.
-/// Errors: exit 2 when the person denies access or the state does not match;
-/// exit 1 when `wait` runs out.
-fn wait_for_code(server: &tiny_http::Server, state: &str, wait: Duration) -> Result<String, Error> {
+///
+/// A redirect with another `state` (or none) is not this login's: a stale
+/// tab, or a page forging one to abort it. It gets a 400, a note on `err`,
+/// and the wait goes on (RFC 6749 §10.12).
+/// Errors: exit 2 when the person denies access (with our `state`); exit 1
+/// when `wait` runs out or more than [`MAX_CALLBACK_REQUESTS`] requests came.
+fn wait_for_code(
+    server: &tiny_http::Server,
+    state: &str,
+    wait: Duration,
+    err: &mut dyn std::io::Write,
+) -> Result<String, Error> {
     let deadline = Instant::now() + wait;
     for _ in 0..MAX_CALLBACK_REQUESTS {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -242,15 +251,25 @@ fn wait_for_code(server: &tiny_http::Server, state: &str, wait: Duration) -> Res
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
-        let outcome = match (param("state"), param("code"), param("error")) {
-            (_, _, Some(error)) => Err(Error::new(
+        if param("state").as_deref() != Some(state) {
+            let _ = writeln!(
+                err,
+                "{}",
+                json!({"note": "ignored a redirect whose state is not this login's (a stale tab or a forged request); still waiting"})
+            );
+            let page = "jr: this redirect does not belong to the login in progress.";
+            let _ = request.respond(tiny_http::Response::from_string(page).with_status_code(400));
+            continue;
+        }
+        let outcome = match (param("code"), param("error")) {
+            (_, Some(error)) => Err(Error::new(
                 ErrorKind::Auth,
                 format!("the authorization was refused: {error}"),
             )),
-            (Some(got), Some(code), None) if got == state => Ok(code),
-            _ => Err(Error::new(
+            (Some(code), None) => Ok(code),
+            (None, None) => Err(Error::new(
                 ErrorKind::Auth,
-                "the redirect's state does not match this login (a stale or forged redirect)",
+                "the redirect carries neither a code nor an error",
             )
             .with_hint("run jr auth login again")),
         };
