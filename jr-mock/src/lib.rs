@@ -198,6 +198,7 @@ impl FakeJira {
         if let Some(lifetime) = config.token_lifetime_ms {
             model.oauth.token_lifetime_ms = lifetime;
         }
+        model.cloud_id = config.cloud_id.clone();
         let store = Arc::new(match &config.state_file {
             Some(path) => Store::open(model, path.clone())?,
             None => Store::in_memory(model),

@@ -127,10 +127,22 @@ struct Args {
     /// start if it exists, saved atomically after every change.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    // --duplicate-deliveries, --allow-second-url, --failed-connect-only:
-    // one type with the config file's "switches" and /_mock/switches.
+    // --duplicate-deliveries, --allow-second-url, --oauth-reads-failed,
+    // --lenient-auth: one type with the config file's "switches" and
+    // /_mock/switches.
     #[command(flatten)]
     switches: Switches,
+    /// No effect: OAuth apps get 403 on /webhook/failed by default now
+    /// (--oauth-reads-failed lets them read it). Kept so old scripts run.
+    #[arg(long, hide = true)]
+    failed_connect_only: bool,
+    /// The site's cloud ID (default: a436116f-02ce-4520-8fbb-7301462a1674,
+    /// or the config file's "cloudId").
+    #[arg(long, value_name = "ID")]
+    cloud_id: Option<String>,
+    /// Print one line per request and per delivery attempt on stderr.
+    #[arg(short = 'v', long = "log", alias = "verbose")]
+    log: bool,
     /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
@@ -158,6 +170,9 @@ async fn run(args: Args) -> Result<(), String> {
     let _ = writeln!(out, "jr-mock listening on {}", fake.base_url());
     let _ = out.flush();
     drop(out);
+    for line in client_hints(&fake) {
+        eprintln!("jr-mock: {line}");
+    }
     shutdown_signal().await;
     eprintln!("jr-mock: shutting down");
     Ok(())
@@ -169,7 +184,18 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         None => ConfigFile {
             identities: Identities::default(),
             switches: Switches::default(),
+            cloud_id: None,
         },
+    };
+    let cloud_id = match (&args.cloud_id, file.cloud_id) {
+        (Some(id), _) if !jr_mock::config::valid_cloud_id(id) => {
+            return Err(format!(
+                "--cloud-id {id:?}: expected letters, digits and '-'"
+            ));
+        }
+        (Some(id), _) => id.clone(),
+        (None, Some(id)) => id,
+        (None, None) => jr_mock::model::DEFAULT_CLOUD_ID.to_owned(),
     };
     let mut switches = file.switches;
     switches
@@ -189,8 +215,46 @@ fn config(args: &Args) -> Result<MockConfig, String> {
             Some(path) => read_faults(path)?,
             None => Vec::new(),
         },
+        cloud_id,
+        log: args.log,
         ..MockConfig::default()
     })
+}
+
+/// The lines a client needs to reach the fake, printed on stderr once the
+/// URL is on stdout: the site, its cloud ID, and `jr`'s environment for the
+/// first user (API token, site URL) and the first OAuth 2.0 token (through
+/// the gateway prefix, where such tokens are accepted).
+fn client_hints(fake: &FakeJira) -> Vec<String> {
+    let base = fake.base_url();
+    let model = fake.snapshot();
+    let cloud_id = &model.cloud_id;
+    let mut lines = vec![format!(
+        "site {base}, cloud ID {cloud_id} (OAuth 2.0 and scoped tokens: {base}/ex/jira/{cloud_id})"
+    )];
+    if let Some(user) = model.identities.users.first() {
+        let place = if user.scoped {
+            format!("JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id}")
+        } else {
+            format!("JR_BASE_URL={base}")
+        };
+        lines.push(format!(
+            "API token: {place} JR_AUTH_TYPE=basic JR_AUTH_USER={} JR_AUTH_TOKEN={}",
+            user.email, user.api_token
+        ));
+    }
+    let token = model
+        .identities
+        .oauth_apps
+        .iter()
+        .find_map(|a| a.access_tokens.first());
+    if let Some(token) = token {
+        lines.push(format!(
+            "OAuth 2.0: JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id} JR_AUTH_TYPE=bearer JR_AUTH_TOKEN={}",
+            token.token
+        ));
+    }
+    lines
 }
 
 fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {

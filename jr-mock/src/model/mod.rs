@@ -28,6 +28,10 @@ use webhooks::{ItemResult, Owner, RegisterError, Registration, WebhookPage, Webh
 pub const CONNECT_LIMIT: usize = 100;
 /// Webhooks per OAuth 2.0 app per user (Jira's documented limit).
 pub const OAUTH_LIMIT: usize = 5;
+/// The cloud ID of the fake's one site when none is configured: what
+/// `/_edge/tenant_info` and `/oauth/token/accessible-resources` name, and
+/// the only `{cloudId}` the gateway prefix `/ex/jira/{cloudId}` accepts.
+pub const DEFAULT_CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
 /// Bounds of the random retry delay when none is configured: 5–15 minutes, in ms.
 pub const RETRY_DELAY_RANGE_MS: (u64, u64) = (5 * 60_000, 15 * 60_000);
 
@@ -39,7 +43,8 @@ pub struct Rules {
     /// Overrides both limits ([`CONNECT_LIMIT`], [`OAUTH_LIMIT`]).
     pub webhook_limit: Option<usize>,
     /// The on/off departures from Jira's behaviour (see [`crate::switches`]):
-    /// `failed_connect_only` gives OAuth apps 403 on `getFailedWebhooks`,
+    /// `oauth_reads_failed` lets OAuth apps read `getFailedWebhooks`
+    /// (by default they get 403, as the spec's text says),
     /// `allow_second_url` lets an app register at a second URL,
     /// `duplicate_deliveries` sends every delivered (2xx) attempt once more,
     /// identical (same `X-Atlassian-Webhook-Identifier`).
@@ -49,7 +54,7 @@ pub struct Rules {
 /// Why `getFailedWebhooks` is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FailedError {
-    /// An OAuth app called it while `failed_connect_only` is set.
+    /// An OAuth app called it (unless `oauth_reads_failed` is set).
     #[error("The caller is not a Connect app")]
     NotConnect,
 }
@@ -131,6 +136,8 @@ pub struct Model {
     pub deliveries: DeliveryBook,
     /// OAuth 2.0 (3LO) codes and tokens issued by the fake's authorization server.
     pub oauth: oauth::OAuthSessions,
+    /// The site's cloud ID ([`DEFAULT_CLOUD_ID`] unless configured).
+    pub cloud_id: String,
     rng: Rng,
 }
 
@@ -151,6 +158,7 @@ impl Model {
             failed: FailedStore::default(),
             deliveries: DeliveryBook::default(),
             oauth: oauth::OAuthSessions::default(),
+            cloud_id: DEFAULT_CLOUD_ID.to_owned(),
             rng: Rng::new(seed),
         })
     }
@@ -221,7 +229,7 @@ impl Model {
     }
 
     /// `getFailedWebhooks`: a page of the caller's own failures.
-    /// Errors: [`FailedError::NotConnect`] for OAuth apps under `failed_connect_only`.
+    /// Errors: [`FailedError::NotConnect`] for OAuth apps unless `oauth_reads_failed`.
     pub fn failed_page(
         &self,
         caller: &AppCaller,
@@ -229,7 +237,7 @@ impl Model {
         max_results: usize,
         now_ms: i64,
     ) -> Result<FailedPage, FailedError> {
-        if self.rules.switches.failed_connect_only && caller.kind != AppKind::Connect {
+        if !self.rules.switches.oauth_reads_failed && caller.kind != AppKind::Connect {
             return Err(FailedError::NotConnect);
         }
         Ok(self.failed.page(&caller.app, after, max_results, now_ms))

@@ -10,6 +10,7 @@ mod common;
 mod binary;
 mod catalog;
 mod deliveries;
+mod faithful;
 mod faults;
 mod fuzz_webhook_paths;
 mod jql_props;
