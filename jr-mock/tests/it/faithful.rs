@@ -153,8 +153,7 @@ async fn offset_and_token_pages_end() {
     let jira = fake().await;
     let base = jira.base_url();
     let mut names = Vec::new();
-    let mut start = 0;
-    for _ in 0..10 {
+    for start in 0..10 {
         let url = format!("{base}/rest/api/3/project/search?startAt={start}&maxResults=1");
         let (status, page) = send("GET", &url, USER, None).await;
         assert_eq!(status, 200, "{page}");
