@@ -174,7 +174,6 @@ async fn offset_and_token_pages_end() {
             page["nextPage"].as_str().unwrap().contains("startAt=1"),
             "{page}"
         );
-        start += 1;
     }
     assert_eq!(names, [json!("EX"), json!("ABC")]);
 
