@@ -14,6 +14,9 @@
 //!   token's position; `nextPageToken` names the next page and is left out
 //!   on the last, where `isLast` (when the example has it) is `true`. A
 //!   token the fake did not issue is a 400 naming `nextPageToken`.
+//!   An operation that answers a page but takes no `startAt`
+//!   (`getCommentsByIds`) gets every item on one page that says so
+//!   (`isLast: true`, `total`).
 //! - **Cursor** (`next`): one page; `next` is left out.
 //!
 //! Paging parameters are read from the query, or from the JSON body of the
@@ -62,9 +65,16 @@ pub fn answer(
     };
     use jr_core::ops::Pagination;
     match style {
-        Pagination::Offset => {
+        Pagination::Offset if takes_start_at(op, &params) => {
             let start = params.int("startAt")?.unwrap_or(0);
             offset_page(&mut page, &key, &items, start, size, req, base);
+        }
+        // A page-shaped answer to an operation that takes no `startAt`
+        // (`getCommentsByIds`): everything on one last page.
+        Pagination::Offset => {
+            offset_page(&mut page, &key, &items, 0, items.len().max(1), req, base);
+            page.insert("isLast".into(), true.into());
+            page.insert("total".into(), items.len().into());
         }
         Pagination::Token => {
             let start = match params.text("nextPageToken") {
@@ -138,6 +148,16 @@ fn token_page(
     if page.contains_key("isLast") {
         page.insert("isLast".into(), last.into());
     }
+}
+
+/// Whether `op` takes `startAt`: a query parameter, or a field of the JSON
+/// body sent (the POST search operations).
+fn takes_start_at(op: &Operation, params: &Params<'_>) -> bool {
+    op.params.iter().any(|p| p.name == "startAt")
+        || params
+            .body
+            .as_ref()
+            .is_some_and(|b| b.contains_key("startAt"))
 }
 
 fn parse_token(token: &str) -> Option<usize> {
