@@ -267,6 +267,10 @@ fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file: File = serde_json::from_str(&text)
         .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
+    for rule in &file.rules {
+        rule.check()
+            .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
+    }
     Ok(file.rules)
 }
 

@@ -65,6 +65,11 @@ pub enum EventError {
     /// The event is not a JSON object with a string `webhookEvent`.
     #[error("an event must be a JSON object with a string \"webhookEvent\"")]
     Malformed,
+    /// `webhookEvent` is none of the 20 names of the spec's
+    /// `WebhookDetails.events` enum ([`webhooks::EVENTS`]); no webhook could
+    /// ever match it.
+    #[error("unknown webhookEvent {0:?}: expected one of {list}", list = webhooks::EVENTS.join(", "))]
+    UnknownEvent(String),
     /// An issue, comment or property event lacks the object Jira always sends with it.
     #[error("a {event} event must carry a JSON object \"{field}\"{also}")]
     MissingField {
@@ -77,7 +82,8 @@ pub enum EventError {
     },
 }
 
-/// Checks that `event` carries what Jira sends with an event of its kind:
+/// Checks that `event` names one of the 20 events of the spec's enum and
+/// carries what Jira sends with an event of its kind:
 /// `issue` for issue, comment and property events, `comment` for comment
 /// events, `property` with a string `key` for property events.
 /// Errors: [`EventError`].
@@ -88,6 +94,9 @@ pub fn check_event(event: &Value) -> Result<&Map<String, Value>, EventError> {
     else {
         return Err(EventError::Malformed);
     };
+    if !webhooks::EVENTS.contains(&name) {
+        return Err(EventError::UnknownEvent(name.to_owned()));
+    }
     let missing = |field, also| EventError::MissingField {
         event: name.to_owned(),
         field,
