@@ -63,3 +63,23 @@ async fn an_operation_without_credentials_is_refused_with_exit_2() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(me["emailAddress"], "user@example.com");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deprecated_operation_is_marked_in_help_and_warned_about_before_the_call() {
+    let jira = FakeJira::start().await;
+    let (_, stderr, code) = run(jr_as_user(&jira).args(["priority", "get-priorities"]));
+    assert_eq!(code, 0, "{stderr}");
+    let warning: serde_json::Value =
+        serde_json::from_str(stderr.lines().next().unwrap_or_default())
+            .unwrap_or_else(|_| panic!("a JSON warning line: {stderr:?}"));
+    assert_eq!(warning["operation"], "getPriorities");
+    assert!(
+        warning["warning"].as_str().unwrap().contains("deprecated"),
+        "{warning}"
+    );
+    let help = jr_isolated()
+        .args(["priority", "get-priorities", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Deprecated"));
+}
