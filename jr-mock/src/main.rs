@@ -22,8 +22,18 @@ const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
                                  webhook URLs under https://connect-app.example.com (or http on loopback)
   User user@example.com          basic auth with API token user-token (the webhook API answers it 403)
 
+AUTHENTICATION (as Jira; --lenient-auth restores the old, looser rules and hides client bugs)
+  Every operation needs credentials: 401 with Jira's text and WWW-Authenticate otherwise.
+  API tokens (basic) and Connect JWTs work on the site URL; OAuth 2.0 access tokens and scoped
+  API tokens only under /ex/jira/{cloudId} with the site's cloud ID (GET /_edge/tenant_info;
+  --cloud-id or the config's "cloudId" change it), 401 on the site URL. Another cloud ID: 404.
+  On start, after the stdout line, stderr shows the site, its cloud ID and JR_* lines for jr.
+  Only Connect apps may read GET /rest/api/3/webhook/failed, as the spec says
+  (--oauth-reads-failed lets OAuth 2.0 apps read theirs).
+
 CONFIG FILE (--config) replaces the default identities; every list is optional, and so is
-"switches" (each false unless set; a flag on the command line turns one on):
+"switches" (each false unless set; a flag on the command line turns one on), and so is
+"cloudId" (the site's cloud ID):
   {
     "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
                    "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
@@ -32,7 +42,10 @@ CONFIG FILE (--config) replaces the default identities; every list is optional, 
                      "allowLoopbackUrls": true, "clientKey": "jr-mock-client-key"}],
     "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5",
                "scoped": false}],
-    "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "failedConnectOnly": false}
+    "users": [{"email": "user@example.com", "apiToken": "user-token", "displayName": "jr-mock user", ...}],
+    "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "oauthReadsFailed": false,
+                 "lenientAuth": false},
+    "cloudId": "a436116f-02ce-4520-8fbb-7301462a1674"
   }
 A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
 /ex/jira/{cloudId}.
@@ -43,16 +56,28 @@ JIRA API
   spec example (conformed to the response schema) or a minimal schema instance; a missing path or
   required query parameter, or one that does not parse, gets 400; a known path with another method
   405 with Allow; anything else a Jira-shaped 404. Paths may carry the /ex/jira/<cloudId> prefix.
+  Request bodies are checked against the spec: 415 for a Content-Type the operation does not take,
+  400 naming the field for a body that breaks its schema, is not JSON or is missing, and Jira's
+  "Operation value must be an Atlassian Document" for plain-text description/environment/comment.
+  Paged operations honour startAt/maxResults and page tokens over the example's items and end
+  (isLast, total, no token on the last page). GET /rest/api/3/myself answers the caller.
+  GET and POST /rest/api/3/search (removed by Atlassian) answer 410 naming /rest/api/3/search/jql.
 
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/health                              -> {"status":"ok"}
   GET    /_mock/clock                               -> {"nowMs":T}
   POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
-  GET    /_mock/deliveries                          -> {"deliveries":[...]}
+  GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N}
+  GET    /_mock/failed                              -> {"failed":[{"id","body","url","failureTime","app"}]}
+                                                     (every app's failed deliveries, oldest first)
+  GET    /_mock/requests[?after=SEQ&limit=M]        -> {"requests":[{"seq","timeMs","method","path","query",
+                                                     "headers","body","status"}],"dropped":N,"nextAfter"?}
+                                                     (every request outside /_mock, credentials redacted,
+                                                     about 4 MB kept, oldest dropped first; -v logs them)
   POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept)
   GET    /_mock/switches                            -> {"duplicateDeliveries":B,"allowSecondUrl":B,
-                                                        "failedConnectOnly":B}
+                                                        "oauthReadsFailed":B,"lenientAuth":B}
   POST   /_mock/switches {"duplicateDeliveries":B}  -> every switch after the change (any subset
                                                      of the switches may be given)
   GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
