@@ -40,6 +40,9 @@ pub fn run(
         }
         return ctx.out.json(&shown);
     }
+    if invocation.op.deprecated {
+        ctx.warn(&deprecation_warning(invocation.op));
+    }
     let Some(body) = send(ctx, &invocation).map_err(extension.explain)? else {
         return Ok(());
     };
@@ -55,6 +58,18 @@ pub fn run(
         let _ = writeln!(ctx.err, "{line}");
     }
     checked.error.or(partial.error).map_or(Ok(()), Err)
+}
+
+/// The stderr line jr writes before calling an operation the spec marks
+/// deprecated: `{"warning": "…", "operation": "<operationId>"}`.
+fn deprecation_warning(op: &jr_core::ops::Operation) -> serde_json::Value {
+    serde_json::json!({
+        "warning": format!(
+            "`{} {}` ({} {}) is deprecated by Atlassian and may be removed; see `jr {} {} --help`",
+            op.group, op.command, op.method.as_str(), op.path, op.group, op.command
+        ),
+        "operation": op.operation_id,
+    })
 }
 
 /// Sends the invocation: the merged answer of every page, or `None` when

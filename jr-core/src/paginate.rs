@@ -181,6 +181,13 @@ pub async fn for_each_page(
     on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
 ) -> Result<(), Error> {
     match style {
+        // An answer shaped like a page from an operation that cannot be
+        // asked for another (no `startAt` in its query or body schema,
+        // e.g. `getCommentsByIds`): one request.
+        Pagination::Offset if !can_set(plan, "startAt") => {
+            let page = Page::parse(&client.send(plan).await?.body)?;
+            on_page(page).map(|_| ())
+        }
         Pagination::Offset => offset(client, plan, max_pages, on_page).await,
         Pagination::Token => token(client, plan, max_pages, on_page).await,
         Pagination::Cursor => cursor(client, plan, max_pages, on_page).await,
@@ -472,10 +479,12 @@ fn same_origin(base: &Url, next: &str) -> Result<String, Error> {
     ))
 }
 
-/// A paging parameter the user gave: in the JSON body for the POST search
-/// endpoints, else in the query.
+/// A paging parameter the user gave: in the query when the operation takes
+/// it there, else in the JSON body (the POST search endpoints), else the query.
 fn param_value(plan: &RequestPlan, name: &str) -> Option<i64> {
-    if let Some(body) = json_body(plan) {
+    if !plan.query_params.contains(&name)
+        && let Some(body) = json_body(plan)
+    {
         return body.get(name).and_then(serde_json::Value::as_i64);
     }
     plan.query
@@ -484,11 +493,18 @@ fn param_value(plan: &RequestPlan, name: &str) -> Option<i64> {
         .and_then(|(_, v)| v.parse().ok())
 }
 
-/// Sets a paging parameter where the operation takes it: a field of a JSON
-/// object body (POST search endpoints), else the query. `numeric` sends a
+/// Sets a paging parameter where the operation takes it: the query when the
+/// operation declares it there, else a field of a JSON object body (POST
+/// search endpoints), else the query. `numeric` sends a
 /// body field as a JSON number.
+/// Whether the operation takes paging parameter `name` in its query or body.
+fn can_set(plan: &RequestPlan, name: &str) -> bool {
+    plan.query_params.contains(&name) || plan.body_paging.contains(&name)
+}
+
 fn set_param(plan: &mut RequestPlan, name: &str, value: String, numeric: bool) {
-    if let Some(mut body) = json_body(plan) {
+    let in_query = plan.query_params.contains(&name);
+    if !in_query && let Some(mut body) = json_body(plan) {
         let value = match value.parse::<i64>() {
             Ok(n) if numeric => serde_json::Value::from(n),
             _ => serde_json::Value::String(value),
@@ -635,5 +651,17 @@ mod tests {
             r#"{"jql":"project = A","maxResults":2,"nextPageToken":"t1"}"#
         );
         assert!(plan.query.is_empty());
+    }
+
+    #[test]
+    fn paging_parameters_the_operation_takes_in_the_query_stay_there() {
+        // POST /rest/api/3/app/field/context/configuration/list: startAt is a
+        // query parameter and the body schema forbids other fields.
+        let op = crate::ops::by_operation_id("getCustomFieldsConfigurations").unwrap();
+        let body = br#"{"fieldIdsOrKeys":["customfield_10035"]}"#;
+        let mut plan = RequestPlan::build(op, &[], Some(body.to_vec())).unwrap();
+        set_param(&mut plan, "startAt", "1".into(), true);
+        assert_eq!(plan.body.as_ref().unwrap().0, body);
+        assert_eq!(plan.query, [("startAt".to_owned(), "1".to_owned())]);
     }
 }

@@ -99,6 +99,30 @@ pub struct RequestPlan {
     pub headers: Vec<(String, String)>,
     /// The body's bytes and `Content-Type` value, when the operation takes one.
     pub body: Option<(Vec<u8>, String)>,
+    /// The query parameters the operation declares, so paging sets
+    /// `startAt` or `nextPageToken` in the query when the operation takes
+    /// them there, even when it also has a JSON body (whose schema may
+    /// forbid them, e.g. `getCommentsByIds`).
+    pub query_params: Vec<&'static str>,
+    /// The paging fields (`startAt`, `nextPageToken`) the operation's JSON
+    /// request body schema has (the POST search operations); empty for
+    /// other operations.
+    pub body_paging: Vec<&'static str>,
+}
+
+/// The paging fields `op`'s JSON body schema names, for paged operations.
+fn body_paging_fields(op: &Operation) -> Vec<&'static str> {
+    if op.pagination == crate::ops::Pagination::None || op.body.is_none() {
+        return Vec::new();
+    }
+    let Some(schema) = crate::ops::body::schema(op) else {
+        return Vec::new();
+    };
+    let text = schema.to_string();
+    ["startAt", "nextPageToken"]
+        .into_iter()
+        .filter(|name| text.contains(&format!("\"{name}\"")))
+        .collect()
 }
 
 impl RequestPlan {
@@ -118,6 +142,13 @@ impl RequestPlan {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            query_params: op
+                .params
+                .iter()
+                .filter(|p| p.location == crate::ops::Location::Query)
+                .map(|p| p.name)
+                .collect(),
+            body_paging: body_paging_fields(op),
         };
         for param in op.params {
             let given = values.iter().find(|(name, _)| name == param.name);

@@ -49,6 +49,12 @@ pub struct MockConfig {
     /// Fault rules active from the start (see [`crate::faults`]); the
     /// control API adds and clears them later.
     pub faults: Vec<FaultRule>,
+    /// The site's cloud ID (`/_edge/tenant_info`, the gateway prefix
+    /// `/ex/jira/{cloudId}`); [`crate::model::DEFAULT_CLOUD_ID`] by default.
+    pub cloud_id: String,
+    /// Print one line per request and per delivery attempt on stderr
+    /// (`jr-mock -v`).
+    pub log: bool,
 }
 
 impl Default for MockConfig {
@@ -65,6 +71,8 @@ impl Default for MockConfig {
             token_lifetime_ms: None,
             state_file: None,
             faults: Vec::new(),
+            cloud_id: crate::model::DEFAULT_CLOUD_ID.to_owned(),
+            log: false,
         }
     }
 }
@@ -82,13 +90,16 @@ impl MockConfig {
 
 /// The file of `jr-mock --config FILE`: the JSON of [`Identities`] (see
 /// [`crate::model::apps`]) plus an optional `"switches"` object, the JSON
-/// of [`Switches`] (`{"duplicateDeliveries": true}`; absent switches are off).
+/// of [`Switches`] (`{"duplicateDeliveries": true}`; absent switches are
+/// off), and an optional `"cloudId"` string (letters, digits and `-`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFile {
     /// Who may call (replaces the default identities).
     pub identities: Identities,
     /// The switches the file turns on.
     pub switches: Switches,
+    /// The site's cloud ID, when the file sets one.
+    pub cloud_id: Option<String>,
 }
 
 impl ConfigFile {
@@ -100,12 +111,28 @@ impl ConfigFile {
         if let Some(changes) = value.as_object_mut().and_then(|m| m.remove("switches")) {
             switches.apply(&changes).map_err(|e| e.to_string())?;
         }
+        let cloud_id = match value.as_object_mut().and_then(|m| m.remove("cloudId")) {
+            None => None,
+            Some(Value::String(id)) if valid_cloud_id(&id) => Some(id),
+            Some(other) => {
+                return Err(format!(
+                    "cloudId must be a string of letters, digits and '-', not {other}"
+                ));
+            }
+        };
         let identities = serde_json::from_value(value).map_err(|e| e.to_string())?;
         Ok(Self {
             identities,
             switches,
+            cloud_id,
         })
     }
+}
+
+/// Whether `id` can be a cloud ID: not empty, letters, digits and `-`
+/// (it is one path segment of `/ex/jira/{cloudId}`).
+pub fn valid_cloud_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 #[cfg(test)]
@@ -122,5 +149,8 @@ mod tests {
         assert_eq!(plain.switches, Switches::default());
         assert!(ConfigFile::parse(r#"{"switches": {"nope": true}}"#).is_err());
         assert!(ConfigFile::parse(r#"{"nope": []}"#).is_err());
+        let site = ConfigFile::parse(r#"{"cloudId": "c-1"}"#).unwrap();
+        assert_eq!(site.cloud_id.as_deref(), Some("c-1"));
+        assert!(ConfigFile::parse(r#"{"cloudId": "a/b"}"#).is_err());
     }
 }

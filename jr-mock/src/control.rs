@@ -6,13 +6,15 @@
 //! | `GET /_mock/health` | 200 `{"status": "ok"}` |
 //! | `GET /_mock/clock` | 200 `{"nowMs": T}` |
 //! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run; 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
-//! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery |
-//! | `GET /_mock/deliveries` | 200 `{"deliveries": [attempt]}`, every attempt, oldest first |
-//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries and the log are cleared, the clock kept |
-//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "failedConnectOnly": bool}` ([`crate::Switches`]) |
+//! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery; 400 naming the 20 valid names when `webhookEvent` is none of the spec's `WebhookDetails.events` |
+//! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
+//! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
+//! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, with `"nextAfter": SEQ` when more remain |
+//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept |
+//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
 //! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
-//! | `POST /_mock/faults` `{"rules": [rule]}` | 200 `{"rules": [rule]}` after appending them (see [`crate::faults`]) |
+//! | `POST /_mock/faults` `{"rules": [rule]}` | 200 `{"rules": [rule]}` after appending them (see [`crate::faults`]); 400 naming the field for a malformed rule (a `path` not starting with `/`, a `retryAfter` that is neither seconds nor an HTTP date), nothing added |
 //! | `DELETE /_mock/faults` | 200 `{"rules": []}` |
 //!
 //! Reset keeps the clock because time never goes backwards: a receiver
@@ -29,6 +31,12 @@
 //! the delivery timeout.) Fault rules never apply to the control API, and
 //! mocks a test mounts on wiremock never see it. Any other method or path
 //! under `/_mock` gets the Jira-shaped 404 of [`crate::wire::ApiError::no_operation`].
+//!
+//! A request is `{"seq", "timeMs", "method", "path", "query", "headers",
+//! "body", "bodyTruncated"?, "status"}` (see [`crate::journal::Entry`]):
+//! every request outside `/_mock`, credentials redacted by jr-core's one
+//! rule, the journal bounded to about 4 MB (the oldest dropped first and
+//! counted in `dropped`).
 //!
 //! An attempt is `{"deliveryId", "app", "url", "webhookIds", "attempt",
 //! "timeMs", "status", "error", "outcome", "nextAttemptMs", "headers",
@@ -78,14 +86,22 @@ impl Control {
 
     /// Answers `method path` (a path [`owns`]); returns the status and the
     /// JSON body (an `ErrorCollection` for errors).
-    pub(crate) async fn answer(&self, method: &str, path: &str, body: Body) -> (u16, Value) {
+    pub(crate) async fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Body,
+    ) -> (u16, Value) {
         let route = path.strip_suffix('/').unwrap_or(path);
         let result = match (method, route.strip_prefix(PREFIX).unwrap_or(route)) {
             ("GET", "/health") => Ok(json!({"status": "ok"})),
             ("GET", "/clock") => Ok(json!({"nowMs": self.store.read(|m| m.now_ms())})),
             ("POST", "/clock") => self.set_clock(body).await,
             ("POST", "/events") => self.emit_event(body).await,
-            ("GET", "/deliveries") => Ok(self.deliveries()),
+            ("GET", "/deliveries") => self.deliveries(query),
+            ("GET", "/requests") => self.requests(query),
+            ("GET", "/failed") => Ok(self.failed()),
             ("POST", "/reset") => Ok(json!({"nowMs": self.engine.clone().reset().await})),
             ("GET", "/switches") => Ok(self.store.read(|m| json!(m.rules.switches))),
             ("POST", "/switches") => self.set_switches(body),
@@ -137,11 +153,48 @@ impl Control {
         Ok(json!(report))
     }
 
-    /// `GET /_mock/deliveries`: `{"deliveries": [attempt]}`, oldest first.
-    fn deliveries(&self) -> Value {
+    /// `GET /_mock/deliveries[?after=N&limit=M]`: `{"deliveries": [attempt],
+    /// "nextAfter"?}`, oldest first. 400 for a bad `after` or `limit`.
+    fn deliveries(&self, query: &str) -> Result<Value, ApiError> {
+        let (after, limit) = paging(query)?;
+        Ok(self.store.read(|m| {
+            let (page, next) = m.deliveries.attempts_after(after, limit);
+            let mut answer = json!({"deliveries": page});
+            if let Some(next) = next {
+                answer["nextAfter"] = next.into();
+            }
+            answer
+        }))
+    }
+
+    /// `GET /_mock/requests[?after=SEQ&limit=M]`: `{"requests": [request],
+    /// "dropped": N, "nextAfter"?}`, oldest first. 400 for a bad `after` or
+    /// `limit`.
+    fn requests(&self, query: &str) -> Result<Value, ApiError> {
+        let (after, limit) = paging(query)?;
+        let page = self.store.requests(after, limit);
+        let mut answer = json!({"requests": page.entries, "dropped": page.dropped});
+        if let Some(next) = page.next_after {
+            answer["nextAfter"] = next.into();
+        }
+        Ok(answer)
+    }
+
+    /// `GET /_mock/failed`: `{"failed": [record]}`, every app's kept
+    /// failures, oldest first.
+    fn failed(&self) -> Value {
         self.store.read(|m| {
-            let all: Vec<Value> = m.deliveries.attempts().map(|a| json!(a)).collect();
-            json!({"deliveries": all})
+            let now = m.now_ms();
+            let mut records: Vec<_> = m.failed.all().iter().filter(|r| r.is_kept(now)).collect();
+            records.sort_by_key(|r| r.failure_time_ms);
+            let failed: Vec<Value> = records
+                .into_iter()
+                .map(|r| {
+                    json!({"id": r.id, "body": r.body, "url": r.url,
+                        "failureTime": r.failure_time_ms, "app": r.app})
+                })
+                .collect();
+            json!({"failed": failed})
         })
     }
 
@@ -168,6 +221,12 @@ impl Control {
         match method {
             "POST" => {
                 let body: FaultsBody = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+                for rule in &body.rules {
+                    rule.check().map_err(|e| ApiError::BadField {
+                        field: e.field.to_owned(),
+                        message: e.message,
+                    })?;
+                }
                 self.faults.add(body.rules);
             }
             "DELETE" => self.faults.clear(),
@@ -175,6 +234,29 @@ impl Control {
         }
         Ok(json!({"rules": self.faults.rules()}))
     }
+}
+
+/// The `after` and `limit` query parameters of a paged control listing.
+/// Errors: [`ApiError::BadField`] for a value that is not a non-negative
+/// integer (or a zero `limit`).
+fn paging(query: &str) -> Result<(Option<u64>, Option<usize>), ApiError> {
+    let mut after = None;
+    let mut limit = None;
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let bad = |what: &str| ApiError::BadField {
+            field: name.to_string(),
+            message: format!("'{value}' is not {what}"),
+        };
+        match name.as_ref() {
+            "after" => after = Some(value.parse::<u64>().map_err(|_| bad("a sequence number"))?),
+            "limit" => {
+                let n = value.parse::<usize>().ok().filter(|n| *n > 0);
+                limit = Some(n.ok_or_else(|| bad("a positive integer"))?);
+            }
+            _ => {}
+        }
+    }
+    Ok((after, limit))
 }
 
 /// The body of `POST /_mock/clock`: exactly one of the two fields.

@@ -131,6 +131,7 @@ impl Engine {
     /// Clears the state (see [`Model::reset`]); returns the virtual time.
     pub(crate) async fn reset(self: Arc<Self>) -> i64 {
         let _driving = self.driver.lock().await;
+        self.store.clear_requests();
         self.store.write_best_effort(|m, now| {
             m.reset();
             now
@@ -155,6 +156,19 @@ impl Engine {
                 }
             });
             records.extend(self.send_duplicates(&delivered, at).await);
+        }
+        if self.store.logging() {
+            for r in &records {
+                eprintln!(
+                    "jr-mock: delivery {} attempt {} to {} ({}): {} {:?}",
+                    r.delivery_id,
+                    r.attempt,
+                    r.url,
+                    r.app,
+                    r.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                    r.outcome
+                );
+            }
         }
         records
     }

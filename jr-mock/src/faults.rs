@@ -148,7 +148,46 @@ fn http_status<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u16,
     }
 }
 
+/// Why a fault rule is refused when posted or loaded: the field and what is
+/// wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct RuleError {
+    /// The offending field (`path`, `retryAfter`).
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
 impl FaultRule {
+    /// Checks what serde cannot: `path` starts with `/` (or is `*`), and a
+    /// textual `retryAfter` is an HTTP date (RFC 7231 §7.1.1.1, e.g.
+    /// `Wed, 21 Oct 2026 07:28:00 GMT`). Errors: [`RuleError`] naming the field.
+    pub fn check(&self) -> Result<(), RuleError> {
+        if !self.path.starts_with('/') && self.path != "*" {
+            return Err(RuleError {
+                field: "path",
+                message: format!("'{}' must start with '/' (or be '*')", self.path),
+            });
+        }
+        let retry_after = match &self.fault {
+            Fault::RateLimit { retry_after, .. } => Some(retry_after),
+            Fault::Unavailable { retry_after } => retry_after.as_ref(),
+            _ => None,
+        };
+        if let Some(RetryAfter::Text(text)) = retry_after
+            && jiff::fmt::rfc2822::DateTimeParser::new()
+                .parse_timestamp(text)
+                .is_err()
+        {
+            return Err(RuleError {
+                field: "retryAfter",
+                message: format!("'{text}' is neither seconds nor an HTTP date"),
+            });
+        }
+        Ok(())
+    }
+
     /// Whether the rule covers `method` on `path` (the request's).
     fn covers(&self, method: &str, path: &str) -> bool {
         if path.starts_with("/_mock") {

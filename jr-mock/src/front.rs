@@ -20,7 +20,10 @@
 //!    answers by closing the connection (`closeConnection`) is closed here
 //!    too, without a response.
 //!
-//! Every other request is forwarded unchanged (method, path, query, headers
+//! Every other request is read whole (at most [`MAX_CONTROL_BODY`] bytes),
+//! recorded in the request journal with the status answered
+//! ([`crate::journal`], credentials redacted), logged on stderr with
+//! `jr-mock -v`, and forwarded unchanged (method, path, query, headers
 //! including `Host`, so links still name the front door; body) to wiremock
 //! on its internal loopback port, where the Jira operations, the other
 //! control routes, the fault rules and any mocks a test mounts answer.
@@ -34,7 +37,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Frame, Incoming};
 use hyper::header::{HOST, HeaderValue};
 use hyper::service::service_fn;
@@ -46,6 +49,8 @@ use tokio::runtime::Handle;
 
 use crate::control::{self, Control};
 use crate::faults::TRUNCATE_HEADER;
+use crate::journal::{Entry, Raw};
+use crate::store::Store;
 use crate::wire::{Answer, ApiError, json_answer};
 
 /// The largest control request body read, in bytes.
@@ -57,8 +62,9 @@ const FLUSH_PAUSE: Duration = Duration::from_millis(20);
 
 struct Front {
     control: Control,
+    store: Arc<Store>,
     upstream: SocketAddr,
-    client: Client<HttpConnector, Incoming>,
+    client: Client<HttpConnector, Full<Bytes>>,
 }
 
 /// Serves `listener` on `handle` until the runtime shuts down, answering
@@ -69,6 +75,7 @@ pub(crate) fn spawn(
     listener: std::net::TcpListener,
     upstream: SocketAddr,
     control: Control,
+    store: Arc<Store>,
     handle: &Handle,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
@@ -81,6 +88,7 @@ pub(crate) fn spawn(
     let client = Client::builder(TokioExecutor::new()).build(connector);
     let front = Arc::new(Front {
         control,
+        store,
         upstream,
         client,
     });
@@ -121,15 +129,33 @@ impl Front {
         }
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or("").to_owned();
         let body = read_body(req).await;
-        let (status, json) = self.control.answer(&method, &path, body).await;
+        let (status, json) = self.control.answer(&method, &path, &query, body).await;
         Ok(json_answer(status, &json))
     }
 
-    async fn forward(&self, mut req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
-        if let Err(e) = self.aim_upstream(&mut req) {
-            return Ok(e.answer());
-        }
+    async fn forward(&self, req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
+        let (parts, body) = req.into_parts();
+        let body = match Limited::new(body, MAX_CONTROL_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                let e = format!("The request body could not be read: {e}");
+                return Ok(ApiError::BadRequest(e).answer());
+            }
+        };
+        let seen = Seen::of(&parts);
+        let mut upstream = Request::from_parts(parts, Full::new(body.clone()));
+        let answer = match self.aim_upstream(&mut upstream) {
+            Err(e) => Ok(e.answer()),
+            Ok(()) => self.send(upstream).await,
+        };
+        let status = answer.as_ref().map_or(0, |a| a.status().as_u16());
+        self.journal(&seen, &body, status);
+        answer
+    }
+
+    async fn send(&self, req: Request<Full<Bytes>>) -> Result<Answer, ClosedByFault> {
         let resp = match self.client.request(req).await {
             Ok(resp) => resp,
             Err(e) if e.is_connect() => {
@@ -144,10 +170,32 @@ impl Front {
         pass_on(resp).await
     }
 
+    /// Records the request `seen` with `body` (answered `status`, 0 when
+    /// closed unanswered) in the journal, and on stderr with `-v`.
+    fn journal(&self, seen: &Seen, body: &[u8], status: u16) {
+        let raw = Raw {
+            method: &seen.method,
+            path: &seen.path,
+            query: &seen.query,
+            headers: &seen.headers,
+            body,
+        };
+        let now = self.store.read(crate::model::Model::now_ms);
+        let entry = Entry::redacted(now, raw, status);
+        if self.store.logging() {
+            let q = match entry.query.is_empty() {
+                true => String::new(),
+                false => format!("?{}", entry.query),
+            };
+            eprintln!("jr-mock: {} {}{q} -> {status}", entry.method, entry.path);
+        }
+        self.store.record_request(entry);
+    }
+
     /// Points `req` at wiremock, keeping its `Host` (taken from an HTTP/2
     /// `:authority` when there is no header). The internal hop is HTTP/1.1
     /// whatever the client spoke.
-    fn aim_upstream(&self, req: &mut Request<Incoming>) -> Result<(), ApiError> {
+    fn aim_upstream<B>(&self, req: &mut Request<B>) -> Result<(), ApiError> {
         if !req.headers().contains_key(HOST)
             && let Some(host) = req.uri().authority().map(|a| a.as_str().to_owned())
             && let Ok(value) = HeaderValue::from_str(&host)
@@ -161,6 +209,32 @@ impl Front {
         *req.uri_mut() = uri;
         *req.version_mut() = Version::HTTP_11;
         Ok(())
+    }
+}
+
+/// What the journal keeps of a request's head, taken before it is forwarded.
+struct Seen {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    fn of(parts: &hyper::http::request::Parts) -> Self {
+        Self {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (n.as_str().to_owned(), value)
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,5 +1,9 @@
 //! jr-mock: a fake Jira Cloud for offline tests, built on `wiremock`.
 //!
+//! It checks credentials on every path as Jira does (OAuth 2.0 and scoped
+//! tokens only through `/ex/jira/{cloudId}`), checks request bodies against
+//! the spec, pages every paged operation to a real end, answers removed
+//! operations with 410, and journals every request (`/_mock/requests`).
 //! It models Jira's dynamic webhooks end to end: the five operations under
 //! `/rest/api/3/webhook` (per-item registration results, the webhook JQL
 //! subset, ownership, offset pages, 30-day expiry and refresh, failed
@@ -13,8 +17,10 @@
 //!
 //! let jira = FakeJira::start().await;
 //! let client = reqwest::Client::new();
+//! // OAuth 2.0 tokens go through the gateway prefix /ex/jira/{cloudId}, as on Atlassian's cloud.
+//! let gateway = format!("{}/ex/jira/{}", jira.base_url(), jr_mock::model::DEFAULT_CLOUD_ID);
 //! let page: serde_json::Value = client
-//!     .get(format!("{}/rest/api/3/webhook", jira.base_url()))
+//!     .get(format!("{gateway}/rest/api/3/webhook"))
 //!     .bearer_auth("oauth-app-token")
 //!     .send()
 //!     .await
@@ -43,21 +49,24 @@
 //! The modules, each importing only those listed after it (no circles):
 //! - [`model`] (pure rules with an explicit `now`, → [`jql`],
 //!   [`switches`]), [`jql`], [`jwt`], [`switches`] and [`wire`] (the
-//!   ErrorCollection, JSON answers, query and body parsing) import no
-//!   other module;
+//!   ErrorCollection, JSON answers, query and body parsing) and
+//!   [`journal`] (the request journal) import no other module;
 //! - [`state`] (the `--state FILE` format) → `model`;
-//! - [`store`] (the one owner of the model; persists every change) →
-//!   `model`, `state`, `wire`;
+//! - [`store`] (the one owner of the model; persists every change; holds
+//!   the request journal) → `model`, `state`, `wire`, `journal`;
 //! - [`faults`] (latency, 429s, 503s, HTML pages, truncated bodies, closed
 //!   connections) → `store`;
 //! - `delivery` (outbound webhooks on the virtual clock) → `model`,
 //!   `store`, `jwt`;
 //! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
 //!   `faults`, `wire`, `jwt`;
-//! - [`catalog`] (every other operation of the spec) → `api`, `wire`;
+//! - [`catalog`] (every other operation of the spec: authentication,
+//!   paging, body checks, `/myself`, removed operations) → `api`, `model`,
+//!   `store`, `wire`;
 //! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`;
 //! - `front` (the public listener in front of wiremock) → `control`,
-//!   `faults`, `wire`: it serves the whole control API itself (so that a
+//!   `faults`, `wire`, `store`, `journal`: it records every other request
+//!   in the journal, serves the whole control API itself (so that a
 //!   receiver may call the fake while it handles a delivery), forwards
 //!   everything else to wiremock, and carries out the two faults wiremock
 //!   cannot (a body cut short, a connection closed without an answer);
@@ -74,6 +83,7 @@ pub mod control;
 mod delivery;
 pub mod faults;
 mod front;
+pub mod journal;
 pub mod jql;
 pub mod jwt;
 pub mod model;
@@ -198,10 +208,12 @@ impl FakeJira {
         if let Some(lifetime) = config.token_lifetime_ms {
             model.oauth.token_lifetime_ms = lifetime;
         }
+        model.cloud_id = config.cloud_id.clone();
         let store = Arc::new(match &config.state_file {
             Some(path) => Store::open(model, path.clone())?,
             None => Store::in_memory(model),
         });
+        store.set_logging(config.log);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("jr-mock-delivery")
@@ -229,8 +241,14 @@ impl FakeJira {
         api::mount(&server, &ctx).await;
         catalog::mount(&server, &ctx).await;
         let control = Control::new(engine.clone(), store.clone(), faults.clone());
-        front::spawn(listener, *server.address(), control, runtime.handle())
-            .map_err(StartError::Listen)?;
+        front::spawn(
+            listener,
+            *server.address(),
+            control,
+            store.clone(),
+            runtime.handle(),
+        )
+        .map_err(StartError::Listen)?;
         Ok(Self {
             server,
             engine,

@@ -22,8 +22,18 @@ const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
                                  webhook URLs under https://connect-app.example.com (or http on loopback)
   User user@example.com          basic auth with API token user-token (the webhook API answers it 403)
 
+AUTHENTICATION (as Jira; --lenient-auth restores the old, looser rules and hides client bugs)
+  Every operation needs credentials: 401 with Jira's text and WWW-Authenticate otherwise.
+  API tokens (basic) and Connect JWTs work on the site URL; OAuth 2.0 access tokens and scoped
+  API tokens only under /ex/jira/{cloudId} with the site's cloud ID (GET /_edge/tenant_info;
+  --cloud-id or the config's "cloudId" change it), 401 on the site URL. Another cloud ID: 404.
+  On start, after the stdout line, stderr shows the site, its cloud ID and JR_* lines for jr.
+  Only Connect apps may read GET /rest/api/3/webhook/failed, as the spec says
+  (--oauth-reads-failed lets OAuth 2.0 apps read theirs).
+
 CONFIG FILE (--config) replaces the default identities; every list is optional, and so is
-"switches" (each false unless set; a flag on the command line turns one on):
+"switches" (each false unless set; a flag on the command line turns one on), and so is
+"cloudId" (the site's cloud ID):
   {
     "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
                    "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
@@ -32,7 +42,10 @@ CONFIG FILE (--config) replaces the default identities; every list is optional, 
                      "allowLoopbackUrls": true, "clientKey": "jr-mock-client-key"}],
     "users": [{"email": "user@example.com", "apiToken": "user-token", "accountId": "5b10ac8d82e05b22cc7d4ef5",
                "scoped": false}],
-    "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "failedConnectOnly": false}
+    "users": [{"email": "user@example.com", "apiToken": "user-token", "displayName": "jr-mock user", ...}],
+    "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "oauthReadsFailed": false,
+                 "lenientAuth": false},
+    "cloudId": "a436116f-02ce-4520-8fbb-7301462a1674"
   }
 A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
 /ex/jira/{cloudId}.
@@ -43,16 +56,28 @@ JIRA API
   spec example (conformed to the response schema) or a minimal schema instance; a missing path or
   required query parameter, or one that does not parse, gets 400; a known path with another method
   405 with Allow; anything else a Jira-shaped 404. Paths may carry the /ex/jira/<cloudId> prefix.
+  Request bodies are checked against the spec: 415 for a Content-Type the operation does not take,
+  400 naming the field for a body that breaks its schema, is not JSON or is missing, and Jira's
+  "Operation value must be an Atlassian Document" for plain-text description/environment/comment.
+  Paged operations honour startAt/maxResults and page tokens over the example's items and end
+  (isLast, total, no token on the last page). GET /rest/api/3/myself answers the caller.
+  GET and POST /rest/api/3/search (removed by Atlassian) answer 410 naming /rest/api/3/search/jql.
 
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/health                              -> {"status":"ok"}
   GET    /_mock/clock                               -> {"nowMs":T}
   POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
-  GET    /_mock/deliveries                          -> {"deliveries":[...]}
+  GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N}
+  GET    /_mock/failed                              -> {"failed":[{"id","body","url","failureTime","app"}]}
+                                                     (every app's failed deliveries, oldest first)
+  GET    /_mock/requests[?after=SEQ&limit=M]        -> {"requests":[{"seq","timeMs","method","path","query",
+                                                     "headers","body","status"}],"dropped":N,"nextAfter"?}
+                                                     (every request outside /_mock, credentials redacted,
+                                                     about 4 MB kept, oldest dropped first; -v logs them)
   POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept)
   GET    /_mock/switches                            -> {"duplicateDeliveries":B,"allowSecondUrl":B,
-                                                        "failedConnectOnly":B}
+                                                        "oauthReadsFailed":B,"lenientAuth":B}
   POST   /_mock/switches {"duplicateDeliveries":B}  -> every switch after the change (any subset
                                                      of the switches may be given)
   GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
@@ -127,10 +152,22 @@ struct Args {
     /// start if it exists, saved atomically after every change.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
-    // --duplicate-deliveries, --allow-second-url, --failed-connect-only:
-    // one type with the config file's "switches" and /_mock/switches.
+    // --duplicate-deliveries, --allow-second-url, --oauth-reads-failed,
+    // --lenient-auth: one type with the config file's "switches" and
+    // /_mock/switches.
     #[command(flatten)]
     switches: Switches,
+    /// No effect: OAuth apps get 403 on /webhook/failed by default now
+    /// (--oauth-reads-failed lets them read it). Kept so old scripts run.
+    #[arg(long, hide = true)]
+    failed_connect_only: bool,
+    /// The site's cloud ID (default: a436116f-02ce-4520-8fbb-7301462a1674,
+    /// or the config file's "cloudId").
+    #[arg(long, value_name = "ID")]
+    cloud_id: Option<String>,
+    /// Print one line per request and per delivery attempt on stderr.
+    #[arg(short = 'v', long = "log", alias = "verbose")]
+    log: bool,
     /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
@@ -158,6 +195,9 @@ async fn run(args: Args) -> Result<(), String> {
     let _ = writeln!(out, "jr-mock listening on {}", fake.base_url());
     let _ = out.flush();
     drop(out);
+    for line in client_hints(&fake) {
+        eprintln!("jr-mock: {line}");
+    }
     shutdown_signal().await;
     eprintln!("jr-mock: shutting down");
     Ok(())
@@ -169,7 +209,18 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         None => ConfigFile {
             identities: Identities::default(),
             switches: Switches::default(),
+            cloud_id: None,
         },
+    };
+    let cloud_id = match (&args.cloud_id, file.cloud_id) {
+        (Some(id), _) if !jr_mock::config::valid_cloud_id(id) => {
+            return Err(format!(
+                "--cloud-id {id:?}: expected letters, digits and '-'"
+            ));
+        }
+        (Some(id), _) => id.clone(),
+        (None, Some(id)) => id,
+        (None, None) => jr_mock::model::DEFAULT_CLOUD_ID.to_owned(),
     };
     let mut switches = file.switches;
     switches
@@ -189,8 +240,46 @@ fn config(args: &Args) -> Result<MockConfig, String> {
             Some(path) => read_faults(path)?,
             None => Vec::new(),
         },
+        cloud_id,
+        log: args.log,
         ..MockConfig::default()
     })
+}
+
+/// The lines a client needs to reach the fake, printed on stderr once the
+/// URL is on stdout: the site, its cloud ID, and `jr`'s environment for the
+/// first user (API token, site URL) and the first OAuth 2.0 token (through
+/// the gateway prefix, where such tokens are accepted).
+fn client_hints(fake: &FakeJira) -> Vec<String> {
+    let base = fake.base_url();
+    let model = fake.snapshot();
+    let cloud_id = &model.cloud_id;
+    let mut lines = vec![format!(
+        "site {base}, cloud ID {cloud_id} (OAuth 2.0 and scoped tokens: {base}/ex/jira/{cloud_id})"
+    )];
+    if let Some(user) = model.identities.users.first() {
+        let place = if user.scoped {
+            format!("JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id}")
+        } else {
+            format!("JR_BASE_URL={base}")
+        };
+        lines.push(format!(
+            "API token: {place} JR_AUTH_TYPE=basic JR_AUTH_USER={} JR_AUTH_TOKEN={}",
+            user.email, user.api_token
+        ));
+    }
+    let token = model
+        .identities
+        .oauth_apps
+        .iter()
+        .find_map(|a| a.access_tokens.first());
+    if let Some(token) = token {
+        lines.push(format!(
+            "OAuth 2.0: JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id} JR_AUTH_TYPE=bearer JR_AUTH_TOKEN={}",
+            token.token
+        ));
+    }
+    lines
 }
 
 fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
@@ -203,6 +292,10 @@ fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file: File = serde_json::from_str(&text)
         .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
+    for rule in &file.rules {
+        rule.check()
+            .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
+    }
     Ok(file.rules)
 }
 

@@ -16,6 +16,10 @@
 //!   was sent cannot be unsent). The change is applied in place; a failed
 //!   save is reported on stderr and the next successful save catches up.
 //!
+//! The store also keeps the request journal ([`crate::journal`], not part
+//! of the model and never persisted) and whether to log each request and
+//! delivery attempt on stderr (`jr-mock -v`).
+//!
 //! The lock is never held across an `.await` (every method is synchronous),
 //! so a receiver that calls the fake while it handles a delivery never
 //! waits for the delivery. Copying the model costs time in proportion to
@@ -23,7 +27,10 @@
 //! where each save already writes the whole durable state and fsyncs it.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::journal::{Entry, Journal, JournalPage};
 
 use crate::model::Model;
 use crate::state::{self, StateError};
@@ -46,6 +53,8 @@ impl From<SaveError> for ApiError {
 pub struct Store {
     model: Mutex<Model>,
     state_file: Option<PathBuf>,
+    journal: Mutex<Journal>,
+    log: AtomicBool,
 }
 
 impl Store {
@@ -54,6 +63,8 @@ impl Store {
         Self {
             model: Mutex::new(model),
             state_file: None,
+            journal: Mutex::default(),
+            log: AtomicBool::new(false),
         }
     }
 
@@ -70,7 +81,38 @@ impl Store {
         Ok(Self {
             model: Mutex::new(model),
             state_file: Some(path),
+            journal: Mutex::default(),
+            log: AtomicBool::new(false),
         })
+    }
+
+    /// Logs each request and delivery attempt on stderr from now on (`-v`).
+    pub fn set_logging(&self, on: bool) {
+        self.log.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether requests and attempts are logged on stderr.
+    pub fn logging(&self) -> bool {
+        self.log.load(Ordering::Relaxed)
+    }
+
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `entry` to the request journal (its `seq` is assigned there).
+    pub fn record_request(&self, entry: Entry) {
+        self.journal().record(entry);
+    }
+
+    /// A page of the request journal: entries after `after`, at most `limit`.
+    pub fn requests(&self, after: Option<u64>, limit: Option<usize>) -> JournalPage {
+        self.journal().page(after, limit)
+    }
+
+    /// Empties the request journal (reset).
+    pub fn clear_requests(&self) {
+        self.journal().clear();
     }
 
     fn lock(&self) -> MutexGuard<'_, Model> {

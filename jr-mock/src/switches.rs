@@ -13,7 +13,7 @@
 //!
 //! The JSON is camelCase, every field a boolean, every field optional
 //! (default `false`): `{"duplicateDeliveries": false, "allowSecondUrl":
-//! false, "failedConnectOnly": false}`. An unknown name or a value that is
+//! false, "oauthReadsFailed": false, "lenientAuth": false}`. An unknown name or a value that is
 //! not a boolean is refused. Switches are read at each request or delivery,
 //! so a change applies from the next one on.
 
@@ -32,9 +32,17 @@ pub struct Switches {
     /// that is a 400: "Only a single URL per app is allowed").
     #[arg(long)]
     pub allow_second_url: bool,
-    /// OAuth apps get 403 on GET /rest/api/3/webhook/failed (the spec's text).
+    /// Let an OAuth 2.0 app read its own failed deliveries on GET
+    /// /rest/api/3/webhook/failed (by default only Connect apps may, as the
+    /// spec says; OAuth apps get 403).
     #[arg(long)]
-    pub failed_connect_only: bool,
+    pub oauth_reads_failed: bool,
+    /// Hides client bugs; for quick manual pokes only. Accepts OAuth 2.0 and
+    /// scoped tokens on the site URL too, any cloud ID under /ex/jira/, and
+    /// no credentials outside /rest/api/3/webhook* (whose callers are still
+    /// identified: an unknown token or bad JWT gets 401, a user 403).
+    #[arg(long)]
+    pub lenient_auth: bool,
 }
 
 /// Why switch changes were refused (nothing changed).
@@ -90,7 +98,8 @@ mod tests {
         s.apply(&json!({"duplicateDeliveries": true})).unwrap();
         assert_eq!(
             serde_json::to_value(s).unwrap(),
-            json!({"duplicateDeliveries": true, "allowSecondUrl": true, "failedConnectOnly": false})
+            json!({"duplicateDeliveries": true, "allowSecondUrl": true,
+                "oauthReadsFailed": false, "lenientAuth": false})
         );
         for bad in [
             json!({"nope": true}),
@@ -99,13 +108,13 @@ mod tests {
         ] {
             assert!(s.apply(&bad).is_err(), "{bad}");
         }
-        assert!(s.duplicate_deliveries && s.allow_second_url && !s.failed_connect_only);
+        assert!(s.duplicate_deliveries && s.allow_second_url && !s.oauth_reads_failed);
     }
 
     #[test]
     fn flags_only_turn_switches_on() {
         let flags = Switches {
-            failed_connect_only: true,
+            lenient_auth: true,
             ..Switches::default()
         };
         let mut from_file = Switches {
@@ -113,7 +122,7 @@ mod tests {
             ..Switches::default()
         };
         from_file.apply(&flags.turned_on()).unwrap();
-        assert!(from_file.duplicate_deliveries && from_file.failed_connect_only);
+        assert!(from_file.duplicate_deliveries && from_file.lenient_auth);
         assert!(!from_file.allow_second_url);
     }
 }

@@ -85,15 +85,35 @@ impl ApiError {
         }
     }
 
-    /// The wiremock response: status plus `ErrorCollection` JSON.
+    /// The wiremock response: status plus `ErrorCollection` JSON (and
+    /// `WWW-Authenticate` on a 401).
     pub fn template(&self) -> ResponseTemplate {
-        json_response(self.status(), &self.body())
+        let template = json_response(self.status(), &self.body());
+        match self {
+            Self::Unauthenticated(_) => {
+                template.insert_header("WWW-Authenticate", WWW_AUTHENTICATE)
+            }
+            _ => template,
+        }
     }
 
     /// The front door's response: status plus `ErrorCollection` JSON.
     pub fn answer(&self) -> Answer {
         json_answer(self.status(), &self.body())
     }
+}
+
+/// The `WWW-Authenticate` challenge of every 401 (the realm is jr-mock's
+/// own; jira-semantics §10.3).
+pub const WWW_AUTHENTICATE: &str = r#"OAuth realm="jr-mock""#;
+
+/// Jira's 401 outside the webhook paths: `text/plain` body
+/// `Client must be authenticated to access this resource.` and
+/// `WWW-Authenticate` (observed, jira-semantics §10.3).
+pub fn not_authenticated(text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(401)
+        .insert_header("WWW-Authenticate", WWW_AUTHENTICATE)
+        .set_body_raw(text.as_bytes().to_vec(), "text/plain; charset=UTF-8")
 }
 
 /// A wiremock JSON response with `status`.

@@ -35,7 +35,9 @@ async fn a_profile_is_created_tested_and_updated_without_losing_fields() {
         "-p",
         "app",
         "--base-url",
-        &jira.base_url(),
+        // An OAuth 2.0 token goes through the gateway prefix (jr-mock, like
+        // Jira, refuses it on the site URL).
+        &format!("{}/ex/jira/{CLOUD_ID}", jira.base_url()),
         "--auth-type",
         "bearer",
         "--auth-token",

@@ -109,7 +109,10 @@ async fn dry_run_redacts_the_token_and_sends_nothing() {
     assert_eq!(out["method"], json!("DELETE"));
     assert_eq!(
         out["url"],
-        json!(format!("{}/rest/api/3/webhook", jira.base_url()))
+        json!(format!(
+            "{}/ex/jira/{CLOUD_ID}/rest/api/3/webhook",
+            jira.base_url()
+        ))
     );
     assert_eq!(out["body"], json!({"webhookIds": [7, 8]}));
     assert!(!out.to_string().contains(APP), "the token is redacted");
@@ -213,7 +216,8 @@ async fn a_closed_stdout_pipe_ends_quietly() {
     register(&jira, APP, "https://hooks.example/jira");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
         .args(["webhook", "get-dynamic-webhooks-for-app", "--pretty"])
-        .env("JR_BASE_URL", jira.base_url())
+        .env("JR_API_GATEWAY_URL", jira.base_url())
+        .env("JR_CLOUD_ID", CLOUD_ID)
         .env("JR_AUTH_TYPE", "bearer")
         .env("JR_AUTH_TOKEN", APP)
         .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")

@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod bodies;
+mod catalog_paging;
 mod client;
 mod completion;
 mod configure;

@@ -43,10 +43,17 @@ fn bare_jr(jira: &FakeJira) -> Command {
     jr_at(&jira.base_url())
 }
 
-/// `jr` authenticated as an app by its bearer token.
+/// The cloud ID of jr-mock's site (its default; `/_edge/tenant_info`).
+pub const CLOUD_ID: &str = jr_mock::model::DEFAULT_CLOUD_ID;
+
+/// `jr` authenticated as an OAuth 2.0 app by its bearer token, sending
+/// through the API gateway prefix `/ex/jira/{cloudId}` as such tokens must
+/// (jr-mock refuses them on the site URL, as Jira does).
 pub fn jr_as(jira: &FakeJira, token: &str) -> Command {
-    let mut cmd = bare_jr(jira);
-    cmd.env("JR_AUTH_TYPE", "bearer")
+    let mut cmd = jr_isolated();
+    cmd.env("JR_API_GATEWAY_URL", jira.base_url())
+        .env("JR_CLOUD_ID", CLOUD_ID)
+        .env("JR_AUTH_TYPE", "bearer")
         .env("JR_AUTH_TOKEN", token);
     cmd
 }
@@ -117,6 +124,14 @@ pub async fn control(jira: &FakeJira, path: &str, body: Value) -> Value {
         .json()
         .await
         .expect("control answer is JSON")
+}
+
+/// Lets OAuth 2.0 apps read their failed deliveries (jr-mock's
+/// `oauthReadsFailed` switch; by default only Connect apps may, as the spec
+/// says).
+pub async fn oauth_reads_failed(jira: &FakeJira) {
+    let switches = control(jira, "/_mock/switches", json!({"oauthReadsFailed": true})).await;
+    assert_eq!(switches["oauthReadsFailed"], json!(true), "{switches}");
 }
 
 /// Posts an issue-created event for `key` in project ABC.

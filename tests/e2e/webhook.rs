@@ -203,6 +203,7 @@ async fn the_list_follows_every_offset_page() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_delivery_is_listed_then_gone_after_72_hours() {
     let jira = FakeJira::start().await;
+    oauth_reads_failed(&jira).await;
     let broken = receiver(503).await;
     register(&jira, APP, &format!("{}/hook", broken.uri()));
 
@@ -226,6 +227,7 @@ async fn a_failed_delivery_is_listed_then_gone_after_72_hours() {
 #[tokio::test(flavor = "multi_thread")]
 async fn failed_deliveries_are_read_across_cursor_pages() {
     let jira = FakeJira::start().await;
+    oauth_reads_failed(&jira).await;
     let broken = receiver(500).await;
     register(&jira, APP, &format!("{}/hook", broken.uri()));
     for key in ["ABC-1", "ABC-2", "ABC-3"] {

@@ -1,5 +1,8 @@
 // A real external client against jr-mock: the jira.js package's dynamic-webhook calls,
-// as an OAuth 2.0 app (bearer token) and as a Connect app (jira.js signs the JWT with qsh).
+// as an OAuth 2.0 app (bearer token, through the gateway prefix /ex/jira/{cloudId} with the
+// cloud ID from /_edge/tenant_info) and as a Connect app (jira.js signs the JWT with qsh);
+// then a paged operation outside the webhook API (projects.searchProjects, which must end)
+// and the 401 for missing or misplaced credentials.
 //
 // Starts a fresh jr-mock (JR_MOCK_BIN, default ../../target/debug/jr-mock), reads its URL from
 // the first stdout line, runs the calls, and exits non-zero on the first mismatch.
@@ -17,7 +20,9 @@ const binary = process.env.JR_MOCK_BIN ?? path.join(here, '../../target/debug/jr
 
 /** Starts jr-mock and resolves with the child and its base URL (the first stdout line). */
 function startMock() {
-  const child = spawn(binary, ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // --oauth-reads-failed: the OAuth app below reads its failed deliveries (by default only
+  // Connect apps may, as the spec says).
+  const child = spawn(binary, ['--port', '0', '--oauth-reads-failed'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('jr-mock printed no URL within 10 s')), 10_000);
     child.on('error', reject);
@@ -33,8 +38,17 @@ function startMock() {
 // Never through a proxy, whatever the environment says.
 const direct = { proxy: false };
 
-const oauthClient = (base, token) =>
-  new Version3Client({ host: base, authentication: { oauth2: { accessToken: token } }, baseRequestConfig: direct });
+/** The gateway base an OAuth 2.0 client must use: `<base>/ex/jira/<cloudId>`. */
+async function gatewayBase(base) {
+  const { cloudId } = await control(base, 'GET', '/_edge/tenant_info');
+  return `${base}/ex/jira/${cloudId}`;
+}
+
+const oauthClient = (host, token) =>
+  new Version3Client({ host, authentication: { oauth2: { accessToken: token } }, baseRequestConfig: direct });
+
+const userClient = (host, apiToken) =>
+  new Version3Client({ host, authentication: { basic: { email: 'user@example.com', apiToken } }, baseRequestConfig: direct });
 
 const connectClient = (base, secret) =>
   new Version3Client({
@@ -63,7 +77,8 @@ async function statusOf(promise) {
   return 200;
 }
 
-async function oauthApp(base) {
+async function oauthApp(site) {
+  const base = await gatewayBase(site);
   const jira = oauthClient(base, 'oauth-app-token');
   const registered = await jira.webhooks.registerDynamicWebhooks({
     url: 'https://hooks.example.com/jira',
@@ -77,7 +92,7 @@ async function oauthApp(base) {
   assert.deepEqual(rejected.errors, ['Operator is not is unsupported']);
   const id = created.createdWebhookId;
 
-  const { nowMs } = await control(base, 'GET', '/_mock/clock');
+  const { nowMs } = await control(site, 'GET', '/_mock/clock');
   const in30Days = new Date(nowMs + 30 * 86_400_000).toISOString().replace('Z', '+0000');
   const page = await jira.webhooks.getDynamicWebhooksForApp({});
   assert.equal(page.total, 1);
@@ -88,7 +103,7 @@ async function oauthApp(base) {
   const other = await oauthClient(base, 'other-app-token').webhooks.getDynamicWebhooksForApp({});
   assert.equal(other.total, 0, 'another app sees none of them');
 
-  await control(base, 'POST', '/_mock/clock', { advanceMs: 86_400_000 });
+  await control(site, 'POST', '/_mock/clock', { advanceMs: 86_400_000 });
   const refreshed = await jira.webhooks.refreshWebhooks({ webhookIds: [id] });
   const in31Days = new Date(nowMs + 31 * 86_400_000).toISOString().replace('Z', '+0000');
   assert.equal(refreshed.expirationDate, in31Days);
@@ -96,7 +111,7 @@ async function oauthApp(base) {
   const failed = await jira.webhooks.getFailedWebhooks({ maxResults: 10 });
   assert.deepEqual(failed.values, []);
 
-  await control(base, 'POST', '/_mock/faults', {
+  await control(site, 'POST', '/_mock/faults', {
     rules: [{ path: '/rest/api/3/webhook', method: 'GET', kind: 'rateLimit', times: 1, retryAfter: 1 }],
   });
   assert.equal(await statusOf(jira.webhooks.getDynamicWebhooksForApp({})), 429, 'the injected 429 reaches jira.js');
@@ -106,6 +121,11 @@ async function oauthApp(base) {
   assert.equal(after.total, 0, 'deleted');
 
   assert.equal(await statusOf(oauthClient(base, 'no-such-token').webhooks.getDynamicWebhooksForApp({})), 401);
+  assert.equal(
+    await statusOf(oauthClient(site, 'oauth-app-token').webhooks.getDynamicWebhooksForApp({})),
+    401,
+    'an OAuth 2.0 token on the site URL, as Jira answers',
+  );
   console.log('ok: OAuth 2.0 app (bearer): register, list, refresh, failed, 429, delete, 401');
 }
 
@@ -141,11 +161,31 @@ async function connectApp(base) {
   console.log('ok: Connect app (JWT with qsh): register, list, failed, refresh, delete, repeated non-ASCII query values, 401');
 }
 
+async function pagedCatalog(base) {
+  const jira = userClient(base, 'user-token');
+  const keys = [];
+  let startAt = 0;
+  for (let page = 0; page < 10; page += 1) {
+    const answer = await jira.projects.searchProjects({ startAt, maxResults: 1 });
+    assert.equal(answer.startAt, startAt, 'the page asked for');
+    keys.push(...answer.values.map((p) => p.key));
+    if (answer.isLast) break;
+    startAt += answer.values.length;
+  }
+  assert.deepEqual(keys, ['EX', 'ABC'], 'every project once, then isLast');
+  assert.equal(await statusOf(userClient(base, 'wrong-token').projects.searchProjects({})), 401);
+  assert.equal(await statusOf(userClient(base, 'wrong-token').myself.getCurrentUser()), 401);
+  const me = await jira.myself.getCurrentUser();
+  assert.equal(me.emailAddress, 'user@example.com');
+  console.log('ok: API token (basic): searchProjects pages to the end, myself, 401 for a wrong token');
+}
+
 const { child, base } = await startMock();
 let failure;
 try {
   await oauthApp(base);
   await connectApp(base);
+  await pagedCatalog(base);
 } catch (e) {
   failure = e;
 } finally {

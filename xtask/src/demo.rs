@@ -27,15 +27,30 @@ pub fn main(args: &[String]) -> Result<()> {
     }
     println!("Building jr and jr-mock ...");
     let bin = workspace::build(Profile::Debug, &["jr-cli", "jr-mock"])?;
+    // --oauth-reads-failed: step 8 shows an OAuth app reading its failed
+    // deliveries; by default, as the spec says, only Connect apps may.
     let mock = MockProcess::start(
         &bin.join("jr-mock"),
-        &["--retry-delay-ms", &RETRY_DELAY_MS.to_string()],
+        &[
+            "--retry-delay-ms",
+            &RETRY_DELAY_MS.to_string(),
+            "--oauth-reads-failed",
+        ],
     )?;
-    println!("jr-mock listening on {}\n", mock.base_url);
+    println!("jr-mock listening on {}", mock.base_url);
+    // OAuth 2.0 tokens work only through the API gateway prefix
+    // /ex/jira/{cloudId}, as on Atlassian's cloud; the site names its cloud ID.
+    let tenant = get_json(&format!("{}/_edge/tenant_info", mock.base_url))?;
+    let cloud_id = tenant["cloudId"]
+        .as_str()
+        .context("/_edge/tenant_info names no cloudId")?
+        .to_owned();
+    println!("cloud ID {cloud_id} (from /_edge/tenant_info)\n");
     let receiver = Receiver::start()?;
     let demo = Demo {
         jr: bin.join("jr"),
         base: mock.base_url.clone(),
+        cloud_id,
     };
     demo.run(&receiver)
 }
@@ -93,6 +108,7 @@ impl Receiver {
 struct Demo {
     jr: PathBuf,
     base: String,
+    cloud_id: String,
 }
 
 impl Demo {
@@ -238,13 +254,20 @@ impl Demo {
         self.run_jr(&env, args)
     }
 
+    /// `jr` as an OAuth 2.0 app, through the gateway prefix.
     fn jr(&self, token: &str, args: &[&str]) -> Result<Value> {
-        let env = [("JR_AUTH_TYPE", "bearer"), ("JR_AUTH_TOKEN", token)];
+        let env = [
+            ("JR_API_GATEWAY_URL", self.base.as_str()),
+            ("JR_CLOUD_ID", self.cloud_id.as_str()),
+            ("JR_AUTH_TYPE", "bearer"),
+            ("JR_AUTH_TOKEN", token),
+        ];
         self.run_jr(&env, args)
     }
 
     fn jr_basic(&self, args: &[&str]) -> Result<Value> {
         let env = [
+            ("JR_BASE_URL", self.base.as_str()),
             ("JR_AUTH_TYPE", "basic"),
             ("JR_AUTH_USER", "user@example.com"),
             ("JR_AUTH_TOKEN", "user-token"),
@@ -259,7 +282,6 @@ impl Demo {
         let output = Command::new(&self.jr)
             .args(args)
             .arg("--pretty")
-            .env("JR_BASE_URL", &self.base)
             .envs(env.iter().copied())
             .env_remove("JR_PROFILE")
             .stdin(Stdio::null())
@@ -382,6 +404,14 @@ impl Drop for Listener {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn get_json(url: &str) -> Result<Value> {
+    let mut response = ureq::get(url)
+        .call()
+        .with_context(|| format!("GET {url}"))?;
+    let text = response.body_mut().read_to_string()?;
+    serde_json::from_str(&text).with_context(|| format!("GET {url}: not JSON"))
 }
 
 fn step(title: &str) {

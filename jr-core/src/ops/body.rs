@@ -117,35 +117,16 @@ pub const SCHEMA_CONTRADICTS_EXAMPLE: &[&str] = &[
 /// body) and the rule broken (`required`, `type`, `enum`, ...); up to three
 /// faults are listed.
 pub fn validate(op: &Operation, body: &[u8]) -> Result<(), Error> {
-    let Some(schema) = schema(op) else {
+    if texts(op).is_none() {
         return Ok(());
-    };
+    }
     let instance: Value = serde_json::from_slice(body).map_err(|e| {
         Error::validation(format!("--body is not valid JSON: {e}"))
             .with_hint("pass a JSON document, @file, or - for stdin")
     })?;
-    if SCHEMA_CONTRADICTS_EXAMPLE.contains(&op.operation_id) {
-        return Ok(());
-    }
-    let validator = jsonschema::draft202012::options()
-        .build(&schema)
-        .map_err(|e| {
-            Error::general(format!(
-                "the request schema of `{} {}` does not compile: {e}",
-                op.group, op.command
-            ))
-        })?;
-    let faults: Vec<String> = validator
-        .iter_errors(&instance)
-        .take(3)
-        .map(|e| {
-            format!(
-                "at `{}`: {} (rule: {})",
-                e.instance_path().as_str(),
-                e,
-                e.kind().keyword()
-            )
-        })
+    let faults: Vec<String> = faults(op, &instance, 3)?
+        .iter()
+        .map(|f| format!("at `{}`: {} (rule: {})", f.pointer, f.message, f.rule))
         .collect();
     if faults.is_empty() {
         return Ok(());
@@ -164,6 +145,62 @@ pub fn validate(op: &Operation, body: &[u8]) -> Result<(), Error> {
         "see `jr schema {} {}` for the schema, or pass --no-validate to send it anyway",
         op.group, op.command
     )))
+}
+
+/// One way a JSON body breaks its operation's request schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// The JSON pointer of the offending value (`/webhooks/0`; empty for
+    /// the whole body).
+    pub pointer: String,
+    /// The field the fault is about: the missing property for `required`,
+    /// else the last segment of `pointer` (empty for the whole body).
+    pub field: String,
+    /// The validator's message (`"jqlFilter" is a required property`).
+    pub message: String,
+    /// The JSON Schema keyword broken (`required`, `type`, `enum`, ...).
+    pub rule: String,
+}
+
+/// Up to `limit` faults of the JSON `instance` against `op`'s request
+/// schema, in the validator's order; empty when it conforms, when `op` has
+/// no JSON schema, or when `op` is in [`SCHEMA_CONTRADICTS_EXAMPLE`].
+/// The one validator behind [`validate`] (jr) and jr-mock's body checks.
+/// Errors: exit 1 when the schema does not compile (a generator bug).
+pub fn faults(op: &Operation, instance: &Value, limit: usize) -> Result<Vec<Fault>, Error> {
+    let Some(schema) = schema(op) else {
+        return Ok(Vec::new());
+    };
+    if SCHEMA_CONTRADICTS_EXAMPLE.contains(&op.operation_id) {
+        return Ok(Vec::new());
+    }
+    let validator = jsonschema::draft202012::options()
+        .build(&schema)
+        .map_err(|e| {
+            Error::general(format!(
+                "the request schema of `{} {}` does not compile: {e}",
+                op.group, op.command
+            ))
+        })?;
+    Ok(validator
+        .iter_errors(instance)
+        .take(limit)
+        .map(|e| {
+            let pointer = e.instance_path().as_str().to_owned();
+            let field = match e.kind() {
+                jsonschema::error::ValidationErrorKind::Required { property } => property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_owned),
+                _ => pointer.rsplit('/').next().unwrap_or_default().to_owned(),
+            };
+            Fault {
+                pointer,
+                field,
+                message: e.to_string(),
+                rule: e.kind().keyword().to_owned(),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -244,6 +281,10 @@ mod tests {
         assert!(message.contains("at `/webhooks/0`"), "{message}");
         assert!(message.contains("rule: required"), "{message}");
         assert!(message.contains("jqlFilter"), "{message}");
+
+        let found = faults(op, &serde_json::json!({"webhooks": []}), 3).expect("compiles");
+        assert_eq!(found[0].field, "url", "{found:?}");
+        assert_eq!(found[0].rule, "required");
 
         let err = validate(op, br#"{"url": 5, "webhooks": []}"#).expect_err("url is a string");
         assert!(err.message().contains("at `/url`"), "{}", err.message());

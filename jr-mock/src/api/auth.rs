@@ -10,6 +10,15 @@
 //!   either sorted or in request order.
 //!
 //! Anything else is 401; a user on a webhook operation is 403.
+//!
+//! Where the request arrived matters too ([`authenticate`], jira-semantics
+//! §2.4, §10.2, §10.3): the fake plays both the site
+//! (`https://{site}.atlassian.net`) and the API gateway
+//! (`https://api.atlassian.com/ex/jira/{cloudId}`). API tokens and Connect
+//! JWTs work on the site; OAuth 2.0 access tokens and scoped API tokens only
+//! through the gateway prefix, and only with the site's own cloud ID (any
+//! other gets the gateway's 404). The `lenientAuth` switch restores the old,
+//! looser rules (see [`crate::Switches::lenient_auth`]).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,7 +36,48 @@ pub const JWT_LEEWAY_S: i64 = 60;
 /// (observed on a live site; no trailing full stop).
 pub const NOT_AN_APP: &str = "Only Connect and OAuth 2.0 apps can use this operation";
 
-const NOT_AUTHENTICATED: &str = "Client must be authenticated to access this resource.";
+/// The text Jira answers a request without valid credentials with
+/// (observed, jira-semantics §10.3).
+pub const NOT_AUTHENTICATED: &str = "Client must be authenticated to access this resource.";
+
+const GATEWAY_ONLY: &str = "OAuth 2.0 access tokens and scoped API tokens are accepted only through the API gateway (https://api.atlassian.com/ex/jira/{cloudId})";
+
+/// The cloud ID of a path under the gateway prefix `/ex/jira/{cloudId}/…`,
+/// or `None` for a path of the site itself.
+pub fn gateway_cloud_id(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/ex/jira/")?;
+    Some(rest.split('/').next().unwrap_or(rest))
+}
+
+/// Identifies the caller of `req` as Jira does where the request arrived
+/// (see the module docs), with everything `model` knows.
+///
+/// Errors: [`ApiError::NotFound`] (404) under `/ex/jira/{cloudId}` with
+/// another cloud ID; [`ApiError::Unauthenticated`] (401) for missing or
+/// bad credentials, and for an OAuth 2.0 token or scoped API token on the
+/// site's own paths. With the `lenientAuth` switch, any cloud ID passes
+/// and OAuth 2.0 and scoped tokens work on the site too.
+pub fn authenticate(req: &Request, model: &Model) -> Result<Caller, ApiError> {
+    let lenient = model.rules.switches.lenient_auth;
+    let cloud_id = gateway_cloud_id(req.url.path());
+    if let Some(id) = cloud_id
+        && id != model.cloud_id
+        && !lenient
+    {
+        return Err(ApiError::NotFound(format!(
+            "jr-mock: no site has the cloud ID '{id}' (see /_edge/tenant_info)"
+        )));
+    }
+    let caller = identify_in(req, model)?;
+    let gateway_only = match &caller {
+        Caller::App(app) => app.kind == AppKind::OAuth,
+        Caller::User { scoped, .. } => *scoped,
+    };
+    if gateway_only && cloud_id.is_none() && !lenient {
+        return Err(unauthenticated(GATEWAY_ONLY));
+    }
+    Ok(caller)
+}
 
 /// Identifies the caller of `req` among `ids`.
 /// Errors: [`ApiError::Unauthenticated`] (401) for missing or bad credentials.
@@ -51,7 +101,7 @@ pub fn identify(req: &Request, ids: &Identities) -> Result<Caller, ApiError> {
         "bearer" => ids
             .by_bearer(rest)
             .ok_or_else(|| unauthenticated("The access token is unknown or has expired")),
-        "basic" => basic(ids, rest, req.url.path()),
+        "basic" => basic(ids, rest),
         "jwt" => connect(req, ids, rest),
         _ => Err(unauthenticated(NOT_AUTHENTICATED)),
     }
@@ -68,9 +118,10 @@ pub fn identify_in(req: &Request, model: &Model) -> Result<Caller, ApiError> {
     }
 }
 
-/// [`require_app`] with everything `model` knows (see [`identify_in`]).
+/// [`require_app`] where the request arrived, with everything `model`
+/// knows (see [`authenticate`]).
 pub fn require_app_in(req: &Request, model: &Model) -> Result<AppCaller, ApiError> {
-    match identify_in(req, model)? {
+    match authenticate(req, model)? {
         Caller::App(app) => Ok(app),
         Caller::User { .. } => Err(ApiError::Forbidden(NOT_AN_APP.into())),
     }
@@ -96,20 +147,11 @@ fn unauthenticated(msg: &str) -> ApiError {
     ApiError::Unauthenticated(msg.to_owned())
 }
 
-fn basic(ids: &Identities, encoded: &str, path: &str) -> Result<Caller, ApiError> {
+fn basic(ids: &Identities, encoded: &str) -> Result<Caller, ApiError> {
     let decoded = jwt::decode_standard_base64(encoded)
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| unauthenticated("The basic credentials are not valid base64"))?;
     let (email, token) = decoded.split_once(':').unwrap_or((&decoded, ""));
-    let scoped = ids
-        .users
-        .iter()
-        .any(|u| u.scoped && u.email == email && u.api_token == token);
-    if scoped && !path.starts_with("/ex/jira/") {
-        return Err(unauthenticated(
-            "A scoped API token is accepted only through the API gateway (https://api.atlassian.com/ex/jira/{cloudId})",
-        ));
-    }
     ids.by_basic(email, token)
         .ok_or_else(|| unauthenticated("The email address or API token is incorrect"))
 }

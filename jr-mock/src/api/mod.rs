@@ -133,7 +133,7 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
         "GET",
         r"^/_edge/tenant_info/?$",
         "tenantInfo",
-        oauth::TenantInfo,
+        oauth::TenantInfo(c()),
     )
     .await;
     Mock::given(any())

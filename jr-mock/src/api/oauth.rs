@@ -16,8 +16,9 @@ use crate::model::Model;
 use crate::model::oauth::{OAuthError, TokenSet};
 use crate::wire::{ApiError, json_response, query_value};
 
-/// The cloud ID the fake's one site has.
-pub const CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
+/// The cloud ID the fake's one site has unless configured
+/// ([`crate::MockConfig::cloud_id`]).
+pub const CLOUD_ID: &str = crate::model::DEFAULT_CLOUD_ID;
 
 /// `GET /authorize?client_id&redirect_uri&state&scope&response_type=code`:
 /// approves at once (the fake has no consent screen) and redirects (302) to
@@ -164,14 +165,15 @@ pub struct AccessibleResources(pub(crate) Ctx);
 impl Respond for AccessibleResources {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let token = bearer_token(req);
-        let scopes = self.0.store.read(|model| {
-            token.and_then(|t| Some(model.oauth.scopes(t, model.now_ms())?.to_vec()))
+        let (scopes, cloud_id) = self.0.store.read(|model| {
+            let scopes = token.and_then(|t| Some(model.oauth.scopes(t, model.now_ms())?.to_vec()));
+            (scopes, model.cloud_id.clone())
         });
         match scopes {
             Some(scopes) => json_response(
                 200,
                 &json!([{
-                    "id": CLOUD_ID,
+                    "id": cloud_id,
                     "name": "jr-mock",
                     "url": site_url(req, &self.0),
                     "scopes": scopes,
@@ -187,12 +189,14 @@ impl Respond for AccessibleResources {
     }
 }
 
-/// `GET /_edge/tenant_info`: `{"cloudId": ...}`, unauthenticated.
-pub struct TenantInfo;
+/// `GET /_edge/tenant_info`: `{"cloudId": "<the site's cloud ID>"}`,
+/// unauthenticated, as Atlassian's sites answer (jira-semantics §10.2).
+pub struct TenantInfo(pub(crate) Ctx);
 
 impl Respond for TenantInfo {
     fn respond(&self, _req: &Request) -> ResponseTemplate {
-        json_response(200, &json!({ "cloudId": CLOUD_ID }))
+        let cloud_id = self.0.store.read(|m| m.cloud_id.clone());
+        json_response(200, &json!({ "cloudId": cloud_id }))
     }
 }
 

@@ -5,19 +5,39 @@
 //!
 //! One catch-all mock (`mount`, priority [`PRIORITY`], below the webhook
 //! operations and any test's own mocks) routes a request by method and path
-//! template ([`router`]) and answers:
-//! - the operation's status and body, with Jira's example site
-//!   `https://your-domain.atlassian.net` rewritten to the fake's base URL;
-//!   a 303 (asynchronous operations) also carries `Location` to a task;
-//! - 400 `ErrorCollection` when a path parameter is empty, a required query
-//!   parameter is missing, or an integer, number or boolean parameter does
-//!   not parse (the parameter is named in `errors`);
+//! template ([`router`]) and, for a known operation, in this order:
+//! 1. authenticates the caller as Jira does where the request arrived
+//!    ([`crate::api::auth::authenticate`]): 401 with Jira's plain-text body
+//!    and `WWW-Authenticate` without valid credentials, 404 under
+//!    `/ex/jira/{cloudId}` with another cloud ID (`lenientAuth` lets
+//!    anyone through);
+//! 2. answers 410 with Jira's message for an operation Atlassian removed
+//!    ([`removed`]);
+//! 3. answers 400 `ErrorCollection` when a path parameter is empty, a
+//!    required query parameter is missing, or an integer, number or boolean
+//!    parameter does not parse (the parameter is named in `errors`);
+//! 4. checks the request body against the operation's spec ([`body`]):
+//!    415 for a content type the operation does not take, 400
+//!    `ErrorCollection` naming the field for a body that breaks its schema,
+//!    is not JSON, or is missing while required;
+//! 5. answers: `/myself` with the caller ([`myself`]); a paged operation
+//!    with the page asked for, over the example's items ([`paging`]); any
+//!    other with the operation's status and body, with Jira's example site
+//!    `https://your-domain.atlassian.net` rewritten to the fake's base URL
+//!    (a 303, for asynchronous operations, also carries `Location` to a
+//!    task).
+//!
+//! Besides:
 //! - 405 `ErrorCollection` with `Allow` when the path is known but not the
 //!   method;
 //! - the Jira-shaped 404 otherwise.
 //!
 //! Nothing is read from the spec at run time.
 
+pub mod body;
+pub mod myself;
+pub mod paging;
+pub mod removed;
 pub mod router;
 
 #[rustfmt::skip]
@@ -27,11 +47,17 @@ mod generated;
 /// Every operation of the spec, sorted by group, then command (as jr-core's table).
 pub use generated::OPERATIONS;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::api::Ctx;
-use crate::wire::{ApiError, links_base};
+use crate::api::auth::authenticate;
+use crate::model::apps::Caller;
+use crate::store::Store;
+use crate::wire::{ApiError, links_base, not_authenticated};
 use router::{Route, Router};
 
 /// Priority of the catalog's catch-all (wiremock: lower wins): after the
@@ -109,10 +135,16 @@ impl Kind {
 
 /// Mounts the catalog's catch-all on `server`.
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
+    let table = jr_core::ops::OPERATIONS
+        .iter()
+        .map(|op| (op.operation_id, op))
+        .collect();
     Mock::given(any())
         .respond_with(ctx.delayed(Catalog {
             router: Router::new(OPERATIONS),
             fallback_base: ctx.base_url.clone(),
+            store: ctx.store.clone(),
+            table,
         }))
         .with_priority(PRIORITY)
         .named("catalog")
@@ -124,15 +156,15 @@ pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
 pub struct Catalog {
     router: Router,
     fallback_base: String,
+    store: Arc<Store>,
+    /// jr-core's entry for each operationId: pagination, body, deprecation.
+    table: HashMap<&'static str, &'static jr_core::ops::Operation>,
 }
 
 impl Respond for Catalog {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         match self.router.route(req.method.as_str(), req.url.path()) {
-            Route::Found(op, values) => match check_params(op, &values, req) {
-                Ok(()) => self.answer(op, req),
-                Err(e) => e.template(),
-            },
+            Route::Found(op, values) => self.operation(op, &values, req),
             Route::WrongMethod(allow) => {
                 let msg = format!(
                     "Method {} is not allowed on {}; allowed: {}",
@@ -150,6 +182,56 @@ impl Respond for Catalog {
 }
 
 impl Catalog {
+    /// Steps 1–5 of the module docs for a request routed to `op`.
+    fn operation(
+        &self,
+        op: &'static Operation,
+        path_values: &[(&str, &str)],
+        req: &Request,
+    ) -> ResponseTemplate {
+        let caller = match self.gate(req) {
+            Ok(caller) => caller,
+            Err(answer) => return *answer,
+        };
+        if let Some(answer) = removed::answer(op) {
+            return answer;
+        }
+        if let Err(e) = check_params(op, path_values, req) {
+            return e.template();
+        }
+        let spec = self.table.get(op.operation_id).copied();
+        if let Some(spec) = spec
+            && let Err(answer) = body::check(spec, req)
+        {
+            return *answer;
+        }
+        let base = links_base(req, &self.fallback_base);
+        if op.operation_id == "getCurrentUser" {
+            return self
+                .store
+                .read(|m| myself::answer(op, caller.as_ref(), m, &base));
+        }
+        match spec {
+            Some(spec) if spec.pagination != jr_core::ops::Pagination::None => {
+                paging::answer(op, spec.pagination, req, &base).unwrap_or_else(|e| e.template())
+            }
+            _ => self.answer(op, req),
+        }
+    }
+
+    /// Step 1: the caller, `None` when `lenientAuth` lets an anonymous
+    /// request through; `Err` is the 401 or 404 to answer.
+    fn gate(&self, req: &Request) -> Result<Option<Caller>, Box<ResponseTemplate>> {
+        self.store.read(|m| match authenticate(req, m) {
+            Ok(caller) => Ok(Some(caller)),
+            Err(_) if m.rules.switches.lenient_auth => Ok(None),
+            Err(ApiError::Unauthenticated(_)) => Err(Box::new(not_authenticated(
+                crate::api::auth::NOT_AUTHENTICATED,
+            ))),
+            Err(e) => Err(Box::new(e.template())),
+        })
+    }
+
     fn answer(&self, op: &Operation, req: &Request) -> ResponseTemplate {
         let base = links_base(req, &self.fallback_base);
         let mut template = ResponseTemplate::new(op.status);

@@ -16,8 +16,9 @@
 //! ```
 //!
 //! Every list may be empty or absent; `accountId`, `allowLoopbackUrls`
-//! (default `true`) and `clientKey` (default `jr-mock-client-key`) are
-//! optional. App keys (OAuth `clientId`, Connect `key`) must be unique.
+//! (default `true`), `clientKey` (default `jr-mock-client-key`), a user's
+//! `displayName` (default `jr-mock user`) and `scoped` (default `false`)
+//! are optional. App keys (OAuth `clientId`, Connect `key`) must be unique.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,8 @@ use serde::{Deserialize, Serialize};
 /// (the example account ID of Jira's spec).
 pub const DEFAULT_ACCOUNT_ID: &str = "5b10ac8d82e05b22cc7d4ef5";
 const DEFAULT_CLIENT_KEY: &str = "jr-mock-client-key";
+/// The display name of a user whose configuration gives none.
+pub const DEFAULT_DISPLAY_NAME: &str = "jr-mock user";
 
 /// Every identity the fake knows. `Default` gives the documented defaults:
 /// `oauth-app`, `other-app`, `com.example.connect-app` and `user@example.com`.
@@ -61,7 +64,8 @@ pub struct OAuthApp {
 pub struct AccessToken {
     /// The exact token sent as `Authorization: Bearer <token>`.
     pub token: String,
-    /// The user the token acts for (limits count per user).
+    /// The user the token acts for (limits count per user; `/myself`
+    /// answers the user with this account ID, if one is configured).
     #[serde(default = "default_account_id")]
     pub account_id: String,
 }
@@ -95,6 +99,9 @@ pub struct User {
     /// The user's account ID.
     #[serde(default = "default_account_id")]
     pub account_id: String,
+    /// The name `/myself` answers (default `jr-mock user`).
+    #[serde(default = "default_display_name")]
+    pub display_name: String,
     /// A scoped API token: accepted only through the API gateway prefix
     /// `/ex/jira/{cloudId}`, refused with 401 on the site's own paths
     /// (docs/jira-semantics.md §10.3).
@@ -104,6 +111,10 @@ pub struct User {
 
 fn default_account_id() -> String {
     DEFAULT_ACCOUNT_ID.to_owned()
+}
+
+fn default_display_name() -> String {
+    DEFAULT_DISPLAY_NAME.to_owned()
 }
 
 fn default_client_key() -> String {
@@ -144,6 +155,10 @@ pub enum Caller {
     User {
         /// The user's account ID.
         account_id: String,
+        /// The basic-auth user name (the user's email address).
+        email: String,
+        /// Whether the user authenticated with a scoped API token.
+        scoped: bool,
     },
 }
 
@@ -176,6 +191,7 @@ impl Default for Identities {
                 email: "user@example.com".into(),
                 api_token: "user-token".into(),
                 account_id: default_account_id(),
+                display_name: default_display_name(),
                 scoped: false,
             }],
         }
@@ -233,6 +249,8 @@ impl Identities {
             .find(|u| u.email == email && u.api_token == api_token)?;
         Some(Caller::User {
             account_id: user.account_id.clone(),
+            email: user.email.clone(),
+            scoped: user.scoped,
         })
     }
 

@@ -144,6 +144,9 @@ pub struct DeliveryBook {
     next_seq: u64,
     pending: Vec<Delivery>,
     log: VecDeque<AttemptRecord>,
+    /// Attempts ever logged, so the `n`-th (from 1) keeps its number for
+    /// paging after older ones are dropped.
+    logged: u64,
 }
 
 /// What the book decided after an attempt.
@@ -236,6 +239,24 @@ impl DeliveryBook {
             self.log.pop_front();
         }
         self.log.push_back(record);
+        self.logged += 1;
+    }
+
+    /// Up to `limit` (all when `None`) logged attempts numbered after
+    /// `after` (attempts are numbered 1, 2, … in log order), oldest first,
+    /// and the number to pass as `after` for the next page when more remain.
+    pub fn attempts_after(
+        &self,
+        after: Option<u64>,
+        limit: Option<usize>,
+    ) -> (Vec<&AttemptRecord>, Option<u64>) {
+        let first = self.logged - self.log.len() as u64; // number of the oldest, minus 1
+        let skip = after.map_or(0, |a| a.saturating_sub(first)) as usize;
+        let rest = self.log.len().saturating_sub(skip);
+        let take = limit.unwrap_or(rest).min(rest);
+        let page: Vec<&AttemptRecord> = self.log.iter().skip(skip).take(take).collect();
+        let next = (take < rest).then(|| first + (skip + take) as u64);
+        (page, next)
     }
 
     /// Every logged attempt, oldest first.

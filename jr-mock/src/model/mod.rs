@@ -28,6 +28,10 @@ use webhooks::{ItemResult, Owner, RegisterError, Registration, WebhookPage, Webh
 pub const CONNECT_LIMIT: usize = 100;
 /// Webhooks per OAuth 2.0 app per user (Jira's documented limit).
 pub const OAUTH_LIMIT: usize = 5;
+/// The cloud ID of the fake's one site when none is configured: what
+/// `/_edge/tenant_info` and `/oauth/token/accessible-resources` name, and
+/// the only `{cloudId}` the gateway prefix `/ex/jira/{cloudId}` accepts.
+pub const DEFAULT_CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
 /// Bounds of the random retry delay when none is configured: 5–15 minutes, in ms.
 pub const RETRY_DELAY_RANGE_MS: (u64, u64) = (5 * 60_000, 15 * 60_000);
 
@@ -39,7 +43,8 @@ pub struct Rules {
     /// Overrides both limits ([`CONNECT_LIMIT`], [`OAUTH_LIMIT`]).
     pub webhook_limit: Option<usize>,
     /// The on/off departures from Jira's behaviour (see [`crate::switches`]):
-    /// `failed_connect_only` gives OAuth apps 403 on `getFailedWebhooks`,
+    /// `oauth_reads_failed` lets OAuth apps read `getFailedWebhooks`
+    /// (by default they get 403, as the spec's text says),
     /// `allow_second_url` lets an app register at a second URL,
     /// `duplicate_deliveries` sends every delivered (2xx) attempt once more,
     /// identical (same `X-Atlassian-Webhook-Identifier`).
@@ -49,7 +54,7 @@ pub struct Rules {
 /// Why `getFailedWebhooks` is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FailedError {
-    /// An OAuth app called it while `failed_connect_only` is set.
+    /// An OAuth app called it (unless `oauth_reads_failed` is set).
     #[error("The caller is not a Connect app")]
     NotConnect,
 }
@@ -60,6 +65,11 @@ pub enum EventError {
     /// The event is not a JSON object with a string `webhookEvent`.
     #[error("an event must be a JSON object with a string \"webhookEvent\"")]
     Malformed,
+    /// `webhookEvent` is none of the 20 names of the spec's
+    /// `WebhookDetails.events` enum ([`webhooks::EVENTS`]); no webhook could
+    /// ever match it.
+    #[error("unknown webhookEvent {0:?}: expected one of {list}", list = webhooks::EVENTS.join(", "))]
+    UnknownEvent(String),
     /// An issue, comment or property event lacks the object Jira always sends with it.
     #[error("a {event} event must carry a JSON object \"{field}\"{also}")]
     MissingField {
@@ -72,7 +82,8 @@ pub enum EventError {
     },
 }
 
-/// Checks that `event` carries what Jira sends with an event of its kind:
+/// Checks that `event` names one of the 20 events of the spec's enum and
+/// carries what Jira sends with an event of its kind:
 /// `issue` for issue, comment and property events, `comment` for comment
 /// events, `property` with a string `key` for property events.
 /// Errors: [`EventError`].
@@ -83,6 +94,9 @@ pub fn check_event(event: &Value) -> Result<&Map<String, Value>, EventError> {
     else {
         return Err(EventError::Malformed);
     };
+    if !webhooks::EVENTS.contains(&name) {
+        return Err(EventError::UnknownEvent(name.to_owned()));
+    }
     let missing = |field, also| EventError::MissingField {
         event: name.to_owned(),
         field,
@@ -131,6 +145,8 @@ pub struct Model {
     pub deliveries: DeliveryBook,
     /// OAuth 2.0 (3LO) codes and tokens issued by the fake's authorization server.
     pub oauth: oauth::OAuthSessions,
+    /// The site's cloud ID ([`DEFAULT_CLOUD_ID`] unless configured).
+    pub cloud_id: String,
     rng: Rng,
 }
 
@@ -151,6 +167,7 @@ impl Model {
             failed: FailedStore::default(),
             deliveries: DeliveryBook::default(),
             oauth: oauth::OAuthSessions::default(),
+            cloud_id: DEFAULT_CLOUD_ID.to_owned(),
             rng: Rng::new(seed),
         })
     }
@@ -221,7 +238,7 @@ impl Model {
     }
 
     /// `getFailedWebhooks`: a page of the caller's own failures.
-    /// Errors: [`FailedError::NotConnect`] for OAuth apps under `failed_connect_only`.
+    /// Errors: [`FailedError::NotConnect`] for OAuth apps unless `oauth_reads_failed`.
     pub fn failed_page(
         &self,
         caller: &AppCaller,
@@ -229,7 +246,7 @@ impl Model {
         max_results: usize,
         now_ms: i64,
     ) -> Result<FailedPage, FailedError> {
-        if self.rules.switches.failed_connect_only && caller.kind != AppKind::Connect {
+        if !self.rules.switches.oauth_reads_failed && caller.kind != AppKind::Connect {
             return Err(FailedError::NotConnect);
         }
         Ok(self.failed.page(&caller.app, after, max_results, now_ms))

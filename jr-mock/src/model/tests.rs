@@ -101,6 +101,10 @@ fn expired_webhooks_deliver_nothing() {
 fn a_delivery_failing_six_times_becomes_one_failed_record() {
     let mut m = model(Rules {
         retry_delay_ms: Some(1_000),
+        switches: crate::switches::Switches {
+            oauth_reads_failed: true,
+            ..Default::default()
+        },
         ..Rules::default()
     });
     let a = caller("oauth-app", AppKind::OAuth);
@@ -130,18 +134,12 @@ fn a_delivery_failing_six_times_becomes_one_failed_record() {
 }
 
 #[test]
-fn failed_connect_only_refuses_oauth_apps() {
-    let m = model(Rules {
-        switches: crate::switches::Switches {
-            failed_connect_only: true,
-            ..Default::default()
-        },
-        ..Rules::default()
-    });
-    assert!(
-        m.failed_page(&caller("oauth-app", AppKind::OAuth), None, 10, NOW)
-            .is_err()
-    );
+fn only_connect_apps_read_failures_unless_oauth_reads_failed() {
+    let mut m = model(Rules::default());
+    let oauth = caller("oauth-app", AppKind::OAuth);
+    assert!(m.failed_page(&oauth, None, 10, NOW).is_err());
+    m.rules.switches.oauth_reads_failed = true;
+    assert!(m.failed_page(&oauth, None, 10, NOW).is_ok());
     assert!(
         m.failed_page(
             &caller("com.example.connect-app", AppKind::Connect),

@@ -1,5 +1,6 @@
 //! The `jr-mock` binary: first stdout line, control API, config file.
 
+use crate::common::CLOUD_ID;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -51,14 +52,14 @@ async fn prints_its_url_first_and_serves_until_killed() {
         .unwrap();
     assert_eq!(health.status(), 200);
     let mine = client
-        .get(format!("{url}/rest/api/3/webhook"))
+        .get(format!("{url}/ex/jira/{CLOUD_ID}/rest/api/3/webhook"))
         .bearer_auth("t1")
         .send()
         .await
         .unwrap();
     assert_eq!(mine.status(), 200);
     let default_app = client
-        .get(format!("{url}/rest/api/3/webhook"))
+        .get(format!("{url}/ex/jira/{CLOUD_ID}/rest/api/3/webhook"))
         .bearer_auth("oauth-app-token")
         .send()
         .await
@@ -81,7 +82,9 @@ fn help_documents_the_config_shape_and_flags() {
         "--port",
         "--config",
         "--retry-delay-ms",
-        "--failed-connect-only",
+        "--oauth-reads-failed",
+        "--lenient-auth",
+        "Hides client bugs",
         "--webhook-limit",
         "--delivery-timeout-ms",
         "--external-deliveries",
@@ -149,7 +152,7 @@ async fn switches_on_the_command_line_reach_the_fake() {
         let body = serde_json::json!({"url": hook,
             "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = A"}]});
         let resp = client
-            .post(format!("{url}/rest/api/3/webhook"))
+            .post(format!("{url}/ex/jira/{CLOUD_ID}/rest/api/3/webhook"))
             .bearer_auth("oauth-app-token")
             .json(&body)
             .send()
@@ -161,7 +164,8 @@ async fn switches_on_the_command_line_reach_the_fake() {
     child.wait().unwrap();
     assert_eq!(
         switches,
-        serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": true, "failedConnectOnly": false})
+        serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": true,
+            "oauthReadsFailed": false, "lenientAuth": false})
     );
     assert_eq!(statuses, [200, 200], "a second URL is allowed");
 }
@@ -188,6 +192,7 @@ async fn fault_rules_from_a_file_apply_from_the_start() {
     for _ in 0..2 {
         let resp = client
             .get(format!("{url}/rest/api/3/serverInfo"))
+            .basic_auth("user@example.com", Some("user-token"))
             .send()
             .await
             .unwrap();
@@ -220,7 +225,7 @@ async fn switches_from_the_config_file_and_the_command_line_add_up() {
     let dir = std::env::temp_dir().join(format!("jr-mock-switches-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("config.json");
-    std::fs::write(&config, r#"{"switches": {"failedConnectOnly": true}}"#).unwrap();
+    std::fs::write(&config, r#"{"switches": {"oauthReadsFailed": true}}"#).unwrap();
     let (mut child, line) = spawn(&[
         "--config",
         config.to_str().unwrap(),
@@ -245,6 +250,7 @@ async fn switches_from_the_config_file_and_the_command_line_add_up() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         switches,
-        serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": false, "failedConnectOnly": true})
+        serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": false,
+            "oauthReadsFailed": true, "lenientAuth": false})
     );
 }

@@ -11,7 +11,7 @@ use crate::common;
 
 use std::path::Path;
 
-use common::{Auth, OAUTH, client, fake, send};
+use common::{CLOUD_ID, OAUTH, USER, client, fake, send};
 use jr_mock::catalog::{Kind, Location, OPERATIONS, Operation};
 use serde_json::{Map, Value, json};
 
@@ -112,7 +112,7 @@ fn url_for(base: &str, op: &Operation) -> String {
     format!("{base}{path}{query}")
 }
 
-/// Bodies for the operations jr-mock models (the catalog ignores bodies).
+/// Bodies for the operations jr-mock models.
 fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
     match op.operation_id {
         "registerDynamicWebhooks" => Some(json!({"url": "https://hooks.example.com/jira",
@@ -121,6 +121,16 @@ fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
         "refreshWebhooks" => Some(json!({"webhookIds": [webhook_id]})),
         _ => None,
     }
+}
+
+/// A body the catalog accepts for `op` and its content type: jr-core's
+/// example body (valid against the operation's schema), or a few bytes for
+/// operations that take any content.
+fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
+    let spec = jr_core::ops::by_operation_id(op.operation_id)?;
+    let body = spec.body?;
+    let text = jr_core::ops::body::example(spec).unwrap_or("x").to_owned();
+    Some((text, body.content_type))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,16 +174,27 @@ async fn every_operation_answers_with_a_body_valid_against_the_spec() {
         let mut req = http
             .request(
                 reqwest::Method::from_bytes(op.method.as_bytes()).unwrap(),
-                url_for(&base, op),
+                url_for(&format!("{base}/ex/jira/{CLOUD_ID}"), op),
             )
             .bearer_auth("oauth-app-token");
         if let Some(body) = request_body(op, webhook_id) {
             req = req.json(&body);
+        } else if let Some((text, content_type)) = catalog_body(op) {
+            req = req.header("Content-Type", content_type).body(text);
         }
         let resp = req.send().await.expect("jr-mock answers");
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("a body");
         let name = format!("{} {} {}", op.operation_id, op.method, op.path);
+        if jr_mock::catalog::removed::REMOVED
+            .iter()
+            .any(|(id, _)| *id == op.operation_id)
+        {
+            if status != 410 {
+                failures.push(format!("{name}: removed, yet status {status}: {text}"));
+            }
+            continue;
+        }
         if status != op.status {
             failures.push(format!(
                 "{name}: status {status}, expected {}: {text}",
@@ -224,7 +245,7 @@ async fn a_missing_required_query_parameter_is_a_400_naming_it() {
     let (status, body) = send(
         "GET",
         &format!("{}/rest/api/3/issuetype/project", jira.base_url()),
-        Auth::None,
+        USER,
         None,
     )
     .await;
@@ -242,7 +263,7 @@ async fn a_parameter_of_the_wrong_type_is_a_400_naming_it() {
         "{}/rest/api/3/issuetype/project?projectId=abc",
         jira.base_url()
     );
-    let (status, body) = send("GET", &url, Auth::None, None).await;
+    let (status, body) = send("GET", &url, USER, None).await;
     assert_eq!(status, 400);
     assert_eq!(
         body["errors"]["projectId"],
@@ -254,7 +275,7 @@ async fn a_parameter_of_the_wrong_type_is_a_400_naming_it() {
 async fn an_empty_path_parameter_is_a_400() {
     let jira = fake().await;
     let url = format!("{}/rest/api/3/issue//comment", jira.base_url());
-    let (status, body) = send("GET", &url, Auth::None, None).await;
+    let (status, body) = send("GET", &url, USER, None).await;
     assert_eq!(status, 400);
     assert_eq!(
         body["errors"]["issueIdOrKey"],
@@ -268,6 +289,7 @@ async fn a_known_path_with_an_unknown_method_is_a_405_with_allow() {
     let http = client();
     let resp = http
         .patch(format!("{}/rest/api/3/issue/ABC-1", jira.base_url()))
+        .basic_auth("user@example.com", Some("user-token"))
         .send()
         .await
         .unwrap();
@@ -296,7 +318,7 @@ async fn an_unknown_path_is_a_jira_shaped_404() {
     let (status, body) = send(
         "GET",
         &format!("{}/rest/api/3/nothing", jira.base_url()),
-        Auth::None,
+        USER,
         None,
     )
     .await;
@@ -311,25 +333,19 @@ async fn an_unknown_path_is_a_jira_shaped_404() {
 async fn example_links_point_at_the_fake_and_the_gateway_prefix_is_kept() {
     let jira = fake().await;
     let base = jira.base_url();
-    let (status, body) = send(
-        "GET",
-        &format!("{base}/rest/api/3/priority/3"),
-        Auth::None,
-        None,
-    )
-    .await;
+    let (status, body) = send("GET", &format!("{base}/rest/api/3/priority/3"), USER, None).await;
     assert_eq!(status, 200);
     assert_eq!(body["self"], format!("{base}/rest/api/3/priority/3"));
     let (_, body) = send(
         "GET",
-        &format!("{base}/ex/jira/c1/rest/api/3/priority/3"),
-        Auth::None,
+        &format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/priority/3"),
+        USER,
         None,
     )
     .await;
     assert_eq!(
         body["self"],
-        format!("{base}/ex/jira/c1/rest/api/3/priority/3")
+        format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/priority/3")
     );
 }
 
@@ -346,7 +362,8 @@ async fn an_asynchronous_operation_answers_303_with_a_task_location() {
             "{}/rest/api/3/issuesecurityschemes/project",
             jira.base_url()
         ))
-        .json(&json!({}))
+        .basic_auth("user@example.com", Some("user-token"))
+        .json(&json!({"projectId": "10000", "schemeId": "10000"}))
         .send()
         .await
         .unwrap();

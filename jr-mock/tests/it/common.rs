@@ -22,7 +22,21 @@ pub const OAUTH: Auth<'static> = Auth::Bearer("oauth-app-token");
 pub const OTHER: Auth<'static> = Auth::Bearer("other-app-token");
 pub const USER: Auth<'static> = Auth::Basic("user@example.com", "user-token");
 
+/// The site's cloud ID (the default).
+pub const CLOUD_ID: &str = jr_mock::model::DEFAULT_CLOUD_ID;
+
+/// The usual test configuration: faithful authentication, except that OAuth
+/// apps may read their failed deliveries (`oauthReadsFailed`), since most
+/// delivery tests read failures as the OAuth app that registered; the
+/// default (403) has its own test, on [`faithful_config`].
 pub fn config() -> MockConfig {
+    let mut config = faithful_config();
+    config.switches.oauth_reads_failed = true;
+    config
+}
+
+/// The default switches, a fixed clock, seed and retry delay.
+pub fn faithful_config() -> MockConfig {
     MockConfig {
         start_ms: Some(START_MS),
         seed: Some(1),
@@ -72,6 +86,7 @@ pub async fn send_with(
     body: Option<&Value>,
 ) -> (u16, Value) {
     let m = reqwest::Method::from_bytes(verb.as_bytes()).unwrap();
+    let url = &through_gateway_for(auth, url);
     let mut req = client.request(m, url);
     req = match auth {
         Auth::None => req,
@@ -88,12 +103,33 @@ pub async fn send_with(
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
+    // Not every answer is JSON: Jira's 401 outside the webhook paths is text.
     let json = if text.is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(&text).unwrap()
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, json)
+}
+
+/// `url` as an OAuth 2.0 client must send it: a bearer token goes through
+/// the gateway prefix `/ex/jira/{cloudId}` (jira-semantics §2.4), where the
+/// fake accepts it; other credentials and `/_mock`, `/oauth` and `/_edge`
+/// paths stay on the site. (`Auth::Raw` is never moved, so a test can send
+/// a bearer token to the site on purpose.)
+pub fn through_gateway_for(auth: Auth<'_>, url: &str) -> String {
+    let Auth::Bearer(_) = auth else {
+        return url.to_owned();
+    };
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    let path = parsed.path().to_owned();
+    if !path.starts_with("/rest/") {
+        return url.to_owned();
+    }
+    parsed.set_path(&format!("/ex/jira/{CLOUD_ID}{path}"));
+    parsed.to_string()
 }
 
 pub async fn call(

@@ -152,7 +152,7 @@ async fn a_failing_receiver_is_retried_5_times_on_the_virtual_clock_then_listed_
     assert_eq!(
         failed["next"],
         format!(
-            "{}/rest/api/3/webhook/failed?failedAfter={t}&maxResults=100",
+            "{}/ex/jira/{CLOUD_ID}/rest/api/3/webhook/failed?failedAfter={t}&maxResults=100",
             jira.base_url()
         )
     );

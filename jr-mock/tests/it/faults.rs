@@ -14,7 +14,7 @@ async fn add(jira: &FakeJira, rules: Value) -> Value {
     let (status, body) = send(
         "POST",
         &format!("{}/_mock/faults", jira.base_url()),
-        common::Auth::None,
+        common::USER,
         Some(&json!({ "rules": rules })),
     )
     .await;
@@ -38,7 +38,7 @@ async fn latency_delays_the_normal_answer() {
     let (status, body) = send(
         "GET",
         &url(&jira, "/rest/api/3/serverInfo"),
-        common::Auth::None,
+        common::USER,
         None,
     )
     .await;
@@ -47,13 +47,7 @@ async fn latency_delays_the_normal_answer() {
     assert!(body["baseUrl"].is_string(), "the normal answer: {body}");
     assert!(slow >= Duration::from_millis(60), "{slow:?}");
     // Spent after its one use (timing the next call would be flaky on a busy machine).
-    let (_, rules) = send(
-        "GET",
-        &url(&jira, "/_mock/faults"),
-        common::Auth::None,
-        None,
-    )
-    .await;
+    let (_, rules) = send("GET", &url(&jira, "/_mock/faults"), common::USER, None).await;
     assert_eq!(rules, json!({"rules": []}));
 }
 
@@ -211,18 +205,12 @@ async fn the_control_api_lists_adds_and_clears_rules() {
     );
     let (status, _) = send("GET", &format!("{base}/rest/api/3/webhook"), OAUTH, None).await;
     assert_eq!(status, 503);
-    let (_, listed) = send(
-        "GET",
-        &format!("{base}/_mock/faults"),
-        common::Auth::None,
-        None,
-    )
-    .await;
+    let (_, listed) = send("GET", &format!("{base}/_mock/faults"), common::USER, None).await;
     assert_eq!(listed["rules"][0]["times"], 1);
     let (status, cleared) = send(
         "DELETE",
         &format!("{base}/_mock/faults"),
-        common::Auth::None,
+        common::USER,
         None,
     )
     .await;
@@ -232,7 +220,7 @@ async fn the_control_api_lists_adds_and_clears_rules() {
     let (status, body) = send(
         "POST",
         &format!("{base}/_mock/faults"),
-        common::Auth::None,
+        common::USER,
         Some(&json!({"rules": [{"path": "/x", "kind": "explode"}]})),
     )
     .await;
@@ -258,14 +246,14 @@ async fn rules_from_the_configuration_apply_from_the_start() {
     let (first, _) = send(
         "GET",
         &url(&jira, "/rest/api/3/serverInfo"),
-        common::Auth::None,
+        common::USER,
         None,
     )
     .await;
     let (second, _) = send(
         "GET",
         &url(&jira, "/rest/api/3/serverInfo"),
-        common::Auth::None,
+        common::USER,
         None,
     )
     .await;
@@ -285,7 +273,7 @@ async fn rules_from_the_configuration_apply_from_the_start() {
     let (ok, _) = send(
         "GET",
         &url(&jira, "/rest/api/3/serverInfo"),
-        common::Auth::None,
+        common::USER,
         None,
     )
     .await;

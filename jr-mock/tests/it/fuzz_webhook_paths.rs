@@ -56,8 +56,8 @@ const PATHS: [&str; 6] = [
     "/rest/api/3/webhook/",
     "/rest/api/3/webhook/failed",
     "/rest/api/3/webhook/refresh/",
-    "/ex/jira/cloud-1/rest/api/3/webhook",
-    "/ex/jira/cloud-1/rest/api/3/webhook/failed",
+    "/ex/jira/a436116f-02ce-4520-8fbb-7301462a1674/rest/api/3/webhook",
+    "/ex/jira/a436116f-02ce-4520-8fbb-7301462a1674/rest/api/3/webhook/failed",
 ];
 
 /// The operation `method path` names, if any.
@@ -249,7 +249,12 @@ fn bad_query(op: &str, query: &[(&str, String)]) -> bool {
 }
 
 async fn perform(client: &reqwest::Client, base: &str, f: &Fuzzed) -> (u16, Vec<u8>) {
-    let mut url = url::Url::parse(&format!("{base}{}", f.path)).unwrap();
+    // An OAuth 2.0 token is accepted through the gateway prefix only.
+    let path = match (f.who, f.path.starts_with("/ex/jira/")) {
+        (Who::OAuth, false) => format!("/ex/jira/{CLOUD_ID}{}", f.path),
+        _ => f.path.to_owned(),
+    };
+    let mut url = url::Url::parse(&format!("{base}{path}")).unwrap();
     for (k, v) in &f.query {
         url.query_pairs_mut().append_pair(k, v);
     }

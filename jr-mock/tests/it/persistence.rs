@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{START_MS, connect_jwt};
+use common::{CLOUD_ID, START_MS, connect_jwt};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -51,6 +51,14 @@ fn client() -> reqwest::Client {
 }
 
 /// `Authorization` for `app` calling `verb` on `url`.
+/// Where `app` sends its requests: OAuth apps through the gateway prefix.
+fn site(base: &str, app: &str) -> String {
+    match app {
+        "oauth-app" | "other-app" => format!("{base}/ex/jira/{CLOUD_ID}"),
+        _ => base.to_owned(),
+    }
+}
+
 fn auth(app: &str, verb: &str, url: &str) -> String {
     match app {
         "oauth-app" => "Bearer oauth-app-token".to_owned(),
@@ -70,7 +78,7 @@ async fn burst(
     count: Arc<(AtomicUsize, Notify)>,
 ) {
     let client = client();
-    let url = format!("{base}/rest/api/3/webhook");
+    let url = format!("{}/rest/api/3/webhook", site(&base, app));
     let body = json!({"url": "http://127.0.0.1:9/hook",
         "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = ABC"}]});
     for _ in 0..PER_CLIENT {
@@ -97,7 +105,7 @@ async fn burst(
 }
 
 async fn listed_ids(base: &str, app: &str) -> Vec<i64> {
-    let url = format!("{base}/rest/api/3/webhook?maxResults=100000");
+    let url = format!("{}/rest/api/3/webhook?maxResults=100000", site(base, app));
     let page: Value = client()
         .get(&url)
         .header("Authorization", auth(app, "GET", &url))

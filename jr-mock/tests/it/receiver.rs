@@ -254,6 +254,11 @@ fn blocking_get(base: &str, path: &str, bearer: &str) -> (u16, String) {
         return (0, String::new());
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    // A bearer token is accepted through the gateway prefix only.
+    let path = match path.starts_with("/rest/") {
+        true => format!("/ex/jira/{CLOUD_ID}{path}"),
+        false => path.to_owned(),
+    };
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {bearer}\r\nConnection: close\r\n\r\n"
     );
@@ -343,7 +348,8 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
     let (_, switches) = call(&jira, "GET", "/_mock/switches", Auth::None, None).await;
     assert_eq!(
         switches,
-        json!({"duplicateDeliveries": false, "allowSecondUrl": false, "failedConnectOnly": false})
+        json!({"duplicateDeliveries": false, "allowSecondUrl": false,
+            "oauthReadsFailed": true, "lenientAuth": false})
     );
 
     emit(&jira, event("ABC")).await;
@@ -355,7 +361,8 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
         (status, switches),
         (
             200,
-            json!({"duplicateDeliveries": true, "allowSecondUrl": false, "failedConnectOnly": false})
+            json!({"duplicateDeliveries": true, "allowSecondUrl": false,
+                "oauthReadsFailed": true, "lenientAuth": false})
         )
     );
     let report = emit(&jira, event("ABC")).await;

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::*;
-use jr_mock::{FakeJira, MockConfig, Switches};
+use jr_mock::{FakeJira, MockConfig};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -126,7 +126,7 @@ async fn malformed_bodies_get_400_error_collections() {
         assert_eq!(status, 400, "{b}");
         assert!(body["errorMessages"][0].is_string());
     }
-    let url = format!("{}/rest/api/3/webhook", jira.base_url());
+    let url = format!("{}/ex/jira/{CLOUD_ID}/rest/api/3/webhook", jira.base_url());
     let resp = client()
         .post(&url)
         .bearer_auth("oauth-app-token")
@@ -268,11 +268,11 @@ async fn offset_pages_report_is_last_total_and_links() {
     let base = jira.base_url();
     assert_eq!(
         page["nextPage"],
-        format!("{base}/rest/api/3/webhook?maxResults=2&startAt=2")
+        format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/webhook?maxResults=2&startAt=2")
     );
     assert_eq!(
         page["self"],
-        format!("{base}/rest/api/3/webhook?maxResults=2&startAt=0")
+        format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/webhook?maxResults=2&startAt=0")
     );
     let (_, page) = call(
         &jira,
@@ -382,15 +382,8 @@ async fn webhooks_are_purged_90_days_after_expiry() {
 }
 
 #[tokio::test]
-async fn failed_connect_only_gives_oauth_apps_a_403() {
-    let jira = FakeJira::start_with(MockConfig {
-        switches: Switches {
-            failed_connect_only: true,
-            ..Switches::default()
-        },
-        ..config()
-    })
-    .await;
+async fn oauth_apps_get_a_403_on_failed_by_default_as_the_spec_says() {
+    let jira = FakeJira::start_with(faithful_config()).await;
     let (status, body) = call(&jira, "GET", "/rest/api/3/webhook/failed", OAUTH, None).await;
     assert_eq!(status, 403);
     assert!(
@@ -413,13 +406,14 @@ async fn failed_connect_only_gives_oauth_apps_a_403() {
 #[tokio::test]
 async fn every_switch_can_be_flipped_at_run_time() {
     let jira = fake().await;
-    let on = json!({"failedConnectOnly": true, "allowSecondUrl": true});
+    let on = json!({"oauthReadsFailed": false, "allowSecondUrl": true});
     let (status, switches) = call(&jira, "POST", "/_mock/switches", Auth::None, Some(on)).await;
     assert_eq!(
         (status, switches),
         (
             200,
-            json!({"duplicateDeliveries": false, "allowSecondUrl": true, "failedConnectOnly": true})
+            json!({"duplicateDeliveries": false, "allowSecondUrl": true,
+                "oauthReadsFailed": false, "lenientAuth": false})
         )
     );
     let (status, _) = call(&jira, "GET", "/rest/api/3/webhook/failed", OAUTH, None).await;
@@ -433,13 +427,13 @@ async fn every_switch_can_be_flipped_at_run_time() {
         "POST",
         "/_mock/switches",
         Auth::None,
-        Some(json!({"failedConnectOnly": "yes"})),
+        Some(json!({"oauthReadsFailed": "yes"})),
     )
     .await;
     assert_eq!(status, 400);
     let (_, switches) = call(&jira, "GET", "/_mock/switches", Auth::None, None).await;
     assert_eq!(
-        switches["failedConnectOnly"], true,
+        switches["oauthReadsFailed"], false,
         "a refused change changes nothing"
     );
 }
@@ -465,7 +459,7 @@ async fn the_gateway_prefix_and_a_trailing_slash_reach_the_same_operation() {
     let (status, page) = call(
         &jira,
         "GET",
-        "/ex/jira/cloud-1/rest/api/3/webhook/",
+        "/ex/jira/a436116f-02ce-4520-8fbb-7301462a1674/rest/api/3/webhook/",
         OAUTH,
         None,
     )
@@ -475,7 +469,7 @@ async fn the_gateway_prefix_and_a_trailing_slash_reach_the_same_operation() {
         page["self"]
             .as_str()
             .unwrap()
-            .contains("/ex/jira/cloud-1/rest/api/3/webhook?")
+            .contains("/ex/jira/a436116f-02ce-4520-8fbb-7301462a1674/rest/api/3/webhook?")
     );
 }
 
@@ -483,7 +477,9 @@ async fn the_gateway_prefix_and_a_trailing_slash_reach_the_same_operation() {
 async fn a_test_mock_with_higher_priority_injects_a_fault() {
     let jira = fake().await;
     Mock::given(method("GET"))
-        .and(path("/rest/api/3/webhook/failed"))
+        .and(path(format!(
+            "/ex/jira/{CLOUD_ID}/rest/api/3/webhook/failed"
+        )))
         .and(jira.app_caller("oauth-app"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
         .up_to_n_times(1)

@@ -43,7 +43,9 @@ let receiver;
 
 before(async () => {
   // --retry-delay-ms: equal, short retry delays, so the clock moves predictably.
-  jira = await startJrMock({ args: ['--retry-delay-ms', '60000'] });
+  // --oauth-reads-failed: the OAuth app reads its failed deliveries (by default only
+  // Connect apps may, as the spec says).
+  jira = await startJrMock({ args: ['--retry-delay-ms', '60000', '--oauth-reads-failed'] });
   receiver = await startReceiver();
 });
 
@@ -60,7 +62,8 @@ const issueCreated = {
 test('a registered webhook receives a signed delivery', async () => {
   const app = jira.identities.oauthApp;
   const client = new Version3Client({
-    host: jira.baseUrl,
+    // OAuth 2.0 tokens work only through the API gateway prefix, as on Atlassian's cloud.
+    host: `${jira.baseUrl}/ex/jira/${jira.cloudId}`,
     authentication: { oauth2: { accessToken: app.token } },
     baseRequestConfig: { proxy: false },
   });
@@ -86,7 +89,8 @@ test('a registered webhook receives a signed delivery', async () => {
 test('a failing endpoint ends in the failed-delivery store', async () => {
   const connect = jira.identities.connectApp;
   const client = new Version3Client({
-    host: jira.baseUrl,
+    // OAuth 2.0 tokens work only through the API gateway prefix, as on Atlassian's cloud.
+    host: `${jira.baseUrl}/ex/jira/${jira.cloudId}`,
     authentication: { jwt: { issuer: connect.key, secret: connect.sharedSecret, expiryTimeSeconds: 180 } },
     baseRequestConfig: { proxy: false },
   });
