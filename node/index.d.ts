@@ -64,6 +64,11 @@ export interface JrMock {
   readonly baseUrl: string;
   /** The site's cloud ID (from `/_edge/tenant_info`), or null when it has none. */
   readonly cloudId: string | null;
+  /**
+   * Where OAuth 2.0 apps and scoped API tokens call it: `${baseUrl}/ex/jira/${cloudId}`, as
+   * Atlassian's API gateway serves a site (on the site URL itself they get 401).
+   */
+  readonly gatewayUrl: string | null;
   readonly identities: Identities;
   readonly process: ChildProcess;
   /** Moves the virtual clock forward; resolves with the new time once due deliveries are done. */

@@ -120,6 +120,7 @@ export async function startJrMock(options = {}) {
   return {
     baseUrl,
     cloudId: tenant.cloudId ?? null,
+    gatewayUrl: tenant.cloudId ? `${baseUrl}/ex/jira/${tenant.cloudId}` : null,
     identities,
     process: child,
     /** Moves the virtual clock forward by `ms`; resolves when due deliveries are done. */

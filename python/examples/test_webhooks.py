@@ -28,10 +28,11 @@ ISSUE_CREATED = {
 
 
 def register(jira: JrMock, token: str, url: str) -> int:
-    """``POST /rest/api/3/webhook`` as an OAuth 2.0 app; returns the new webhook's ID."""
+    """``POST /rest/api/3/webhook`` as an OAuth 2.0 app (through the gateway URL, as on
+    Jira Cloud); returns the new webhook's ID."""
     body = {"url": url, "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = ABC"}]}
     request = urllib.request.Request(
-        f"{jira.base_url}/rest/api/3/webhook",
+        f"{jira.gateway_url}/rest/api/3/webhook",
         data=json.dumps(body).encode(),
         method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},

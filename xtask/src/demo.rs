@@ -140,7 +140,8 @@ impl Demo {
             .context("no createdWebhookId in the registration result")?;
 
         step("2. A registration Jira rejects: the answer is 200, jr exits 4 naming the item");
-        self.jr(
+        self.jr_expecting(
+            4,
             APP_TOKEN,
             &[
                 "webhook",
@@ -247,24 +248,33 @@ impl Demo {
 
     fn jr_connect(&self, args: &[&str]) -> Result<Value> {
         let env = [
+            ("JR_BASE_URL", self.base.as_str()),
             ("JR_AUTH_TYPE", "connect"),
             ("JR_CONNECT_KEY", CONNECT_KEY),
             ("JR_CONNECT_SECRET", CONNECT_SECRET),
         ];
-        self.run_jr(&env, args)
+        self.run_jr(&env, args, 0)
     }
 
-    /// `jr` as an OAuth 2.0 app, through the gateway prefix.
+    /// `jr` as an OAuth 2.0 app, through the gateway prefix; `JR_BASE_URL`
+    /// stays the site (where jr finds jr-mock's control API).
     fn jr(&self, token: &str, args: &[&str]) -> Result<Value> {
+        self.jr_expecting(0, token, args)
+    }
+
+    /// [`Demo::jr`] for a step that shows a failure: `code` is its exit code.
+    fn jr_expecting(&self, code: i32, token: &str, args: &[&str]) -> Result<Value> {
         let env = [
+            ("JR_BASE_URL", self.base.as_str()),
             ("JR_API_GATEWAY_URL", self.base.as_str()),
             ("JR_CLOUD_ID", self.cloud_id.as_str()),
             ("JR_AUTH_TYPE", "bearer"),
             ("JR_AUTH_TOKEN", token),
         ];
-        self.run_jr(&env, args)
+        self.run_jr(&env, args, code)
     }
 
+    /// `jr` as a person (basic auth), whom the webhook API refuses: exit 2.
     fn jr_basic(&self, args: &[&str]) -> Result<Value> {
         let env = [
             ("JR_BASE_URL", self.base.as_str()),
@@ -272,10 +282,12 @@ impl Demo {
             ("JR_AUTH_USER", "user@example.com"),
             ("JR_AUTH_TOKEN", "user-token"),
         ];
-        self.run_jr(&env, args)
+        self.run_jr(&env, args, 2)
     }
 
-    fn run_jr(&self, env: &[(&str, &str)], args: &[&str]) -> Result<Value> {
+    /// Runs and shows one `jr` command; an exit code other than `expected`
+    /// fails the demo, so the demo doubles as a check of the whole loop.
+    fn run_jr(&self, env: &[(&str, &str)], args: &[&str], expected: i32) -> Result<Value> {
         let shown_env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let shown_args: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
         println!("$ {} jr {}", shown_env.join(" "), shown_args.join(" "));
@@ -295,7 +307,14 @@ impl Demo {
         for line in stderr.lines() {
             println!("  stderr: {line}");
         }
-        println!("  exit code: {}", output.status.code().unwrap_or(-1));
+        let code = output.status.code().unwrap_or(-1);
+        println!("  exit code: {code}");
+        if code != expected {
+            bail!(
+                "`jr {}` exited with {code}, expected {expected}",
+                shown_args.join(" ")
+            );
+        }
         Ok(serde_json::from_str(&stdout).unwrap_or(Value::Null))
     }
 

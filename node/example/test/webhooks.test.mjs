@@ -63,7 +63,7 @@ test('a registered webhook receives a signed delivery', async () => {
   const app = jira.identities.oauthApp;
   const client = new Version3Client({
     // OAuth 2.0 tokens work only through the API gateway prefix, as on Atlassian's cloud.
-    host: `${jira.baseUrl}/ex/jira/${jira.cloudId}`,
+    host: jira.gatewayUrl,
     authentication: { oauth2: { accessToken: app.token } },
     baseRequestConfig: { proxy: false },
   });
@@ -89,8 +89,8 @@ test('a registered webhook receives a signed delivery', async () => {
 test('a failing endpoint ends in the failed-delivery store', async () => {
   const connect = jira.identities.connectApp;
   const client = new Version3Client({
-    // OAuth 2.0 tokens work only through the API gateway prefix, as on Atlassian's cloud.
-    host: `${jira.baseUrl}/ex/jira/${jira.cloudId}`,
+    // A Connect app calls the site itself, signing each request with its shared secret.
+    host: jira.baseUrl,
     authentication: { jwt: { issuer: connect.key, secret: connect.sharedSecret, expiryTimeSeconds: 180 } },
     baseRequestConfig: { proxy: false },
   });

@@ -112,6 +112,12 @@ class JrMock:
         tenant = self._call_or_none("GET", "/_edge/tenant_info")
         #: The site's cloud ID (from ``/_edge/tenant_info``), or None when it has none.
         self.cloud_id: Optional[str] = tenant.get("cloudId") if tenant else None
+        #: Where OAuth 2.0 apps and scoped API tokens call it, as Atlassian's API gateway
+        #: serves a site: ``{base_url}/ex/jira/{cloud_id}`` (on the site URL they get 401).
+        #: Connect apps and API tokens call :attr:`base_url`.
+        self.gateway_url: Optional[str] = (
+            f"{base_url}/ex/jira/{self.cloud_id}" if self.cloud_id else None
+        )
 
     @classmethod
     def start(
