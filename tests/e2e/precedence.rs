@@ -5,7 +5,22 @@
 //! missing, corrupt or without a default profile.
 
 use crate::support::*;
-use jr_mock::FakeJira;
+use jr_mock::{FakeJira, MockConfig, Switches};
+
+/// A jr-mock that lets OAuth tokens in on the site URL and under any cloud
+/// ID, and lets them read failures: these tests are about where jr sends a
+/// request, not about who may call what (that is `faithful`'s and `auth`'s).
+async fn routing_only_fake() -> FakeJira {
+    FakeJira::start_with(MockConfig {
+        switches: Switches {
+            lenient_auth: true,
+            oauth_reads_failed: true,
+            ..Switches::default()
+        },
+        ..MockConfig::default()
+    })
+    .await
+}
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -77,7 +92,7 @@ fn row_default_profile_gives_site_gateway_and_credentials() {
 /// profile's gateway (a closed port here).
 #[tokio::test(flavor = "multi_thread")]
 async fn row_environment_base_url_is_a_whole_target() {
-    let jira = FakeJira::start().await;
+    let jira = routing_only_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let path = config(dir.path(), &closed_port());
     let (out, stderr, code) = run(jr_with(&path)
@@ -94,7 +109,7 @@ async fn row_environment_base_url_is_a_whole_target() {
 /// `{JR_API_GATEWAY_URL}/ex/jira/{JR_CLOUD_ID}`; `JR_BASE_URL` stays the site.
 #[tokio::test(flavor = "multi_thread")]
 async fn row_environment_cloud_id_goes_through_the_environment_gateway() {
-    let jira = FakeJira::start().await;
+    let jira = routing_only_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let path = config(dir.path(), &closed_port());
     let (out, stderr, code) = run(jr_with(&path)
@@ -145,7 +160,7 @@ fn rows_named_profiles_and_flags() {
 /// is named in a warning. When a profile is needed, the error names the file.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_or_corrupt_config_file_breaks_only_runs_that_need_a_profile() {
-    let jira = FakeJira::start().await;
+    let jira = routing_only_fake().await;
     let dir = tempfile::tempdir().unwrap();
     let corrupt = dir.path().join("corrupt.json");
     std::fs::write(&corrupt, "{\"profiles\": ").unwrap();

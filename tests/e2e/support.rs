@@ -51,7 +51,10 @@ pub const CLOUD_ID: &str = jr_mock::model::DEFAULT_CLOUD_ID;
 /// (jr-mock refuses them on the site URL, as Jira does).
 pub fn jr_as(jira: &FakeJira, token: &str) -> Command {
     let mut cmd = jr_isolated();
-    cmd.env("JR_API_GATEWAY_URL", jira.base_url())
+    // The API calls go through the gateway prefix; the site stays jr-mock's
+    // own URL, where jr finds its control API (clock, events).
+    cmd.env("JR_BASE_URL", jira.base_url())
+        .env("JR_API_GATEWAY_URL", jira.base_url())
         .env("JR_CLOUD_ID", CLOUD_ID)
         .env("JR_AUTH_TYPE", "bearer")
         .env("JR_AUTH_TOKEN", token);

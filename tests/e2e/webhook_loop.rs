@@ -461,14 +461,7 @@ async fn replay_to_the_records_own_url_that_still_fails_is_exit_1_and_dry_run_se
 
 #[tokio::test(flavor = "multi_thread")]
 async fn replay_as_an_oauth_app_refused_the_failures_explains_the_403() {
-    let jira = FakeJira::start_with(MockConfig {
-        switches: jr_mock::Switches {
-            failed_connect_only: true,
-            ..jr_mock::Switches::default()
-        },
-        ..MockConfig::default()
-    })
-    .await;
+    let jira = FakeJira::start_with(MockConfig::default()).await;
     let (_, stderr, code) = run(app(&jira).args(["webhook", "replay"]));
     assert_eq!(code, 2);
     assert!(
@@ -709,14 +702,7 @@ async fn status_reports_expiry_by_the_virtual_clock_and_failures_or_why_not() {
         "the list warns by the virtual clock too: {stderr}"
     );
 
-    let oauth_only = FakeJira::start_with(MockConfig {
-        switches: jr_mock::Switches {
-            failed_connect_only: true,
-            ..jr_mock::Switches::default()
-        },
-        ..MockConfig::default()
-    })
-    .await;
+    let oauth_only = FakeJira::start_with(MockConfig::default()).await;
     register(&oauth_only, APP, "https://app.example.com/hook");
     let (status, stderr, code) = run(app(&oauth_only).args(["webhook", "status"]));
     assert_eq!(code, 0, "{stderr}");
@@ -736,6 +722,8 @@ async fn status_on_a_terminal_is_a_table_with_expired_rows_marked() {
     let output = Command::new("script")
         .args(["-qec", &format!("{jr} webhook status"), "/dev/null"])
         .env("JR_BASE_URL", jira.base_url())
+        .env("JR_API_GATEWAY_URL", jira.base_url())
+        .env("JR_CLOUD_ID", CLOUD_ID)
         .env("JR_AUTH_TYPE", "bearer")
         .env("JR_AUTH_TOKEN", APP)
         .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
