@@ -42,10 +42,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
             if !skipped && path.strip_prefix(root).ok() != Some(Path::new("spec")) {
                 walk(root, &path, out);
             }
-        } else if kind.is_file() && is_text(&name) {
-            if let Ok(relative) = path.strip_prefix(root) {
-                out.push(relative.to_path_buf());
-            }
+        } else if kind.is_file()
+            && is_text(&name)
+            && let Ok(relative) = path.strip_prefix(root)
+        {
+            out.push(relative.to_path_buf());
         }
     }
 }
