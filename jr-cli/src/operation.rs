@@ -91,7 +91,7 @@ fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
     Err(Error::general(format!(
         "Jira answered `{} {}` with a body that is not JSON",
         op.method.as_str(),
-        op.path
+        op.path()
     ))
     .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"))
 }

@@ -8,7 +8,7 @@ use crate::entry::{Extension, Registry};
 use crate::globals;
 use clap::{Arg, ArgAction, Command};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
-use jr_core::ops::{self, Location, Operation, ParamType};
+use jr_core::ops::{self, ItemType, Location, Operation, ParamType};
 use jr_core::request::type_name;
 
 /// The root command with its global flags and the groups: full for the group
@@ -99,11 +99,11 @@ fn group_command(registry: Registry, group: &'static str) -> Command {
 /// `--body` when it takes a request body, plus the helper flags and example
 /// of its extension, if it has one.
 fn operation_command(registry: Registry, op: &'static Operation) -> Command {
-    let extension = registry.extension(op.operation_id);
-    let mut command = Command::new(op.command)
-        .about(op.summary)
+    let extension = registry.extension(op.operation_id());
+    let mut command = Command::new(op.command())
+        .about(op.summary())
         .long_about(long_about(op))
-        .args(op.params.iter().map(param_arg));
+        .args(op.params().iter().map(param_arg));
     if let Some(body) = op.body {
         command = command.args(body_args(op, body));
     }
@@ -117,7 +117,10 @@ fn operation_command(registry: Registry, op: &'static Operation) -> Command {
 /// The operation's runnable example: its extension's, else one generated
 /// from the spec.
 fn example(registry: Registry, op: &'static Operation) -> String {
-    match registry.extension(op.operation_id).and_then(|e| e.example) {
+    match registry
+        .extension(op.operation_id())
+        .and_then(|e| e.example)
+    {
         Some(written) => written.to_owned(),
         None => ops::example::command_line(op),
     }
@@ -141,18 +144,18 @@ fn helper_args(op: &Operation, extension: &Extension, command: Command) -> Comma
 /// schema, `--file` for multipart uploads, `--content-type` when the spec
 /// offers more than one.
 fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
-    let json = body.content_type.contains("json");
+    let json = body.content_type().contains("json");
     let mut args = vec![
         Arg::new("body")
             .long("body")
             .value_name("JSON|@FILE|-")
-            .help(if json || body.content_type == "multipart/form-data" {
+            .help(if json || body.content_type() == "multipart/form-data" {
                 "Request body: a JSON string, @file to read a file, or - to read stdin"
             } else {
                 "Request body: @file to send a file's bytes, - for stdin, or the text itself"
             }),
     ];
-    if ops::body::texts(op).is_some() && body.content_type != "multipart/form-data" {
+    if ops::body::texts(op).is_some() && body.content_type() != "multipart/form-data" {
         args.push(
             Arg::new("no-validate")
                 .long("no-validate")
@@ -160,7 +163,7 @@ fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
                 .help("Send --body without checking it against the request schema (see jr schema)"),
         );
     }
-    if body.content_types.contains(&"multipart/form-data") {
+    if body.content_types().contains("multipart/form-data") {
         args.push(
             Arg::new("file")
                 .long("file")
@@ -169,17 +172,17 @@ fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
                 .help("A file to upload as a multipart part named `file`; repeatable"),
         );
     }
-    if body.content_types.len() > 1 {
+    if body.content_types().len() > 1 {
         args.push(
             Arg::new("content-type")
                 .long("content-type")
                 .value_name("TYPE")
                 .value_parser(clap::builder::PossibleValuesParser::new(
-                    body.content_types.iter().copied(),
+                    body.content_types().iter(),
                 ))
                 .help(format!(
                     "How to send the body [default: {}]",
-                    body.content_type
+                    body.content_type()
                 )),
         );
     }
@@ -187,16 +190,16 @@ fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
 }
 
 fn long_about(op: &Operation) -> String {
-    let mut text = op.summary.to_owned();
-    if !op.description.is_empty() {
+    let mut text = op.summary().to_owned();
+    if !op.description().is_empty() {
         text.push_str("\n\n");
-        text.push_str(op.description);
+        text.push_str(op.description());
     }
-    if !op.permissions.is_empty() {
+    if !op.permissions().is_empty() {
         text.push_str("\n\nPermissions required: ");
-        text.push_str(op.permissions);
+        text.push_str(op.permissions());
     }
-    text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path));
+    text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path()));
     if let Some(body) = op.body {
         let required = if body.required {
             "required"
@@ -205,14 +208,14 @@ fn long_about(op: &Operation) -> String {
         };
         text.push_str(&format!(
             "\nRequest body ({required}): {}",
-            body.content_types.join(", ")
+            body.content_types().join(", ")
         ));
     }
     if let Some(style) = pagination_name(op.pagination) {
         text.push_str(&format!("\nPagination: {style} (jr follows every page)"));
     }
-    if !op.scopes.is_empty() {
-        text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes.join(", ")));
+    if !op.scopes().is_empty() {
+        text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes().join(", ")));
     }
     if op.deprecated {
         text.push_str("\nDeprecated: Atlassian marks this operation deprecated.");
@@ -234,7 +237,7 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     let mut notes = String::new();
     let allowed = match param.ty {
         ParamType::Enum(values) => Some(values),
-        ParamType::Array(ParamType::Enum(values)) => Some(*values),
+        ParamType::Array(ItemType::Enum(values)) => Some(values),
         _ => None,
     };
     if let Some(values) = allowed {
@@ -243,25 +246,25 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     if matches!(param.ty, ParamType::Array(_)) {
         notes.push_str(" [repeatable or comma-separated]");
     }
-    if let Some(default) = param.default {
+    if let Some(default) = param.default() {
         notes.push_str(&format!(" [default: {default}]"));
     }
     if param.location == Location::Header {
         notes.push_str(" [header]");
     }
-    let first_line = param.description.lines().next().unwrap_or_default();
-    let mut arg = Arg::new(param.name)
-        .long(param.name)
+    let first_line = param.description().lines().next().unwrap_or_default();
+    let mut arg = Arg::new(param.name())
+        .long(param.name())
         .value_name(type_name(&param.ty).to_uppercase())
         .help(format!("{first_line}{notes}"))
-        .long_help(if param.description.contains('\n') {
-            format!("{}\n{}", param.description, notes.trim_start())
+        .long_help(if param.description().contains('\n') {
+            format!("{}\n{}", param.description(), notes.trim_start())
         } else {
-            format!("{}{notes}", param.description)
+            format!("{}{notes}", param.description())
         })
         .required(param.required);
-    let kebab = kebab_case(param.name);
-    if kebab != param.name {
+    let kebab = kebab_case(param.name());
+    if kebab != param.name() {
         arg = arg.alias(kebab);
     }
     if matches!(
@@ -275,17 +278,14 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
     }
     let candidates = match param.ty {
-        ParamType::Boolean => Some(&["true", "false"][..]),
+        ParamType::Boolean => Some(ops::Texts::of(&["true", "false"])),
         _ => allowed,
     };
     if let Some(values) = candidates {
         // Offered at TAB time; checking stays with `check_value`, whose
         // message lists the values.
         arg = arg.add(ArgValueCandidates::new(move || {
-            values
-                .iter()
-                .map(|v| CompletionCandidate::new(*v))
-                .collect()
+            values.iter().map(CompletionCandidate::new).collect()
         }));
     }
     if allowed.is_some_and(|values| values.iter().any(|v| v.starts_with('-'))) {
