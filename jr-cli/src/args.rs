@@ -38,12 +38,12 @@ impl RawArgs {
         helpers: impl FnOnce(&ArgMatches) -> Result<Option<Vec<u8>>, Error>,
     ) -> Result<RawArgs, Error> {
         let mut values = Vec::new();
-        for param in op.params {
-            if let Some(given) = matches.get_many::<String>(param.name) {
+        for param in op.params() {
+            if let Some(given) = matches.get_many::<String>(param.name()) {
                 let checked = given
                     .map(|v| check_value(param, v))
                     .collect::<Result<Vec<_>, _>>()?;
-                values.push((param.name.to_owned(), checked));
+                values.push((param.name().to_owned(), checked));
             }
         }
         let body = match matches.try_get_one::<String>("body").ok().flatten() {

@@ -100,7 +100,10 @@ pub fn prepare(
             ..Prepared::default()
         });
     };
-    let chosen = options.content_type.as_deref().unwrap_or(spec.content_type);
+    let chosen = options
+        .content_type
+        .as_deref()
+        .unwrap_or(spec.content_type());
     let file_name = match &source {
         Some(BodySource::File(path)) => Some(path.clone()),
         _ => None,
@@ -114,7 +117,8 @@ pub fn prepare(
     if !options.files.is_empty() {
         return Err(Error::validation(format!(
             "--file needs a multipart body; `{} {}` sends {chosen}",
-            op.group, op.command
+            op.group(),
+            op.command()
         )));
     }
     let Some(bytes) = body else {
@@ -122,7 +126,7 @@ pub fn prepare(
     };
     if chosen.contains("json") {
         check_json(&bytes)?;
-        if !options.no_validate && chosen == spec.content_type {
+        if !options.no_validate && chosen == spec.content_type() {
             ops::body::validate(op, &bytes)?;
         }
     }
@@ -133,7 +137,7 @@ pub fn prepare(
                 .map_or("application/octet-stream", encode::guess_type);
             (Some(sent.to_owned()), no_check())
         }
-        other if other != spec.content_type => (Some(other.to_owned()), Vec::new()),
+        other if other != spec.content_type() => (Some(other.to_owned()), Vec::new()),
         _ => (None, Vec::new()),
     };
     Ok(Prepared {

@@ -96,7 +96,7 @@ fn target(registry: Registry, matches: &ArgMatches) -> Result<Target<'_>, Error>
     }
     let op = ops::find(group, command)
         .ok_or_else(|| Error::validation(format!("unknown command `{group} {command}`")))?;
-    let extension = registry.extension(op.operation_id);
+    let extension = registry.extension(op.operation_id());
     let raw = RawArgs::from_matches(op, command_matches, |matches| match extension {
         Some(extension) => (extension.body)(matches),
         None => Ok(None),
@@ -124,7 +124,7 @@ fn missing_command(registry: Registry, argv: &[String]) -> Error {
         }
         Some(group) => {
             let commands: Vec<&str> = ops::in_group(&group)
-                .map(|op| op.command)
+                .map(|op| op.command())
                 .chain(registry.in_group(&group).map(|own| own.name))
                 .collect();
             Error::validation(format!("no command given for group `{group}`")).with_hint(format!(

@@ -32,12 +32,21 @@ fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash jr -- ...`) is answered
     // here, before anything is written; otherwise this returns at once.
     dispatch::complete_if_asked();
-    // jaq parses and evaluates recursively: jr works on a thread with room for
-    // `--jq`'s documented depth limit (the stack is address space until used).
+    // Arguments that are not UTF-8 are read lossily rather than panicking.
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if !filters(&argv) {
+        return run(&argv);
+    }
+    // jaq parses and evaluates recursively: a filter runs on a thread with
+    // room for `--jq`'s documented depth limit (the stack is address space
+    // until used). Only then: the thread and its malloc arena cost start-up
+    // time that no other command needs.
     let worker = std::thread::Builder::new()
         .name("jr".into())
         .stack_size(jr_core::jq::STACK_BYTES)
-        .spawn(run);
+        .spawn(move || run(&argv));
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         // The thread could not start, or panicked (its message is on stderr).
@@ -45,17 +54,47 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> ExitCode {
-    // Arguments that are not UTF-8 are read lossily rather than panicking.
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+/// True when the command line may give a jq filter (`--jq EXPR`,
+/// `--jq=EXPR`): the only deep recursion jr does. A word that only looks
+/// like the flag (a `--body` value) merely costs the thread.
+fn filters(argv: &[String]) -> bool {
+    argv.iter()
+        .skip(1)
+        .any(|word| word == "--jq" || word.starts_with("--jq="))
+}
+
+fn run(argv: &[String]) -> ExitCode {
     let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
-    match dispatch::run(&argv, &mut stdout, &mut stderr) {
+    match dispatch::run(argv, &mut stdout, &mut stderr) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let _ = writeln!(stderr, "{}", error.to_json());
             ExitCode::from(error.exit_code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filters;
+
+    #[test]
+    fn only_a_jq_flag_asks_for_the_big_stack() {
+        let argv = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert!(filters(&argv(&[
+            "jr",
+            "--jq",
+            ".x",
+            "webhook",
+            "get-failed"
+        ])));
+        assert!(filters(&argv(&[
+            "jr",
+            "webhook",
+            "get-failed",
+            "--jq=.values"
+        ])));
+        assert!(!filters(&argv(&["jr", "--version"])));
+        assert!(!filters(&argv(&["--jq", "webhook", "get-failed", "--jqx"])));
     }
 }

@@ -66,9 +66,14 @@ fn deprecation_warning(op: &jr_core::ops::Operation) -> serde_json::Value {
     serde_json::json!({
         "warning": format!(
             "`{} {}` ({} {}) is deprecated by Atlassian and may be removed; see `jr {} {} --help`",
-            op.group, op.command, op.method.as_str(), op.path, op.group, op.command
+            op.group(),
+            op.command(),
+            op.method.as_str(),
+            op.path(),
+            op.group(),
+            op.command()
         ),
-        "operation": op.operation_id,
+        "operation": op.operation_id(),
     })
 }
 
@@ -107,7 +112,7 @@ fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
     Err(Error::general(format!(
         "Jira answered `{} {}` with a body that is not JSON",
         op.method.as_str(),
-        op.path
+        op.path()
     ))
     .with_hint("check the base URL: it should be the site (https://your-domain.atlassian.net) or the API gateway"))
 }

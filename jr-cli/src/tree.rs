@@ -1,28 +1,48 @@
 //! The command tree: global flags, then one subcommand per group and one per
 //! operation, all built from the operation table, plus the hand-written
-//! entries of the registry where they mount. Only the group named on the
-//! command line is turned into clap commands, so start-up does not grow with
-//! the ~620 operations (docs/architecture.md §2).
+//! entries of the registry where they mount. Only what the command line
+//! names is built in full, so start-up does not grow with the ~620
+//! operations (docs/architecture.md §2):
+//!
+//! - no group named (`jr --help`): the root and a one-line stub per group;
+//!   the global flags are not marked global, since no subcommand will parse
+//!   them, so clap copies none into the stubs; for `jr --version` alone
+//!   not even the stubs;
+//! - a group or hand-written command named: that one alone, its operations
+//!   stubs but the one named after it (`jr webhook get-failed ...`);
+//! - an unknown word: every stub, for clap's "similar" suggestion.
 
 use crate::entry::{Extension, Registry};
 use crate::globals;
 use clap::{Arg, ArgAction, Command};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
-use jr_core::ops::{self, Location, Operation, ParamType};
+use jr_core::ops::{self, ItemType, Location, Operation, ParamType};
 use jr_core::request::type_name;
 
-/// The root command with its global flags and the groups: full for the group
-/// named in `argv`, a one-line stub for every other one.
+/// The root command with its global flags and what `argv` needs of the
+/// rest (see the module docs).
 pub fn command(registry: Registry, argv: &[String]) -> Command {
-    let chosen = peek_group(argv);
-    let groups = ops::groups().into_iter().map(|group| {
-        if Some(group) == chosen.as_deref() {
-            group_command(registry, group)
-        } else {
-            stub_group(group)
+    let (group, command) = peek_words(argv);
+    let Some(group) = group else {
+        let root = root_without_flags().args(globals::args().map(|arg| arg.global(false)));
+        if asks_for_version_only(argv) {
+            return root;
         }
-    });
-    root().subcommands(groups).subcommands(top_level(registry))
+        return root
+            .subcommands(ops::groups().into_iter().map(stub_group))
+            .subcommands(top_level(registry));
+    };
+    if let Some(own) = registry.find_top_level(&group) {
+        return root().subcommand((own.command)());
+    }
+    match ops::group(&group) {
+        Some(found) => root().subcommand(group_command(registry, found.name(), |name| {
+            command.as_deref() == Some(name)
+        })),
+        None => root()
+            .subcommands(ops::groups().into_iter().map(stub_group))
+            .subcommands(top_level(registry)),
+    }
 }
 
 /// The whole tree, every group built: for man pages and reference pages,
@@ -32,7 +52,7 @@ pub fn full_command(registry: Registry) -> Command {
         .subcommands(
             ops::groups()
                 .into_iter()
-                .map(|group| group_command(registry, group)),
+                .map(|group| group_command(registry, group, |_| true)),
         )
         .subcommands(top_level(registry))
 }
@@ -44,13 +64,16 @@ fn top_level(registry: Registry) -> impl Iterator<Item = Command> {
 }
 
 fn root() -> Command {
+    root_without_flags().args(globals::args())
+}
+
+fn root_without_flags() -> Command {
     Command::new("jr")
         .version(env!("CARGO_PKG_VERSION"))
         .about("A command-line client for the Jira Cloud platform REST API v3: one command per operation, JSON on stdout")
         .long_about(ROOT_LONG_ABOUT)
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .args(globals::args())
 }
 
 const ROOT_LONG_ABOUT: &str = "A command-line client for the Jira Cloud platform REST API v3.\n\n\
@@ -63,17 +86,33 @@ JR_AUTH_USER, JR_AUTH_TOKEN, JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect apps)
 /// The group named on the command line, if any: the first word that is not a
 /// global flag or a global flag's value (`jr --pretty webhook ...`, `jr help webhook`).
 pub fn peek_group(argv: &[String]) -> Option<String> {
+    peek_words(argv).0
+}
+
+/// `jr --version` or `jr -V` and nothing else: clap prints the version and
+/// nothing of the subcommands (with other words, an error's usage line
+/// would name them).
+fn asks_for_version_only(argv: &[String]) -> bool {
+    argv.len() > 1 && argv[1..].iter().all(|w| w == "--version" || w == "-V")
+}
+
+/// The first two such words: the group (or hand-written command) and the
+/// command in it (`jr help webhook get-failed` → `webhook`, `get-failed`).
+fn peek_words(argv: &[String]) -> (Option<String>, Option<String>) {
+    let mut found = Vec::with_capacity(2);
     let mut words = argv.iter().skip(1);
     while let Some(word) = words.next() {
+        if found.len() == 2 {
+            break;
+        }
         if globals::takes_value(word) {
             words.next();
-        } else if word.starts_with('-') || word == "help" {
-            continue;
-        } else {
-            return Some(word.clone());
+        } else if !(word.starts_with('-') || word == "help") {
+            found.push(word.clone());
         }
     }
-    None
+    let mut found = found.into_iter();
+    (found.next(), found.next())
 }
 
 fn stub_group(group: &'static str) -> Command {
@@ -84,14 +123,27 @@ fn group_about(group: &str) -> String {
     ops::group(group).map(ops::Group::about).unwrap_or_default()
 }
 
-/// The full command of one group: every operation as a subcommand, then
-/// the hand-written commands mounted in it.
-fn group_command(registry: Registry, group: &'static str) -> Command {
+/// The command of one group: every operation as a subcommand, in full when
+/// `full(command name)` says so, else its name and summary (all a group's
+/// help shows of it); then the hand-written commands mounted in it.
+fn group_command(registry: Registry, group: &'static str, full: impl Fn(&str) -> bool) -> Command {
     Command::new(group)
         .about(group_about(group))
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .subcommands(ops::in_group(group).map(|op| operation_command(registry, op)))
+        .subcommands(ops::in_group(group).map(|op| {
+            let alias = registry.extension(op.operation_id()).and_then(|e| e.alias);
+            if full(op.command()) || alias.is_some_and(&full) {
+                operation_command(registry, op)
+            } else {
+                // The alias stays visible (and usable) on the stub too.
+                let stub = Command::new(op.command()).about(op.summary());
+                match alias {
+                    Some(alias) => stub.visible_alias(alias),
+                    None => stub,
+                }
+            }
+        }))
         .subcommands(registry.in_group(group).map(|own| (own.command)()))
 }
 
@@ -99,11 +151,11 @@ fn group_command(registry: Registry, group: &'static str) -> Command {
 /// `--body` when it takes a request body, plus the helper flags and example
 /// of its extension, if it has one.
 fn operation_command(registry: Registry, op: &'static Operation) -> Command {
-    let extension = registry.extension(op.operation_id);
-    let mut command = Command::new(op.command)
-        .about(op.summary)
+    let extension = registry.extension(op.operation_id());
+    let mut command = Command::new(op.command())
+        .about(op.summary())
         .long_about(long_about(op))
-        .args(op.params.iter().map(param_arg));
+        .args(op.params().iter().map(param_arg));
     if let Some(body) = op.body {
         command = command.args(body_args(op, body));
     }
@@ -122,7 +174,10 @@ fn operation_command(registry: Registry, op: &'static Operation) -> Command {
 /// The operation's runnable example: its extension's, else one generated
 /// from the spec.
 fn example(registry: Registry, op: &'static Operation) -> String {
-    match registry.extension(op.operation_id).and_then(|e| e.example) {
+    match registry
+        .extension(op.operation_id())
+        .and_then(|e| e.example)
+    {
         Some(written) => written.to_owned(),
         None => ops::example::command_line(op),
     }
@@ -146,18 +201,18 @@ fn helper_args(op: &Operation, extension: &Extension, command: Command) -> Comma
 /// schema, `--file` for multipart uploads, `--content-type` when the spec
 /// offers more than one.
 fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
-    let json = body.content_type.contains("json");
+    let json = body.content_type().contains("json");
     let mut args = vec![
         Arg::new("body")
             .long("body")
             .value_name("JSON|@FILE|-")
-            .help(if json || body.content_type == "multipart/form-data" {
+            .help(if json || body.content_type() == "multipart/form-data" {
                 "Request body: a JSON string, @file to read a file, or - to read stdin"
             } else {
                 "Request body: @file to send a file's bytes, - for stdin, or the text itself"
             }),
     ];
-    if ops::body::texts(op).is_some() && body.content_type != "multipart/form-data" {
+    if ops::body::texts(op).is_some() && body.content_type() != "multipart/form-data" {
         args.push(
             Arg::new("no-validate")
                 .long("no-validate")
@@ -165,7 +220,7 @@ fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
                 .help("Send --body without checking it against the request schema (see jr schema)"),
         );
     }
-    if body.content_types.contains(&"multipart/form-data") {
+    if body.content_types().contains("multipart/form-data") {
         args.push(
             Arg::new("file")
                 .long("file")
@@ -174,17 +229,17 @@ fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
                 .help("A file to upload as a multipart part named `file`; repeatable"),
         );
     }
-    if body.content_types.len() > 1 {
+    if body.content_types().len() > 1 {
         args.push(
             Arg::new("content-type")
                 .long("content-type")
                 .value_name("TYPE")
                 .value_parser(clap::builder::PossibleValuesParser::new(
-                    body.content_types.iter().copied(),
+                    body.content_types().iter(),
                 ))
                 .help(format!(
                     "How to send the body [default: {}]",
-                    body.content_type
+                    body.content_type()
                 )),
         );
     }
@@ -192,16 +247,16 @@ fn body_args(op: &Operation, body: ops::RequestBody) -> Vec<Arg> {
 }
 
 fn long_about(op: &Operation) -> String {
-    let mut text = op.summary.to_owned();
-    if !op.description.is_empty() {
+    let mut text = op.summary().to_owned();
+    if !op.description().is_empty() {
         text.push_str("\n\n");
-        text.push_str(op.description);
+        text.push_str(op.description());
     }
-    if !op.permissions.is_empty() {
+    if !op.permissions().is_empty() {
         text.push_str("\n\nPermissions required: ");
-        text.push_str(op.permissions);
+        text.push_str(op.permissions());
     }
-    text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path));
+    text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path()));
     if let Some(body) = op.body {
         let required = if body.required {
             "required"
@@ -210,14 +265,14 @@ fn long_about(op: &Operation) -> String {
         };
         text.push_str(&format!(
             "\nRequest body ({required}): {}",
-            body.content_types.join(", ")
+            body.content_types().join(", ")
         ));
     }
     if let Some(style) = pagination_name(op.pagination) {
         text.push_str(&format!("\nPagination: {style} (jr follows every page)"));
     }
-    if !op.scopes.is_empty() {
-        text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes.join(", ")));
+    if !op.scopes().is_empty() {
+        text.push_str(&format!("\nOAuth 2.0 scopes: {}", op.scopes().join(", ")));
     }
     if op.deprecated {
         text.push_str("\nDeprecated: Atlassian marks this operation deprecated.");
@@ -239,7 +294,7 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     let mut notes = String::new();
     let allowed = match param.ty {
         ParamType::Enum(values) => Some(values),
-        ParamType::Array(ParamType::Enum(values)) => Some(*values),
+        ParamType::Array(ItemType::Enum(values)) => Some(values),
         _ => None,
     };
     if let Some(values) = allowed {
@@ -248,25 +303,25 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
     if matches!(param.ty, ParamType::Array(_)) {
         notes.push_str(" [repeatable or comma-separated]");
     }
-    if let Some(default) = param.default {
+    if let Some(default) = param.default() {
         notes.push_str(&format!(" [default: {default}]"));
     }
     if param.location == Location::Header {
         notes.push_str(" [header]");
     }
-    let first_line = param.description.lines().next().unwrap_or_default();
-    let mut arg = Arg::new(param.name)
-        .long(param.name)
+    let first_line = param.description().lines().next().unwrap_or_default();
+    let mut arg = Arg::new(param.name())
+        .long(param.name())
         .value_name(type_name(&param.ty).to_uppercase())
         .help(format!("{first_line}{notes}"))
-        .long_help(if param.description.contains('\n') {
-            format!("{}\n{}", param.description, notes.trim_start())
+        .long_help(if param.description().contains('\n') {
+            format!("{}\n{}", param.description(), notes.trim_start())
         } else {
-            format!("{}{notes}", param.description)
+            format!("{}{notes}", param.description())
         })
         .required(param.required);
-    let kebab = kebab_case(param.name);
-    if kebab != param.name {
+    let kebab = kebab_case(param.name());
+    if kebab != param.name() {
         arg = arg.alias(kebab);
     }
     if matches!(
@@ -280,17 +335,14 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         arg = arg.action(ArgAction::Append).value_delimiter(',');
     }
     let candidates = match param.ty {
-        ParamType::Boolean => Some(&["true", "false"][..]),
+        ParamType::Boolean => Some(ops::Texts::of(&["true", "false"])),
         _ => allowed,
     };
     if let Some(values) = candidates {
         // Offered at TAB time; checking stays with `check_value`, whose
         // message lists the values.
         arg = arg.add(ArgValueCandidates::new(move || {
-            values
-                .iter()
-                .map(|v| CompletionCandidate::new(*v))
-                .collect()
+            values.iter().map(CompletionCandidate::new).collect()
         }));
     }
     if allowed.is_some_and(|values| values.iter().any(|v| v.starts_with('-'))) {
@@ -379,10 +431,116 @@ mod tests {
     }
 
     #[test]
+    fn the_peek_finds_the_command_after_the_group() {
+        let words = |w: &[&str]| peek_words(&argv(w));
+        assert_eq!(
+            words(&["jr", "webhook", "--jq", ".x", "get-failed", "--after", "1"]),
+            (Some("webhook".into()), Some("get-failed".into()))
+        );
+        assert_eq!(
+            words(&["jr", "help", "webhook", "help", "get-failed"]),
+            (Some("webhook".into()), Some("get-failed".into()))
+        );
+        assert_eq!(
+            words(&["jr", "issue", "--help"]),
+            (Some("issue".into()), None)
+        );
+    }
+
+    /// (operations built in full, global flags clap copied into groups) of
+    /// the tree for `words`, once clap has built it.
+    fn built(words: &[&str]) -> (usize, usize) {
+        let mut root = command(COMMANDS, &argv(words));
+        let in_full = root
+            .get_subcommands()
+            .filter(|group| ops::group(group.get_name()).is_some())
+            .flat_map(|group| {
+                group.get_subcommands().filter(|op| {
+                    ops::find(group.get_name(), op.get_name()).is_some()
+                        && op.get_long_about().is_some()
+                })
+            })
+            .count();
+        root.build();
+        let copied = root
+            .get_subcommands()
+            .filter(|group| ops::group(group.get_name()).is_some())
+            .flat_map(Command::get_arguments)
+            .filter(|arg| arg.is_global_set())
+            .count();
+        (in_full, copied)
+    }
+
+    /// Issue 17: the top-level help and the version build no operation
+    /// command and copy no flag into the groups; a group's help builds its
+    /// operations as stubs; naming an operation builds that one.
+    #[test]
+    fn only_what_the_command_line_names_is_built() {
+        for words in [
+            &["jr", "--version"][..],
+            &["jr", "-V"],
+            &["jr", "--help"],
+            &["jr"],
+        ] {
+            assert_eq!(built(words), (0, 0), "{words:?}");
+        }
+        assert_eq!(
+            command(COMMANDS, &argv(&["jr", "--version"]))
+                .get_subcommands()
+                .count(),
+            0
+        );
+        assert_eq!(built(&["jr", "issue", "--help"]).0, 0);
+        assert_eq!(built(&["jr", "webhook", "get-failed", "--help"]).0, 1);
+        let tree = command(COMMANDS, &argv(&["jr", "webhook", "get-failed", "--help"]));
+        assert_eq!(tree.get_subcommands().count(), 1);
+    }
+
+    /// What clap answers (the text of its help, version or error) for
+    /// `words`, from the lazy tree and from the full one.
+    fn answers(words: &[&str]) -> (String, String) {
+        let render = |tree: Command| match tree.try_get_matches_from(argv(words)) {
+            Ok(matches) => format!("{:?}", matches.subcommand_name()),
+            Err(e) => format!("{:?}: {}", e.kind(), e.render()),
+        };
+        (
+            render(command(COMMANDS, &argv(words))),
+            render(full_command(COMMANDS)),
+        )
+    }
+
+    #[test]
+    fn the_lazy_tree_answers_as_the_full_one() {
+        let cases: &[&[&str]] = &[
+            &["jr", "--version"],
+            &["jr", "-V"],
+            &["jr", "--version", "--help"],
+            &["jr", "-h"],
+            &["jr", "--help"],
+            &["jr", "--bogus", "--version"],
+            &["jr", "--prety", "--version"],
+            &["jr", "--max-pages", "--version"],
+            &["jr", "--pretty"],
+            &["jr", "wbhook"],
+            &["jr", "webhook"],
+            &["jr", "webhook", "-h"],
+            &["jr", "webhook", "get-faild"],
+            &["jr", "webhook", "get-failed", "--bogus"],
+            &["jr", "webhook", "get-failed", "--after", "1", "--pretty"],
+            &["jr", "help", "webhook", "get-failed"],
+            &["jr", "schema", "--help"],
+        ];
+        for words in cases {
+            let (lazy, full) = answers(words);
+            assert_eq!(lazy, full, "{words:?}");
+        }
+    }
+
+    #[test]
     fn every_group_builds_a_valid_command() {
         for group in ops::groups() {
             root()
-                .subcommand(group_command(COMMANDS, group))
+                .subcommand(group_command(COMMANDS, group, |_| true))
                 .debug_assert();
         }
     }

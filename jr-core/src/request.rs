@@ -32,10 +32,10 @@ pub fn check_value(param: &Param, value: &str) -> Result<String, Error> {
         // comment would become a DELETE of its issue.
         return Err(Error::validation(format!(
             "invalid value `{value}` for --{}: a path parameter cannot be empty, `.` or `..`",
-            param.name
+            param.name()
         )));
     }
-    check_typed(param.name, &param.ty, value)
+    check_typed(param.name(), &param.ty, value)
 }
 
 fn check_typed(name: &str, ty: &ParamType, value: &str) -> Result<String, Error> {
@@ -63,13 +63,13 @@ fn check_typed(name: &str, ty: &ParamType, value: &str) -> Result<String, Error>
             _ => Err(bad("true or false".into())),
         },
         ParamType::Enum(allowed) => {
-            if allowed.contains(&value) {
+            if allowed.contains(value) {
                 Ok(value.to_owned())
             } else {
                 Err(bad(format!("one of: {}", allowed.join(", "))))
             }
         }
-        ParamType::Array(item) => check_typed(name, item, value),
+        ParamType::Array(item) => check_typed(name, &(*item).into(), value),
     }
 }
 
@@ -82,7 +82,7 @@ pub fn type_name(ty: &ParamType) -> String {
         ParamType::Number => "number".into(),
         ParamType::Boolean => "boolean".into(),
         ParamType::Enum(_) => "enum".into(),
-        ParamType::Array(item) => format!("array of {}", type_name(item)),
+        ParamType::Array(item) => format!("array of {}", type_name(&(*item).into())),
     }
 }
 
@@ -138,26 +138,28 @@ impl RequestPlan {
     ) -> Result<RequestPlan, Error> {
         let mut plan = RequestPlan {
             method: op.method,
-            path: op.path.to_owned(),
+            path: op.path().to_owned(),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
             query_params: op
-                .params
+                .params()
                 .iter()
                 .filter(|p| p.location == crate::ops::Location::Query)
-                .map(|p| p.name)
+                .map(|p| p.name())
                 .collect(),
             body_paging: body_paging_fields(op),
         };
-        for param in op.params {
-            let given = values.iter().find(|(name, _)| name == param.name);
+        for param in op.params() {
+            let given = values.iter().find(|(name, _)| name == param.name());
             match given {
                 Some((_, vals)) if !vals.is_empty() => plan.add(param, vals),
                 _ if param.required => {
                     return Err(Error::validation(format!(
                         "missing required flag --{} for `{} {}`",
-                        param.name, op.group, op.command
+                        param.name(),
+                        op.group(),
+                        op.command()
                     )));
                 }
                 _ => {}
@@ -166,21 +168,24 @@ impl RequestPlan {
         if let Some((name, _)) = values.iter().find(|(name, _)| op.param(name).is_none()) {
             return Err(Error::validation(format!(
                 "`{} {}` has no parameter `{name}`",
-                op.group, op.command
+                op.group(),
+                op.command()
             )));
         }
         plan.body = match (op.body, body) {
-            (Some(spec), Some(bytes)) => Some((bytes, spec.content_type.to_owned())),
+            (Some(spec), Some(bytes)) => Some((bytes, spec.content_type().to_owned())),
             (Some(spec), None) if spec.required => {
                 return Err(Error::validation(format!(
                     "`{} {}` needs a request body: pass --body",
-                    op.group, op.command
+                    op.group(),
+                    op.command()
                 )));
             }
             (None, Some(_)) => {
                 return Err(Error::validation(format!(
                     "`{} {}` takes no request body",
-                    op.group, op.command
+                    op.group(),
+                    op.command()
                 )));
             }
             (_, None) => None,
@@ -204,17 +209,19 @@ impl RequestPlan {
     fn add(&mut self, param: &Param, values: &[String]) {
         match param.location {
             Location::Path => {
-                let placeholder = format!("{{{}}}", param.name);
+                let placeholder = format!("{{{}}}", param.name());
                 self.path = self
                     .path
                     .replace(&placeholder, &encode_component(&values.join(",")));
             }
             Location::Query if param.explode => self
                 .query
-                .extend(values.iter().map(|v| (param.name.to_owned(), v.clone()))),
+                .extend(values.iter().map(|v| (param.name().to_owned(), v.clone()))),
             // `explode: false`: one pair, values comma-joined (OpenAPI `form` style).
-            Location::Query => self.query.push((param.name.to_owned(), values.join(","))),
-            Location::Header => self.headers.push((param.name.to_owned(), values.join(","))),
+            Location::Query => self.query.push((param.name().to_owned(), values.join(","))),
+            Location::Header => self
+                .headers
+                .push((param.name().to_owned(), values.join(","))),
         }
     }
 
@@ -314,9 +321,9 @@ mod tests {
     fn a_path_parameter_can_never_name_another_resource() {
         let op = crate::ops::by_operation_id("deleteComment").expect("in the table");
         let id = op
-            .params
+            .params()
             .iter()
-            .find(|p| p.name == "id")
+            .find(|p| p.name() == "id")
             .expect("path parameter id");
         for bad in ["", ".", ".."] {
             let err = check_value(id, bad).unwrap_err();

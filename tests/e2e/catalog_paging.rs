@@ -16,10 +16,10 @@ async fn every_paginated_operation_is_walked_to_its_end() {
     let mut walked = 0;
     for op in ops::OPERATIONS
         .iter()
-        .filter(|op| op.pagination != Pagination::None && !REMOVED.contains(&op.operation_id))
+        .filter(|op| op.pagination != Pagination::None && !REMOVED.contains(&op.operation_id()))
     {
         // Dynamic webhooks need an app; everything else runs as the user.
-        let mut cmd = if op.path.starts_with("/rest/api/3/webhook") {
+        let mut cmd = if op.path().starts_with("/rest/api/3/webhook") {
             let mut cmd = jr_as_connect(&jira, "connect-app-secret");
             cmd.env("JR_CONNECT_KEY", CONNECT_KEY);
             cmd
@@ -32,15 +32,15 @@ async fn every_paginated_operation_is_walked_to_its_end() {
             args.extend(["--maxResults".to_owned(), "1".to_owned()]);
         }
         let (_, stderr, code) = run(cmd
-            .args([op.group, op.command])
+            .args([op.group(), op.command()])
             .args(&args)
             .args(["--max-pages", "20"]));
         walked += 1;
         if code != 0 {
             failures.push(format!(
                 "{} ({}): exit {code}: {}",
-                op.operation_id,
-                op.command,
+                op.operation_id(),
+                op.command(),
                 stderr.trim()
             ));
         }

@@ -19,18 +19,18 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 fn arguments(op: &Operation) -> (Vec<String>, Vec<(String, String)>) {
     let mut args = ops::example::args(op);
     for param in op
-        .params
+        .params()
         .iter()
         .filter(|p| !p.required && p.location == Location::Query)
     {
         if param.ty == ParamType::Boolean {
-            args.push(format!("--{}", param.name));
+            args.push(format!("--{}", param.name()));
         } else {
-            args.extend([format!("--{}", param.name), ops::example::sample(param)]);
+            args.extend([format!("--{}", param.name()), ops::example::sample(param)]);
         }
     }
     let mut query = Vec::new();
-    for param in op.params.iter().filter(|p| p.location == Location::Query) {
+    for param in op.params().iter().filter(|p| p.location == Location::Query) {
         let value = if param.ty == ParamType::Boolean {
             "true".to_owned()
         } else {
@@ -40,16 +40,16 @@ fn arguments(op: &Operation) -> (Vec<String>, Vec<(String, String)>) {
             ParamType::Array(_) if param.explode => value.split(',').map(str::to_owned).collect(),
             _ => vec![value],
         };
-        query.extend(values.into_iter().map(|v| (param.name.to_owned(), v)));
+        query.extend(values.into_iter().map(|v| (param.name().to_owned(), v)));
     }
     (args, query)
 }
 
 fn expected_path(op: &Operation) -> String {
-    let mut path = op.path.to_owned();
-    for param in op.params.iter().filter(|p| p.location == Location::Path) {
+    let mut path = op.path().to_owned();
+    for param in op.params().iter().filter(|p| p.location == Location::Path) {
         let value = ops::example::sample(param);
-        path = path.replace(&format!("{{{}}}", param.name), &encode_component(&value));
+        path = path.replace(&format!("{{{}}}", param.name()), &encode_component(&value));
     }
     path
 }
@@ -77,7 +77,7 @@ async fn every_command_reaches_its_method_path_and_query() {
             .env("JR_AUTH_TYPE", "bearer")
             .env("JR_AUTH_TOKEN", "token")
             .current_dir(dir.path())
-            .args([op.group, op.command])
+            .args([op.group(), op.command()])
             .args(&args)
             .arg("--no-paginate")
             .output()
@@ -85,7 +85,7 @@ async fn every_command_reaches_its_method_path_and_query() {
         let requests = server.received_requests().await.expect("recording is on");
         let new = &requests[seen..];
         seen = requests.len();
-        let id = op.operation_id;
+        let id = op.operation_id();
         let [request] = new else {
             failures.push(format!(
                 "{id}: {} requests, exit {:?}: {}",
@@ -97,10 +97,10 @@ async fn every_command_reaches_its_method_path_and_query() {
         };
         let got_query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
         let header_ok = op
-            .params
+            .params()
             .iter()
             .filter(|p| p.location == Location::Header && p.required)
-            .all(|p| request.headers.get(p.name).is_some());
+            .all(|p| request.headers.get(p.name()).is_some());
         if request.method.as_str() != op.method.as_str()
             || request.url.path() != expected_path(op)
             || got_query != query

@@ -16,6 +16,7 @@
 //! The spec defaults to [`crate::workspace::spec_path`]
 //! (`spec/jira-platform-v3.json`, carried in the repository with its `NOTICE`).
 
+mod blob;
 mod catalog;
 mod instance;
 mod lower;

@@ -294,7 +294,7 @@ fn test(ctx: &mut Ctx, file: &ConfigFile, name: &str) -> Result<Value, Error> {
     let plan = RequestPlan::build(op, &[], None)?;
     let response = ctx.exec.send_as(settings, &plan)?;
     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-    let checked = format!("{} {}", op.method.as_str(), op.path);
+    let checked = format!("{} {}", op.method.as_str(), op.path());
     Ok(if person {
         json!({"ok": true, "checked": checked, "who": {
             "accountId": body["accountId"], "displayName": body["displayName"],

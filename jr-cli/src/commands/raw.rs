@@ -16,7 +16,7 @@ use crate::entry::{Entry, Own};
 use crate::operation;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::Error;
-use jr_core::ops::{Location, Method, Operation, Pagination, Param, ParamType, RequestBody};
+use jr_core::ops::{ItemType, Location, Method, Operation, Param, ParamType, RequestBody};
 
 /// `jr raw METHOD PATH ...`.
 pub const ENTRY: Entry = Entry::TopLevel(Own {
@@ -148,15 +148,11 @@ fn add(
         existing.push(value.to_owned());
         return;
     }
-    params.push(Param {
-        name: leak(name.to_owned()),
+    params.push(Param::ad_hoc(
+        leak(name.to_owned()),
         location,
-        ty: ParamType::Array(&ParamType::String),
-        required: false,
-        default: None,
-        description: "",
-        explode: true,
-    });
+        ParamType::Array(ItemType::String),
+    ));
     values.push((name.to_owned(), vec![value.to_owned()]));
 }
 
@@ -170,26 +166,15 @@ fn leak_operation(
     params: Vec<Param>,
     has_body: bool,
 ) -> &'static Operation {
-    Box::leak(Box::new(Operation {
-        group: NAME,
-        command: method.as_str(),
-        operation_id: "raw",
+    Box::leak(Box::new(Operation::ad_hoc(
+        NAME,
+        method.as_str(),
+        "raw",
         method,
-        path: leak(path),
-        summary: "",
-        description: "",
-        permissions: "",
-        scopes: &[],
-        params: Box::leak(params.into_boxed_slice()),
-        body: has_body.then_some(RequestBody {
-            content_type: "application/json",
-            content_types: &["application/json"],
-            required: false,
-            schema: "",
-        }),
-        pagination: Pagination::None,
-        deprecated: false,
-    }))
+        leak(path),
+        Box::leak(params.into_boxed_slice()),
+        has_body.then(RequestBody::ad_hoc_json),
+    )))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::entry::{Entry, Own};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::Error;
-use jr_core::ops::{self, Operation, ParamType};
+use jr_core::ops::{self, ItemType, Operation, ParamType};
 use jr_core::request::type_name;
 
 /// `jr __docs [--check] DIR` (hidden).
@@ -78,7 +78,7 @@ fn pages(tree: &Command) -> Vec<(String, String)> {
     pages.extend(
         ops::GROUPS
             .iter()
-            .map(|g| (format!("{}.md", g.name), group_page(tree, g.name))),
+            .map(|g| (format!("{}.md", g.name()), group_page(tree, g.name()))),
     );
     pages
 }
@@ -105,14 +105,18 @@ fn index(tree: &Command) -> String {
          | Group | Operations | Commands |\n|---|---|---|\n",
     );
     for group in ops::GROUPS {
-        let commands: Vec<String> = ops::in_group(group.name)
-            .map(|op| op.command)
-            .chain(own_commands(tree, group.name).iter().map(|c| c.get_name()))
+        let commands: Vec<String> = ops::in_group(group.name())
+            .map(|op| op.command())
+            .chain(
+                own_commands(tree, group.name())
+                    .iter()
+                    .map(|c| c.get_name()),
+            )
             .map(|name| format!("`{name}`"))
             .collect();
         out.push_str(&format!(
             "| [{name}]({name}.md) | {about} | {commands} |\n",
-            name = group.name,
+            name = group.name(),
             about = cell(&group.about()),
             commands = commands.join(", ")
         ));
@@ -128,11 +132,11 @@ fn group_page(tree: &Command, group: &'static str) -> String {
     );
     let commands = tree.find_subcommand(group);
     for op in ops::in_group(group) {
-        match commands.and_then(|c| c.find_subcommand(op.command)) {
+        match commands.and_then(|c| c.find_subcommand(op.command())) {
             Some(command) => out.push_str(&command_section(op, command)),
             None => out.push_str(&format!(
                 "\n## {}\n\nMissing from the command tree.\n",
-                op.command
+                op.command()
             )),
         }
     }
@@ -200,17 +204,17 @@ fn own_section(command: &Command) -> String {
 
 /// One operation's section, from its clap `command`.
 fn command_section(op: &'static Operation, command: &Command) -> String {
-    let mut out = format!("\n## {}\n\n{}\n\n", op.command, op.summary);
-    if !op.description.is_empty() {
-        out.push_str(op.description);
+    let mut out = format!("\n## {}\n\n{}\n\n", op.command(), op.summary());
+    if !op.description().is_empty() {
+        out.push_str(op.description());
         out.push_str("\n\n");
     }
-    if !op.permissions.is_empty() {
-        out.push_str(&format!("Permissions required: {}\n\n", op.permissions));
+    if !op.permissions().is_empty() {
+        out.push_str(&format!("Permissions required: {}\n\n", op.permissions()));
     }
-    out.push_str(&format!("`{} {}`\n\n", op.method.as_str(), op.path));
-    if !op.scopes.is_empty() {
-        out.push_str(&format!("OAuth 2.0 scopes: {}\n\n", op.scopes.join(", ")));
+    out.push_str(&format!("`{} {}`\n\n", op.method.as_str(), op.path()));
+    if !op.scopes().is_empty() {
+        out.push_str(&format!("OAuth 2.0 scopes: {}\n\n", op.scopes().join(", ")));
     }
     if op.deprecated {
         out.push_str("Deprecated: Atlassian marks this operation deprecated.\n\n");
@@ -232,8 +236,8 @@ fn flag_row(op: &Operation, arg: &Arg, helpers: bool) -> String {
     let ty = match (op.param(long), long) {
         (Some(param), _) => type_cell(param.ty),
         (None, "body") => match op.body {
-            Some(b) if b.content_type.contains("json") => "JSON".to_owned(),
-            Some(b) if b.content_type == "multipart/form-data" => "JSON (form fields)".to_owned(),
+            Some(b) if b.content_type().contains("json") => "JSON".to_owned(),
+            Some(b) if b.content_type() == "multipart/form-data" => "JSON (form fields)".to_owned(),
             _ => "file or text".to_owned(),
         },
         (None, _) if matches!(arg.get_action(), ArgAction::SetTrue) => "boolean".to_owned(),
@@ -256,7 +260,7 @@ fn flag_row(op: &Operation, arg: &Arg, helpers: bool) -> String {
 fn type_cell(ty: ParamType) -> String {
     match ty {
         ParamType::Enum(values) => format!("enum ({})", values.join(", ")),
-        ParamType::Array(ParamType::Enum(values)) => {
+        ParamType::Array(ItemType::Enum(values)) => {
             format!("array of enum ({})", values.join(", "))
         }
         other => type_name(&other),
@@ -327,9 +331,9 @@ mod tests {
         let index = index(&tree());
         for op in ops::OPERATIONS {
             assert!(
-                index.contains(&format!("`{}`", op.command)),
+                index.contains(&format!("`{}`", op.command())),
                 "{}",
-                op.operation_id
+                op.operation_id()
             );
         }
         let page = group_page(&tree(), "version");

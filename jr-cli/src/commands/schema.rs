@@ -77,7 +77,7 @@ fn schema(matches: &ArgMatches, tree: &Command) -> Result<Value, Error> {
         (None, _) => Ok(Value::Array(
             ops::GROUPS
                 .iter()
-                .map(|g| group_summary(g, &own_commands(tree, g.name)))
+                .map(|g| group_summary(g, &own_commands(tree, g.name())))
                 .collect(),
         )),
         (Some(group), None) => {
@@ -100,7 +100,7 @@ fn schema(matches: &ArgMatches, tree: &Command) -> Result<Value, Error> {
                 Some(found) => Ok(own_command(group, found)),
                 None => {
                     let commands: Vec<&str> = ops::in_group(group)
-                        .map(|op| op.command)
+                        .map(|op| op.command())
                         .chain(own.iter().map(Command::get_name))
                         .collect();
                     Err(
@@ -189,10 +189,10 @@ fn known_group(group: &str) -> Result<(), Error> {
 
 fn group_summary(group: &ops::Group, own: &[Command]) -> Value {
     json!({
-        "resource": group.name,
+        "resource": group.name(),
         "summary": group.about(),
-        "verbs": ops::in_group(group.name)
-            .map(|op| op.command)
+        "verbs": ops::in_group(group.name())
+            .map(|op| op.command())
             .chain(own.iter().map(Command::get_name))
             .collect::<Vec<_>>(),
     })
@@ -200,38 +200,38 @@ fn group_summary(group: &ops::Group, own: &[Command]) -> Value {
 
 /// One operation in the `jr schema` shape.
 pub fn operation(op: &Operation) -> Value {
-    let mut flags: Vec<Value> = op.params.iter().map(flag).collect();
+    let mut flags: Vec<Value> = op.params().iter().map(flag).collect();
     if let Some(body) = op.body {
         flags.push(json!({
             "name": "body",
             "required": body.required,
-            "type": if body.content_type.contains("json") { "json" } else { "string" },
+            "type": if body.content_type().contains("json") { "json" } else { "string" },
             "description": "request body (JSON string, @file, or - for stdin)",
             "in": "body",
         }));
     }
     json!({
-        "resource": op.group,
-        "verb": op.command,
+        "resource": op.group(),
+        "verb": op.command(),
         "method": op.method.as_str(),
-        "path": op.path,
-        "summary": op.summary,
+        "path": op.path(),
+        "summary": op.summary(),
         "has_body": op.body.is_some(),
         "flags": flags,
         "pagination": pagination_name(op.pagination),
-        "content_types": op.body.map(|b| b.content_types),
+        "content_types": op.body.map(|b| b.content_types()),
         "body_schema": ops::body::schema(op),
-        "operation_id": op.operation_id,
+        "operation_id": op.operation_id(),
         "deprecated": op.deprecated,
     })
 }
 
 fn flag(param: &Param) -> Value {
     let mut flag = json!({
-        "name": param.name,
+        "name": param.name(),
         "required": param.required,
         "type": type_word(param.ty),
-        "description": param.description,
+        "description": param.description(),
         "in": match param.location {
             ops::Location::Path => "path",
             ops::Location::Query => "query",
@@ -240,13 +240,13 @@ fn flag(param: &Param) -> Value {
     });
     let extras = match param.ty {
         ParamType::Enum(values) => Some(("values", json!(values))),
-        ParamType::Array(item) => Some(("items", item_schema(*item))),
+        ParamType::Array(item) => Some(("items", item_schema(item.into()))),
         _ => None,
     };
     if let (Some((key, value)), Value::Object(map)) = (extras, &mut flag) {
         map.insert(key.into(), value);
     }
-    if let (Some(default), Value::Object(map)) = (param.default, &mut flag) {
+    if let (Some(default), Value::Object(map)) = (param.default(), &mut flag) {
         map.insert("default".into(), json!(default));
     }
     flag
@@ -367,16 +367,16 @@ mod tests {
         for op in ops::OPERATIONS {
             let got = operation(op);
             let json_body = op.body.is_some_and(|b| {
-                b.content_type.contains("json") || b.content_type == "multipart/form-data"
+                b.content_type().contains("json") || b.content_type() == "multipart/form-data"
             });
             assert_eq!(
                 got["body_schema"].is_null(),
                 !json_body,
                 "{}",
-                op.operation_id
+                op.operation_id()
             );
             let flags = got["flags"].as_array().map_or(0, Vec::len);
-            assert_eq!(flags, op.params.len() + usize::from(op.body.is_some()));
+            assert_eq!(flags, op.params().len() + usize::from(op.body.is_some()));
         }
     }
 

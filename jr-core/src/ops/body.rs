@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 /// The texts of `op`'s body when it is JSON or multipart form data.
 pub fn texts(op: &Operation) -> Option<&'static BodyTexts> {
     let at = bodies::BODIES
-        .binary_search_by(|b| b.operation_id.cmp(op.operation_id))
+        .binary_search_by(|b| b.operation_id().cmp(op.operation_id()))
         .ok()?;
     bodies::BODIES.get(at)
 }
@@ -23,7 +23,7 @@ pub fn texts(op: &Operation) -> Option<&'static BodyTexts> {
 /// A valid example body for `op` as compact JSON (the spec's own example,
 /// else a minimal one built from the schema), if its body is JSON.
 pub fn example(op: &Operation) -> Option<&'static str> {
-    texts(op).map(|t| t.example)
+    texts(op).map(|t| t.example())
 }
 
 /// `op`'s body schema as one self-contained JSON Schema 2020-12 document:
@@ -31,8 +31,8 @@ pub fn example(op: &Operation) -> Option<&'static str> {
 /// definition it reaches. `None` when `op` takes no JSON body.
 pub fn schema(op: &Operation) -> Option<Value> {
     let texts = texts(op)?;
-    let mut root: Value = serde_json::from_str(texts.schema).ok()?;
-    let defs = reachable_defs(texts.schema);
+    let mut root: Value = serde_json::from_str(texts.schema()).ok()?;
+    let defs = reachable_defs(texts.schema());
     if !defs.is_empty() {
         let wrapped = match root {
             Value::Object(map) => map,
@@ -70,9 +70,9 @@ fn reachable_defs(schema_text: &str) -> Map<String, Value> {
 
 fn def_text(name: &str) -> Option<&'static str> {
     let at = bodies::DEFS
-        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .binary_search_by(|(n, _)| n.of(bodies::TEXT).cmp(name))
         .ok()?;
-    Some(bodies::DEFS[at].1)
+    Some(bodies::DEFS[at].1.of(bodies::TEXT))
 }
 
 /// The definition names referenced in a compact JSON text.
@@ -131,19 +131,20 @@ pub fn validate(op: &Operation, body: &[u8]) -> Result<(), Error> {
     if faults.is_empty() {
         return Ok(());
     }
-    let name = match op.body.map(|b| b.schema) {
+    let name = match op.body.map(|b| b.schema()) {
         Some(name) if !name.is_empty() => format!(" ({name})"),
         _ => String::new(),
     };
     Err(Error::validation(format!(
         "--body does not match the request schema of `{} {}`{name}: {}",
-        op.group,
-        op.command,
+        op.group(),
+        op.command(),
         faults.join("; ")
     ))
     .with_hint(format!(
         "see `jr schema {} {}` for the schema, or pass --no-validate to send it anyway",
-        op.group, op.command
+        op.group(),
+        op.command()
     )))
 }
 
@@ -171,7 +172,7 @@ pub fn faults(op: &Operation, instance: &Value, limit: usize) -> Result<Vec<Faul
     let Some(schema) = schema(op) else {
         return Ok(Vec::new());
     };
-    if SCHEMA_CONTRADICTS_EXAMPLE.contains(&op.operation_id) {
+    if SCHEMA_CONTRADICTS_EXAMPLE.contains(&op.operation_id()) {
         return Ok(Vec::new());
     }
     let validator = jsonschema::draft202012::options()
@@ -179,7 +180,8 @@ pub fn faults(op: &Operation, instance: &Value, limit: usize) -> Result<Vec<Faul
         .map_err(|e| {
             Error::general(format!(
                 "the request schema of `{} {}` does not compile: {e}",
-                op.group, op.command
+                op.group(),
+                op.command()
             ))
         })?;
     Ok(validator
@@ -210,9 +212,12 @@ mod tests {
 
     #[test]
     fn the_generated_texts_are_sorted_for_binary_search() {
-        let ids: Vec<&str> = bodies::BODIES.iter().map(|b| b.operation_id).collect();
+        let ids: Vec<&str> = bodies::BODIES.iter().map(BodyTexts::operation_id).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
-        let names: Vec<&str> = bodies::DEFS.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = bodies::DEFS
+            .iter()
+            .map(|(n, _)| n.of(bodies::TEXT))
+            .collect();
         assert!(names.windows(2).all(|w| w[0] < w[1]));
     }
 
@@ -220,8 +225,8 @@ mod tests {
     fn every_reference_resolves_to_a_definition() {
         let texts = bodies::BODIES
             .iter()
-            .map(|b| b.schema)
-            .chain(bodies::DEFS.iter().map(|(_, t)| *t));
+            .map(|b| b.schema())
+            .chain(bodies::DEFS.iter().map(|(_, t)| t.of(bodies::TEXT)));
         for text in texts {
             for name in referenced(text) {
                 assert!(def_text(name).is_some(), "no definition {name}");
@@ -234,7 +239,7 @@ mod tests {
         let schema = schema(op).expect("parses");
         let validator = jsonschema::draft202012::options()
             .build(&schema)
-            .unwrap_or_else(|e| panic!("{}: {e}", op.operation_id));
+            .unwrap_or_else(|e| panic!("{}: {e}", op.operation_id()));
         validator.is_valid(&serde_json::from_str(body).expect("JSON"))
     }
 
@@ -244,12 +249,12 @@ mod tests {
         for op in OPERATIONS.iter().filter(|op| texts(op).is_some()) {
             let example = example(op).expect("an example");
             if !strictly_valid(op, example) {
-                rejected.push(op.operation_id);
+                rejected.push(op.operation_id());
             }
             assert!(
                 validate(op, example.as_bytes()).is_ok(),
                 "{}",
-                op.operation_id
+                op.operation_id()
             );
         }
         rejected.sort_unstable();

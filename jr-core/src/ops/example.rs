@@ -17,18 +17,18 @@ pub const BINARY_FILE: &str = "./avatar.png";
 /// `--name value` (a required boolean as `--name`), then the body.
 pub fn args(op: &Operation) -> Vec<String> {
     let mut args = Vec::new();
-    for param in op.params.iter().filter(|p| p.required) {
+    for param in op.params().iter().filter(|p| p.required) {
         match param.ty {
-            ParamType::Boolean => args.push(format!("--{}", param.name)),
+            ParamType::Boolean => args.push(format!("--{}", param.name())),
             _ => {
-                args.push(format!("--{}", param.name));
+                args.push(format!("--{}", param.name()));
                 args.push(sample(param));
             }
         }
     }
     if let Some(spec) = op.body.filter(|b| b.required) {
         let example = body::example(op);
-        match (spec.content_type, example) {
+        match (spec.content_type(), example) {
             ("multipart/form-data", Some(json)) if json.starts_with('{') => {
                 args.extend(["--body".to_owned(), json.to_owned()]);
             }
@@ -48,7 +48,7 @@ pub fn args(op: &Operation) -> Vec<String> {
 /// help wrapped at the terminal width never breaks inside a JSON string
 /// (a line break there would change the value on copy and paste).
 pub fn command_line(op: &Operation) -> String {
-    let mut line = format!("jr {} {}", op.group, op.command);
+    let mut line = format!("jr {} {}", op.group(), op.command());
     let args = args(op);
     let mut words = args.iter().peekable();
     while let Some(arg) = words.next() {
@@ -74,16 +74,16 @@ pub fn command_line(op: &Operation) -> String {
 
 /// A value of the parameter's type that reads like real data.
 pub fn sample(param: &Param) -> String {
-    if let Some(default) = param.default {
+    if let Some(default) = param.default() {
         return default.to_owned();
     }
-    sample_of(param.name, param.ty)
+    sample_of(param.name(), param.ty)
 }
 
 fn sample_of(name: &str, ty: ParamType) -> String {
     match ty {
-        ParamType::Enum(values) => values.first().copied().unwrap_or_default().to_owned(),
-        ParamType::Array(item) => sample_of(name, *item),
+        ParamType::Enum(values) => values.first().unwrap_or_default().to_owned(),
+        ParamType::Array(item) => sample_of(name, item.into()),
         ParamType::Integer | ParamType::Int64 => "10000".to_owned(),
         ParamType::Number => "1.5".to_owned(),
         ParamType::Boolean => "true".to_owned(),
@@ -163,18 +163,18 @@ mod tests {
     fn every_operation_has_an_example_with_its_required_flags() {
         for op in OPERATIONS {
             let args = args(op);
-            for param in op.params.iter().filter(|p| p.required) {
+            for param in op.params().iter().filter(|p| p.required) {
                 assert!(
-                    args.contains(&format!("--{}", param.name)),
+                    args.contains(&format!("--{}", param.name())),
                     "{}",
-                    op.operation_id
+                    op.operation_id()
                 );
             }
             if op.body.is_some_and(|b| b.required) {
                 assert!(
                     args.iter().any(|a| a == "--body" || a == "--file"),
                     "{}",
-                    op.operation_id
+                    op.operation_id()
                 );
             }
         }

@@ -52,16 +52,16 @@ fn refusal(op: &jr_core::ops::Operation, req: &Request) -> Option<ResponseTempla
     }
     let media = media_type(req);
     let accepted = spec
-        .content_types
+        .content_types()
         .iter()
-        .any(|t| *t == "*/*" || media.as_deref() == Some(*t));
+        .any(|t| t == "*/*" || media.as_deref() == Some(t));
     if !accepted {
         let message = format!(
             "Unsupported Media Type: the Content-Type {} is not one of {}",
             media
                 .as_deref()
                 .map_or("(none)".to_owned(), |m| format!("'{m}'")),
-            spec.content_types.join(", ")
+            spec.content_types().join(", ")
         );
         return Some(
             ResponseTemplate::new(415)
@@ -78,7 +78,7 @@ fn refusal(op: &jr_core::ops::Operation, req: &Request) -> Option<ResponseTempla
             return Some(bad.template());
         }
     };
-    let errors = schema_errors(op, &body).or_else(|| rich_text_errors(op.operation_id, &body))?;
+    let errors = schema_errors(op, &body).or_else(|| rich_text_errors(op.operation_id(), &body))?;
     Some(ResponseTemplate::new(400).set_body_json(json!({"errorMessages": [], "errors": errors})))
 }
 

@@ -137,7 +137,7 @@ impl Kind {
 pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
     let table = jr_core::ops::OPERATIONS
         .iter()
-        .map(|op| (op.operation_id, op))
+        .map(|op| (op.operation_id(), op))
         .collect();
     Mock::given(any())
         .respond_with(ctx.delayed(Catalog {

@@ -130,7 +130,7 @@ fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
     let spec = jr_core::ops::by_operation_id(op.operation_id)?;
     let body = spec.body?;
     let text = jr_core::ops::body::example(spec).unwrap_or("x").to_owned();
-    Some((text, body.content_type))
+    Some((text, body.content_type()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
