@@ -352,8 +352,17 @@ pub fn resolve_for_run(
             "{why} comes from no flag or environment variable, so a profile is needed; {hint}"
         ))
     };
-    let settings =
-        resolve(flags, env, &ConfigFile::default()).map_err(|_| needed("the base URL"))?;
+    let named_target = flags.base_url.is_some()
+        || flags.cloud_id.is_some()
+        || env("JR_BASE_URL").is_some_and(|u| !u.is_empty())
+        || env("JR_CLOUD_ID").is_some_and(|c| !c.is_empty());
+    let settings = match resolve(flags, env, &ConfigFile::default()) {
+        Ok(settings) => settings,
+        // The flags or the environment name a target: their own fault
+        // (a bad URL, credentials in it) is the error, not the file's.
+        Err(error) if named_target => return Err(error),
+        Err(_) => return Err(needed("the base URL")),
+    };
     if settings.auth == Auth::Missing {
         return Err(needed("no credential"));
     }
@@ -1100,6 +1109,20 @@ mod tests {
                     err.message()
                 );
             }
+            // A target the environment names but that is bad is its own
+            // error, not the file's (review of issue 12).
+            let vars = with(&[
+                ("JR_BASE_URL", "http://admin:hunter2@host:99999"),
+                ("JR_AUTH_TOKEN", "t"),
+            ]);
+            let err = resolve_for_run(&Overrides::default(), &|k| vars.get(k).cloned(), &loaded)
+                .unwrap_err();
+            assert!(
+                err.message().contains("<redacted>@host:99999"),
+                "{}",
+                err.message()
+            );
+            assert!(!err.message().contains(&path), "{}", err.message());
         }
     }
 

@@ -256,9 +256,12 @@ impl Error {
         if let Some(status) = self.0.status {
             out.insert("status".into(), json!(status));
         }
-        out.insert("message".into(), json!(self.0.message));
+        out.insert(
+            "message".into(),
+            json!(bounded_text(&self.0.message, MAX_MESSAGE_BYTES)),
+        );
         if let Some(hint) = &self.0.hint {
-            out.insert("hint".into(), json!(hint));
+            out.insert("hint".into(), json!(bounded_text(hint, MAX_MESSAGE_BYTES)));
         }
         if let Some(request) = &self.0.request {
             out.insert(
@@ -281,6 +284,9 @@ impl Error {
 
 /// Strings longer than this many bytes are shortened in the error's `jira`.
 pub const MAX_STRING_BYTES: usize = 1000;
+/// The longest `message` or `hint` of the error line, in bytes; longer text
+/// ends in `… [N bytes omitted]` (a 5 MB `errorMessages` once made a 10 MB line).
+pub const MAX_MESSAGE_BYTES: usize = 4096;
 /// Arrays (and objects) longer than this are shortened in the error's `jira`.
 pub const MAX_ITEMS: usize = 100;
 /// Nesting deeper than this is replaced by a note in the error's `jira`.
@@ -296,18 +302,27 @@ pub fn bounded(value: &Value) -> Value {
     bounded_at(value, 0)
 }
 
+/// `text` cut at a character boundary at most `limit` bytes in, followed by
+/// `… [N bytes omitted]` when anything was cut.
+pub fn bounded_text(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= limit {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let omitted = text.len() - end;
+    std::borrow::Cow::Owned(format!("{}… [{omitted} bytes omitted]", &text[..end]))
+}
+
 fn bounded_at(value: &Value, depth: usize) -> Value {
     if depth >= MAX_DEPTH && (value.is_array() || value.is_object()) {
         return json!(format!("… [nested deeper than {MAX_DEPTH} levels]"));
     }
     match value {
         Value::String(text) if text.len() > MAX_STRING_BYTES => {
-            let mut end = MAX_STRING_BYTES;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            let omitted = text.len() - end;
-            json!(format!("{}… [{omitted} bytes omitted]", &text[..end]))
+            json!(bounded_text(text, MAX_STRING_BYTES))
         }
         Value::Array(items) => {
             let mut kept: Vec<Value> = items
@@ -349,6 +364,27 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12 review: a 5 MB `errorMessages` entry was bounded inside
+    /// `jira` but copied whole into `message`: the line stays small now.
+    #[test]
+    fn a_huge_message_is_bounded_in_the_error_line() {
+        let error = Error::validation(format!("Jira answered HTTP 400: {}", "z".repeat(5_000_000)))
+            .with_hint("h".repeat(10_000));
+        let line = error.to_json().to_string();
+        assert!(line.len() < 10_000, "{} bytes", line.len());
+        let message = error.to_json()["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.ends_with("bytes omitted]"),
+            "{}",
+            &message[message.len() - 40..]
+        );
+        assert!(serde_json::from_str::<Value>(&line).is_ok());
+        assert_eq!(
+            bounded_text("é".repeat(3).as_str(), 3),
+            "é… [4 bytes omitted]"
+        );
+    }
 
     #[test]
     fn statuses_map_to_the_documented_exit_codes() {

@@ -259,7 +259,7 @@ fn client_hints(fake: &FakeJira) -> Vec<String> {
     )];
     if let Some(user) = model.identities.users.first() {
         let place = if user.scoped {
-            format!("JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id}")
+            format!("JR_BASE_URL={base} JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id}")
         } else {
             format!("JR_BASE_URL={base}")
         };
@@ -275,7 +275,7 @@ fn client_hints(fake: &FakeJira) -> Vec<String> {
         .find_map(|a| a.access_tokens.first());
     if let Some(token) = token {
         lines.push(format!(
-            "OAuth 2.0: JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id} JR_AUTH_TYPE=bearer JR_AUTH_TOKEN={}",
+            "OAuth 2.0: JR_BASE_URL={base} JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id} JR_AUTH_TYPE=bearer JR_AUTH_TOKEN={}",
             token.token
         ));
     }
