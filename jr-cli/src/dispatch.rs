@@ -51,6 +51,12 @@ fn run_with(
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     Sink::plain(stdout).text(&e.render().to_string())
                 }
+                // `jr` alone is asking what jr can do.
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    if argv.len() <= 1 =>
+                {
+                    Sink::plain(stdout).text(&e.render().to_string())
+                }
                 clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     Err(missing_command(registry, argv))
                 }
@@ -217,7 +223,7 @@ mod tests {
     fn the_output_flags_apply_to_a_hand_written_command() {
         let (result, out) = jr(&["--jq", ".hello", "webhook", "hello", "--name", "jq"]);
         assert!(result.is_ok(), "{result:?}");
-        assert_eq!(out, "\"jq\"\n");
+        assert_eq!(out, "jq\n");
         let (result, out) = jr(&["--pretty", "webhook", "hello", "--name", "p"]);
         assert!(result.is_ok(), "{result:?}");
         assert!(out.starts_with("{\n  "), "{out}");

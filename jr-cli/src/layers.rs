@@ -12,7 +12,7 @@ use std::path::Path;
 /// Lowest first. `commands/*` is every command file; `commands` is the
 /// registry that lists them.
 const LAYERS: &[&[&str]] = &[
-    &["globals", "keychain", "body"],
+    &["globals", "keychain", "body", "interrupt", "table", "human"],
     &["sink", "session", "profiles", "args"],
     &["exec"],
     &["context"],

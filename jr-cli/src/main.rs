@@ -2,7 +2,8 @@
 //! the exit code of the command-line contract (docs/architecture.md §3).
 //!
 //! Modules, lowest layer first (a module uses only lower ones; the test
-//! module `layers` checks it): `globals`, `keychain`, `body` → `sink`,
+//! module `layers` checks it): `globals`, `keychain`, `body`, `interrupt`,
+//! `table`, `human` → `sink`,
 //! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
 //! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
 //! `main`.
@@ -15,6 +16,8 @@ mod dispatch;
 mod entry;
 mod exec;
 mod globals;
+mod human;
+mod interrupt;
 mod keychain;
 #[cfg(test)]
 mod layers;
@@ -22,10 +25,17 @@ mod operation;
 mod profiles;
 mod session;
 mod sink;
+mod table;
 mod tree;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
+
+/// How long jr's thread has after Ctrl-C to stop on its own (between two
+/// `--jq` results, or where a request is waiting) before `main` ends the
+/// process with exit 130 anyway (a filter busy on one result, a blocking read).
+const GRACE: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash jr -- ...`) is answered
@@ -33,15 +43,49 @@ fn main() -> ExitCode {
     dispatch::complete_if_asked();
     // jaq parses and evaluates recursively: jr works on a thread with room for
     // `--jq`'s documented depth limit (the stack is address space until used).
+    let (done, finished) = tokio::sync::oneshot::channel();
     let worker = std::thread::Builder::new()
         .name("jr".into())
         .stack_size(jr_core::jq::STACK_BYTES)
-        .spawn(run);
-    match worker.map(std::thread::JoinHandle::join) {
-        Ok(Ok(code)) => code,
-        // The thread could not start, or panicked (its message is on stderr).
-        Ok(Err(_)) | Err(_) => ExitCode::from(101),
+        .spawn(move || {
+            let code = run();
+            let _ = done.send(());
+            code
+        });
+    let Ok(worker) = worker else {
+        return ExitCode::from(101);
+    };
+    if !watch_for_ctrl_c(finished) {
+        let _ = writeln!(std::io::stderr(), "{}", interrupt::interrupted().to_json());
+        return ExitCode::from(130);
     }
+    match worker.join() {
+        Ok(code) => code,
+        // The thread panicked (its message is on stderr).
+        Err(_) => ExitCode::from(101),
+    }
+}
+
+/// Waits for jr's thread to finish; on Ctrl-C raises the interrupt flag and
+/// gives the thread [`GRACE`] to stop. False when it did not stop in time.
+fn watch_for_ctrl_c(finished: tokio::sync::oneshot::Receiver<()>) -> bool {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        // No watcher: wait for the thread as before.
+        return true;
+    };
+    runtime.block_on(async {
+        let mut finished = finished;
+        tokio::select! {
+            _ = &mut finished => true,
+            _ = tokio::signal::ctrl_c() => {
+                interrupt::request();
+                tokio::time::timeout(GRACE, finished).await.is_ok()
+            }
+        }
+    })
 }
 
 fn run() -> ExitCode {
@@ -53,7 +97,13 @@ fn run() -> ExitCode {
     match dispatch::run(&argv, &mut stdout, &mut stderr) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(stderr, "{}", error.to_json());
+            if !error.is_quiet() {
+                if std::io::stderr().is_terminal() {
+                    // A person reads this first; scripts parse the JSON line.
+                    let _ = writeln!(stderr, "{}", human::sentence(&error));
+                }
+                let _ = writeln!(stderr, "{}", error.to_json());
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -65,8 +65,11 @@ JR_AUTH_USER, JR_AUTH_TOKEN, JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect apps)
 pub fn peek_group(argv: &[String]) -> Option<String> {
     let mut words = argv.iter().skip(1);
     while let Some(word) = words.next() {
-        if globals::takes_value(word) {
-            words.next();
+        let values = globals::values_after(word);
+        if values > 0 {
+            for _ in 0..values {
+                words.next();
+            }
         } else if word.starts_with('-') || word == "help" {
             continue;
         } else {
