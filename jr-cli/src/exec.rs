@@ -28,6 +28,8 @@ pub struct Exec {
     overrides: Overrides,
     client: ClientOptions,
     max_pages: usize,
+    /// `--limit`: items a listing stops after.
+    limit: Option<usize>,
     /// Resolved on first use, and replaced by renewed OAuth 2.0 tokens.
     settings: Option<Settings>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -59,6 +61,7 @@ impl Exec {
                 max_response_bytes: globals.max_response_bytes,
             },
             max_pages: globals.max_pages,
+            limit: globals.limit,
             settings: None,
             runtime: None,
         }
@@ -150,6 +153,26 @@ impl Exec {
     pub fn fetch_all(&mut self, plan: &RequestPlan, style: Pagination) -> Result<Vec<u8>, Error> {
         let max_pages = self.max_pages;
         self.with_client(async |client| paginate::fetch_all(client, plan, style, max_pages).await)
+    }
+
+    /// [`Exec::fetch_all`] for a listing the user asked for: stops,
+    /// successfully, after `--limit` items (see [`paginate::fetch_up_to`]).
+    ///
+    /// Errors: as [`Exec::fetch_all`].
+    pub fn fetch_listing(
+        &mut self,
+        plan: &RequestPlan,
+        style: Pagination,
+    ) -> Result<Vec<u8>, Error> {
+        let (max_pages, limit) = (self.max_pages, self.limit);
+        self.with_client(async |client| {
+            paginate::fetch_up_to(client, plan, style, max_pages, limit).await
+        })
+    }
+
+    /// `--limit`, if given.
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
     }
 
     /// Sends `plan` and hands each page of `style` to `on_page` as it

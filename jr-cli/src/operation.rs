@@ -68,7 +68,7 @@ fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error
         Pagination::None
     };
     if !ctx.globals.stream && ctx.globals.output != OutputFormat::Ndjson {
-        return ctx.fetch_all(&plan, style).map(Some);
+        return ctx.fetch_listing(&plan, style).map(Some);
     }
     if style == Pagination::None {
         // An operation that does not page prints its answer as one line,
