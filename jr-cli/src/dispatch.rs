@@ -8,7 +8,7 @@ use crate::commands::{self, COMMANDS};
 use crate::context::Ctx;
 use crate::entry::{Extension, Own, Registry};
 use crate::sink::Sink;
-use crate::{globals, operation, tree};
+use crate::{globals, operation, suggest, tree};
 use clap::ArgMatches;
 use jr_core::{Error, ops};
 use std::io::Write;
@@ -60,7 +60,7 @@ fn run_with(
                 clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     Err(missing_command(registry, argv))
                 }
-                _ => Err(clap_error(&e)),
+                _ => Err(clap_error(&e, registry, argv)),
             };
         }
     };
@@ -142,7 +142,49 @@ fn missing_command(registry: Registry, argv: &[String]) -> Error {
     }
 }
 
-fn clap_error(error: &clap::Error) -> Error {
+/// A clap error as jr's validation error; an unknown command or flag gets a
+/// "did you mean" from the operation table (see `suggest`).
+fn clap_error(error: &clap::Error, registry: Registry, argv: &[String]) -> Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.clone()),
+        _ => None,
+    };
+    let group = tree::peek_group(argv);
+    match error.kind() {
+        ErrorKind::InvalidSubcommand => {
+            if let Some(word) = context(ContextKind::InvalidSubcommand) {
+                let place = match group.as_deref().filter(|g| *g != word) {
+                    Some(group) => format!("unknown command `jr {group} {word}`"),
+                    None => format!("unknown group or command `jr {word}`"),
+                };
+                let hint = match suggest::command(registry, group.as_deref(), &word) {
+                    Some(suggestion) => format!("did you mean {suggestion}?"),
+                    None => "run jr --help, or jr <group> --help, to list commands".to_owned(),
+                };
+                return Error::validation(place).with_hint(hint);
+            }
+        }
+        ErrorKind::UnknownArgument => {
+            let flag = context(ContextKind::InvalidArg).unwrap_or_default();
+            let command = group.as_deref().and_then(|group| {
+                let at = argv.iter().position(|w| w == group)?;
+                argv[at + 1..]
+                    .iter()
+                    .find(|w| !w.starts_with('-'))
+                    .map(|c| (group, c.as_str()))
+            });
+            if let Some((group, command)) = command
+                && let Some(name) = suggest::flag(group, command, &flag)
+            {
+                return Error::validation(format!("unknown flag `{flag}` for jr {group} {command}"))
+                    .with_hint(format!(
+                        "did you mean {name}? It may also be given positionally: jr {group} {command} VALUE"
+                    ));
+            }
+        }
+        _ => {}
+    }
     let text = error.render().to_string();
     let main = text.split("\n\nUsage:").next().unwrap_or_default();
     let message = main

@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["exec"],
     &["context"],
     &["entry"],
-    &["tree", "operation"],
+    &["tree", "operation", "suggest"],
     // What a family of commands shares sits below the commands themselves.
     &["commands/webhook/api", "commands/webhook/site"],
     &["commands/*"],

@@ -25,6 +25,7 @@ mod operation;
 mod profiles;
 mod session;
 mod sink;
+mod suggest;
 mod table;
 mod tree;
 

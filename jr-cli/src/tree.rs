@@ -106,7 +106,8 @@ fn operation_command(registry: Registry, op: &'static Operation) -> Command {
     let mut command = Command::new(op.command)
         .about(op.summary)
         .long_about(long_about(op))
-        .args(op.params.iter().map(param_arg));
+        .args(op.params.iter().map(param_arg))
+        .args(positional_args(op));
     if let Some(body) = op.body {
         command = command.args(body_args(op, body));
     }
@@ -201,8 +202,12 @@ fn long_about(op: &Operation) -> String {
         text.push_str(op.description);
     }
     if !op.permissions.is_empty() {
-        text.push_str("\n\nPermissions required: ");
-        text.push_str(op.permissions);
+        text.push_str("\n\nPermissions required:");
+        let plain = plain_text(op.permissions);
+        if !plain.starts_with('\n') {
+            text.push(' ');
+        }
+        text.push_str(&plain);
     }
     text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path));
     if let Some(body) = op.body {
@@ -228,6 +233,27 @@ fn long_about(op: &Operation) -> String {
     text
 }
 
+/// The spec's markdown made plain for a terminal: `*  item` bullets become
+/// `  - item` lines, `*emphasis*` loses its stars.
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for (i, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let (bullet, rest) = match trimmed.strip_prefix("* ") {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, line),
+        };
+        if i > 0 || bullet {
+            out.push('\n');
+        }
+        if bullet {
+            out.push_str("  - ");
+        }
+        out.push_str(&rest.replace('*', ""));
+    }
+    out
+}
+
 /// The pagination style as `jr schema` and help name it; `None` for none.
 pub fn pagination_name(style: ops::Pagination) -> Option<&'static str> {
     match style {
@@ -236,6 +262,39 @@ pub fn pagination_name(style: ops::Pagination) -> Option<&'static str> {
         ops::Pagination::Token => Some("token"),
         ops::Pagination::Cursor => Some("cursor"),
     }
+}
+
+/// The required path parameters of `op`, in the order of its path: each may
+/// be given positionally instead of by its flag.
+pub fn positional_params(op: &'static Operation) -> Vec<&'static jr_core::ops::Param> {
+    let mut params: Vec<_> = op
+        .params
+        .iter()
+        .filter(|p| p.location == Location::Path && p.required)
+        .collect();
+    params.sort_by_key(|p| {
+        op.path
+            .find(&format!("{{{}}}", p.name))
+            .unwrap_or(usize::MAX)
+    });
+    params
+}
+
+/// One positional argument per required path parameter: either it or the
+/// flag is needed, not both.
+fn positional_args(op: &'static Operation) -> Vec<Arg> {
+    positional_params(op)
+        .into_iter()
+        .enumerate()
+        .map(|(i, param)| {
+            Arg::new(crate::args::positional_id(param.name))
+                .index(i + 1)
+                .value_name(param.name.to_uppercase())
+                .help(format!("The same as --{}", param.name))
+                .required_unless_present(param.name)
+                .conflicts_with(param.name)
+        })
+        .collect()
 }
 
 fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
@@ -267,7 +326,8 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         } else {
             format!("{}{notes}", param.description)
         })
-        .required(param.required);
+        // A required path parameter may come positionally instead.
+        .required(param.required && param.location != Location::Path);
     let kebab = kebab_case(param.name);
     if kebab != param.name {
         arg = arg.alias(kebab);
@@ -415,6 +475,15 @@ mod tests {
             lazy_root.render_long_help().to_string(),
             full.render_long_help().to_string()
         );
+    }
+
+    #[test]
+    fn permission_notes_lose_their_markdown() {
+        assert_eq!(
+            plain_text("*  *Browse projects* permission.\n *  If *set*, more."),
+            "\n  - Browse projects permission.\n  - If set, more."
+        );
+        assert_eq!(plain_text("*Administer Jira*."), "Administer Jira.");
     }
 
     #[test]

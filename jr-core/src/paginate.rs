@@ -435,7 +435,7 @@ impl Merge {
             out.extend_from_slice(value);
         };
         let last_next = self.last_next.filter(|_| !self.cut_inside_page);
-        let merged_count = (self.pages > 1 || self.cut_inside_page).then(|| self.items.len());
+        let merged_count = (self.pages > 1 || self.cut_inside_page).then_some(self.items.len());
         for (key, raw) in &first.fields {
             let dropped = matches!(key.as_str(), "nextPage" | "nextPageToken")
                 || (key == "next" && style == Pagination::Cursor && last_next.is_none());
