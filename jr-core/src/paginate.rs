@@ -562,7 +562,7 @@ mod tests {
     fn merged(pages: &[&str], style: Pagination) -> String {
         let mut merge = Merge::default();
         for page in pages {
-            merge.add(Page::parse(page.as_bytes()).unwrap());
+            let _ = merge.add(Page::parse(page.as_bytes()).unwrap(), None);
         }
         String::from_utf8(merge.finish(style)).unwrap()
     }
