@@ -578,7 +578,9 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]}"#
+            // maxResults counts the merged items (issue 16: the first page's
+            // 2 no longer describes the answer).
+            r#"{"self":"s","maxResults":3,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]}"#
         );
     }
 
@@ -609,7 +611,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"values":[{"id":"1"},{"id":"2"}],"maxResults":1,"next":"b"}"#
+            r#"{"values":[{"id":"1"},{"id":"2"}],"maxResults":2,"next":"b"}"#
         );
     }
 
