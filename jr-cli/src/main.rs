@@ -57,7 +57,8 @@ fn main() -> ExitCode {
         return ExitCode::from(101);
     };
     if !watch_for_ctrl_c(finished) {
-        let _ = writeln!(std::io::stderr(), "{}", interrupt::interrupted().to_json());
+        let line = format!("{}\n", interrupt::interrupted().to_json());
+        let _ = unlocked_stderr().write_all(line.as_bytes());
         return ExitCode::from(130);
     }
     match worker.join() {
@@ -87,6 +88,22 @@ fn watch_for_ctrl_c(finished: tokio::sync::oneshot::Receiver<()>) -> bool {
             }
         }
     })
+}
+
+/// stderr without its lock, which jr's thread holds for its whole run (a
+/// second handle to the same file descriptor).
+#[cfg(unix)]
+fn unlocked_stderr() -> Box<dyn Write> {
+    use std::os::fd::AsFd;
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(std::io::sink()),
+    }
+}
+
+#[cfg(not(unix))]
+fn unlocked_stderr() -> Box<dyn Write> {
+    Box::new(std::io::sink())
 }
 
 fn run() -> ExitCode {

@@ -191,13 +191,14 @@ fn timestamp_ms(value: &Value) -> Option<i64> {
     }
 }
 
-/// An expiry `left_ms` from now: "in 12 days", "in 5 hours", "expired 2 days ago".
+/// An expiry `left_ms` from now, to the nearest day or hour: "in 12 days",
+/// "in 5 hours", "expired 2 days ago".
 fn in_days(left_ms: i64) -> String {
-    let days = left_ms / DAY_MS;
+    let days = (left_ms.abs() + DAY_MS / 2) / DAY_MS;
     match left_ms {
-        ms if ms <= 0 && -ms >= DAY_MS => format!("expired {} days ago", -days),
+        ms if ms <= 0 && -ms >= DAY_MS => format!("expired {days} days ago"),
         ms if ms <= 0 => "expired".to_owned(),
-        ms if ms < DAY_MS => format!("in {} hours", ms / 3_600_000),
+        ms if ms < DAY_MS => format!("in {} hours", (ms + 1_800_000) / 3_600_000),
         _ => format!("in {days} days"),
     }
 }

@@ -17,5 +17,6 @@ mod hostile;
 mod login;
 mod partial;
 mod precedence;
+mod scripting;
 mod webhook;
 mod webhook_loop;
