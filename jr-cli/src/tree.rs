@@ -56,7 +56,7 @@ fn root() -> Command {
 const ROOT_LONG_ABOUT: &str = "A command-line client for the Jira Cloud platform REST API v3.\n\n\
 Every operation of Atlassian's OpenAPI spec is a command: jr <group> <command> --flag value. \
 The result is JSON on stdout; errors are one JSON line on stderr and a meaningful exit code \
-(0 ok, 1 general, 2 auth/permission, 3 not found, 4 validation, 5 rate limited, 6 conflict, 7 server error).\n\n\
+(0 ok, 1 general, 2 auth/permission, 3 not found, 4 validation, 5 rate limited, 6 conflict, 7 server error, 8 a --jq halt_error, 130 interrupted).\n\n\
 Target and credentials come from flags, then JR_BASE_URL, JR_AUTH_TYPE (basic, bearer, oauth2, connect; none sends without credentials on purpose, which jr otherwise refuses with exit 2), \
 JR_AUTH_USER, JR_AUTH_TOKEN, JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect apps), JR_CLOUD_ID, or a profile of the config file (JR_CONFIG_PATH, default ~/.config/jr/config.json; JR_PROFILE or -p).";
 
