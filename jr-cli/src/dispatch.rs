@@ -165,6 +165,27 @@ fn clap_error(error: &clap::Error, registry: Registry, argv: &[String]) -> Error
                 return Error::validation(place).with_hint(hint);
             }
         }
+        ErrorKind::MissingRequiredArgument => {
+            if let Some(ContextValue::Strings(missing)) = error.get(ContextKind::InvalidArg) {
+                // A positional path parameter shows as `<name>`: name its flag.
+                let named: Vec<String> = missing
+                    .iter()
+                    .map(
+                        |arg| match arg.strip_prefix('<').and_then(|a| a.strip_suffix('>')) {
+                            Some(name) => {
+                                format!("--{name} (or its value as a positional argument)")
+                            }
+                            None => arg.clone(),
+                        },
+                    )
+                    .collect();
+                return Error::validation(format!(
+                    "the following required arguments were not provided: {}",
+                    named.join(", ")
+                ))
+                .with_hint("run jr --help, or jr <group> --help, to list commands and flags");
+            }
+        }
         ErrorKind::UnknownArgument => {
             let flag = context(ContextKind::InvalidArg).unwrap_or_default();
             let command = group.as_deref().and_then(|group| {

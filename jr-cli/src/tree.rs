@@ -289,7 +289,8 @@ fn positional_args(op: &'static Operation) -> Vec<Arg> {
         .map(|(i, param)| {
             Arg::new(crate::args::positional_id(param.name))
                 .index(i + 1)
-                .value_name(param.name.to_uppercase())
+                // `<issueIdOrKey>` in clap's messages, read back by dispatch.
+                .value_name(param.name)
                 .help(format!("The same as --{}", param.name))
                 .required_unless_present(param.name)
                 .conflicts_with(param.name)
