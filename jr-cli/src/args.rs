@@ -15,6 +15,12 @@ use jr_core::ops::Operation;
 use jr_core::request::{RequestPlan, check_value};
 use std::io::Read;
 
+/// The id of the positional argument that may stand for the path parameter
+/// `name` (`jr issue get ABC-1` for `--issueIdOrKey ABC-1`).
+pub fn positional_id(name: &str) -> String {
+    format!("{name}@position")
+}
+
 /// Stage 1: the operation and checked values, before any I/O.
 #[derive(Debug)]
 pub struct RawArgs {
@@ -39,7 +45,13 @@ impl RawArgs {
     ) -> Result<RawArgs, Error> {
         let mut values = Vec::new();
         for param in op.params() {
-            if let Some(given) = matches.get_many::<String>(param.name()) {
+            let positional = positional_id(param.name());
+            let given = matches
+                .try_get_many::<String>(param.name())
+                .ok()
+                .flatten()
+                .or_else(|| matches.try_get_many::<String>(&positional).ok().flatten());
+            if let Some(given) = given {
                 let checked = given
                     .map(|v| check_value(param, v))
                     .collect::<Result<Vec<_>, _>>()?;

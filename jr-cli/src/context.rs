@@ -62,18 +62,35 @@ impl<'a> Ctx<'a> {
         self.exec.fetch_all(plan, style)
     }
 
+    /// [`Ctx::fetch_all`] for the listing the user asked for: stops after
+    /// `--limit` items (see [`Exec::fetch_listing`]).
+    pub fn fetch_listing(
+        &mut self,
+        plan: &RequestPlan,
+        style: Pagination,
+    ) -> Result<Vec<u8>, Error> {
+        self.exec.fetch_listing(plan, style)
+    }
+
     /// `--stream`: every item of every page of `style` as one compact line
     /// (through `--jq`), written as each page arrives; memory stays one page.
-    /// A closed stdout ends the walk quietly.
+    /// A closed stdout, or `--limit` items, ends the walk quietly.
     ///
     /// Errors: those of [`Exec::for_each_page`] and of the sink.
     pub fn stream_items(&mut self, plan: &RequestPlan, style: Pagination) -> Result<(), Error> {
         let out = &mut self.out;
+        let mut left = self.exec.limit().unwrap_or(usize::MAX);
         self.exec.for_each_page(plan, style, &mut |page| {
             for item in page.items() {
-                if out.line(item.get().as_bytes())?.is_break() {
+                if left == 0 || out.line(item.get().as_bytes())?.is_break() {
+                    let _ = out.flush()?;
                     return Ok(ControlFlow::Break(()));
                 }
+                left -= 1;
+            }
+            if left == 0 {
+                let _ = out.flush()?;
+                return Ok(ControlFlow::Break(()));
             }
             out.flush()
         })

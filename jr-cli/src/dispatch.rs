@@ -8,7 +8,7 @@ use crate::commands::{self, COMMANDS};
 use crate::context::Ctx;
 use crate::entry::{Extension, Own, Registry};
 use crate::sink::Sink;
-use crate::{globals, operation, tree};
+use crate::{globals, operation, suggest, tree};
 use clap::ArgMatches;
 use jr_core::{Error, ops};
 use std::io::Write;
@@ -51,10 +51,16 @@ fn run_with(
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     Sink::plain(stdout).text(&e.render().to_string())
                 }
+                // `jr` alone is asking what jr can do.
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    if argv.len() <= 1 =>
+                {
+                    Sink::plain(stdout).text(&e.render().to_string())
+                }
                 clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     Err(missing_command(registry, argv))
                 }
-                _ => Err(clap_error(&e)),
+                _ => Err(clap_error(&e, registry, argv)),
             };
         }
     };
@@ -136,7 +142,70 @@ fn missing_command(registry: Registry, argv: &[String]) -> Error {
     }
 }
 
-fn clap_error(error: &clap::Error) -> Error {
+/// A clap error as jr's validation error; an unknown command or flag gets a
+/// "did you mean" from the operation table (see `suggest`).
+fn clap_error(error: &clap::Error, registry: Registry, argv: &[String]) -> Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.clone()),
+        _ => None,
+    };
+    let group = tree::peek_group(argv);
+    match error.kind() {
+        ErrorKind::InvalidSubcommand => {
+            if let Some(word) = context(ContextKind::InvalidSubcommand) {
+                let place = match group.as_deref().filter(|g| *g != word) {
+                    Some(group) => format!("unknown command `jr {group} {word}`"),
+                    None => format!("unknown group or command `jr {word}`"),
+                };
+                let hint = match suggest::command(registry, group.as_deref(), &word) {
+                    Some(suggestion) => format!("did you mean {suggestion}?"),
+                    None => "run jr --help, or jr <group> --help, to list commands".to_owned(),
+                };
+                return Error::validation(place).with_hint(hint);
+            }
+        }
+        ErrorKind::MissingRequiredArgument => {
+            if let Some(ContextValue::Strings(missing)) = error.get(ContextKind::InvalidArg) {
+                // A positional path parameter shows as `<name>`: name its flag.
+                let named: Vec<String> = missing
+                    .iter()
+                    .map(
+                        |arg| match arg.strip_prefix('<').and_then(|a| a.strip_suffix('>')) {
+                            Some(name) => {
+                                format!("--{name} (or its value as a positional argument)")
+                            }
+                            None => arg.clone(),
+                        },
+                    )
+                    .collect();
+                return Error::validation(format!(
+                    "the following required arguments were not provided: {}",
+                    named.join(", ")
+                ))
+                .with_hint("run jr --help, or jr <group> --help, to list commands and flags");
+            }
+        }
+        ErrorKind::UnknownArgument => {
+            let flag = context(ContextKind::InvalidArg).unwrap_or_default();
+            let command = group.as_deref().and_then(|group| {
+                let at = argv.iter().position(|w| w == group)?;
+                argv[at + 1..]
+                    .iter()
+                    .find(|w| !w.starts_with('-'))
+                    .map(|c| (group, c.as_str()))
+            });
+            if let Some((group, command)) = command
+                && let Some(name) = suggest::flag(group, command, &flag)
+            {
+                return Error::validation(format!("unknown flag `{flag}` for jr {group} {command}"))
+                    .with_hint(format!(
+                        "did you mean {name}? It may also be given positionally: jr {group} {command} VALUE"
+                    ));
+            }
+        }
+        _ => {}
+    }
     let text = error.render().to_string();
     let main = text.split("\n\nUsage:").next().unwrap_or_default();
     let message = main
@@ -217,7 +286,7 @@ mod tests {
     fn the_output_flags_apply_to_a_hand_written_command() {
         let (result, out) = jr(&["--jq", ".hello", "webhook", "hello", "--name", "jq"]);
         assert!(result.is_ok(), "{result:?}");
-        assert_eq!(out, "\"jq\"\n");
+        assert_eq!(out, "jq\n");
         let (result, out) = jr(&["--pretty", "webhook", "hello", "--name", "p"]);
         assert!(result.is_ok(), "{result:?}");
         assert!(out.starts_with("{\n  "), "{out}");

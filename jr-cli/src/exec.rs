@@ -28,6 +28,8 @@ pub struct Exec {
     overrides: Overrides,
     client: ClientOptions,
     max_pages: usize,
+    /// `--limit`: items a listing stops after.
+    limit: Option<usize>,
     /// Resolved on first use, and replaced by renewed OAuth 2.0 tokens.
     settings: Option<Settings>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -59,6 +61,7 @@ impl Exec {
                 max_response_bytes: globals.max_response_bytes,
             },
             max_pages: globals.max_pages,
+            limit: globals.limit,
             settings: None,
             runtime: None,
         }
@@ -155,6 +158,26 @@ impl Exec {
         self.with_client(async |client| paginate::fetch_all(client, plan, style, max_pages).await)
     }
 
+    /// [`Exec::fetch_all`] for a listing the user asked for: stops,
+    /// successfully, after `--limit` items (see [`paginate::fetch_up_to`]).
+    ///
+    /// Errors: as [`Exec::fetch_all`].
+    pub fn fetch_listing(
+        &mut self,
+        plan: &RequestPlan,
+        style: Pagination,
+    ) -> Result<Vec<u8>, Error> {
+        let (max_pages, limit) = (self.max_pages, self.limit);
+        self.with_client(async |client| {
+            paginate::fetch_up_to(client, plan, style, max_pages, limit).await
+        })
+    }
+
+    /// `--limit`, if given.
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+
     /// Sends `plan` and hands each page of `style` to `on_page` as it
     /// arrives, until the last page, `--max-pages`, or `Break`.
     ///
@@ -225,6 +248,10 @@ fn explain_unauthorized(settings: &Settings, error: Error) -> Error {
     let hint = match &settings.auth {
         jr_core::auth::Auth::Connect { .. } => Some(
             "check the Connect app key and shared secret: JR_CONNECT_KEY and JR_CONNECT_SECRET, or the profile's app_key and shared_secret".to_owned(),
+        ),
+        // OAuth 2.0 tokens work only through the API gateway, never on the site URL.
+        jr_core::auth::Auth::Bearer { .. } if settings.cloud_id.is_none() => Some(
+            "an OAuth 2.0 access token works only through the API gateway: add --cloud-id (JR_CLOUD_ID) with the site's cloud ID (from https://your-domain.atlassian.net/_edge/tenant_info); jr keeps --base-url as the site".to_owned(),
         ),
         jr_core::auth::Auth::Bearer { .. } if settings.oauth.is_none() => Some(
             "the access token is unknown or expired: get a new one, or use jr auth login so jr renews it".to_owned(),

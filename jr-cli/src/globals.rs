@@ -33,6 +33,8 @@ pub struct Globals {
     pub colour: bool,
     /// `--jq`, compiled before anything is sent.
     pub jq: Option<Arc<jq::Filter>>,
+    /// `--jq` as given (compiled into `jq` with the `--arg` values).
+    pub jq_expr: Option<String>,
     /// `--stream`: one item per line as pages arrive.
     pub stream: bool,
     /// `--verbose`: each request, response and retry as a JSON line on stderr.
@@ -43,6 +45,30 @@ pub struct Globals {
     pub retry_unsafe: bool,
     /// `--max-response-size`, in bytes.
     pub max_response_bytes: u64,
+    /// `--jq-json`: string results of `--jq` keep their JSON quotes (by
+    /// default they print raw, as `gh api --jq` and `jq -r` do).
+    pub jq_json: bool,
+    /// `--arg`/`--argjson` values for `--jq`, in the order given.
+    pub jq_named: Vec<(String, jq::Named)>,
+    /// `--output`: how a result is shown.
+    pub output: OutputFormat,
+    /// `--columns`: the table's columns, as dotted JSON paths.
+    pub columns: Option<Vec<String>>,
+    /// `--limit`: stop after this many items, successfully.
+    pub limit: Option<usize>,
+    /// stdout is a terminal (tables cut long values; results flush one by one).
+    pub terminal: bool,
+}
+
+/// `--output`: the form of a result on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One JSON document (the default): pretty on a terminal, compact in a pipe.
+    Json,
+    /// One compact JSON line per item of a list (as `--stream`).
+    Ndjson,
+    /// A list as rows and columns (see `table`).
+    Table,
 }
 
 impl Default for Globals {
@@ -58,11 +84,18 @@ impl Default for Globals {
             timeout: http::DEFAULT_TIMEOUT,
             colour: false,
             jq: None,
+            jq_expr: None,
             stream: false,
             verbose: false,
             retries: retry::DEFAULT_RETRIES,
             retry_unsafe: false,
             max_response_bytes: http::DEFAULT_MAX_RESPONSE_BYTES,
+            jq_json: false,
+            jq_named: Vec::new(),
+            output: OutputFormat::Json,
+            columns: None,
+            limit: None,
+            terminal: false,
         }
     }
 }
@@ -98,6 +131,11 @@ pub enum FlagKind {
         value_name: &'static str,
         set: fn(&mut Globals, &str) -> Result<(), Error>,
     },
+    /// `--name KEY VALUE`, repeatable, each pair read by `add`.
+    Pair {
+        value_names: [&'static str; 2],
+        add: fn(&mut Globals, &str, &str) -> Result<(), Error>,
+    },
 }
 
 const fn flag(name: &'static str, help: &'static str, kind: FlagKind) -> GlobalFlag {
@@ -123,6 +161,15 @@ const fn text(
     field: fn(&mut Globals) -> &mut Option<String>,
 ) -> GlobalFlag {
     flag(name, help, FlagKind::Text { value_name, field })
+}
+
+const fn pair(
+    name: &'static str,
+    value_names: [&'static str; 2],
+    help: &'static str,
+    add: fn(&mut Globals, &str, &str) -> Result<(), Error>,
+) -> GlobalFlag {
+    flag(name, help, FlagKind::Pair { value_names, add })
 }
 
 const fn value(
@@ -174,6 +221,10 @@ impl GlobalFlag {
             FlagKind::Text { value_name, .. } | FlagKind::Value { value_name, .. } => {
                 arg.value_name(value_name)
             }
+            FlagKind::Pair { value_names, .. } => arg
+                .num_args(2)
+                .value_names(value_names)
+                .action(ArgAction::Append),
         };
         if let Some(letter) = self.short {
             arg = arg.short(letter);
@@ -219,10 +270,23 @@ pub static FLAGS: &[GlobalFlag] = &[
     switch("allow-insecure-http", "Send credentials over plain http:// to a host other than loopback", |g| {
         g.overrides.allow_insecure_http = true
     }),
-    value("jq", "EXPR", "Filter the result with a jq expression (jaq), printed as jq prints it", |g, v| {
-        g.jq = Some(Arc::new(jq::compile(v)?));
+    text("jq", "EXPR", "Filter the result with a jq expression (jaq); string results print raw, as with jq -r", |g| &mut g.jq_expr),
+    switch("jq-json", "Print --jq string results as JSON strings, with quotes", |g| g.jq_json = true),
+    pair("arg", ["NAME", "VALUE"], "Make $NAME the string VALUE in --jq; repeatable", |g, name, value| {
+        g.jq_named.push((name.to_owned(), jq::Named::Text(value.to_owned())));
         Ok(())
     }),
+    pair("argjson", ["NAME", "JSON"], "Make $NAME the JSON value in --jq; repeatable", |g, name, value| {
+        g.jq_named.push((name.to_owned(), jq::Named::Json(value.to_owned())));
+        Ok(())
+    }),
+    value("output", "FORMAT", "json, ndjson (one item per line) or table", set_output)
+        .default("json"),
+    value("columns", "PATHS", "Table columns as comma-separated JSON paths (fields.summary)", |g, v| {
+        g.columns = Some(v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect());
+        Ok(())
+    }),
+    value("limit", "N", "Stop after N items and succeed (--max-pages still caps the pages)", set_limit),
     switch("stream", "One item per line (NDJSON) as pages arrive; --jq applies per item", |g| g.stream = true),
     switch("verbose", "Each request, response and retry as a JSON line on stderr", |g| g.verbose = true),
     value("retries", "N", "Retries on 429, and on 502-504, resets, timeouts if idempotent", set_retries)
@@ -234,6 +298,30 @@ pub static FLAGS: &[GlobalFlag] = &[
     })
     .default("100MiB"),
 ];
+
+fn set_output(globals: &mut Globals, format: &str) -> Result<(), Error> {
+    globals.output = match format {
+        "json" => OutputFormat::Json,
+        "ndjson" => OutputFormat::Ndjson,
+        "table" => OutputFormat::Table,
+        other => {
+            return Err(Error::validation(format!(
+                "invalid value `{other}` for --output: expected json, ndjson or table"
+            ))
+            .with_hint("--output is the form of the result; a file target is --output-file"));
+        }
+    };
+    Ok(())
+}
+
+fn set_limit(globals: &mut Globals, n: &str) -> Result<(), Error> {
+    globals.limit = Some(n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        Error::validation(format!(
+            "invalid value `{n}` for --limit: expected a whole number of at least 1"
+        ))
+    })?);
+    Ok(())
+}
 
 fn set_max_pages(globals: &mut Globals, n: &str) -> Result<(), Error> {
     globals.max_pages = n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -258,31 +346,38 @@ pub fn args() -> impl Iterator<Item = Arg> {
     FLAGS.iter().map(GlobalFlag::arg)
 }
 
-/// The spellings of the flags that take a value (`--profile`, `-p`, ...):
-/// the argv peek skips the word after them.
-pub fn takes_value(word: &str) -> bool {
-    FLAGS.iter().any(|flag| {
-        !matches!(flag.kind, FlagKind::Switch(_))
-            && (word.strip_prefix("--") == Some(flag.name)
-                || flag.short.is_some_and(|letter| {
-                    word.strip_prefix('-').is_some_and(|rest| {
-                        rest.len() == letter.len_utf8() && rest.starts_with(letter)
-                    })
-                }))
-    })
+/// How many words follow `word` as its values when it spells a global flag
+/// (`--profile NAME`: 1, `--arg NAME VALUE`: 2, a switch or anything else:
+/// 0): the argv peek skips them.
+pub fn values_after(word: &str) -> usize {
+    let flag = FLAGS.iter().find(|flag| {
+        word.strip_prefix("--") == Some(flag.name)
+            || flag.short.is_some_and(|letter| {
+                word.strip_prefix('-')
+                    .is_some_and(|rest| rest.len() == letter.len_utf8() && rest.starts_with(letter))
+            })
+    });
+    match flag.map(|flag| &flag.kind) {
+        None | Some(FlagKind::Switch(_)) => 0,
+        Some(FlagKind::Pair { .. }) => 2,
+        Some(_) => 1,
+    }
 }
 
 /// Reads the global flags of a parsed command line, in table order.
 ///
-/// Errors (exit 4): `--max-pages`, `--timeout`, `--retries` or
-/// `--max-response-size` unreadable, or a `--jq` expression that does not compile.
+/// Errors (exit 4): `--max-pages`, `--timeout`, `--retries`, `--limit`,
+/// `--output` or `--max-response-size` unreadable, a `--jq` expression that
+/// does not compile, or an `--argjson` value that is not JSON.
 pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
+    let terminal = std::io::stdout().is_terminal();
     let mut globals = Globals {
-        style: if std::io::stdout().is_terminal() {
+        style: if terminal {
             Style::Pretty
         } else {
             Style::Compact
         },
+        terminal,
         ..Globals::default()
     };
     for flag in FLAGS {
@@ -299,7 +394,29 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
                     set(&mut globals, given)?;
                 }
             }
+            FlagKind::Pair { add, .. } => {
+                let given: Vec<&String> = matches
+                    .get_many::<String>(flag.name)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                for pair in given.chunks_exact(2) {
+                    add(&mut globals, pair[0], pair[1])?;
+                }
+            }
         }
+    }
+    if let Some(expr) = &globals.jq_expr {
+        let named = std::mem::take(&mut globals.jq_named);
+        let filter = jq::compile_with(expr, named)?.with_diagnostics(|bytes| {
+            // `debug`, `stderr` and `halt_error` messages, as jq writes them.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), bytes);
+        });
+        globals.jq = Some(Arc::new(filter));
+    } else if !globals.jq_named.is_empty() || globals.jq_json {
+        return Err(Error::validation(
+            "--arg, --argjson and --jq-json go with --jq",
+        ));
     }
     globals.colour = globals.style == Style::Pretty
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
@@ -367,12 +484,44 @@ mod tests {
     }
 
     #[test]
-    fn only_value_flags_take_the_next_word() {
-        for word in ["--profile", "-p", "--jq", "--max-response-size"] {
-            assert!(takes_value(word), "{word}");
+    fn only_value_flags_take_the_next_words() {
+        for word in ["--profile", "-p", "--jq", "--max-response-size", "--output"] {
+            assert_eq!(values_after(word), 1, "{word}");
         }
-        for word in ["--pretty", "-pp", "--p", "webhook", "-x"] {
-            assert!(!takes_value(word), "{word}");
+        for word in ["--arg", "--argjson"] {
+            assert_eq!(values_after(word), 2, "{word}");
+        }
+        for word in ["--pretty", "-pp", "--p", "webhook", "-x", "--jq-json"] {
+            assert_eq!(values_after(word), 0, "{word}");
+        }
+    }
+
+    #[test]
+    fn jq_named_values_reach_the_filter() {
+        let globals = read_from(&[
+            "--jq",
+            "[$a, $b]",
+            "--arg",
+            "a",
+            "x",
+            "--argjson",
+            "b",
+            "{\"n\":1}",
+        ])
+        .expect("valid");
+        let filter = globals.jq.expect("compiled");
+        assert_eq!(filter.run(b"null").expect("runs"), [r#"["x",{"n":1}]"#]);
+        for bad in [
+            &["--arg", "a", "x"][..],
+            &["--jq", ".", "--argjson", "b", "{"],
+            &["--output", "csv"],
+            &["--limit", "0"],
+        ] {
+            assert_eq!(
+                read_from(bad).expect_err("refused").exit_code(),
+                4,
+                "{bad:?}"
+            );
         }
     }
 }

@@ -12,12 +12,12 @@ use std::path::Path;
 /// Lowest first. `commands/*` is every command file; `commands` is the
 /// registry that lists them.
 const LAYERS: &[&[&str]] = &[
-    &["globals", "keychain", "body", "signals"],
+    &["globals", "keychain", "body", "signals", "table", "human"],
     &["sink", "session", "profiles", "args"],
     &["exec"],
     &["context"],
     &["entry"],
-    &["tree", "operation"],
+    &["tree", "operation", "suggest"],
     // What a family of commands shares sits below the commands themselves.
     &["commands/webhook/api", "commands/webhook/site"],
     &["commands/*"],

@@ -2,7 +2,8 @@
 //! the exit code of the command-line contract (docs/architecture.md §3).
 //!
 //! Modules, lowest layer first (a module uses only lower ones; the test
-//! module `layers` checks it): `globals`, `keychain`, `body`, `signals` → `sink`,
+//! module `layers` checks it): `globals`, `keychain`, `body`, `signals`, `table`,
+//! `human` → `sink`,
 //! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
 //! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
 //! `main`.
@@ -15,6 +16,7 @@ mod dispatch;
 mod entry;
 mod exec;
 mod globals;
+mod human;
 mod keychain;
 #[cfg(test)]
 mod layers;
@@ -23,9 +25,11 @@ mod profiles;
 mod session;
 mod signals;
 mod sink;
+mod suggest;
+mod table;
 mod tree;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -42,7 +46,9 @@ fn main() -> ExitCode {
     // jaq parses and evaluates recursively: a filter runs on a thread with
     // room for `--jq`'s documented depth limit (the stack is address space
     // until used). Only then: the thread and its malloc arena cost start-up
-    // time that no other command needs.
+    // time that no other command needs. A filter may be busy on one result
+    // for long, outside any request: the signal watchdog starts now.
+    signals::start_watchdog();
     let worker = std::thread::Builder::new()
         .name("jr".into())
         .stack_size(jr_core::jq::STACK_BYTES)
@@ -68,7 +74,13 @@ fn run(argv: &[String]) -> ExitCode {
     match dispatch::run(argv, &mut stdout, &mut stderr) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(stderr, "{}", error.to_json());
+            if !error.is_quiet() {
+                if std::io::stderr().is_terminal() {
+                    // A person reads this first; scripts parse the JSON line.
+                    let _ = writeln!(stderr, "{}", human::sentence(&error));
+                }
+                let _ = writeln!(stderr, "{}", error.to_json());
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -6,6 +6,7 @@
 use crate::args::{Invocation, RawArgs};
 use crate::context::Ctx;
 use crate::entry::Extension;
+use crate::globals::OutputFormat;
 use clap::ArgMatches;
 use jr_core::config::Settings;
 use jr_core::ops::{Operation, Pagination};
@@ -86,14 +87,15 @@ fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error
     } else {
         Pagination::None
     };
-    if !ctx.globals.stream {
-        return ctx.fetch_all(&plan, style).map(Some);
+    if !ctx.globals.stream && ctx.globals.output != OutputFormat::Ndjson {
+        return ctx.fetch_listing(&plan, style).map(Some);
     }
     if style == Pagination::None {
-        // An operation that does not page prints its answer as one line.
+        // An operation that does not page prints its answer as one line,
+        // or a plain array's elements one per line.
         let body = ctx.send(&plan)?.body;
         check_is_json(invocation.op, &body)?;
-        if ctx.out.line(&body)?.is_continue() {
+        if ctx.out.items(&body)?.is_continue() {
             let _ = ctx.out.flush()?;
         }
         return Ok(None);

@@ -1,6 +1,10 @@
 //! SIGINT and SIGTERM end jr with one JSON error line on stderr and exit 130
 //! or 143, wherever jr is.
 //!
+//! Work that runs on jr's thread without waiting on the runtime (a `--jq`
+//! filter producing results, a long table) calls [`check`] between steps: the
+//! watchdog raises that flag as soon as a signal comes.
+//!
 //! While jr waits on the async runtime (a request, a retry's sleep, `jr
 //! webhook listen`), [`until_signalled`] drops the work where it waits and
 //! returns the error, so `main` prints it as any other. But once tokio has
@@ -15,7 +19,22 @@ use jr_core::{Error, ErrorKind};
 use std::future::Future;
 use std::io::Write;
 use std::sync::Once;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
+
+/// 0 while no signal came; 1 after SIGINT; 2 after SIGTERM.
+static RECEIVED: AtomicU8 = AtomicU8::new(0);
+
+/// The error that ends the run (exit 130 or 143) once a signal came.
+///
+/// Errors: `interrupted` or `terminated` after SIGINT or SIGTERM.
+pub fn check() -> Result<(), Error> {
+    match RECEIVED.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        1 => Err(signal_error(ErrorKind::Interrupted)),
+        _ => Err(signal_error(ErrorKind::Terminated)),
+    }
+}
 
 /// How long the work has to stop by itself before the watchdog ends jr.
 pub const GRACE: Duration = Duration::from_secs(1);
@@ -30,7 +49,8 @@ pub async fn until_signalled<T>(work: impl Future<Output = Result<T, Error>>) ->
 }
 
 /// Starts the watchdog thread once (see the module docs). Call it when the
-/// async runtime starts, which is when tokio takes over the signals.
+/// async runtime starts, which is when tokio takes over the signals, and
+/// before a `--jq` filter runs (it may be busy on one result for long).
 pub fn start_watchdog() {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
@@ -50,19 +70,31 @@ fn watch() {
     };
     let kind = runtime.block_on(async {
         let kind = signalled().await;
+        let code = if kind == ErrorKind::Terminated { 2 } else { 1 };
+        RECEIVED.store(code, Ordering::SeqCst);
         tokio::time::sleep(GRACE).await;
         kind
     });
     let error = signal_error(kind);
-    // The worker may hold stderr's lock while it is blocked: write to the
-    // file descriptor directly rather than wait for that lock.
-    if let Ok(mut stderr) = std::fs::OpenOptions::new()
-        .append(true)
-        .open("/proc/self/fd/2")
-    {
-        let _ = writeln!(stderr, "{}", error.to_json());
-    }
+    // jr's thread holds stderr's lock for its whole run: write through a
+    // second handle to the same file descriptor rather than wait for it.
+    let _ = writeln!(unlocked_stderr(), "{}", error.to_json());
     std::process::exit(i32::from(error.exit_code()));
+}
+
+/// stderr without its lock (a second handle to the same file descriptor).
+#[cfg(unix)]
+fn unlocked_stderr() -> Box<dyn Write> {
+    use std::os::fd::AsFd;
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(std::io::sink()),
+    }
+}
+
+#[cfg(not(unix))]
+fn unlocked_stderr() -> Box<dyn Write> {
+    Box::new(std::io::sink())
 }
 
 /// Waits for SIGINT or SIGTERM and says which came.

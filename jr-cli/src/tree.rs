@@ -79,7 +79,7 @@ fn root_without_flags() -> Command {
 const ROOT_LONG_ABOUT: &str = "A command-line client for the Jira Cloud platform REST API v3.\n\n\
 Every operation of Atlassian's OpenAPI spec is a command: jr <group> <command> --flag value. \
 The result is JSON on stdout; errors are one JSON line on stderr and a meaningful exit code \
-(0 ok, 1 general, 2 auth/permission, 3 not found, 4 validation, 5 rate limited, 6 conflict, 7 server error).\n\n\
+(0 ok, 1 general, 2 auth/permission, 3 not found, 4 validation, 5 rate limited, 6 conflict, 7 server error, 8 a --jq halt_error, 130 interrupted, 143 terminated).\n\n\
 Target and credentials come from flags, then JR_BASE_URL, JR_AUTH_TYPE (basic, bearer, oauth2, connect; none sends without credentials on purpose, which jr otherwise refuses with exit 2), \
 JR_AUTH_USER, JR_AUTH_TOKEN, JR_CONNECT_KEY and JR_CONNECT_SECRET (Connect apps), JR_CLOUD_ID, or a profile of the config file (JR_CONFIG_PATH, default ~/.config/jr/config.json; JR_PROFILE or -p).";
 
@@ -105,8 +105,11 @@ fn peek_words(argv: &[String]) -> (Option<String>, Option<String>) {
         if found.len() == 2 {
             break;
         }
-        if globals::takes_value(word) {
-            words.next();
+        let values = globals::values_after(word);
+        if values > 0 {
+            for _ in 0..values {
+                words.next();
+            }
         } else if !(word.starts_with('-') || word == "help") {
             found.push(word.clone());
         }
@@ -155,7 +158,8 @@ fn operation_command(registry: Registry, op: &'static Operation) -> Command {
     let mut command = Command::new(op.command())
         .about(op.summary())
         .long_about(long_about(op))
-        .args(op.params().iter().map(param_arg));
+        .args(op.params().iter().map(param_arg))
+        .args(positional_args(op));
     if let Some(body) = op.body {
         command = command.args(body_args(op, body));
     }
@@ -253,8 +257,12 @@ fn long_about(op: &Operation) -> String {
         text.push_str(op.description());
     }
     if !op.permissions().is_empty() {
-        text.push_str("\n\nPermissions required: ");
-        text.push_str(op.permissions());
+        text.push_str("\n\nPermissions required:");
+        let plain = plain_text(op.permissions());
+        if !plain.starts_with('\n') {
+            text.push(' ');
+        }
+        text.push_str(&plain);
     }
     text.push_str(&format!("\n\n{} {}", op.method.as_str(), op.path()));
     if let Some(body) = op.body {
@@ -280,6 +288,27 @@ fn long_about(op: &Operation) -> String {
     text
 }
 
+/// The spec's markdown made plain for a terminal: `*  item` bullets become
+/// `  - item` lines, `*emphasis*` loses its stars.
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for (i, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let (bullet, rest) = match trimmed.strip_prefix("* ") {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, line),
+        };
+        if i > 0 || bullet {
+            out.push('\n');
+        }
+        if bullet {
+            out.push_str("  - ");
+        }
+        out.push_str(&rest.replace('*', ""));
+    }
+    out
+}
+
 /// The pagination style as `jr schema` and help name it; `None` for none.
 pub fn pagination_name(style: ops::Pagination) -> Option<&'static str> {
     match style {
@@ -288,6 +317,40 @@ pub fn pagination_name(style: ops::Pagination) -> Option<&'static str> {
         ops::Pagination::Token => Some("token"),
         ops::Pagination::Cursor => Some("cursor"),
     }
+}
+
+/// The required path parameters of `op`, in the order of its path: each may
+/// be given positionally instead of by its flag.
+pub fn positional_params(op: &'static Operation) -> Vec<&'static jr_core::ops::Param> {
+    let mut params: Vec<_> = op
+        .params()
+        .iter()
+        .filter(|p| p.location == Location::Path && p.required)
+        .collect();
+    params.sort_by_key(|p| {
+        op.path()
+            .find(&format!("{{{}}}", p.name()))
+            .unwrap_or(usize::MAX)
+    });
+    params
+}
+
+/// One positional argument per required path parameter: either it or the
+/// flag is needed, not both.
+fn positional_args(op: &'static Operation) -> Vec<Arg> {
+    positional_params(op)
+        .into_iter()
+        .enumerate()
+        .map(|(i, param)| {
+            Arg::new(crate::args::positional_id(param.name()))
+                .index(i + 1)
+                // `<issueIdOrKey>` in clap's messages, read back by dispatch.
+                .value_name(param.name())
+                .help(format!("The same as --{}", param.name()))
+                .required_unless_present(param.name())
+                .conflicts_with(param.name())
+        })
+        .collect()
 }
 
 fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
@@ -319,7 +382,8 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         } else {
             format!("{}{notes}", param.description())
         })
-        .required(param.required);
+        // A required path parameter may come positionally instead.
+        .required(param.required && param.location != Location::Path);
     let kebab = kebab_case(param.name());
     if kebab != param.name() {
         arg = arg.alias(kebab);
@@ -570,6 +634,15 @@ mod tests {
             lazy_root.render_long_help().to_string(),
             full.render_long_help().to_string()
         );
+    }
+
+    #[test]
+    fn permission_notes_lose_their_markdown() {
+        assert_eq!(
+            plain_text("*  *Browse projects* permission.\n *  If *set*, more."),
+            "\n  - Browse projects permission.\n  - If set, more."
+        );
+        assert_eq!(plain_text("*Administer Jira*."), "Administer Jira.");
     }
 
     #[test]

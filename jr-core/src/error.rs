@@ -29,7 +29,15 @@ pub enum ErrorKind {
     Interrupted,
     /// Exit 143: terminated by SIGTERM (`timeout`, CI runners, systemd).
     Terminated,
+    /// The `--jq` filter stopped the run with jq's `halt_error` (exit 8, or
+    /// the code it gave, 0-255). Its message is already on stderr, so no
+    /// JSON error line is printed (see `Error::is_quiet`).
+    Halted(u8),
 }
+
+/// The exit code of a bare `halt_error` in `--jq`: jq's own 5 means "rate
+/// limited" in jr (docs/architecture.md §3).
+pub const HALT_ERROR_EXIT: u8 = 8;
 
 impl ErrorKind {
     /// The process exit code of this class.
@@ -44,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Server => 7,
             ErrorKind::Interrupted => 130,
             ErrorKind::Terminated => 143,
+            ErrorKind::Halted(code) => code,
         }
     }
 
@@ -59,6 +68,7 @@ impl ErrorKind {
             ErrorKind::Server => "server",
             ErrorKind::Interrupted => "interrupted",
             ErrorKind::Terminated => "terminated",
+            ErrorKind::Halted(_) => "halted",
         }
     }
 
@@ -245,6 +255,12 @@ impl Error {
     /// The process exit code (see [`ErrorKind::exit_code`]).
     pub fn exit_code(&self) -> u8 {
         self.0.kind.exit_code()
+    }
+
+    /// True when the error has said what it had to say already (a `--jq`
+    /// `halt_error` wrote its own message): the binary prints no JSON line.
+    pub fn is_quiet(&self) -> bool {
+        matches!(self.0.kind, ErrorKind::Halted(_))
     }
 
     /// The JSON form printed on stderr: `{"error_type", "status", "message",

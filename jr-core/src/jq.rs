@@ -3,11 +3,24 @@
 //! exact (a 64-bit ID stays what Jira sent).
 //!
 //! A filter is compiled before any request is sent, so a typo fails at once.
+//! It runs lazily: each result is handed to the caller as it is produced, so
+//! `repeat(1)` streams in bounded memory and stops when the caller says so.
+//!
+//! Beyond jaq's standard library jr defines what jq users expect of `jq`
+//! itself: `$ENV`, `$ARGS` and the named variables of `--arg`/`--argjson`;
+//! `debug` and `stderr` writing to a diagnostics function the caller gives
+//! (jr-core itself never prints); `halt` and `halt_error` ending the run
+//! (a bare `halt_error` exits [`HALT_ERROR_EXIT`], not jq's 5, which is jr's
+//! "rate limited"); `input`/`inputs`, which see no further document: jr
+//! gives the filter one document, the merged pages (or one item with `--stream`).
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+use jaq_core::native::{Fun, bome, run, v};
+use jaq_core::{Compiler, Ctx, Vars, data};
 use jaq_json::Val;
+use std::cell::Cell;
+use std::ops::ControlFlow;
 
 type Data = data::JustLut<Val>;
 
@@ -25,9 +38,31 @@ pub const MAX_DEPTH: usize = 1_000;
 /// the address space until it is touched. jr runs its work on such a thread.
 pub const STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// The longest a JSON value or string may be inside a runtime error message
+/// before it is cut with `…` (characters).
+const SHOWN_VALUE_CHARS: usize = 60;
+
+/// A value given to the filter by name: `--arg NAME TEXT` or `--argjson NAME JSON`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// `$NAME` is this string.
+    Text(String),
+    /// `$NAME` is this JSON document (checked by [`compile_with`]).
+    Json(String),
+}
+
+/// Where `debug` and `stderr` (and `halt_error`'s message) go: bytes to
+/// write as they are.
+pub type Diagnostics = fn(&[u8]);
+
 /// A compiled jq filter.
 pub struct Filter {
     filter: jaq_core::Filter<Data>,
+    /// The expression as given, for error messages.
+    expr: String,
+    /// `--arg`/`--argjson`, in the order given.
+    named: Vec<(String, Named)>,
+    diagnostics: Diagnostics,
 }
 
 impl std::fmt::Debug for Filter {
@@ -36,10 +71,107 @@ impl std::fmt::Debug for Filter {
     }
 }
 
-/// Compiles `expr` with jq's standard library.
+/// One result of a filter, as it is produced.
+pub struct Output<'v>(&'v Val);
+
+impl Output<'_> {
+    /// The result as compact JSON text (key order and number text kept).
+    pub fn json(&self) -> String {
+        self.0.to_string()
+    }
+
+    /// The bytes of a string result, without quotes or escapes (what
+    /// `jq -r` prints); `None` for any other value.
+    pub fn text(&self) -> Option<&[u8]> {
+        match self.0 {
+            Val::TStr(bytes) | Val::BStr(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
+/// Definitions jr adds to (or changes in) jaq's standard library.
+const JR_DEFS: &str = r#"
+def halt_error($exit_code): jr_halt_message, halt($exit_code);
+def halt_error: halt_error(8);
+def @csv: if type != "array" then error("\(type) (\(tojson)) cannot be csv-formatted, only an array can be")
+  else map(
+    if type == "string" then "\"" + (split("\"") | join("\"\"")) + "\""
+    elif . == null then ""
+    elif type == "array" or type == "object" then error("\(type) (\(tojson)) is not valid in a csv row")
+    else tojson end
+  ) | join(",") end;
+def @tsv: if type != "array" then error("\(type) (\(tojson)) cannot be tsv-formatted, only an array can be")
+  else map(
+    if type == "string" then split("\\") | join("\\\\") | split("\t") | join("\\t")
+      | split("\n") | join("\\n") | split("\r") | join("\\r")
+    elif . == null then ""
+    elif type == "array" or type == "object" then error("\(type) (\(tojson)) is not valid in a tsv row")
+    else tojson end
+  ) | join("\t") end;
+"#;
+
+thread_local! {
+    /// The running filter's [`Diagnostics`] (natives are plain functions).
+    static DIAGNOSTICS: Cell<Diagnostics> = const { Cell::new(|_| {}) };
+}
+
+fn diagnose(bytes: &[u8]) {
+    DIAGNOSTICS.with(|d| d.get()(bytes));
+}
+
+/// `v` as jq's `stderr` and `halt_error` print it: a string raw, anything
+/// else as compact JSON.
+fn raw_or_json(v: &Val) -> Vec<u8> {
+    match Output(v).text() {
+        Some(text) => text.to_vec(),
+        None => v.to_string().into_bytes(),
+    }
+}
+
+/// The natives that replace jaq's (which log through the `log` crate) or
+/// that jq has and jaq leaves to its command line.
+fn jr_funs() -> impl Iterator<Item = Fun<Data>> {
+    let funs: [jaq_core::native::Filter<jaq_core::RunPtr<Data>>; 5] = [
+        ("stderr_empty", v(0), |cv| {
+            diagnose(&raw_or_json(&cv.1));
+            Box::new(std::iter::empty())
+        }),
+        ("debug_empty", v(0), |cv| {
+            diagnose(format!("[\"DEBUG:\",{}]\n", cv.1).as_bytes());
+            Box::new(std::iter::empty())
+        }),
+        ("jr_halt_message", v(0), |cv| {
+            let mut message = raw_or_json(&cv.1);
+            if Output(&cv.1).text().is_none() {
+                message.push(b'\n');
+            }
+            diagnose(&message);
+            Box::new(std::iter::empty())
+        }),
+        ("input", v(0), |_| {
+            bome(Err(jaq_core::Error::str(
+                "No more inputs: jr gives the filter one document",
+            )))
+        }),
+        ("inputs", v(0), |_| Box::new(std::iter::empty())),
+    ];
+    funs.into_iter().map(run::<Data>)
+}
+
+/// Compiles `expr` with jq's standard library and no named values.
 ///
-/// Errors: exit 4 naming what the parser expected, or the undefined name.
+/// Errors: as [`compile_with`].
 pub fn compile(expr: &str) -> Result<Filter, Error> {
+    compile_with(expr, Vec::new())
+}
+
+/// Compiles `expr` with jq's standard library, `$ENV`, `$ARGS` and the
+/// `named` values as `$NAME`.
+///
+/// Errors: exit 4 naming what the parser expected, or the undefined name,
+/// or an `--argjson` value that is not JSON.
+pub fn compile_with(expr: &str, named: Vec<(String, Named)>) -> Result<Filter, Error> {
     let depth = expression_depth(expr);
     if depth > MAX_DEPTH {
         return Err(invalid(
@@ -49,12 +181,25 @@ pub fn compile(expr: &str) -> Result<Filter, Error> {
             )],
         ));
     }
+    for (name, value) in &named {
+        if let Named::Json(text) = value {
+            jaq_json::read::parse_single(text.as_bytes()).map_err(|e| {
+                Error::validation(format!("--argjson {name}: the value is not JSON: {e}"))
+            })?;
+        }
+    }
+    // `JR_DEFS` says 8: a test checks it is `HALT_ERROR_EXIT`.
+    let jr_defs = jaq_core::load::parse(JR_DEFS, |p| p.defs()).unwrap_or_default();
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
-        .chain(jaq_json::defs());
+        .chain(jaq_json::defs())
+        .chain(jr_defs);
+    let replaced: Vec<&str> = jr_funs().map(|(name, _, _)| name).collect();
     let funs = jaq_core::funs()
         .chain(jaq_std::funs())
-        .chain(jaq_json::funs());
+        .chain(jaq_json::funs())
+        .filter(|(name, _, _)| !replaced.contains(name))
+        .chain(jr_funs());
     let (loader, arena) = (Loader::new(defs), Arena::default());
     let modules = loader
         .load(
@@ -71,8 +216,13 @@ pub fn compile(expr: &str) -> Result<Filter, Error> {
                 .collect();
             invalid(expr, &reasons)
         })?;
+    let global_names: Vec<String> = ["$ENV".to_owned(), "$ARGS".to_owned()]
+        .into_iter()
+        .chain(named.iter().map(|(name, _)| format!("${name}")))
+        .collect();
     let filter = Compiler::default()
         .with_funs(funs)
+        .with_global_vars(global_names.iter().map(String::as_str))
         .compile(modules)
         .map_err(|errors| {
             let reasons: Vec<String> = errors
@@ -82,9 +232,13 @@ pub fn compile(expr: &str) -> Result<Filter, Error> {
                 .collect();
             invalid(expr, &reasons)
         })?;
-    Ok(Filter { filter })
+    Ok(Filter {
+        filter,
+        expr: expr.to_owned(),
+        named,
+        diagnostics: |_| {},
+    })
 }
-
 /// The deepest nesting of `(`, `[` and `{` in `expr`, outside string literals.
 fn expression_depth(expr: &str) -> usize {
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
@@ -136,44 +290,214 @@ fn invalid(expr: &str, reasons: &[String]) -> Error {
 }
 
 impl Filter {
-    /// Runs the filter over one JSON document (an empty body counts as `{}`)
-    /// and returns every result as compact JSON text, in order.
-    ///
-    /// Errors: exit 4 for a jq runtime error (`error("x")`, `.a` on a string)
-    /// or input that is not JSON.
-    pub fn run(&self, input: &[u8]) -> Result<Vec<String>, Error> {
-        let input = input.trim_ascii();
-        let input = if input.is_empty() { b"{}" } else { input };
-        match crate::json_scan::scan(input) {
-            Ok(shape) if shape.max_depth > MAX_DEPTH => {
-                return Err(Error::general(format!(
-                    "--jq input nests {} levels deep; jr's jq accepts at most {MAX_DEPTH}",
-                    shape.max_depth
-                ))
-                .with_hint("run without --jq to get the document as it is"));
-            }
-            Ok(_) => {}
-            Err(invalid) => {
-                return Err(Error::validation(format!(
-                    "--jq input is not JSON (at byte {})",
-                    invalid.at
-                )));
-            }
-        }
-        let value = jaq_json::read::parse_single(input)
-            .map_err(|e| Error::validation(format!("--jq input is not JSON: {e}")))?;
-        let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new([]));
-        self.filter
-            .id
-            .run((ctx, value))
-            .map(unwrap_valr)
-            .map(|result| {
-                result
-                    .map(|v| v.to_string())
-                    .map_err(|e| Error::validation(format!("--jq failed: {e}")))
-            })
+    /// The filter with `debug`, `stderr` and `halt_error` writing to `diagnostics`.
+    pub fn with_diagnostics(mut self, diagnostics: Diagnostics) -> Filter {
+        self.diagnostics = diagnostics;
+        self
+    }
+
+    /// The global variables in the order the compiler was given their
+    /// names: `$ENV`, `$ARGS`, then the named values.
+    fn globals(&self) -> Vec<Val> {
+        let env = std::env::vars().map(|(k, v)| (Val::from(k), Val::from(v)));
+        let named = self.named.iter().map(|(name, value)| {
+            let value = match value {
+                Named::Text(text) => Val::from(text.clone()),
+                Named::Json(text) => {
+                    jaq_json::read::parse_single(text.as_bytes()).unwrap_or_default()
+                }
+            };
+            (Val::from(name.clone()), value)
+        });
+        let named: Vec<(Val, Val)> = named.collect();
+        let args = Val::obj(
+            [
+                (
+                    Val::from("positional".to_owned()),
+                    Val::from_iter(std::iter::empty()),
+                ),
+                (
+                    Val::from("named".to_owned()),
+                    Val::obj(named.iter().cloned().collect()),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        [Val::obj(env.collect()), args]
+            .into_iter()
+            .chain(named.into_iter().map(|(_, value)| value))
             .collect()
     }
+
+    /// Runs the filter over one JSON document (an empty body counts as `{}`)
+    /// and hands each result to `on_result` as it is produced, until the
+    /// filter ends, `on_result` says `Break`, or the filter halts.
+    ///
+    /// Errors: exit 4 for a jq runtime error (`error("x")`, `.a` on a
+    /// string), naming the expression and the failing value in short, or
+    /// input that is not JSON; exit 1 for input nested deeper than
+    /// [`MAX_DEPTH`]; [`ErrorKind::Halted`] for `halt_error`; those of
+    /// `on_result`. `halt` ends the run without an error.
+    pub fn each(
+        &self,
+        input: &[u8],
+        on_result: &mut dyn FnMut(Output<'_>) -> Result<ControlFlow<()>, Error>,
+    ) -> Result<(), Error> {
+        let value = parse_input(input)?;
+        let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new(self.globals()));
+        let previous = DIAGNOSTICS.with(|d| d.replace(self.diagnostics));
+        let outcome = self.filter.id.run((ctx, value)).try_for_each(|result| {
+            let value = match result {
+                Ok(value) => value,
+                Err(exn) => return Err(self.stopped(exn)),
+            };
+            match on_result(Output(&value)) {
+                Ok(ControlFlow::Continue(())) => Ok(()),
+                Ok(ControlFlow::Break(())) => Err(None),
+                Err(e) => Err(Some(e)),
+            }
+        });
+        DIAGNOSTICS.with(|d| d.set(previous));
+        match outcome {
+            Ok(()) | Err(None) => Ok(()),
+            Err(Some(error)) => Err(error),
+        }
+    }
+
+    /// Every result as compact JSON text, in order (tests and small inputs).
+    ///
+    /// Errors: as [`Filter::each`].
+    pub fn run(&self, input: &[u8]) -> Result<Vec<String>, Error> {
+        let mut results = Vec::new();
+        self.each(input, &mut |output| {
+            results.push(output.json());
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(results)
+    }
+
+    /// What ends the run early: `None` for `halt` (success), else the error.
+    fn stopped(&self, exn: jaq_core::Exn<'_, Val>) -> Option<Error> {
+        match exn.get_err() {
+            Ok(error) => Some(
+                Error::validation(format!(
+                    "--jq `{}` failed: {}",
+                    shorten_values(&self.expr, 200),
+                    runtime_message(error)
+                ))
+                .with_hint("jq syntax: https://jqlang.org/manual/ (jr runs it with jaq)"),
+            ),
+            Err(exn) => match exn.get_halt() {
+                Ok(0) => None,
+                // jq's exit code is the OS's: the low byte.
+                Ok(code) => Some(Error::new(
+                    ErrorKind::Halted((code & 0xff) as u8),
+                    format!("--jq halted with exit code {code}"),
+                )),
+                Err(_) => Some(Error::general("--jq stopped unexpectedly")),
+            },
+        }
+    }
+}
+
+/// Checks and parses the input document of a filter.
+fn parse_input(input: &[u8]) -> Result<Val, Error> {
+    let input = input.trim_ascii();
+    let input = if input.is_empty() { b"{}" } else { input };
+    match crate::json_scan::scan(input) {
+        Ok(shape) if shape.max_depth > MAX_DEPTH => {
+            return Err(Error::general(format!(
+                "--jq input nests {} levels deep; jr's jq accepts at most {MAX_DEPTH}",
+                shape.max_depth
+            ))
+            .with_hint("run without --jq to get the document as it is"));
+        }
+        Ok(_) => {}
+        Err(invalid) => {
+            return Err(Error::validation(format!(
+                "--jq input is not JSON (at byte {})",
+                invalid.at
+            )));
+        }
+    }
+    jaq_json::read::parse_single(input)
+        .map_err(|e| Error::validation(format!("--jq input is not JSON: {e}")))
+}
+
+/// A runtime error as a short line: `error("text")` gives its text; a type
+/// or index error names the failing value, cut to a few dozen characters.
+fn runtime_message(error: jaq_core::Error<Val>) -> String {
+    let value = error.into_val();
+    let text = match Output(&value).text() {
+        Some(text) => String::from_utf8_lossy(text).into_owned(),
+        None => value.to_string(),
+    };
+    shorten_values(&text, SHOWN_VALUE_CHARS)
+}
+
+/// `text` with every JSON string, array or object in it longer than `limit`
+/// characters cut to `limit` characters and `…` (then its closing bracket).
+fn shorten_values(text: &str, limit: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len().min(4 * limit));
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let end = match c {
+            '"' | '{' | '[' => value_end(&chars, i),
+            _ => None,
+        };
+        match end {
+            Some(end) if end - i > limit => {
+                out.extend(&chars[i..i + limit]);
+                out.push('…');
+                out.push(match c {
+                    '{' => '}',
+                    '[' => ']',
+                    _ => '"',
+                });
+                i = end;
+            }
+            Some(end) => {
+                out.extend(&chars[i..end]);
+                i = end;
+            }
+            None => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The index just past the JSON string, array or object starting at `start`,
+/// if it is closed.
+fn value_end(chars: &[char], start: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &c) in chars.iter().enumerate().skip(start) {
+        match (in_string, c) {
+            (true, _) if escaped => escaped = false,
+            (true, '\\') => escaped = true,
+            (true, '"') => {
+                in_string = false;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            (false, '"') => in_string = true,
+            (false, '{' | '[') => depth += 1,
+            (false, '}' | ']') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -236,6 +560,128 @@ mod tests {
         let deepest = format!("{}.{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert_eq!(compile(&deepest).unwrap().run(b"7").unwrap(), ["7"]);
         assert_eq!(expression_depth(r#"[ "(((" , ("\"(") ]"#), 2);
+    }
+
+    fn texts(expr: &str, input: &[u8]) -> Result<Vec<String>, Error> {
+        let mut results = Vec::new();
+        compile(expr)?.each(input, &mut |out| {
+            results.push(match out.text() {
+                Some(text) => format!("raw:{}", String::from_utf8_lossy(text)),
+                None => out.json(),
+            });
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(results)
+    }
+
+    #[test]
+    fn string_results_offer_their_raw_text_and_formats_work() {
+        assert_eq!(
+            texts(r#".a, .n, ([.a, "x,y"] | @csv), ([1, "a b"] | @sh), (.a | @base64), ("a b" | @uri), ([1,"t"] | @tsv)"#, br#"{"a":"q\"x","n":1}"#).unwrap(),
+            ["raw:q\"x", "1", "raw:\"q\"\"x\",\"x,y\"", "raw:1 'a b'", "raw:cSJ4", "raw:a%20b", "raw:1\tt"]
+        );
+    }
+
+    #[test]
+    fn env_args_and_named_values_are_variables() {
+        let named = vec![
+            ("who".to_owned(), Named::Text("ann".to_owned())),
+            (
+                "n".to_owned(),
+                Named::Json(r#"{"id":9007199254740993}"#.to_owned()),
+            ),
+        ];
+        let filter = compile_with(
+            "[$who, $n.id, $ARGS.named.who, ($ENV | type), (env | type)]",
+            named,
+        )
+        .unwrap();
+        assert_eq!(
+            filter.run(b"null").unwrap(),
+            [r#"["ann",9007199254740993,"ann","object","object"]"#]
+        );
+        let err =
+            compile_with(".", vec![("x".to_owned(), Named::Json("{".to_owned()))]).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message().contains("--argjson x"), "{}", err.message());
+        assert!(compile("$nope").is_err());
+    }
+
+    #[test]
+    fn results_come_one_at_a_time_and_the_caller_can_stop() {
+        let mut seen = 0;
+        compile("repeat(1)")
+            .unwrap()
+            .each(b"null", &mut |_| {
+                seen += 1;
+                Ok(if seen == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                })
+            })
+            .unwrap();
+        assert_eq!(seen, 3);
+    }
+
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    fn keep(bytes: &[u8]) {
+        SEEN.with(|seen| seen.borrow_mut().extend_from_slice(bytes));
+    }
+
+    #[test]
+    fn debug_stderr_and_halts_behave_as_in_jq() {
+        let filter = compile(r#"(1 | debug), ("s" | stderr), ({} | debug("m"))"#)
+            .unwrap()
+            .with_diagnostics(keep);
+        assert_eq!(filter.run(b"null").unwrap(), ["1", "\"s\"", "{}"]);
+        assert_eq!(
+            SEEN.with(|s| s.take()),
+            b"[\"DEBUG:\",1]\ns[\"DEBUG:\",\"m\"]\n"
+        );
+        assert_eq!(JR_DEFS.matches("halt_error(8)").count(), 1);
+        assert_eq!(crate::error::HALT_ERROR_EXIT, 8);
+        assert_eq!(compile("1, halt, 2").unwrap().run(b"null").unwrap(), ["1"]);
+        let err = compile(r#""bye\n" | halt_error"#)
+            .unwrap()
+            .with_diagnostics(keep)
+            .run(b"null")
+            .unwrap_err();
+        assert_eq!(
+            (err.exit_code(), err.is_quiet()),
+            (crate::error::HALT_ERROR_EXIT, true)
+        );
+        assert_eq!(SEEN.with(|s| s.take()), b"bye\n");
+        let err = compile(r#"{"a":1} | halt_error(3)"#)
+            .unwrap()
+            .with_diagnostics(keep)
+            .run(b"null")
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert_eq!(SEEN.with(|s| s.take()), b"{\"a\":1}\n");
+        assert_eq!(compile("[inputs]").unwrap().run(b"1").unwrap(), ["[]"]);
+        assert!(compile("input").unwrap().run(b"1").is_err());
+    }
+
+    #[test]
+    fn a_runtime_error_shows_the_expression_and_a_short_value() {
+        let big = format!(
+            r#"{{"values":[{}]}}"#,
+            vec![r#"{"id":"10000"}"#; 200].join(",")
+        );
+        let err = compile(".values | ascii_downcase")
+            .unwrap()
+            .run(big.as_bytes())
+            .unwrap_err();
+        let message = err.message();
+        assert!(
+            message.starts_with("--jq `.values | ascii_downcase` failed: "),
+            "{message}"
+        );
+        assert!(message.contains('…') && message.len() < 200, "{message}");
     }
 
     #[test]

@@ -125,8 +125,10 @@ impl<'de> Deserialize<'de> for Fields {
 
 /// Sends `plan` and, when `style` pages, follows every page; returns the
 /// merged body: the first page's envelope (key order kept) with every page's
-/// items, `isLast: true`, no `nextPage`/`nextPageToken`, and for cursors the
-/// last `next` link (the URL to poll later). Without paging, Jira's bytes.
+/// items, `isLast: true`, no `nextPage`/`nextPageToken`, `maxResults` (when
+/// more than one page was merged) the number of items it holds, and for
+/// cursors the last `next` link (the URL to poll later). Without paging,
+/// Jira's bytes.
 ///
 /// Errors: those of [`HttpClient::send`], and exit 1 for the loop guards.
 pub async fn fetch_all(
@@ -135,21 +137,36 @@ pub async fn fetch_all(
     style: Pagination,
     max_pages: usize,
 ) -> Result<Vec<u8>, Error> {
+    fetch_up_to(client, plan, style, max_pages, None).await
+}
+
+/// [`fetch_all`] that stops, successfully, once `limit` items are merged
+/// (`--limit`): the answer holds the first `limit` items, `isLast: false`
+/// unless the walk had ended anyway, and no `next` link unless the cut fell
+/// on a page's end (a cursor inside a page would skip records).
+///
+/// Errors: as [`fetch_all`].
+pub async fn fetch_up_to(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    style: Pagination,
+    max_pages: usize,
+    limit: Option<usize>,
+) -> Result<Vec<u8>, Error> {
     if style == Pagination::None {
         return Ok(client.send(plan).await?.body);
     }
     let mut merged = Merge::default();
-    let limit = client.max_response_bytes();
+    let size_limit = client.max_response_bytes();
     let mut held: u64 = 0;
     let mut pages = 0usize;
     for_each_page(client, plan, style, max_pages, &mut |page| {
         pages += 1;
         held = held.saturating_add(page.items().iter().map(|i| i.get().len() as u64 + 1).sum());
-        if held > limit {
-            return Err(merged_too_big(limit, pages));
+        if held > size_limit {
+            return Err(merged_too_big(size_limit, pages));
         }
-        merged.add(page);
-        Ok(ControlFlow::Continue(()))
+        Ok(merged.add(page, limit))
     })
     .await?;
     Ok(merged.finish(style))
@@ -371,10 +388,25 @@ struct Merge {
     first: Option<Page>,
     items: Vec<Box<RawValue>>,
     last_next: Option<Box<RawValue>>,
+    pages: usize,
+    /// `--limit` ended the walk before the last page.
+    cut: bool,
+    /// ... and dropped items of the last page read.
+    cut_inside_page: bool,
 }
 
 impl Merge {
-    fn add(&mut self, mut page: Page) {
+    /// Adds a page's items, up to `limit` items in all; `Break` once the
+    /// limit is reached.
+    fn add(&mut self, mut page: Page, limit: Option<usize>) -> ControlFlow<()> {
+        self.pages += 1;
+        let room = limit.map(|limit| limit.saturating_sub(self.items.len()));
+        let reached = room.is_some_and(|room| page.items.len() >= room);
+        if let Some(room) = room.filter(|room| page.items.len() > *room) {
+            page.items.truncate(room);
+            self.cut_inside_page = true;
+        }
+        self.cut = reached && !page.is_last();
         self.items.append(&mut page.items);
         if let Some((_, next)) = page.fields.iter().find(|(key, _)| key == "next")
             && next.get().starts_with('"')
@@ -383,6 +415,11 @@ impl Merge {
         }
         if self.first.is_none() {
             self.first = Some(page);
+        }
+        if reached {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     }
 
@@ -404,25 +441,29 @@ impl Merge {
             out.push(b':');
             out.extend_from_slice(value);
         };
+        let last_next = self.last_next.filter(|_| !self.cut_inside_page);
+        let merged_count = (self.pages > 1 || self.cut_inside_page).then_some(self.items.len());
         for (key, raw) in &first.fields {
             let dropped = matches!(key.as_str(), "nextPage" | "nextPageToken")
-                || (key == "next" && style == Pagination::Cursor && self.last_next.is_none());
+                || (key == "next" && style == Pagination::Cursor && last_next.is_none());
             if dropped {
                 continue;
             }
             if Some(key) == first.items_key.as_ref() {
                 push(&mut out, key, &join_items(&self.items));
             } else if key == "isLast" {
-                push(&mut out, key, b"true");
+                push(&mut out, key, if self.cut { b"false" } else { b"true" });
+            } else if let Some(count) = merged_count.filter(|_| key == "maxResults") {
+                push(&mut out, key, count.to_string().as_bytes());
             } else if key == "next" && style == Pagination::Cursor {
-                let next = self.last_next.as_deref().unwrap_or(raw);
+                let next = last_next.as_deref().unwrap_or(raw);
                 push(&mut out, key, next.get().as_bytes());
             } else {
                 push(&mut out, key, raw.get().as_bytes());
             }
         }
         if style == Pagination::Cursor
-            && let Some(next) = &self.last_next
+            && let Some(next) = &last_next
             && !first.fields.iter().any(|(key, _)| key == "next")
         {
             push(&mut out, "next", next.get().as_bytes());
@@ -537,7 +578,7 @@ mod tests {
     fn merged(pages: &[&str], style: Pagination) -> String {
         let mut merge = Merge::default();
         for page in pages {
-            merge.add(Page::parse(page.as_bytes()).unwrap());
+            let _ = merge.add(Page::parse(page.as_bytes()).unwrap(), None);
         }
         String::from_utf8(merge.finish(style)).unwrap()
     }
@@ -553,7 +594,9 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"self":"s","maxResults":2,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]}"#
+            // maxResults counts the merged items (issue 16: the first page's
+            // 2 no longer describes the answer).
+            r#"{"self":"s","maxResults":3,"startAt":0,"total":3,"isLast":true,"values":[1,2,3]}"#
         );
     }
 
@@ -584,7 +627,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"values":[{"id":"1"},{"id":"2"}],"maxResults":1,"next":"b"}"#
+            r#"{"values":[{"id":"1"},{"id":"2"}],"maxResults":2,"next":"b"}"#
         );
     }
 

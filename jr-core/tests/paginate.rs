@@ -5,7 +5,7 @@ use jr_core::auth::Auth;
 use jr_core::config::Settings;
 use jr_core::http::HttpClient;
 use jr_core::ops::{self, Pagination};
-use jr_core::paginate::fetch_all;
+use jr_core::paginate::{fetch_all, fetch_up_to};
 use jr_core::request::RequestPlan;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -62,6 +62,65 @@ async fn offset_pages_are_followed_until_is_last() {
     let merged: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(merged["values"], json!([{"id":1},{"id":2},{"id":3}]));
     assert_eq!(merged["isLast"], json!(true));
+    // The first page's maxResults (2) no longer describes the merged answer.
+    assert_eq!(merged["maxResults"], json!(3));
+}
+
+/// Issue 16: `--limit N` stops after N items, successfully, and the answer
+/// says it is not the last page; a cursor inside a cut page is not kept.
+#[tokio::test]
+async fn a_limit_stops_the_walk_after_that_many_items() {
+    let server = MockServer::start().await;
+    page(
+        &server,
+        "0",
+        json!({"startAt":0,"maxResults":2,"isLast":false,"values":[{"id":1},{"id":2}]}),
+    )
+    .await;
+    page(
+        &server,
+        "2",
+        json!({"startAt":2,"maxResults":2,"isLast":false,"values":[{"id":3},{"id":4}]}),
+    )
+    .await;
+    let body = fetch_up_to(
+        &client(&server),
+        &plan("getDynamicWebhooksForApp"),
+        Pagination::Offset,
+        10,
+        Some(3),
+    )
+    .await
+    .unwrap();
+    let merged: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(merged["values"], json!([{"id":1},{"id":2},{"id":3}]));
+    assert_eq!(
+        (merged["isLast"].clone(), merged["maxResults"].clone()),
+        (json!(false), json!(3))
+    );
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 2, "no page after the limit is asked for");
+    Mock::given(path("/rest/api/3/webhook/failed"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"values":[{"id":"a"},{"id":"b"}],"maxResults":2,"next":format!("{}/rest/api/3/webhook/failed?failedAfter=2", server.uri())}),
+        ))
+        .mount(&server)
+        .await;
+    let body = fetch_up_to(
+        &client(&server),
+        &plan("getFailedWebhooks"),
+        Pagination::Cursor,
+        10,
+        Some(1),
+    )
+    .await
+    .unwrap();
+    let merged: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(merged["values"], json!([{"id":"a"}]));
+    assert!(
+        merged.get("next").is_none(),
+        "a cursor after `b` would skip it: {merged}"
+    );
 }
 
 #[tokio::test]

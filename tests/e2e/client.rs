@@ -84,9 +84,10 @@ async fn jq_prints_each_result_on_its_own_line_with_numbers_intact() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
+    // A string result prints raw, as `jq -r` and `gh api --jq` print it.
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "9007199254740993\n0.10000000000000000555\n\"s\"\n"
+        "9007199254740993\n0.10000000000000000555\ns\n"
     );
 }
 

@@ -18,5 +18,6 @@ mod hostile;
 mod login;
 mod partial;
 mod precedence;
+mod scripting;
 mod webhook;
 mod webhook_loop;

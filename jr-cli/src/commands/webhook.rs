@@ -60,7 +60,8 @@ pub const FAILED: Entry = Entry::Extends(
     "getFailedWebhooks",
     Extension {
         example: Some("jr webhook get-failed --maxResults 50 --after 1700000000000"),
-        explain: explain_app_only,
+        // Failed deliveries are for Connect apps: an OAuth app's 403 says so.
+        explain: api::explain_failed,
         ..Extension::NONE
     },
 );

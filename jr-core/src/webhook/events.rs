@@ -188,6 +188,13 @@ fn jira_time(now_ms: i64) -> String {
 
 fn issue(subject: &Subject, now_ms: i64) -> Value {
     let project = project_key(subject);
+    // The issue as it is after the change: a status change shows its new status.
+    let status = subject
+        .changelog
+        .iter()
+        .rev()
+        .find(|c| c.field == "status")
+        .map_or(subject.status.as_str(), |c| c.to.as_str());
     let number = subject.issue.rsplit('-').next().unwrap_or("1");
     let id = format!(
         "1{:0>4}",
@@ -207,7 +214,7 @@ fn issue(subject: &Subject, now_ms: i64) -> Value {
                           "self": format!("{site}/issuetype/10001")},
             "project": {"id": "10000", "key": project, "name": format!("Project {project}"),
                         "projectTypeKey": "software", "self": format!("{site}/project/10000")},
-            "status": {"id": "10000", "name": subject.status,
+            "status": {"id": "10000", "name": status,
                        "statusCategory": {"id": 2, "key": "new", "name": "To Do"}},
             "priority": {"id": "3", "name": "Medium"},
             "labels": [],
@@ -322,6 +329,7 @@ mod tests {
         let body = payload("jira:issue_updated", &subject, NOW).unwrap();
         assert_eq!(body["issue_event_type_name"], "issue_generic");
         assert_eq!(body["changelog"]["items"][0]["toString"], "In Progress");
+        assert_eq!(body["issue"]["fields"]["status"]["name"], "In Progress");
         assert_eq!(body["issue"]["fields"]["project"]["key"], "ABC");
         assert_eq!(
             body["issue"]["fields"]["created"],

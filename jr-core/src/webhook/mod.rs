@@ -64,11 +64,16 @@ pub fn rejection_error(rejected: &[RejectedItem], total: usize) -> Error {
         .map(|item| format!("item {}: {}", item.position, item.errors.join("; ")))
         .collect::<Vec<_>>()
         .join(" | ");
+    let hint = if rejected.len() >= total {
+        "fix the JQL or events of the rejected items and register them again; none was created"
+    } else {
+        "fix the JQL or events of the rejected items and register them again; the other items were created"
+    };
     Error::validation(format!(
         "Jira rejected {} of {total} webhook(s): {details}",
         rejected.len()
     ))
-    .with_hint("fix the JQL or events of the rejected items and register them again; the other items were created")
+    .with_hint(hint)
 }
 
 /// The number of items in a registration answer.

@@ -126,10 +126,14 @@ pub fn explain_app_only(error: Error) -> Error {
 /// A 403 on `/webhook/failed`: only Connect apps may read failed deliveries
 /// (docs/jira-semantics.md §7), or the caller is not an app at all.
 pub fn explain_failed(error: Error) -> Error {
-    if error.kind() == ErrorKind::Auth && error.status() == Some(403) {
+    // Jira's text is the only thing that tells the two 403s apart: a person
+    // gets "Only Connect and OAuth 2.0 apps ...", an OAuth app "... not a
+    // Connect app".
+    let not_an_app = error.message().contains("Only Connect and OAuth 2.0 apps");
+    if error.kind() == ErrorKind::Auth && error.status() == Some(403) && !not_an_app {
         error.with_hint(FAILED_403_HINT)
     } else {
-        error
+        explain_app_only(error)
     }
 }
 

@@ -76,6 +76,26 @@ fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
         .into_iter()
         .filter(|r| wanted.is_empty() || wanted.iter().any(|id| r["id"].as_str() == Some(id)))
         .collect();
+    // An --id that names no failed delivery in the window is a mistake worth
+    // an exit code, not an empty success.
+    let unknown: Vec<&String> = wanted
+        .iter()
+        .filter(|id| {
+            !records
+                .iter()
+                .any(|r| r["id"].as_str() == Some(id.as_str()))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<&str> = unknown.iter().map(|id| id.as_str()).collect();
+        return Err(Error::new(
+            jr_core::ErrorKind::NotFound,
+            format!("no failed delivery with the ID {}", names.join(", ")),
+        )
+        .with_hint(
+            "jr webhook get-failed lists the failed deliveries Jira still keeps (72 hours)",
+        ));
+    }
     let client = site::outbound(ctx)?;
     let mut failures = Vec::new();
     for record in &records {

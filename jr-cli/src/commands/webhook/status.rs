@@ -14,10 +14,8 @@ use crate::context::Ctx;
 use crate::entry::{Entry, Own};
 use clap::{ArgMatches, Command};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
-use jr_core::output::Style;
 use jr_core::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
-use std::io::IsTerminal;
 
 /// `jr webhook status`.
 pub const ENTRY: Entry = Entry::InGroup(
@@ -65,11 +63,8 @@ fn run(ctx: &mut Ctx, _: &ArgMatches) -> Result<(), Error> {
         Err(e) => return Err(e),
     };
     let report = report(&hooks, failures, warnings, now);
-    let table = std::io::stdout().is_terminal()
-        && ctx.globals.style == Style::Pretty
-        && ctx.globals.jq.is_none();
-    if table {
-        ctx.out.text(&render(&report, terminal_width()))
+    if ctx.out.wants_own_table() {
+        ctx.out.own_table(&render(&report, terminal_width()))
     } else {
         ctx.out.value(&report)
     }
