@@ -172,12 +172,20 @@ pub fn compile(expr: &str) -> Result<Filter, Error> {
 /// Errors: exit 4 naming what the parser expected, or the undefined name,
 /// or an `--argjson` value that is not JSON.
 pub fn compile_with(expr: &str, named: Vec<(String, Named)>) -> Result<Filter, Error> {
-    let depth = expression_depth(expr);
+    let (depth, operators) = expression_shape(expr);
     if depth > MAX_DEPTH {
         return Err(invalid(
             expr,
             &[format!(
                 "it nests {depth} levels of parentheses or brackets; jr accepts at most {MAX_DEPTH}"
+            )],
+        ));
+    }
+    if operators > MAX_OPERATORS {
+        return Err(invalid(
+            &shorten_values(expr, 200),
+            &[format!(
+                "it has {operators} operators; jr accepts at most {MAX_OPERATORS}"
             )],
         ));
     }
@@ -240,8 +248,21 @@ pub fn compile_with(expr: &str, named: Vec<(String, Named)>) -> Result<Filter, E
     })
 }
 /// The deepest nesting of `(`, `[` and `{` in `expr`, outside string literals.
+#[cfg(test)]
 fn expression_depth(expr: &str) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    expression_shape(expr).0
+}
+
+/// The most operator characters (`|`, `,`, `+`, `=`, `;`, ...) outside string
+/// literals a `--jq` expression may have. jaq parses a chain of operators
+/// recursively, one level per operator: 10,000 pipes overflowed the stack.
+pub const MAX_OPERATORS: usize = 2_000;
+
+/// `(deepest nesting of ( [ {, operator characters)` of `expr`, outside
+/// string literals.
+fn expression_shape(expr: &str) -> (usize, usize) {
+    let (mut depth, mut deepest, mut operators) = (0usize, 0, 0);
+    let (mut in_string, mut escaped) = (false, false);
     for c in expr.chars() {
         match (in_string, c) {
             (true, _) if escaped => escaped = false,
@@ -252,10 +273,31 @@ fn expression_depth(expr: &str) -> usize {
                 deepest = deepest.max(depth);
             }
             (false, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (
+                false,
+                '|' | ',' | '+' | '-' | '*' | '/' | '%' | '=' | '<' | '>' | ';' | ':' | '?',
+            ) => operators += 1,
             _ => {}
         }
     }
-    deepest
+    (deepest, operators)
+}
+
+/// `Some(depth)` when `value` nests deeper than [`MAX_DEPTH`], found without
+/// recursion (an explicit stack) and without walking further than needed.
+fn deeper_than_limit(value: &Val) -> Option<usize> {
+    let mut stack: Vec<(&Val, usize)> = vec![(value, 0)];
+    while let Some((value, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Some(depth);
+        }
+        match value {
+            Val::Arr(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            Val::Obj(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn load_error(error: jaq_core::load::Error<&str>) -> Vec<String> {
@@ -352,6 +394,15 @@ impl Filter {
                 Ok(value) => value,
                 Err(exn) => return Err(self.stopped(exn)),
             };
+            if let Some(depth) = deeper_than_limit(&value) {
+                // Dropping it would recurse as deep again: the process ends
+                // soon, so its memory is left to the OS.
+                std::mem::forget(value);
+                return Err(Some(Error::general(format!(
+                    "--jq `{}` produced a value nested {depth}+ levels deep; jr's jq accepts at most {MAX_DEPTH}",
+                    shorten_values(&self.expr, 200)
+                ))));
+            }
             match on_result(Output(&value)) {
                 Ok(ControlFlow::Continue(())) => Ok(()),
                 Ok(ControlFlow::Break(())) => Err(None),
@@ -543,6 +594,26 @@ mod tests {
     }
 
     fn deep_cases() {
+        // Issue 12 review: a chain of 50,000 pipes, and a value a filter
+        // builds 100,000 levels deep, still aborted with a stack overflow.
+        let chain = format!(".{}", "|.".repeat(50_000));
+        let err = compile(&chain).unwrap_err();
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message().contains("at most 2000"),
+            "{}",
+            &err.message()[..200.min(err.message().len())]
+        );
+        let built = compile("reduce range(100000) as $i (.; [.])").unwrap();
+        let err = built.run(b"1").unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.message().contains("nested 1001+ levels"),
+            "{}",
+            err.message()
+        );
+        let fine = compile("reduce range(999) as $i (.; [.]) | flatten").unwrap();
+        assert_eq!(fine.run(b"1").unwrap(), ["[1]"]);
         let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         let filter = compile("[paths] | length").unwrap();
         let err = filter.run(nested(25_000).as_bytes()).unwrap_err();
