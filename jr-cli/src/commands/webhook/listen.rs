@@ -312,7 +312,12 @@ impl Receiver {
             .await
         {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return reply(413, None, Bytes::new()),
+            Err(_) => {
+                // Jira itself does not deliver over 25 MB; say why it was refused.
+                let _ = self.lines.send(Line::Stray(json!({"warning": format!(
+                    "a delivery to {path_and_query} was larger than {MAX_BODY_BYTES} bytes; answered 413")})));
+                return reply(413, None, Bytes::new());
+            }
         };
         let slot = self.taken.fetch_add(1, Ordering::SeqCst);
         if self.max.is_some_and(|max| slot >= max) {
@@ -399,11 +404,10 @@ impl Receiver {
             received_at,
             event: parsed["webhookEvent"].as_str(),
             identifier: header("x-atlassian-webhook-identifier"),
-            retry: header("x-atlassian-webhook-retry").map(|r| {
-                r.trim()
-                    .parse::<u64>()
-                    .map_or_else(|_| json!(r), |n| json!(n))
-            }),
+            // A number, as the output's contract says; a header that is not
+            // one is null.
+            retry: header("x-atlassian-webhook-retry")
+                .map(|r| r.trim().parse::<u64>().map_or(Value::Null, |n| json!(n))),
             flow: header("x-atlassian-webhook-flow"),
             matched_webhook_ids: parsed
                 .get("matchedWebhookIds")
