@@ -52,7 +52,7 @@ use serde_json::{Value, json};
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
 use crate::store::Store;
-use crate::wire::{ApiError, json_bytes};
+use crate::wire::{Answer, ApiError, json_answer, json_bytes};
 
 /// The prefix every control route starts with.
 pub const PREFIX: &str = "/_mock";
@@ -71,7 +71,7 @@ pub(crate) struct Control {
 }
 
 /// The request body, or why it could not be read.
-pub(crate) type Body = Result<Bytes, String>;
+pub(crate) type Body = Result<Bytes, ApiError>;
 
 impl Control {
     /// The control API over `engine` (deliveries), `store` (the model) and
@@ -84,15 +84,9 @@ impl Control {
         }
     }
 
-    /// Answers `method path` (a path [`owns`]); returns the status and the
-    /// JSON body (an `ErrorCollection` for errors).
-    pub(crate) async fn answer(
-        &self,
-        method: &str,
-        path: &str,
-        query: &str,
-        body: Body,
-    ) -> (u16, Value) {
+    /// Answers `method path` (a path [`owns`]): JSON, an `ErrorCollection`
+    /// for errors.
+    pub(crate) async fn answer(&self, method: &str, path: &str, query: &str, body: Body) -> Answer {
         let route = path.strip_suffix('/').unwrap_or(path);
         let result = match (method, route.strip_prefix(PREFIX).unwrap_or(route)) {
             ("GET", "/health") => Ok(json!({"status": "ok"})),
@@ -109,8 +103,8 @@ impl Control {
             _ => Err(ApiError::no_operation(method, path)),
         };
         match result {
-            Ok(v) => (200, v),
-            Err(e) => (e.status(), e.body()),
+            Ok(v) => json_answer(200, &v),
+            Err(e) => e.answer(),
         }
     }
 
@@ -119,7 +113,7 @@ impl Control {
     /// attempt due by then, answers `{"nowMs": T}`. 400 for a malformed
     /// body, a move backwards, or a time outside year 1970–9998.
     async fn set_clock(&self, body: Body) -> Result<Value, ApiError> {
-        let body: ClockBody = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+        let body: ClockBody = json_bytes(&body?)?;
         let to = match (body.advance_ms, body.now_ms) {
             (Some(d), None) => ClockMove::By(d),
             (None, Some(t)) => ClockMove::To(t),
@@ -143,7 +137,7 @@ impl Control {
     /// "deliveries"}`. 400 unless the body is a JSON object with a string
     /// `webhookEvent` (and the object its kind needs).
     async fn emit_event(&self, body: Body) -> Result<Value, ApiError> {
-        let event: Value = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+        let event: Value = json_bytes(&body?)?;
         let report = self
             .engine
             .clone()
@@ -203,7 +197,7 @@ impl Control {
     /// answers every switch. 400 for a malformed body, an unknown switch or
     /// a non-boolean (nothing changes).
     fn set_switches(&self, body: Body) -> Result<Value, ApiError> {
-        let changes: Value = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+        let changes: Value = json_bytes(&body?)?;
         let switches = self.store.try_write(|m, _| {
             m.rules
                 .switches
@@ -220,7 +214,7 @@ impl Control {
     fn faults(&self, method: &str, body: Body) -> Result<Value, ApiError> {
         match method {
             "POST" => {
-                let body: FaultsBody = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+                let body: FaultsBody = json_bytes(&body?)?;
                 for rule in &body.rules {
                     rule.check().map_err(|e| ApiError::BadField {
                         field: e.field.to_owned(),

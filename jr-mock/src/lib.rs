@@ -87,6 +87,7 @@ pub mod journal;
 pub mod jql;
 pub mod jwt;
 pub mod model;
+pub mod routes;
 pub mod state;
 pub mod store;
 pub mod switches;
@@ -175,24 +176,26 @@ impl FakeJira {
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
-        Self::launch(config, listener, MockServer::builder()).await
+        Self::launch(config, listener, Mode::Embedded).await
     }
 
-    /// Starts a fake with `config` on `listener` without recording requests:
-    /// the long-running binary's mode.
+    /// Starts a fake with `config` on `listener`, the long-running binary's
+    /// mode: the front door answers every request itself with the fake's
+    /// routes ([`routes`]), concurrently and keeping nothing but the
+    /// bounded journal. [`FakeJira::server`] is then an idle wiremock
+    /// server that never sees a request: mocks mounted on it have no effect.
     /// Errors: [`StartError`].
     pub async fn serve(config: MockConfig, listener: TcpListener) -> Result<Self, StartError> {
-        let builder = MockServer::builder().disable_request_recording();
-        Self::launch(config, listener, builder).await
+        Self::launch(config, listener, Mode::Standalone).await
     }
 
-    /// Starts wiremock on a loopback port of its own behind the front door
-    /// ([`front`]), which serves the public `listener` once every mock is
-    /// mounted.
+    /// Starts the front door ([`front`]) on the public `listener` once
+    /// everything it needs is ready; embedded, wiremock answers behind it on
+    /// a loopback port of its own with every route mounted.
     async fn launch(
         config: MockConfig,
         listener: TcpListener,
-        builder: wiremock::MockServerBuilder,
+        mode: Mode,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
         // reqwest is built without a crypto provider (no aws-lc, docs/architecture.md):
@@ -225,8 +228,14 @@ impl FakeJira {
             config.delivery_timeout,
             config.external_deliveries,
         ));
-        let backend = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
-        let server = builder.listener(backend).start().await;
+        let internal = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
+        let server = match mode {
+            Mode::Embedded => MockServer::builder(),
+            Mode::Standalone => MockServer::builder().disable_request_recording(),
+        }
+        .listener(internal)
+        .start()
+        .await;
         let base_url = format!(
             "http://{}",
             listener.local_addr().map_err(StartError::Listen)?
@@ -235,17 +244,31 @@ impl FakeJira {
         let ctx = api::Ctx {
             store: store.clone(),
             base_url: base_url.clone(),
-            faults: faults.clone(),
         };
-        faults::mount(&server, &faults, store.clone()).await;
-        api::mount(&server, &ctx).await;
-        catalog::mount(&server, &ctx).await;
+        let mut table = api::routes(&ctx);
+        table.push(catalog::route(&ctx));
+        let routes = Arc::new(routes::Routes::new(table, faults.clone(), store.clone()));
+        let backend = match mode {
+            Mode::Embedded => {
+                routes.mount(&server).await;
+                front::Backend::Wiremock(*server.address())
+            }
+            Mode::Standalone => front::Backend::Direct(routes),
+        };
         let control = Control::new(engine.clone(), store.clone(), faults.clone());
+        let limits = front::Limits {
+            max_body: config.max_body_size,
+            timeouts: front::watch::Timeouts {
+                header: config.header_timeout,
+                idle: config.idle_timeout,
+            },
+        };
         front::spawn(
             listener,
-            *server.address(),
+            backend,
             control,
             store.clone(),
+            limits,
             runtime.handle(),
         )
         .map_err(StartError::Listen)?;
@@ -354,6 +377,15 @@ impl Drop for FakeJira {
             rt.shutdown_background();
         }
     }
+}
+
+/// How a fake answers Jira requests (see [`front::Backend`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Through wiremock, so tests can mount their own mocks.
+    Embedded,
+    /// From the front door directly (the binary).
+    Standalone,
 }
 
 fn wall_now_ms() -> i64 {

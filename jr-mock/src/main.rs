@@ -115,6 +115,15 @@ STATE (--state FILE)
   Webhooks, failed deliveries and the clock are loaded from FILE at start when it exists and
   saved atomically after every change, so a restarted jr-mock carries on where it stopped.
 
+LIMITS (against runaway and hostile clients)
+  A request body over --max-body-size (default 25MB) is refused without being kept: 400 with an
+  ErrorCollection on /rest/api/3/webhook*, 413 elsewhere; a body shorter than its Content-Length,
+  CONNECT and a target that is not a path (OPTIONS *) get 400. A connection is closed when a
+  request head takes longer than --header-timeout-ms (default 10000) from its first byte, or when
+  no request is in progress for --idle-timeout-ms (default 60000; a response being computed, such
+  as a clock move waiting for deliveries, is never idle). The request journal keeps about 4 MB and
+  the attempt log the last 10,000 attempts; POST /_mock/reset empties both.
+
 USING IT FROM ANOTHER LANGUAGE
   Start `jr-mock --port 0`, read the first stdout line (`jr-mock listening on http://127.0.0.1:PORT`),
   call the Jira paths and /_mock under that URL, and kill the process when done."#;
@@ -171,6 +180,28 @@ struct Args {
     /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
+    /// Largest request body accepted: bytes, or with a unit (KB, MB, GB,
+    /// KiB, MiB, GiB). A larger one is refused unread: 400 with an
+    /// ErrorCollection on /rest/api/3/webhook*, 413 elsewhere.
+    #[arg(long, value_name = "SIZE", default_value = "25MB", value_parser = parse_body_size)]
+    max_body_size: usize,
+    /// Time a client has, from a request's first byte, to send its whole
+    /// head (request line and headers); the connection is closed after.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_ms: u64,
+    /// Time a connection may stay open with no request in progress (a
+    /// response being computed or streamed is never idle), and the most a
+    /// request body may take to arrive.
+    #[arg(long, value_name = "MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_ms: u64,
+}
+
+/// `--max-body-size`: jr's size syntax (`jr_core::http::parse_size`).
+fn parse_body_size(text: &str) -> Result<usize, String> {
+    jr_core::http::parse_size(text)
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("expected bytes such as 25000000, 25MB or 24MiB, not {text:?}"))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -242,6 +273,9 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         },
         cloud_id,
         log: args.log,
+        max_body_size: args.max_body_size,
+        header_timeout: Duration::from_millis(args.header_timeout_ms),
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
         ..MockConfig::default()
     })
 }
