@@ -52,7 +52,7 @@ use serde_json::{Value, json};
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
 use crate::store::Store;
-use crate::wire::{Answer, ApiError, json_answer, json_bytes};
+use crate::wire::{Answer, ApiError, json_answer, json_bytes, json_stream};
 
 /// The prefix every control route starts with.
 pub const PREFIX: &str = "/_mock";
@@ -88,12 +88,15 @@ impl Control {
     /// for errors.
     pub(crate) async fn answer(&self, method: &str, path: &str, query: &str, body: Body) -> Answer {
         let route = path.strip_suffix('/').unwrap_or(path);
-        let result = match (method, route.strip_prefix(PREFIX).unwrap_or(route)) {
+        let route = route.strip_prefix(PREFIX).unwrap_or(route);
+        if (method, route) == ("GET", "/deliveries") {
+            return self.deliveries(query).unwrap_or_else(|e| e.answer());
+        }
+        let result = match (method, route) {
             ("GET", "/health") => Ok(json!({"status": "ok"})),
             ("GET", "/clock") => Ok(json!({"nowMs": self.store.read(|m| m.now_ms())})),
             ("POST", "/clock") => self.set_clock(body).await,
             ("POST", "/events") => self.emit_event(body).await,
-            ("GET", "/deliveries") => self.deliveries(query),
             ("GET", "/requests") => self.requests(query),
             ("GET", "/failed") => Ok(self.failed()),
             ("POST", "/reset") => Ok(json!({"nowMs": self.engine.clone().reset().await})),
@@ -148,17 +151,16 @@ impl Control {
     }
 
     /// `GET /_mock/deliveries[?after=N&limit=M]`: `{"deliveries": [attempt],
-    /// "nextAfter"?}`, oldest first. 400 for a bad `after` or `limit`.
-    fn deliveries(&self, query: &str) -> Result<Value, ApiError> {
+    /// "nextAfter"?}`, oldest first, streamed: the store's lock is held only
+    /// to copy pointers to the records, which are serialised as the client
+    /// reads. 400 for a bad `after` or `limit`.
+    fn deliveries(&self, query: &str) -> Result<Answer, ApiError> {
         let (after, limit) = paging(query)?;
-        Ok(self.store.read(|m| {
-            let (page, next) = m.deliveries.attempts_after(after, limit);
-            let mut answer = json!({"deliveries": page});
-            if let Some(next) = next {
-                answer["nextAfter"] = next.into();
-            }
-            answer
-        }))
+        let (page, next) = self
+            .store
+            .read(|m| m.deliveries.attempts_after(after, limit));
+        let rest = next.map_or_else(String::new, |n| format!(",\"nextAfter\":{n}"));
+        Ok(json_stream("deliveries", page, rest))
     }
 
     /// `GET /_mock/requests[?after=SEQ&limit=M]`: `{"requests": [request],

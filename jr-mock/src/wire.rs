@@ -255,6 +255,72 @@ pub fn json_answer(status: u16, body: &Value) -> Answer {
     resp
 }
 
+/// A 200 JSON answer `{"<name>": [items…]<rest>}` streamed in chunks of
+/// [`STREAM_CHUNK`] items, each serialised only when hyper asks for it, so a
+/// long listing is neither built whole nor serialised under any lock.
+/// `rest` is the text after the array (`,"nextAfter":5`), empty or starting
+/// with a comma.
+pub fn json_stream<T>(name: &str, items: Vec<T>, rest: String) -> Answer
+where
+    T: std::ops::Deref + Send + Sync + Unpin + 'static,
+    T::Target: serde::Serialize,
+{
+    let body = JsonArray {
+        head: Some(Bytes::from(format!("{{{}:[", Value::from(name)))),
+        items: items.into_iter(),
+        first: true,
+        tail: Some(Bytes::from(format!("]{rest}}}"))),
+    };
+    let mut resp = Response::new(body.boxed());
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// Items of a streamed array per body chunk.
+pub const STREAM_CHUNK: usize = 64;
+
+/// The body of [`json_stream`].
+struct JsonArray<T> {
+    head: Option<Bytes>,
+    items: std::vec::IntoIter<T>,
+    first: bool,
+    tail: Option<Bytes>,
+}
+
+impl<T> hyper::body::Body for JsonArray<T>
+where
+    T: std::ops::Deref + Unpin,
+    T::Target: serde::Serialize,
+{
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Some(head) = this.head.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(head))));
+        }
+        let mut chunk = Vec::new();
+        for item in this.items.by_ref().take(STREAM_CHUNK) {
+            if !std::mem::take(&mut this.first) {
+                chunk.push(b',');
+            }
+            if let Err(e) = serde_json::to_writer(&mut chunk, &*item) {
+                return Poll::Ready(Some(Err(std::io::Error::other(e))));
+            }
+        }
+        if !chunk.is_empty() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from(chunk)))));
+        }
+        Poll::Ready(this.tail.take().map(|t| Ok(hyper::body::Frame::data(t))))
+    }
+}
+
 /// The first value of query parameter `name` in `url`, decoded.
 pub fn query_value(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()

@@ -50,6 +50,14 @@ fn authorize(req: &Request, model: &mut Model) -> Reply {
             "redirect_uri must be an absolute URL",
         );
     };
+    // Never redirect a browser to `javascript:`, `data:` or `file:`.
+    if !matches!(target.scheme(), "http" | "https") {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "redirect_uri must be an http or https URL",
+        );
+    }
     if query_value(&req.url, "response_type").as_deref() != Some("code") {
         return oauth_error(
             400,

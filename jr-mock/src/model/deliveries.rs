@@ -6,6 +6,7 @@
 //! failure or a timeout. No HTTP here; `crate::delivery` performs attempts.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -143,7 +144,9 @@ pub struct AttemptRecord {
 pub struct DeliveryBook {
     next_seq: u64,
     pending: Vec<Delivery>,
-    log: VecDeque<AttemptRecord>,
+    /// Shared records, so a listing copies pointers under the store's lock
+    /// and serialises outside it.
+    log: VecDeque<Arc<AttemptRecord>>,
     /// Attempts ever logged, so the `n`-th (from 1) keeps its number for
     /// paging after older ones are dropped.
     logged: u64,
@@ -238,7 +241,7 @@ impl DeliveryBook {
         if self.log.len() >= LOG_CAPACITY {
             self.log.pop_front();
         }
-        self.log.push_back(record);
+        self.log.push_back(Arc::new(record));
         self.logged += 1;
     }
 
@@ -249,19 +252,19 @@ impl DeliveryBook {
         &self,
         after: Option<u64>,
         limit: Option<usize>,
-    ) -> (Vec<&AttemptRecord>, Option<u64>) {
+    ) -> (Vec<Arc<AttemptRecord>>, Option<u64>) {
         let first = self.logged - self.log.len() as u64; // number of the oldest, minus 1
         let skip = after.map_or(0, |a| a.saturating_sub(first)) as usize;
         let rest = self.log.len().saturating_sub(skip);
         let take = limit.unwrap_or(rest).min(rest);
-        let page: Vec<&AttemptRecord> = self.log.iter().skip(skip).take(take).collect();
+        let page = self.log.iter().skip(skip).take(take).cloned().collect();
         let next = (take < rest).then(|| first + (skip + take) as u64);
         (page, next)
     }
 
     /// Every logged attempt, oldest first.
     pub fn attempts(&self) -> impl Iterator<Item = &AttemptRecord> {
-        self.log.iter()
+        self.log.iter().map(|a| &**a)
     }
 
     /// Deliveries waiting for an attempt.
