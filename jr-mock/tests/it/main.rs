@@ -9,6 +9,7 @@ mod common;
 
 mod binary;
 mod catalog;
+mod chains;
 mod deliveries;
 mod faithful;
 mod faults;
