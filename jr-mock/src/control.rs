@@ -5,13 +5,13 @@
 //! |---|---|
 //! | `GET /_mock/health` | 200 `{"status": "ok"}` |
 //! | `GET /_mock/clock` | 200 `{"nowMs": T}` |
-//! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run; 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
+//! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run (`GET /_mock/clock` answers `T` meanwhile); 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery; 400 naming the 20 valid names when `webhookEvent` is none of the spec's `WebhookDetails.events` |
-//! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
+//! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000, streamed), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
 //! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
 //! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, with `"nextAfter": SEQ` when more remain |
-//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept |
-//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool}` ([`crate::Switches`]) |
+//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
+//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool, "degradeFailingUrls": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
 //! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
 //! | `POST /_mock/faults` `{"rules": [rule]}` | 200 `{"rules": [rule]}` after appending them (see [`crate::faults`]); 400 naming the field for a malformed rule (a `path` not starting with `/`, a `retryAfter` that is neither seconds nor an HTTP date), nothing added |
@@ -24,11 +24,11 @@
 //!
 //! The whole control API is answered by the front door (module `front`)
 //! on the delivery runtime, with async handlers, never by wiremock: the
-//! three calls that wait for deliveries (`POST` clock, events, reset) must
-//! not hold wiremock's thread, so a receiver may call any Jira operation or
-//! other control route of the fake while handling a delivery. (A receiver
-//! that itself calls one of these three waits for the running one, at most
-//! the delivery timeout.) Fault rules never apply to the control API, and
+//! calls that wait for deliveries (`POST` clock and events) must not hold
+//! wiremock's thread, so a receiver may call any Jira operation or control
+//! route of the fake while handling a delivery. No control call waits for
+//! another's deliveries, except that a clock move waits for every chain
+//! still running (each bounded by the delivery timeout). Fault rules never apply to the control API, and
 //! mocks a test mounts on wiremock never see it. Any other method or path
 //! under `/_mock` gets the Jira-shaped 404 of [`crate::wire::ApiError::no_operation`].
 //!

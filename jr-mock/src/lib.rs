@@ -55,21 +55,26 @@
 //! - [`store`] (the one owner of the model; persists every change; holds
 //!   the request journal) → `model`, `state`, `wire`, `journal`;
 //! - [`faults`] (latency, 429s, 503s, HTML pages, truncated bodies, closed
-//!   connections) → `store`;
-//! - `delivery` (outbound webhooks on the virtual clock) → `model`,
-//!   `store`, `jwt`;
+//!   connections) → `store`, `wire`;
+//! - `delivery` (outbound webhooks on the virtual clock, concurrent chains)
+//!   → `model`, `store`, `jwt`;
+//! - [`routes`] (the table of the fake's responders behind the fault rules,
+//!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`;
 //! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
-//!   `faults`, `wire`, `jwt`;
+//!   `routes`, `wire`, `jwt`;
 //! - [`catalog`] (every other operation of the spec: authentication,
 //!   paging, body checks, `/myself`, removed operations) → `api`, `model`,
-//!   `store`, `wire`;
+//!   `routes`, `store`, `wire`;
 //! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`;
-//! - `front` (the public listener in front of wiremock) → `control`,
-//!   `faults`, `wire`, `store`, `journal`: it records every other request
-//!   in the journal, serves the whole control API itself (so that a
-//!   receiver may call the fake while it handles a delivery), forwards
-//!   everything else to wiremock, and carries out the two faults wiremock
-//!   cannot (a body cut short, a connection closed without an answer);
+//! - `front` (the public listener) → `control`, `routes`, `faults`, `wire`,
+//!   `store`, `journal`: it refuses oversized and malformed requests, closes
+//!   slow connections (`front::watch`), serves the whole control API
+//!   itself (so that a receiver may call the fake while it handles a
+//!   delivery), records every other request in the journal, and has it
+//!   answered by the routes directly (the binary) or by wiremock (the
+//!   embedded fake, where tests may mount their own mocks), carrying out
+//!   the two faults a response template cannot (a body cut short, a
+//!   connection closed without an answer);
 //! - [`config`] ([`MockConfig`], the `--config` file) → `model`,
 //!   `switches`, `faults`;
 //! - this crate root ([`FakeJira`]) wires them together.

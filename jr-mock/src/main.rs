@@ -44,7 +44,7 @@ CONFIG FILE (--config) replaces the default identities; every list is optional, 
                "scoped": false}],
     "users": [{"email": "user@example.com", "apiToken": "user-token", "displayName": "jr-mock user", ...}],
     "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "oauthReadsFailed": false,
-                 "lenientAuth": false},
+                 "lenientAuth": false, "degradeFailingUrls": false},
     "cloudId": "a436116f-02ce-4520-8fbb-7301462a1674"
   }
 A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
@@ -68,24 +68,28 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/clock                               -> {"nowMs":T}
   POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
-  GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N}
+  GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N} (streamed)
   GET    /_mock/failed                              -> {"failed":[{"id","body","url","failureTime","app"}]}
                                                      (every app's failed deliveries, oldest first)
   GET    /_mock/requests[?after=SEQ&limit=M]        -> {"requests":[{"seq","timeMs","method","path","query",
                                                      "headers","body","status"}],"dropped":N,"nextAfter"?}
                                                      (every request outside /_mock, credentials redacted,
                                                      about 4 MB kept, oldest dropped first; -v logs them)
-  POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept)
+  POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept; running
+                                                     delivery chains are abandoned, never waited for)
   GET    /_mock/switches                            -> {"duplicateDeliveries":B,"allowSecondUrl":B,
-                                                        "oauthReadsFailed":B,"lenientAuth":B}
+                                                        "oauthReadsFailed":B,"lenientAuth":B,
+                                                        "degradeFailingUrls":B}
   POST   /_mock/switches {"duplicateDeliveries":B}  -> every switch after the change (any subset
                                                      of the switches may be given)
   GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
   POST   /_mock/faults {"rules":[rule, ...]}        -> {"rules":[...]} (appended)
   DELETE /_mock/faults                              -> {"rules":[]}
-The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400. POST clock,
-events and reset answer once every delivery attempt they caused is recorded; a webhook receiver
-may call the fake back meanwhile.
+The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400. POST clock
+and events answer once every delivery attempt they caused is recorded (GET clock answers the
+target time meanwhile); a webhook receiver may call the fake back meanwhile. Each delivery's
+attempts run in order, different deliveries concurrently (20 attempts in flight at most), so a
+clock move costs about the longest chain; each attempt is signed and stamped at its own due time.
 
 OAUTH 2.0 (3LO), so a client's login runs offline (client ID = an OAuth app's clientId):
   GET  /authorize?client_id&redirect_uri&state&scope&response_type=code -> 302 to redirect_uri?code&state
@@ -109,7 +113,9 @@ FAULTS (--faults FILE holds {"rules":[...]}; the control API adds and clears the
     {"kind": "html", "status": 500}                   Jira's HTML error page
     {"kind": "truncated"}                             200 whose body stops half-way; connection closed
     {"kind": "closeConnection"}                       connection closed without a response
-  Deliveries: --duplicate-deliveries (or POST /_mock/switches) sends each attempt twice.
+  Deliveries: --duplicate-deliveries (or POST /_mock/switches) sends each attempt twice;
+  --degrade-failing-urls: once a URL has failed for 30 virtual minutes without a success, each
+  delivery to it gets a single attempt (Jira's degradation; deliveries to one URL then run in order).
 
 STATE (--state FILE)
   Webhooks, failed deliveries and the clock are loaded from FILE at start when it exists and

@@ -1,6 +1,7 @@
-//! The fake's own routes: every responder of [`crate::api`] and
-//! [`crate::catalog`] with its method and path, in the order they are
-//! tried, and the fault rules ([`crate::faults`]) in front of them. One
+//! The fake's own routes: every responder of `api` and `catalog` (which
+//! build their [`Route`]s; this module imports neither) with its method and
+//! path, in the order they are tried, and the fault rules
+//! ([`crate::faults`]) in front of them. One
 //! table serves both ways a request can arrive (docs/architecture.md §4):
 //!
 //! - the embedded [`crate::FakeJira`] mounts each route on its wiremock
@@ -21,7 +22,7 @@ use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::faults::{self, FaultStore};
 use crate::store::Store;
-use crate::wire::Reply;
+use crate::wire::{ApiError, Reply};
 
 /// Priority of the fake's modelled operations on wiremock (lower wins;
 /// tests mounting with the default 5 or less take precedence).
@@ -94,14 +95,14 @@ impl Route {
         }
     }
 
-    /// `responder` for every request, tried after the others
-    /// ([`crate::catalog::PRIORITY`]).
-    pub fn any(name: &'static str, responder: impl Responder) -> Self {
+    /// `responder` for every request, at `priority` (after the others: the
+    /// catalog's is 100).
+    pub fn any(name: &'static str, priority: u8, responder: impl Responder) -> Self {
         Self {
             method: None,
             path: Path::Any,
             name,
-            priority: crate::catalog::PRIORITY,
+            priority,
             responder: Arc::new(responder),
         }
     }
@@ -148,7 +149,7 @@ impl Routes {
         let (method, path) = (req.method.as_str(), req.url.path());
         let mut reply = match self.routes.iter().find(|r| r.covers(method, path)) {
             Some(route) => route.responder.respond(req),
-            None => crate::api::NotFound.respond(req),
+            None => ApiError::no_operation(method, path).template(),
         };
         if let Some(delay) = self.faults.latency(req) {
             reply.delay = Some(delay);

@@ -146,7 +146,7 @@ pub(crate) fn route(ctx: &Ctx) -> crate::routes::Route {
         store: ctx.store.clone(),
         table,
     };
-    crate::routes::Route::any("catalog", catalog)
+    crate::routes::Route::any("catalog", PRIORITY, catalog)
 }
 
 /// The catch-all responder over [`OPERATIONS`].
