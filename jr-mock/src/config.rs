@@ -55,6 +55,16 @@ pub struct MockConfig {
     /// Print one line per request and per delivery attempt on stderr
     /// (`jr-mock -v`).
     pub log: bool,
+    /// The largest request body accepted, in bytes (`--max-body-size`,
+    /// default 25 MB): a larger one is refused unread (400 with an
+    /// `ErrorCollection` on the webhook paths, 413 elsewhere).
+    pub max_body_size: usize,
+    /// From a request's first byte to the end of its head
+    /// (`--header-timeout-ms`, default 10 s); the connection is closed after.
+    pub header_timeout: Duration,
+    /// How long a connection may stay open with no request in progress
+    /// (`--idle-timeout-ms`, default 60 s).
+    pub idle_timeout: Duration,
 }
 
 impl Default for MockConfig {
@@ -73,6 +83,9 @@ impl Default for MockConfig {
             faults: Vec::new(),
             cloud_id: crate::model::DEFAULT_CLOUD_ID.to_owned(),
             log: false,
+            max_body_size: crate::front::DEFAULT_MAX_BODY,
+            header_timeout: crate::front::watch::DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: crate::front::watch::DEFAULT_IDLE_TIMEOUT,
         }
     }
 }

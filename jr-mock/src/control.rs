@@ -5,13 +5,13 @@
 //! |---|---|
 //! | `GET /_mock/health` | 200 `{"status": "ok"}` |
 //! | `GET /_mock/clock` | 200 `{"nowMs": T}` |
-//! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run; 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
+//! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run (`GET /_mock/clock` answers `T` meanwhile); 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery; 400 naming the 20 valid names when `webhookEvent` is none of the spec's `WebhookDetails.events` |
-//! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
+//! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000, streamed), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
 //! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
 //! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, with `"nextAfter": SEQ` when more remain |
-//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept |
-//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool}` ([`crate::Switches`]) |
+//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
+//! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool, "degradeFailingUrls": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
 //! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
 //! | `POST /_mock/faults` `{"rules": [rule]}` | 200 `{"rules": [rule]}` after appending them (see [`crate::faults`]); 400 naming the field for a malformed rule (a `path` not starting with `/`, a `retryAfter` that is neither seconds nor an HTTP date), nothing added |
@@ -24,11 +24,11 @@
 //!
 //! The whole control API is answered by the front door (module `front`)
 //! on the delivery runtime, with async handlers, never by wiremock: the
-//! three calls that wait for deliveries (`POST` clock, events, reset) must
-//! not hold wiremock's thread, so a receiver may call any Jira operation or
-//! other control route of the fake while handling a delivery. (A receiver
-//! that itself calls one of these three waits for the running one, at most
-//! the delivery timeout.) Fault rules never apply to the control API, and
+//! calls that wait for deliveries (`POST` clock and events) must not hold
+//! wiremock's thread, so a receiver may call any Jira operation or control
+//! route of the fake while handling a delivery. No control call waits for
+//! another's deliveries, except that a clock move waits for every chain
+//! still running (each bounded by the delivery timeout). Fault rules never apply to the control API, and
 //! mocks a test mounts on wiremock never see it. Any other method or path
 //! under `/_mock` gets the Jira-shaped 404 of [`crate::wire::ApiError::no_operation`].
 //!
@@ -52,7 +52,7 @@ use serde_json::{Value, json};
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
 use crate::store::Store;
-use crate::wire::{ApiError, json_bytes};
+use crate::wire::{Answer, ApiError, json_answer, json_bytes, json_stream};
 
 /// The prefix every control route starts with.
 pub const PREFIX: &str = "/_mock";
@@ -71,7 +71,7 @@ pub(crate) struct Control {
 }
 
 /// The request body, or why it could not be read.
-pub(crate) type Body = Result<Bytes, String>;
+pub(crate) type Body = Result<Bytes, ApiError>;
 
 impl Control {
     /// The control API over `engine` (deliveries), `store` (the model) and
@@ -84,22 +84,19 @@ impl Control {
         }
     }
 
-    /// Answers `method path` (a path [`owns`]); returns the status and the
-    /// JSON body (an `ErrorCollection` for errors).
-    pub(crate) async fn answer(
-        &self,
-        method: &str,
-        path: &str,
-        query: &str,
-        body: Body,
-    ) -> (u16, Value) {
+    /// Answers `method path` (a path [`owns`]): JSON, an `ErrorCollection`
+    /// for errors.
+    pub(crate) async fn answer(&self, method: &str, path: &str, query: &str, body: Body) -> Answer {
         let route = path.strip_suffix('/').unwrap_or(path);
-        let result = match (method, route.strip_prefix(PREFIX).unwrap_or(route)) {
+        let route = route.strip_prefix(PREFIX).unwrap_or(route);
+        if (method, route) == ("GET", "/deliveries") {
+            return self.deliveries(query).unwrap_or_else(|e| e.answer());
+        }
+        let result = match (method, route) {
             ("GET", "/health") => Ok(json!({"status": "ok"})),
             ("GET", "/clock") => Ok(json!({"nowMs": self.store.read(|m| m.now_ms())})),
             ("POST", "/clock") => self.set_clock(body).await,
             ("POST", "/events") => self.emit_event(body).await,
-            ("GET", "/deliveries") => self.deliveries(query),
             ("GET", "/requests") => self.requests(query),
             ("GET", "/failed") => Ok(self.failed()),
             ("POST", "/reset") => Ok(json!({"nowMs": self.engine.clone().reset().await})),
@@ -109,8 +106,8 @@ impl Control {
             _ => Err(ApiError::no_operation(method, path)),
         };
         match result {
-            Ok(v) => (200, v),
-            Err(e) => (e.status(), e.body()),
+            Ok(v) => json_answer(200, &v),
+            Err(e) => e.answer(),
         }
     }
 
@@ -119,7 +116,7 @@ impl Control {
     /// attempt due by then, answers `{"nowMs": T}`. 400 for a malformed
     /// body, a move backwards, or a time outside year 1970–9998.
     async fn set_clock(&self, body: Body) -> Result<Value, ApiError> {
-        let body: ClockBody = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+        let body: ClockBody = json_bytes(&body?)?;
         let to = match (body.advance_ms, body.now_ms) {
             (Some(d), None) => ClockMove::By(d),
             (None, Some(t)) => ClockMove::To(t),
@@ -143,7 +140,7 @@ impl Control {
     /// "deliveries"}`. 400 unless the body is a JSON object with a string
     /// `webhookEvent` (and the object its kind needs).
     async fn emit_event(&self, body: Body) -> Result<Value, ApiError> {
-        let event: Value = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+        let event: Value = json_bytes(&body?)?;
         let report = self
             .engine
             .clone()
@@ -154,17 +151,16 @@ impl Control {
     }
 
     /// `GET /_mock/deliveries[?after=N&limit=M]`: `{"deliveries": [attempt],
-    /// "nextAfter"?}`, oldest first. 400 for a bad `after` or `limit`.
-    fn deliveries(&self, query: &str) -> Result<Value, ApiError> {
+    /// "nextAfter"?}`, oldest first, streamed: the store's lock is held only
+    /// to copy pointers to the records, which are serialised as the client
+    /// reads. 400 for a bad `after` or `limit`.
+    fn deliveries(&self, query: &str) -> Result<Answer, ApiError> {
         let (after, limit) = paging(query)?;
-        Ok(self.store.read(|m| {
-            let (page, next) = m.deliveries.attempts_after(after, limit);
-            let mut answer = json!({"deliveries": page});
-            if let Some(next) = next {
-                answer["nextAfter"] = next.into();
-            }
-            answer
-        }))
+        let (page, next) = self
+            .store
+            .read(|m| m.deliveries.attempts_after(after, limit));
+        let rest = next.map_or_else(String::new, |n| format!(",\"nextAfter\":{n}"));
+        Ok(json_stream("deliveries", page, rest))
     }
 
     /// `GET /_mock/requests[?after=SEQ&limit=M]`: `{"requests": [request],
@@ -203,7 +199,7 @@ impl Control {
     /// answers every switch. 400 for a malformed body, an unknown switch or
     /// a non-boolean (nothing changes).
     fn set_switches(&self, body: Body) -> Result<Value, ApiError> {
-        let changes: Value = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+        let changes: Value = json_bytes(&body?)?;
         let switches = self.store.try_write(|m, _| {
             m.rules
                 .switches
@@ -220,7 +216,7 @@ impl Control {
     fn faults(&self, method: &str, body: Body) -> Result<Value, ApiError> {
         match method {
             "POST" => {
-                let body: FaultsBody = json_bytes(&body.map_err(ApiError::BadRequest)?)?;
+                let body: FaultsBody = json_bytes(&body?)?;
                 for rule in &body.rules {
                     rule.check().map_err(|e| ApiError::BadField {
                         field: e.field.to_owned(),

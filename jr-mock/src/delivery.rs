@@ -3,9 +3,12 @@
 //!
 //! The [`Engine`] drives attempts over the [`Store`] (which owns the model): an event queues one
 //! delivery per app and performs attempt 1 at once; moving the clock
-//! performs every attempt due by the new time, earliest first, each at its
-//! due time. A call returns only when those attempts are finished and
-//! recorded. Attempts run on a tokio runtime owned by the fake (never the
+//! performs every attempt due by the new time, each stamped with its own
+//! due time (its JWT `iat`/`exp`, its `failureTime`): a delivery's attempts
+//! one after another, different deliveries concurrently (at most
+//! [`MAX_IN_FLIGHT`] attempts at once). A call returns only when those
+//! attempts are finished and recorded; reset abandons running chains
+//! without waiting for them. Attempts run on a tokio runtime owned by the fake (never the
 //! wiremock server's thread), so a blocked control responder never stalls
 //! them. Bounded: at most 6 attempts per delivery, each within the delivery
 //! timeout.
@@ -24,13 +27,14 @@
 //! `"duplicate": true`; a copy is never retried nor recorded as failed.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tokio::runtime::Handle;
-use tokio::task::JoinSet;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::jwt;
 use crate::model::clock::ClockError;
@@ -58,19 +62,41 @@ pub struct EventReport {
     pub deliveries: Vec<AttemptRecord>,
 }
 
-/// A delivery with the headers of its next attempt.
-type Planned = (Delivery, Vec<(String, String)>);
+/// Attempts in flight at once, at most: Jira's own limit on its Primary
+/// flow (docs/jira-semantics.md §8).
+pub const MAX_IN_FLIGHT: usize = 20;
 
 /// The machinery that performs deliveries, over the store. Its changes
 /// go through [`Store::write_best_effort`]: an attempt that was sent
 /// cannot be refused afterwards.
+///
+/// Each delivery is a chain: attempt 1, then each retry once the previous
+/// attempt has failed and the clock has reached its due time. Chains run
+/// concurrently as tasks ("lanes"), at most [`MAX_IN_FLIGHT`] attempts at
+/// once, so a clock move costs about the longest chain, not the sum of all
+/// attempts; with the degradation switch, the chains to one URL share a
+/// lane and run in due order. No lock is held while an attempt is in
+/// flight: events, clock reads and reset go on meanwhile.
 pub struct Engine {
     store: Arc<Store>,
     handle: Handle,
-    driver: tokio::sync::Mutex<()>,
     client: OnceLock<Result<reqwest::Client, String>>,
     timeout: Duration,
     external: bool,
+    /// Lanes running now; a clock move waits until none is.
+    active: watch::Sender<usize>,
+    /// Every running lane, so reset can abandon them.
+    lanes: Mutex<Vec<AbortHandle>>,
+    slots: Semaphore,
+}
+
+/// A running lane, counted in [`Engine::active`] until dropped (finished or aborted).
+struct Active(watch::Sender<usize>);
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl Engine {
@@ -85,10 +111,12 @@ impl Engine {
         Self {
             store,
             handle,
-            driver: tokio::sync::Mutex::new(()),
             client: OnceLock::new(),
             timeout,
             external,
+            active: watch::channel(0).0,
+            lanes: Mutex::new(Vec::new()),
+            slots: Semaphore::new(MAX_IN_FLIGHT),
         }
     }
 
@@ -102,13 +130,14 @@ impl Engine {
     }
 
     /// Queues the deliveries `event` causes and performs attempt 1 of each
-    /// (and any retry already due). Errors: [`EventError`].
+    /// (and any attempt already due). Errors: [`EventError`].
     pub(crate) async fn emit(self: Arc<Self>, event: Value) -> Result<EventReport, EventError> {
-        let _driving = self.driver.lock().await;
-        let (now, ids) = self
-            .store
-            .write_best_effort(|m, now| m.enqueue_event(&event, now).map(|ids| (now, ids)))?;
-        let mut records = self.run_due(now).await;
+        let (now, ids, due, epoch) = self.store.write_best_effort(|m, now| {
+            let ids = m.enqueue_event(&event, now)?;
+            let due = m.deliveries.take_all_due(now);
+            Ok::<_, EventError>((now, ids, due, m.deliveries.epoch()))
+        })?;
+        let mut records = self.clone().run_chains(due, epoch).await;
         records.retain(|r| ids.contains(&r.delivery_id));
         Ok(EventReport {
             timestamp: now,
@@ -116,21 +145,32 @@ impl Engine {
         })
     }
 
-    /// Moves the clock, then performs every attempt due by the new time.
-    /// Returns the new time. Errors: [`ClockError`], nothing moved.
+    /// Moves the clock, then performs every attempt due by the new time
+    /// (`GET /_mock/clock` answers the new time meanwhile) and waits for
+    /// every chain still running. Returns the new time.
+    /// Errors: [`ClockError`], nothing moved.
     pub(crate) async fn move_clock(self: Arc<Self>, to: ClockMove) -> Result<i64, ClockError> {
-        let _driving = self.driver.lock().await;
-        let now = self.store.write_best_effort(|m, _| match to {
-            ClockMove::By(d) => m.clock.advance(d),
-            ClockMove::To(t) => m.clock.set(t),
+        let (now, due, epoch) = self.store.write_best_effort(|m, _| {
+            let now = match to {
+                ClockMove::By(d) => m.clock.advance(d),
+                ClockMove::To(t) => m.clock.set(t),
+            }?;
+            Ok::<_, ClockError>((now, m.deliveries.take_all_due(now), m.deliveries.epoch()))
         })?;
-        self.run_due(now).await;
+        self.clone().run_chains(due, epoch).await;
+        // Chains started by others (events) carry on up to the new time too.
+        let mut idle = self.active.subscribe();
+        let _ = idle.wait_for(|n| *n == 0).await;
         Ok(now)
     }
 
-    /// Clears the state (see [`Model::reset`]); returns the virtual time.
+    /// Clears the state (see [`Model::reset`]) and abandons every running
+    /// chain without waiting for it; returns the virtual time.
     pub(crate) async fn reset(self: Arc<Self>) -> i64 {
-        let _driving = self.driver.lock().await;
+        let lanes = std::mem::take(&mut *self.lanes());
+        for lane in lanes {
+            lane.abort();
+        }
         self.store.clear_requests();
         self.store.write_best_effort(|m, now| {
             m.reset();
@@ -138,93 +178,132 @@ impl Engine {
         })
     }
 
-    /// Performs, batch by batch in due order, every attempt due by `until_ms`.
-    async fn run_due(&self, until_ms: i64) -> Vec<AttemptRecord> {
-        let mut records = Vec::new();
-        while let Some((at, batch)) = self.take_batch(until_ms) {
-            let results = self.attempt_all(&batch).await;
-            let duplicating = self.store.read(|m| m.rules.switches.duplicate_deliveries);
-            let delivered: Vec<Planned> = batch
-                .iter()
-                .zip(&results)
-                .filter(|(_, r)| duplicating && r.is_success())
-                .map(|(p, _)| p.clone())
-                .collect();
-            self.store.write_best_effort(|m, _| {
-                for ((delivery, headers), result) in batch.into_iter().zip(results) {
-                    records.push(m.finish_attempt(delivery, at, &result, headers_map(&headers)));
-                }
-            });
-            records.extend(self.send_duplicates(&delivered, at).await);
+    fn lanes(&self) -> std::sync::MutexGuard<'_, Vec<AbortHandle>> {
+        self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `due` (taken in `epoch`) as concurrent chains; returns their
+    /// attempts once every chain is done.
+    async fn run_chains(self: Arc<Self>, due: Vec<Delivery>, epoch: u64) -> Vec<AttemptRecord> {
+        if due.is_empty() {
+            return Vec::new();
         }
-        if self.store.logging() {
-            for r in &records {
-                eprintln!(
-                    "jr-mock: delivery {} attempt {} to {} ({}): {} {:?}",
-                    r.delivery_id,
-                    r.attempt,
-                    r.url,
-                    r.app,
-                    r.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
-                    r.outcome
-                );
+        let in_order = self.store.read(|m| m.rules.switches.degrade_failing_urls);
+        let mut lanes: Vec<Vec<Delivery>> = Vec::new();
+        for d in due {
+            match lanes.iter_mut().find(|l| in_order && l[0].url == d.url) {
+                Some(lane) => lane.push(d),
+                None => lanes.push(vec![d]),
             }
+        }
+        let handles: Vec<JoinHandle<Vec<AttemptRecord>>> = lanes
+            .into_iter()
+            .map(|lane| self.clone().spawn_lane(lane, epoch))
+            .collect();
+        let mut records = Vec::new();
+        for handle in handles {
+            // An aborted lane (reset) has nothing to report.
+            records.extend(handle.await.unwrap_or_default());
+        }
+        records.sort_by_key(|r| r.time_ms);
+        records
+    }
+
+    fn spawn_lane(
+        self: Arc<Self>,
+        lane: Vec<Delivery>,
+        epoch: u64,
+    ) -> JoinHandle<Vec<AttemptRecord>> {
+        self.active.send_modify(|n| *n += 1);
+        let active = Active(self.active.clone());
+        let engine = self.clone();
+        let handle = self.handle.spawn(async move {
+            let _active = active;
+            engine.run_lane(lane, epoch).await
+        });
+        let mut lanes = self.lanes();
+        lanes.retain(|l| !l.is_finished());
+        lanes.push(handle.abort_handle());
+        handle
+    }
+
+    /// Performs the attempts of `lane`, earliest due first, each at its due
+    /// time, taking back each retry that falls due by the clock's time.
+    async fn run_lane(&self, mut lane: Vec<Delivery>, epoch: u64) -> Vec<AttemptRecord> {
+        let mut records = Vec::new();
+        while let Some(d) = take_earliest(&mut lane) {
+            let at = d.next_attempt_ms;
+            let headers = self.store.read(|m| headers(m, &d, at));
+            let result = self.attempt(&d.url, &d.body, &headers).await;
+            let (seq, planned) = (d.seq, (d, headers));
+            let step = self.store.write_best_effort(|m, _| {
+                if m.deliveries.epoch() != epoch {
+                    return None;
+                }
+                let (d, h) = &planned;
+                let record = m.finish_attempt(d.clone(), at, &result, headers_map(h));
+                let next = m.deliveries.take_if_due(seq, m.now_ms());
+                let duplicate = m.rules.switches.duplicate_deliveries && result.is_success();
+                Some((record, next, duplicate))
+            });
+            let Some((record, next, duplicate)) = step else {
+                break;
+            };
+            self.log(&record);
+            records.push(record);
+            if duplicate {
+                records.extend(self.send_duplicate(&planned, at, epoch).await);
+            }
+            lane.extend(next);
         }
         records
     }
 
-    /// Sends each of `delivered` once more, identical, and logs the copies.
-    async fn send_duplicates(&self, delivered: &[Planned], at: i64) -> Vec<AttemptRecord> {
-        if delivered.is_empty() {
-            return Vec::new();
-        }
-        let results = self.attempt_all(delivered).await;
-        self.store.write_best_effort(|m, _| {
-            delivered
-                .iter()
-                .zip(results)
-                .map(|((d, h), r)| m.log_duplicate(d, at, &r, headers_map(h)))
-                .collect()
-        })
+    /// Sends the delivered attempt `planned` once more, identical, and logs the copy.
+    async fn send_duplicate(
+        &self,
+        planned: &Planned,
+        at: i64,
+        epoch: u64,
+    ) -> Option<AttemptRecord> {
+        let (d, h) = planned;
+        let result = self.attempt(&d.url, &d.body, h).await;
+        let record = self.store.write_best_effort(|m, _| {
+            (m.deliveries.epoch() == epoch).then(|| m.log_duplicate(d, at, &result, headers_map(h)))
+        })?;
+        self.log(&record);
+        Some(record)
     }
 
-    fn take_batch(&self, until_ms: i64) -> Option<(i64, Vec<Planned>)> {
-        self.store.write_best_effort(|m, _| {
-            let (at, due) = m.deliveries.take_due(until_ms)?;
-            let batch = due
-                .into_iter()
-                .map(|d| {
-                    let h = headers(m, &d, at);
-                    (d, h)
-                })
-                .collect();
-            Some((at, batch))
-        })
+    /// One attempt, within a slot of [`MAX_IN_FLIGHT`].
+    async fn attempt(&self, url: &str, body: &str, headers: &[(String, String)]) -> AttemptResult {
+        if !self.external && !is_loopback_url(url) {
+            return AttemptResult::ConnectFailed(EXTERNAL_REFUSED.into());
+        }
+        let Ok(_slot) = self.slots.acquire().await else {
+            return AttemptResult::Failed("the attempt was cancelled".into());
+        };
+        send(
+            self.client(),
+            url.to_owned(),
+            body.to_owned(),
+            headers.to_vec(),
+        )
+        .await
     }
 
-    async fn attempt_all(&self, batch: &[Planned]) -> Vec<AttemptResult> {
-        let client = self.client();
-        let mut set = JoinSet::new();
-        let mut results_external = Vec::new();
-        for (i, (d, h)) in batch.iter().enumerate() {
-            let (client, url, body, h) = (client.clone(), d.url.clone(), d.body.clone(), h.clone());
-            if !self.external && !is_loopback_url(&url) {
-                results_external.push((i, AttemptResult::ConnectFailed(EXTERNAL_REFUSED.into())));
-                continue;
-            }
-            set.spawn(async move { (i, send(client, url, body, h).await) });
+    fn log(&self, r: &AttemptRecord) {
+        if self.store.logging() {
+            eprintln!(
+                "jr-mock: delivery {} attempt {} to {} ({}): {} {:?}",
+                r.delivery_id,
+                r.attempt,
+                r.url,
+                r.app,
+                r.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                r.outcome
+            );
         }
-        let mut results =
-            vec![AttemptResult::Failed("the attempt was cancelled".into()); batch.len()];
-        while let Some(joined) = set.join_next().await {
-            if let Ok((i, r)) = joined {
-                results[i] = r;
-            }
-        }
-        for (i, r) in results_external {
-            results[i] = r;
-        }
-        results
     }
 
     fn client(&self) -> Result<reqwest::Client, String> {
@@ -232,6 +311,15 @@ impl Engine {
             .get_or_init(|| build_client(self.timeout))
             .clone()
     }
+}
+
+/// A delivery with the headers of its next attempt.
+type Planned = (Delivery, Vec<(String, String)>);
+
+/// Removes the delivery of `lane` due first (creation order among equals).
+fn take_earliest(lane: &mut Vec<Delivery>) -> Option<Delivery> {
+    let i = (0..lane.len()).min_by_key(|&i| (lane[i].next_attempt_ms, lane[i].seq))?;
+    Some(lane.remove(i))
 }
 
 /// Why an attempt to a non-loopback host was not sent.

@@ -36,6 +36,7 @@ use serde_json::json;
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::store::Store;
+use crate::wire::Reply;
 
 /// Marks a response for truncation: the front door (module `front`) cuts
 /// the body short and closes the connection; the header never reaches the
@@ -160,9 +161,11 @@ pub struct RuleError {
 }
 
 impl FaultRule {
-    /// Checks what serde cannot: `path` starts with `/` (or is `*`), and a
+    /// Checks what serde cannot: `path` starts with `/` (or is `*`), a
     /// textual `retryAfter` is an HTTP date (RFC 7231 §7.1.1.1, e.g.
-    /// `Wed, 21 Oct 2026 07:28:00 GMT`). Errors: [`RuleError`] naming the field.
+    /// `Wed, 21 Oct 2026 07:28:00 GMT`), and every value sent as a header
+    /// (`reason`, `retryAfter`) is a valid header value (RFC 9110 §5.5).
+    /// Errors: [`RuleError`] naming the field.
     pub fn check(&self) -> Result<(), RuleError> {
         if !self.path.starts_with('/') && self.path != "*" {
             return Err(RuleError {
@@ -175,10 +178,21 @@ impl FaultRule {
             Fault::Unavailable { retry_after } => retry_after.as_ref(),
             _ => None,
         };
+        if let Fault::RateLimit { reason, .. } = &self.fault
+            && hyper::header::HeaderValue::from_str(reason).is_err()
+        {
+            return Err(RuleError {
+                field: "reason",
+                message: format!(
+                    "{reason:?} is not a valid header value (visible ASCII, spaces, tabs)"
+                ),
+            });
+        }
         if let Some(RetryAfter::Text(text)) = retry_after
-            && jiff::fmt::rfc2822::DateTimeParser::new()
+            && (jiff::fmt::rfc2822::DateTimeParser::new()
                 .parse_timestamp(text)
                 .is_err()
+                || hyper::header::HeaderValue::from_str(text).is_err())
         {
             return Err(RuleError {
                 field: "retryAfter",
@@ -291,34 +305,24 @@ impl FaultStore {
         Some(fault)
     }
 
+    /// Whether a `closeConnection` rule covers `req` (one use taken).
+    pub fn closes(&self, req: &Request) -> bool {
+        self.take(Class::Close, req).is_some()
+    }
+
+    /// The answer of the first reply rule (429, 503, HTML, truncated)
+    /// covering `req`, if any (one use taken); `now_ms` gives the virtual
+    /// time, ms since the UNIX epoch, for `X-RateLimit-Reset`.
+    pub fn reply(&self, req: &Request, now_ms: impl FnOnce() -> i64) -> Option<Reply> {
+        let fault = self.take(Class::Reply, req)?;
+        Some(reply(&fault, now_ms()))
+    }
+
     /// The delay a latency rule adds to `req`'s answer, if any (one use taken).
     pub fn latency(&self, req: &Request) -> Option<Duration> {
         match self.take(Class::Latency, req)? {
             Fault::Latency { ms } => Some(Duration::from_millis(ms)),
             _ => None,
-        }
-    }
-}
-
-/// Wraps one of the fake's responders so latency rules delay its answers.
-pub struct Delayed<R> {
-    inner: R,
-    faults: Arc<FaultStore>,
-}
-
-impl<R> Delayed<R> {
-    /// `inner`, delayed by the latency rules of `faults`.
-    pub fn new(inner: R, faults: Arc<FaultStore>) -> Self {
-        Self { inner, faults }
-    }
-}
-
-impl<R: Respond> Respond for Delayed<R> {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let template = self.inner.respond(req);
-        match self.faults.latency(req) {
-            Some(delay) => template.set_delay(delay),
-            None => template,
         }
     }
 }
@@ -383,8 +387,8 @@ struct FaultReply {
 
 impl Respond for FaultReply {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        match self.faults.take(Class::Reply, req) {
-            Some(fault) => reply(&fault, self.clock.read(|m| m.now_ms())),
+        match self.faults.reply(req, || self.clock.read(|m| m.now_ms())) {
+            Some(reply) => reply.template(),
             // Unreachable while wiremock serialises requests; a plain 503 if not.
             None => ResponseTemplate::new(503),
         }
@@ -392,7 +396,7 @@ impl Respond for FaultReply {
 }
 
 /// The response of a reply fault at virtual time `now_ms`.
-fn reply(fault: &Fault, now_ms: i64) -> ResponseTemplate {
+fn reply(fault: &Fault, now_ms: i64) -> Reply {
     match fault {
         Fault::RateLimit {
             retry_after,
@@ -403,8 +407,9 @@ fn reply(fault: &Fault, now_ms: i64) -> ResponseTemplate {
                 RetryAfter::Seconds(s) => *s,
                 RetryAfter::Text(_) => 0,
             };
-            let reset_ms = now_ms.saturating_add(i64::try_from(wait_s * 1000).unwrap_or(0));
-            ResponseTemplate::new(429)
+            let wait_ms = i64::try_from(wait_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+            let reset_ms = now_ms.saturating_add(wait_ms);
+            Reply::new(429)
                 .insert_header("Retry-After", retry_after_text(retry_after))
                 .insert_header("X-RateLimit-Limit", limit.to_string())
                 .insert_header("X-RateLimit-Remaining", "0")
@@ -418,7 +423,7 @@ fn reply(fault: &Fault, now_ms: i64) -> ResponseTemplate {
                 }))
         }
         Fault::Unavailable { retry_after } => {
-            let template = ResponseTemplate::new(503).set_body_json(json!({
+            let template = Reply::new(503).set_body_json(json!({
                 "errorMessages": ["jr-mock fault: service unavailable"],
                 "errors": {}
             }));
@@ -428,13 +433,13 @@ fn reply(fault: &Fault, now_ms: i64) -> ResponseTemplate {
             }
         }
         Fault::Html { status } => {
-            ResponseTemplate::new(*status).set_body_raw(HTML_PAGE, "text/html;charset=UTF-8")
+            Reply::new(*status).set_body_raw(HTML_PAGE, "text/html;charset=UTF-8")
         }
         // The front door cuts the body and the connection.
-        Fault::Truncated => ResponseTemplate::new(200)
+        Fault::Truncated => Reply::new(200)
             .insert_header(TRUNCATE_HEADER, "1")
             .set_body_raw(TRUNCATED_BODY, "application/json"),
-        Fault::Latency { .. } | Fault::CloseConnection => ResponseTemplate::new(500),
+        Fault::Latency { .. } | Fault::CloseConnection => Reply::new(500),
     }
 }
 
@@ -445,9 +450,15 @@ fn retry_after_text(r: &RetryAfter) -> String {
     }
 }
 
-/// `yyyy-MM-ddTHH:mmZ` (Jira's `X-RateLimit-Reset`).
+/// `yyyy-MM-ddTHH:mmZ` (Jira's `X-RateLimit-Reset`); an instant beyond
+/// the last one representable (a huge `retryAfter`) is that last one, never
+/// an earlier date.
 fn reset_text(ms: i64) -> String {
-    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let ts = jiff::Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    });
     ts.strftime("%Y-%m-%dT%H:%MZ").to_string()
 }
 
@@ -530,5 +541,9 @@ mod tests {
     #[test]
     fn the_rate_limit_reset_is_minutes_in_utc() {
         assert_eq!(reset_text(1_559_392_950_000), "2019-06-01T12:42Z");
+        assert!(
+            reset_text(i64::MAX).starts_with("9999-12-"),
+            "never wraps to an earlier date"
+        );
     }
 }

@@ -55,21 +55,26 @@
 //! - [`store`] (the one owner of the model; persists every change; holds
 //!   the request journal) → `model`, `state`, `wire`, `journal`;
 //! - [`faults`] (latency, 429s, 503s, HTML pages, truncated bodies, closed
-//!   connections) → `store`;
-//! - `delivery` (outbound webhooks on the virtual clock) → `model`,
-//!   `store`, `jwt`;
+//!   connections) → `store`, `wire`;
+//! - `delivery` (outbound webhooks on the virtual clock, concurrent chains)
+//!   → `model`, `store`, `jwt`;
+//! - [`routes`] (the table of the fake's responders behind the fault rules,
+//!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`;
 //! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
-//!   `faults`, `wire`, `jwt`;
+//!   `routes`, `wire`, `jwt`;
 //! - [`catalog`] (every other operation of the spec: authentication,
 //!   paging, body checks, `/myself`, removed operations) → `api`, `model`,
-//!   `store`, `wire`;
+//!   `routes`, `store`, `wire`;
 //! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`;
-//! - `front` (the public listener in front of wiremock) → `control`,
-//!   `faults`, `wire`, `store`, `journal`: it records every other request
-//!   in the journal, serves the whole control API itself (so that a
-//!   receiver may call the fake while it handles a delivery), forwards
-//!   everything else to wiremock, and carries out the two faults wiremock
-//!   cannot (a body cut short, a connection closed without an answer);
+//! - `front` (the public listener) → `control`, `routes`, `faults`, `wire`,
+//!   `store`, `journal`: it refuses oversized and malformed requests, closes
+//!   slow connections (`front::watch`), serves the whole control API
+//!   itself (so that a receiver may call the fake while it handles a
+//!   delivery), records every other request in the journal, and has it
+//!   answered by the routes directly (the binary) or by wiremock (the
+//!   embedded fake, where tests may mount their own mocks), carrying out
+//!   the two faults a response template cannot (a body cut short, a
+//!   connection closed without an answer);
 //! - [`config`] ([`MockConfig`], the `--config` file) → `model`,
 //!   `switches`, `faults`;
 //! - this crate root ([`FakeJira`]) wires them together.
@@ -87,6 +92,7 @@ pub mod journal;
 pub mod jql;
 pub mod jwt;
 pub mod model;
+pub mod routes;
 pub mod state;
 pub mod store;
 pub mod switches;
@@ -175,24 +181,26 @@ impl FakeJira {
     /// Errors: [`StartError`].
     pub async fn try_start_with(config: MockConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
-        Self::launch(config, listener, MockServer::builder()).await
+        Self::launch(config, listener, Mode::Embedded).await
     }
 
-    /// Starts a fake with `config` on `listener` without recording requests:
-    /// the long-running binary's mode.
+    /// Starts a fake with `config` on `listener`, the long-running binary's
+    /// mode: the front door answers every request itself with the fake's
+    /// routes ([`routes`]), concurrently and keeping nothing but the
+    /// bounded journal. [`FakeJira::server`] is then an idle wiremock
+    /// server that never sees a request: mocks mounted on it have no effect.
     /// Errors: [`StartError`].
     pub async fn serve(config: MockConfig, listener: TcpListener) -> Result<Self, StartError> {
-        let builder = MockServer::builder().disable_request_recording();
-        Self::launch(config, listener, builder).await
+        Self::launch(config, listener, Mode::Standalone).await
     }
 
-    /// Starts wiremock on a loopback port of its own behind the front door
-    /// ([`front`]), which serves the public `listener` once every mock is
-    /// mounted.
+    /// Starts the front door ([`front`]) on the public `listener` once
+    /// everything it needs is ready; embedded, wiremock answers behind it on
+    /// a loopback port of its own with every route mounted.
     async fn launch(
         config: MockConfig,
         listener: TcpListener,
-        builder: wiremock::MockServerBuilder,
+        mode: Mode,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
         // reqwest is built without a crypto provider (no aws-lc, docs/architecture.md):
@@ -225,8 +233,14 @@ impl FakeJira {
             config.delivery_timeout,
             config.external_deliveries,
         ));
-        let backend = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
-        let server = builder.listener(backend).start().await;
+        let internal = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
+        let server = match mode {
+            Mode::Embedded => MockServer::builder(),
+            Mode::Standalone => MockServer::builder().disable_request_recording(),
+        }
+        .listener(internal)
+        .start()
+        .await;
         let base_url = format!(
             "http://{}",
             listener.local_addr().map_err(StartError::Listen)?
@@ -235,17 +249,31 @@ impl FakeJira {
         let ctx = api::Ctx {
             store: store.clone(),
             base_url: base_url.clone(),
-            faults: faults.clone(),
         };
-        faults::mount(&server, &faults, store.clone()).await;
-        api::mount(&server, &ctx).await;
-        catalog::mount(&server, &ctx).await;
+        let mut table = api::routes(&ctx);
+        table.push(catalog::route(&ctx));
+        let routes = Arc::new(routes::Routes::new(table, faults.clone(), store.clone()));
+        let backend = match mode {
+            Mode::Embedded => {
+                routes.mount(&server).await;
+                front::Backend::Wiremock(*server.address())
+            }
+            Mode::Standalone => front::Backend::Direct(routes),
+        };
         let control = Control::new(engine.clone(), store.clone(), faults.clone());
+        let limits = front::Limits {
+            max_body: config.max_body_size,
+            timeouts: front::watch::Timeouts {
+                header: config.header_timeout,
+                idle: config.idle_timeout,
+            },
+        };
         front::spawn(
             listener,
-            *server.address(),
+            backend,
             control,
             store.clone(),
+            limits,
             runtime.handle(),
         )
         .map_err(StartError::Listen)?;
@@ -354,6 +382,15 @@ impl Drop for FakeJira {
             rt.shutdown_background();
         }
     }
+}
+
+/// How a fake answers Jira requests (see [`front::Backend`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Through wiremock, so tests can mount their own mocks.
+    Embedded,
+    /// From the front door directly (the binary).
+    Standalone,
 }
 
 fn wall_now_ms() -> i64 {

@@ -44,7 +44,7 @@ CONFIG FILE (--config) replaces the default identities; every list is optional, 
                "scoped": false}],
     "users": [{"email": "user@example.com", "apiToken": "user-token", "displayName": "jr-mock user", ...}],
     "switches": {"duplicateDeliveries": false, "allowSecondUrl": false, "oauthReadsFailed": false,
-                 "lenientAuth": false},
+                 "lenientAuth": false, "degradeFailingUrls": false},
     "cloudId": "a436116f-02ce-4520-8fbb-7301462a1674"
   }
 A user with "scoped": true holds a scoped API token: 401 on the site paths, accepted under
@@ -68,24 +68,28 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/clock                               -> {"nowMs":T}
   POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
-  GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N}
+  GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N} (streamed)
   GET    /_mock/failed                              -> {"failed":[{"id","body","url","failureTime","app"}]}
                                                      (every app's failed deliveries, oldest first)
   GET    /_mock/requests[?after=SEQ&limit=M]        -> {"requests":[{"seq","timeMs","method","path","query",
                                                      "headers","body","status"}],"dropped":N,"nextAfter"?}
                                                      (every request outside /_mock, credentials redacted,
                                                      about 4 MB kept, oldest dropped first; -v logs them)
-  POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept)
+  POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept; running
+                                                     delivery chains are abandoned, never waited for)
   GET    /_mock/switches                            -> {"duplicateDeliveries":B,"allowSecondUrl":B,
-                                                        "oauthReadsFailed":B,"lenientAuth":B}
+                                                        "oauthReadsFailed":B,"lenientAuth":B,
+                                                        "degradeFailingUrls":B}
   POST   /_mock/switches {"duplicateDeliveries":B}  -> every switch after the change (any subset
                                                      of the switches may be given)
   GET    /_mock/faults                              -> {"rules":[...]} (active, with remaining times)
   POST   /_mock/faults {"rules":[rule, ...]}        -> {"rules":[...]} (appended)
   DELETE /_mock/faults                              -> {"rules":[]}
-The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400. POST clock,
-events and reset answer once every delivery attempt they caused is recorded; a webhook receiver
-may call the fake back meanwhile.
+The clock never goes backwards: a negative advanceMs or an earlier nowMs is a 400. POST clock
+and events answer once every delivery attempt they caused is recorded (GET clock answers the
+target time meanwhile); a webhook receiver may call the fake back meanwhile. Each delivery's
+attempts run in order, different deliveries concurrently (20 attempts in flight at most), so a
+clock move costs about the longest chain; each attempt is signed and stamped at its own due time.
 
 OAUTH 2.0 (3LO), so a client's login runs offline (client ID = an OAuth app's clientId):
   GET  /authorize?client_id&redirect_uri&state&scope&response_type=code -> 302 to redirect_uri?code&state
@@ -109,11 +113,22 @@ FAULTS (--faults FILE holds {"rules":[...]}; the control API adds and clears the
     {"kind": "html", "status": 500}                   Jira's HTML error page
     {"kind": "truncated"}                             200 whose body stops half-way; connection closed
     {"kind": "closeConnection"}                       connection closed without a response
-  Deliveries: --duplicate-deliveries (or POST /_mock/switches) sends each attempt twice.
+  Deliveries: --duplicate-deliveries (or POST /_mock/switches) sends each attempt twice;
+  --degrade-failing-urls: once a URL has failed for 30 virtual minutes without a success, each
+  delivery to it gets a single attempt (Jira's degradation; deliveries to one URL then run in order).
 
 STATE (--state FILE)
   Webhooks, failed deliveries and the clock are loaded from FILE at start when it exists and
   saved atomically after every change, so a restarted jr-mock carries on where it stopped.
+
+LIMITS (against runaway and hostile clients)
+  A request body over --max-body-size (default 25MB) is refused without being kept: 400 with an
+  ErrorCollection on /rest/api/3/webhook*, 413 elsewhere; a body shorter than its Content-Length,
+  CONNECT and a target that is not a path (OPTIONS *) get 400. A connection is closed when a
+  request head takes longer than --header-timeout-ms (default 10000) from its first byte, or when
+  no request is in progress for --idle-timeout-ms (default 60000; a response being computed, such
+  as a clock move waiting for deliveries, is never idle). The request journal keeps about 4 MB and
+  the attempt log the last 10,000 attempts; POST /_mock/reset empties both.
 
 USING IT FROM ANOTHER LANGUAGE
   Start `jr-mock --port 0`, read the first stdout line (`jr-mock listening on http://127.0.0.1:PORT`),
@@ -171,6 +186,28 @@ struct Args {
     /// JSON file of fault rules active from the start, {"rules": [...]} (see FAULTS below).
     #[arg(long, value_name = "FILE")]
     faults: Option<PathBuf>,
+    /// Largest request body accepted: bytes, or with a unit (KB, MB, GB,
+    /// KiB, MiB, GiB). A larger one is refused unread: 400 with an
+    /// ErrorCollection on /rest/api/3/webhook*, 413 elsewhere.
+    #[arg(long, value_name = "SIZE", default_value = "25MB", value_parser = parse_body_size)]
+    max_body_size: usize,
+    /// Time a client has, from a request's first byte, to send its whole
+    /// head (request line and headers); the connection is closed after.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_ms: u64,
+    /// Time a connection may stay open with no request in progress (a
+    /// response being computed or streamed is never idle), and the most a
+    /// request body may take to arrive.
+    #[arg(long, value_name = "MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_ms: u64,
+}
+
+/// `--max-body-size`: jr's size syntax (`jr_core::http::parse_size`).
+fn parse_body_size(text: &str) -> Result<usize, String> {
+    jr_core::http::parse_size(text)
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("expected bytes such as 25000000, 25MB or 24MiB, not {text:?}"))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -242,6 +279,9 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         },
         cloud_id,
         log: args.log,
+        max_body_size: args.max_body_size,
+        header_timeout: Duration::from_millis(args.header_timeout_ms),
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
         ..MockConfig::default()
     })
 }

@@ -217,7 +217,8 @@ pub fn load(path: &Path) -> Result<Option<SavedState>, StateError> {
 }
 
 /// Writes `state` to `path` atomically (temporary file, fsync, rename,
-/// fsync of the directory). Errors: [`StateError::Io`].
+/// fsync of the directory). Errors: [`StateError::Io`]; the file then
+/// still holds the previous state and no temporary file is left.
 pub fn save(path: &Path, state: &SavedState) -> Result<(), StateError> {
     let io = |p: &Path| {
         let p = p.to_owned();
@@ -236,12 +237,22 @@ pub fn save(path: &Path, state: &SavedState) -> Result<(), StateError> {
         path: path.to_owned(),
         source: std::io::Error::other(e),
     })?;
-    let mut file = File::create(&tmp).map_err(io(&tmp))?;
-    file.write_all(&bytes).map_err(io(&tmp))?;
-    file.sync_all().map_err(io(&tmp))?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(io(path))?;
+    if let Err(e) = write_synced(&tmp, &bytes).and_then(|()| fs::rename(&tmp, path)) {
+        // A full disk leaves a partial temporary file: never leave it behind.
+        let _ = fs::remove_file(&tmp);
+        return Err(StateError::Io {
+            path: path.to_owned(),
+            source: e,
+        });
+    }
     sync_dir(&dir).map_err(io(&dir))
+}
+
+/// Writes `bytes` to a new file at `path` and syncs it to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(unix)]

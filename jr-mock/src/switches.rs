@@ -13,7 +13,8 @@
 //!
 //! The JSON is camelCase, every field a boolean, every field optional
 //! (default `false`): `{"duplicateDeliveries": false, "allowSecondUrl":
-//! false, "oauthReadsFailed": false, "lenientAuth": false}`. An unknown name or a value that is
+//! false, "oauthReadsFailed": false, "lenientAuth": false,
+//! "degradeFailingUrls": false}`. An unknown name or a value that is
 //! not a boolean is refused. Switches are read at each request or delivery,
 //! so a change applies from the next one on.
 
@@ -43,6 +44,12 @@ pub struct Switches {
     /// identified: an unknown token or bad JWT gets 401, a user 403).
     #[arg(long)]
     pub lenient_auth: bool,
+    /// Jira's degradation: once deliveries to a URL have failed for 30
+    /// minutes (virtual time) without a success, each delivery to it gets a
+    /// single attempt, no retries (off by default). Deliveries to one URL
+    /// then run in due order, one at a time.
+    #[arg(long)]
+    pub degrade_failing_urls: bool,
 }
 
 /// Why switch changes were refused (nothing changed).
@@ -99,7 +106,7 @@ mod tests {
         assert_eq!(
             serde_json::to_value(s).unwrap(),
             json!({"duplicateDeliveries": true, "allowSecondUrl": true,
-                "oauthReadsFailed": false, "lenientAuth": false})
+                "oauthReadsFailed": false, "lenientAuth": false, "degradeFailingUrls": false})
         );
         for bad in [
             json!({"nope": true}),

@@ -5,9 +5,11 @@
 //! - Errors are Jira's `ErrorCollection`, `{"errorMessages": [...],
 //!   "errors": {...}}` (no `status` field), one [`ApiError`] variant per
 //!   HTTP status.
-//! - Answers are JSON (`Content-Type: application/json`), built either as a
-//!   wiremock [`ResponseTemplate`] (responders mounted on wiremock) or as a
-//!   hyper [`Answer`] (the front door).
+//! - Answers are JSON (`Content-Type: application/json`). A responder
+//!   builds a [`Reply`] (status, headers, body, delay), which becomes a
+//!   wiremock [`ResponseTemplate`] in the embedded fake or a hyper
+//!   [`Answer`] in the binary's front door: one set of responders serves
+//!   both.
 //! - Query values are read from the request URL ([`query_value`],
 //!   [`query_int`]), bodies as JSON ([`json_bytes`]), and links are built
 //!   on the `Host` the caller used ([`links_base`]).
@@ -15,11 +17,12 @@
 //! This module imports no other module of the crate.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -53,6 +56,12 @@ pub enum ApiError {
     /// 503: the fake is shutting down, or could not save a change.
     #[error("{0}")]
     Unavailable(String),
+    /// 413: the request body is larger than the fake's limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 408: the request body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
 }
 
 impl ApiError {
@@ -70,6 +79,8 @@ impl ApiError {
             Self::BadRequest(_) | Self::BadField { .. } => 400,
             Self::NotFound(_) => 404,
             Self::Unavailable(_) => 503,
+            Self::PayloadTooLarge(_) => 413,
+            Self::RequestTimeout(_) => 408,
         }
     }
 
@@ -85,9 +96,9 @@ impl ApiError {
         }
     }
 
-    /// The wiremock response: status plus `ErrorCollection` JSON (and
+    /// The response: status plus `ErrorCollection` JSON (and
     /// `WWW-Authenticate` on a 401).
-    pub fn template(&self) -> ResponseTemplate {
+    pub fn template(&self) -> Reply {
         let template = json_response(self.status(), &self.body());
         match self {
             Self::Unauthenticated(_) => {
@@ -110,20 +121,122 @@ pub const WWW_AUTHENTICATE: &str = r#"OAuth realm="jr-mock""#;
 /// Jira's 401 outside the webhook paths: `text/plain` body
 /// `Client must be authenticated to access this resource.` and
 /// `WWW-Authenticate` (observed, jira-semantics §10.3).
-pub fn not_authenticated(text: &str) -> ResponseTemplate {
-    ResponseTemplate::new(401)
+pub fn not_authenticated(text: &str) -> Reply {
+    Reply::new(401)
         .insert_header("WWW-Authenticate", WWW_AUTHENTICATE)
         .set_body_raw(text.as_bytes().to_vec(), "text/plain; charset=UTF-8")
 }
 
-/// A wiremock JSON response with `status`.
-pub fn json_response(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(body)
+/// A JSON response with `status`.
+pub fn json_response(status: u16, body: &Value) -> Reply {
+    Reply::new(status).set_body_json(body)
 }
 
-/// Turns a responder's result into the wiremock response.
-pub fn reply(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
+/// Turns a responder's result into its response.
+pub fn reply(result: Result<Reply, ApiError>) -> Reply {
     result.unwrap_or_else(|e| e.template())
+}
+
+/// One of the fake's responses before it is sent: what wiremock's
+/// `ResponseTemplate` holds, but readable, so that the same responder
+/// answers through wiremock ([`Reply::template`], the embedded fake) and
+/// through the binary's front door ([`Reply::answer`]).
+///
+/// Headers are kept as text and checked only when sent: a name or value
+/// that is not a valid HTTP header is left out rather than panicking
+/// (wiremock panics on one), though every source of header text (fault
+/// rules) is checked when it is posted or loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The HTTP status (100–599; anything else is sent as 500).
+    pub status: u16,
+    /// Header names and values, in order; a name appears at most once.
+    pub headers: Vec<(String, String)>,
+    /// The body's bytes.
+    pub body: Vec<u8>,
+    /// How long to wait before answering (a latency fault), real time.
+    pub delay: Option<Duration>,
+}
+
+impl Reply {
+    /// An empty response with `status`.
+    pub fn new(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            delay: None,
+        }
+    }
+
+    /// Sets header `name` to `value`, replacing any value it had.
+    pub fn insert_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The body `body` as JSON, with `Content-Type: application/json`.
+    pub fn set_body_json(self, body: impl serde::Serialize) -> Self {
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        self.set_body_raw(bytes, "application/json")
+    }
+
+    /// The body `body` with `Content-Type: mime`.
+    pub fn set_body_raw(mut self, body: impl Into<Vec<u8>>, mime: &str) -> Self {
+        self.body = body.into();
+        self.insert_header("content-type", mime)
+    }
+
+    /// Answers `delay` late.
+    pub fn set_delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// The valid headers, typed.
+    fn typed_headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        self.headers.iter().filter_map(|(n, v)| {
+            let name = HeaderName::from_bytes(n.as_bytes()).ok()?;
+            let value = HeaderValue::from_str(v).ok()?;
+            Some((name, value))
+        })
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status)
+            .ok()
+            .filter(|_| (100..=599).contains(&self.status))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The wiremock response (the embedded fake).
+    pub fn template(&self) -> ResponseTemplate {
+        let mut template = ResponseTemplate::new(self.status_code());
+        for (name, value) in self.typed_headers() {
+            template = template.insert_header(name, value);
+        }
+        template = template.set_body_bytes(self.body.clone());
+        match self.delay {
+            Some(delay) => template.set_delay(delay),
+            None => template,
+        }
+    }
+
+    /// The front door's response (the binary); the delay is the caller's to
+    /// wait.
+    pub fn answer(self) -> Answer {
+        let mut resp = Response::new(
+            Full::new(Bytes::from(self.body.clone()))
+                .map_err(|e: Infallible| match e {})
+                .boxed(),
+        );
+        *resp.status_mut() = self.status_code();
+        for (name, value) in self.typed_headers() {
+            resp.headers_mut().insert(name, value);
+        }
+        resp
+    }
 }
 
 /// A response of the front door (hyper), body streamed or whole.
@@ -140,6 +253,72 @@ pub fn json_answer(status: u16, body: &Value) -> Answer {
     resp.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
+}
+
+/// A 200 JSON answer `{"<name>": [items…]<rest>}` streamed in chunks of
+/// [`STREAM_CHUNK`] items, each serialised only when hyper asks for it, so a
+/// long listing is neither built whole nor serialised under any lock.
+/// `rest` is the text after the array (`,"nextAfter":5`), empty or starting
+/// with a comma.
+pub fn json_stream<T>(name: &str, items: Vec<T>, rest: String) -> Answer
+where
+    T: std::ops::Deref + Send + Sync + Unpin + 'static,
+    T::Target: serde::Serialize,
+{
+    let body = JsonArray {
+        head: Some(Bytes::from(format!("{{{}:[", Value::from(name)))),
+        items: items.into_iter(),
+        first: true,
+        tail: Some(Bytes::from(format!("]{rest}}}"))),
+    };
+    let mut resp = Response::new(body.boxed());
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// Items of a streamed array per body chunk.
+pub const STREAM_CHUNK: usize = 64;
+
+/// The body of [`json_stream`].
+struct JsonArray<T> {
+    head: Option<Bytes>,
+    items: std::vec::IntoIter<T>,
+    first: bool,
+    tail: Option<Bytes>,
+}
+
+impl<T> hyper::body::Body for JsonArray<T>
+where
+    T: std::ops::Deref + Unpin,
+    T::Target: serde::Serialize,
+{
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if let Some(head) = this.head.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(head))));
+        }
+        let mut chunk = Vec::new();
+        for item in this.items.by_ref().take(STREAM_CHUNK) {
+            if !std::mem::take(&mut this.first) {
+                chunk.push(b',');
+            }
+            if let Err(e) = serde_json::to_writer(&mut chunk, &*item) {
+                return Poll::Ready(Some(Err(std::io::Error::other(e))));
+            }
+        }
+        if !chunk.is_empty() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from(chunk)))));
+        }
+        Poll::Ready(this.tail.take().map(|t| Ok(hyper::body::Frame::data(t))))
+    }
 }
 
 /// The first value of query parameter `name` in `url`, decoded.

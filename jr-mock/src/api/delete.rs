@@ -1,7 +1,10 @@
 //! `DELETE /rest/api/3/webhook` (deleteWebhookById).
 
 use serde::Deserialize;
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::routes::Responder;
+use crate::wire::Reply;
 
 use super::Ctx;
 use super::auth::require_app_in;
@@ -20,21 +23,21 @@ pub(crate) struct WebhookIds {
 /// Source: Jira `deleteWebhookById`.
 pub struct DeleteWebhookById(pub(crate) Ctx);
 
-impl Respond for DeleteWebhookById {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for DeleteWebhookById {
+    fn respond(&self, req: &Request) -> Reply {
         reply(self.handle(req))
     }
 }
 
 impl DeleteWebhookById {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, req: &Request) -> Result<Reply, ApiError> {
         self.0.store.try_write(|model, _| {
             let caller = require_app_in(req, model)?;
             let ids = webhook_ids(req)?;
             model.delete(&caller, &ids);
             Ok::<_, ApiError>(())
         })?;
-        Ok(ResponseTemplate::new(202))
+        Ok(Reply::new(202))
     }
 }
 

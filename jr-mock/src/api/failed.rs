@@ -1,7 +1,10 @@
 //! `GET /rest/api/3/webhook/failed` (getFailedWebhooks).
 
 use serde_json::{Map, Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::routes::Responder;
+use crate::wire::Reply;
 
 use super::Ctx;
 use super::auth::require_app_in;
@@ -19,14 +22,14 @@ use crate::wire::{ApiError, json_response, links_base, query_int, reply};
 /// Source: Jira `getFailedWebhooks`.
 pub struct GetFailedWebhooks(pub(crate) Ctx);
 
-impl Respond for GetFailedWebhooks {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for GetFailedWebhooks {
+    fn respond(&self, req: &Request) -> Reply {
         reply(self.handle(req))
     }
 }
 
 impl GetFailedWebhooks {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, req: &Request) -> Result<Reply, ApiError> {
         let page = self.0.store.read(|model| {
             let caller = require_app_in(req, model)?;
             // Both are checked even when both are given: a malformed one is a 400

@@ -1,7 +1,10 @@
 //! `GET /rest/api/3/webhook` (getDynamicWebhooksForApp).
 
 use serde_json::{Map, Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::routes::Responder;
+use crate::wire::Reply;
 
 use super::Ctx;
 use super::auth::require_app_in;
@@ -20,14 +23,14 @@ pub const DEFAULT_MAX_RESULTS: i32 = 100;
 /// non-apps. Source: Jira `getDynamicWebhooksForApp`.
 pub struct GetDynamicWebhooksForApp(pub(crate) Ctx);
 
-impl Respond for GetDynamicWebhooksForApp {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for GetDynamicWebhooksForApp {
+    fn respond(&self, req: &Request) -> Reply {
         reply(self.handle(req))
     }
 }
 
 impl GetDynamicWebhooksForApp {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, req: &Request) -> Result<Reply, ApiError> {
         let page = self.0.store.read(|model| {
             let caller = require_app_in(req, model)?;
             let start_at = query_int(&req.url, "startAt", 0, i64::MAX)?.unwrap_or(0);

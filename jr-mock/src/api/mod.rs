@@ -19,11 +19,10 @@ mod register;
 
 use std::sync::Arc;
 
-use wiremock::matchers::{any, method, path_regex};
-use wiremock::{Match, Mock, MockServer, Request, Respond};
+use wiremock::{Match, Request};
 
-use crate::faults::{Delayed, FaultStore};
 use crate::model::apps::{Caller, Identities};
+use crate::routes::{Path, Route};
 use crate::store::Store;
 
 pub use delete::DeleteWebhookById;
@@ -35,131 +34,86 @@ pub use register::RegisterDynamicWebhooks;
 
 /// Priority of the fake's own mocks (wiremock: lower wins; tests mounting
 /// with the default 5 or less take precedence).
-pub const PRIORITY: u8 = 10;
-/// Priority of the catch-all 404.
-pub const CATCH_ALL_PRIORITY: u8 = u8::MAX;
+pub const PRIORITY: u8 = crate::routes::PRIORITY;
 
-const WEBHOOK: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/?$";
-const FAILED: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/failed/?$";
-const REFRESH: &str = r"^(/ex/jira/[^/]+)?/rest/api/3/webhook/refresh/?$";
+/// The webhook paths; each also answers under the gateway prefix
+/// `/ex/jira/<cloudId>` and with a trailing slash.
+pub const WEBHOOK: &str = "/rest/api/3/webhook";
+/// `getFailedWebhooks`' path.
+pub const FAILED: &str = "/rest/api/3/webhook/failed";
+/// `refreshWebhooks`' path.
+pub const REFRESH: &str = "/rest/api/3/webhook/refresh";
 
 /// What every responder shares: the store (the model, see
 /// [`crate::store`]), the server's own base URL (the fallback for links)
-/// and the fault rules (for latency).
+/// and the fault rules.
 #[derive(Clone)]
 pub struct Ctx {
     pub(crate) store: Arc<Store>,
     pub(crate) base_url: String,
-    pub(crate) faults: Arc<FaultStore>,
 }
 
-impl Ctx {
-    /// `r`, delayed by the latency fault rules.
-    pub(crate) fn delayed<R: Respond>(&self, r: R) -> Delayed<R> {
-        Delayed::new(r, self.faults.clone())
-    }
-}
-
-/// Mounts the five webhook operations, the OAuth 2.0 endpoints ([`oauth`])
-/// and the catch-all 404 on `server`.
-pub(crate) async fn mount(server: &MockServer, ctx: &Ctx) {
+/// The five webhook operations and the OAuth 2.0 endpoints ([`oauth`]),
+/// each with its method, path and operationId, in the order they are
+/// tried (see [`crate::routes`]).
+pub(crate) fn routes(ctx: &Ctx) -> Vec<Route> {
     let c = || ctx.clone();
-    mount_one(
-        server,
-        "POST",
-        WEBHOOK,
-        "registerDynamicWebhooks",
-        ctx.delayed(RegisterDynamicWebhooks(c())),
-    )
-    .await;
-    mount_one(
-        server,
-        "GET",
-        WEBHOOK,
-        "getDynamicWebhooksForApp",
-        ctx.delayed(GetDynamicWebhooksForApp(c())),
-    )
-    .await;
-    mount_one(
-        server,
-        "DELETE",
-        WEBHOOK,
-        "deleteWebhookById",
-        ctx.delayed(DeleteWebhookById(c())),
-    )
-    .await;
-    mount_one(
-        server,
-        "GET",
-        FAILED,
-        "getFailedWebhooks",
-        ctx.delayed(GetFailedWebhooks(c())),
-    )
-    .await;
-    mount_one(
-        server,
-        "PUT",
-        REFRESH,
-        "refreshWebhooks",
-        ctx.delayed(RefreshWebhooks(c())),
-    )
-    .await;
-    mount_one(
-        server,
-        "GET",
-        r"^/authorize/?$",
-        "oauthAuthorize",
-        oauth::Authorize(c()),
-    )
-    .await;
-    mount_one(
-        server,
-        "POST",
-        r"^/oauth/token/?$",
-        "oauthToken",
-        oauth::Token(c()),
-    )
-    .await;
-    mount_one(
-        server,
-        "GET",
-        r"^/oauth/token/accessible-resources/?$",
-        "oauthAccessibleResources",
-        oauth::AccessibleResources(c()),
-    )
-    .await;
-    mount_one(
-        server,
-        "GET",
-        r"^/_edge/tenant_info/?$",
-        "tenantInfo",
-        oauth::TenantInfo(c()),
-    )
-    .await;
-    Mock::given(any())
-        .respond_with(NotFound)
-        .with_priority(CATCH_ALL_PRIORITY)
-        .named("notFound")
-        .mount(server)
-        .await;
-}
-
-/// Mounts one responder for `verb` on paths matching `path`, named `name`
-/// (the operationId), at [`PRIORITY`].
-async fn mount_one(
-    server: &MockServer,
-    verb: &str,
-    path: &str,
-    name: &str,
-    r: impl Respond + 'static,
-) {
-    Mock::given(method(verb))
-        .and(path_regex(path))
-        .respond_with(r)
-        .with_priority(PRIORITY)
-        .named(name)
-        .mount(server)
-        .await;
+    vec![
+        Route::new(
+            "POST",
+            Path::Api(WEBHOOK),
+            "registerDynamicWebhooks",
+            RegisterDynamicWebhooks(c()),
+        ),
+        Route::new(
+            "GET",
+            Path::Api(WEBHOOK),
+            "getDynamicWebhooksForApp",
+            GetDynamicWebhooksForApp(c()),
+        ),
+        Route::new(
+            "DELETE",
+            Path::Api(WEBHOOK),
+            "deleteWebhookById",
+            DeleteWebhookById(c()),
+        ),
+        Route::new(
+            "GET",
+            Path::Api(FAILED),
+            "getFailedWebhooks",
+            GetFailedWebhooks(c()),
+        ),
+        Route::new(
+            "PUT",
+            Path::Api(REFRESH),
+            "refreshWebhooks",
+            RefreshWebhooks(c()),
+        ),
+        Route::new(
+            "GET",
+            Path::Site("/authorize"),
+            "oauthAuthorize",
+            oauth::Authorize(c()),
+        ),
+        Route::new(
+            "POST",
+            Path::Site("/oauth/token"),
+            "oauthToken",
+            oauth::Token(c()),
+        ),
+        Route::new(
+            "GET",
+            Path::Site("/oauth/token/accessible-resources"),
+            "oauthAccessibleResources",
+            oauth::AccessibleResources(c()),
+        ),
+        Route::new(
+            "GET",
+            Path::Site("/_edge/tenant_info"),
+            "tenantInfo",
+            oauth::TenantInfo(c()),
+        ),
+    ]
 }
 
 /// Matches requests made by one app (by its credentials), so a test can

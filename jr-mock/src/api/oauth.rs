@@ -8,7 +8,10 @@
 //! code grant), §5.2 (error responses), §6 (refresh).
 
 use serde_json::{Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::routes::Responder;
+use crate::wire::Reply;
 
 use super::Ctx;
 use super::auth::bearer_token;
@@ -26,15 +29,15 @@ pub const CLOUD_ID: &str = crate::model::DEFAULT_CLOUD_ID;
 /// client, a missing or non-HTTP redirect URI, or another response type.
 pub struct Authorize(pub(crate) Ctx);
 
-impl Respond for Authorize {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for Authorize {
+    fn respond(&self, req: &Request) -> Reply {
         let answer = self.0.store.write(|model, _| authorize(req, model));
         answer.unwrap_or_else(|e| ApiError::from(e).template())
     }
 }
 
 /// [`Authorize`]'s answer; issues a code in `model`.
-fn authorize(req: &Request, model: &mut Model) -> ResponseTemplate {
+fn authorize(req: &Request, model: &mut Model) -> Reply {
     let client_id = query_value(&req.url, "client_id").unwrap_or_default();
     let redirect_uri = query_value(&req.url, "redirect_uri").unwrap_or_default();
     if model.identities.oauth_app(&client_id).is_none() {
@@ -47,6 +50,14 @@ fn authorize(req: &Request, model: &mut Model) -> ResponseTemplate {
             "redirect_uri must be an absolute URL",
         );
     };
+    // Never redirect a browser to `javascript:`, `data:` or `file:`.
+    if !matches!(target.scheme(), "http" | "https") {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "redirect_uri must be an http or https URL",
+        );
+    }
     if query_value(&req.url, "response_type").as_deref() != Some("code") {
         return oauth_error(
             400,
@@ -68,7 +79,7 @@ fn authorize(req: &Request, model: &mut Model) -> ResponseTemplate {
             pairs.append_pair("state", &state);
         }
     }
-    ResponseTemplate::new(302).insert_header("Location", target.as_str())
+    Reply::new(302).insert_header("Location", target.as_str())
 }
 
 /// `POST /oauth/token` with a JSON (or form) body: `grant_type`
@@ -79,8 +90,8 @@ fn authorize(req: &Request, model: &mut Model) -> ResponseTemplate {
 /// code or a rotated refresh token (as Atlassian answers); 400 otherwise.
 pub struct Token(pub(crate) Ctx);
 
-impl Respond for Token {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for Token {
+    fn respond(&self, req: &Request) -> Reply {
         let Some(form) = token_request(req) else {
             return oauth_error(400, "invalid_request", "the body must be JSON or a form");
         };
@@ -91,7 +102,7 @@ impl Respond for Token {
 
 /// [`Token`]'s answer to the request fields `form` at `now` (ms since the
 /// UNIX epoch); issues tokens in `model`.
-fn token(form: &serde_json::Map<String, Value>, model: &mut Model, now: i64) -> ResponseTemplate {
+fn token(form: &serde_json::Map<String, Value>, model: &mut Model, now: i64) -> Reply {
     let field = |name: &str| form.get(name).and_then(Value::as_str).unwrap_or_default();
     let known = model
         .identities
@@ -162,8 +173,8 @@ fn token_body(set: &TokenSet) -> Value {
 /// for an unknown or expired token.
 pub struct AccessibleResources(pub(crate) Ctx);
 
-impl Respond for AccessibleResources {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for AccessibleResources {
+    fn respond(&self, req: &Request) -> Reply {
         let token = bearer_token(req);
         let (scopes, cloud_id) = self.0.store.read(|model| {
             let scopes = token.and_then(|t| Some(model.oauth.scopes(t, model.now_ms())?.to_vec()));
@@ -193,8 +204,8 @@ impl Respond for AccessibleResources {
 /// unauthenticated, as Atlassian's sites answer (jira-semantics §10.2).
 pub struct TenantInfo(pub(crate) Ctx);
 
-impl Respond for TenantInfo {
-    fn respond(&self, _req: &Request) -> ResponseTemplate {
+impl Responder for TenantInfo {
+    fn respond(&self, _req: &Request) -> Reply {
         let cloud_id = self.0.store.read(|m| m.cloud_id.clone());
         json_response(200, &json!({ "cloudId": cloud_id }))
     }
@@ -210,7 +221,7 @@ fn site_url(req: &Request, ctx: &Ctx) -> String {
         .unwrap_or_else(|| ctx.base_url.clone())
 }
 
-fn oauth_error(status: u16, error: &str, description: &str) -> ResponseTemplate {
+fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
     json_response(
         status,
         &json!({"error": error, "error_description": description}),

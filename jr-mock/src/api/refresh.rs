@@ -1,7 +1,10 @@
 //! `PUT /rest/api/3/webhook/refresh` (refreshWebhooks).
 
 use serde_json::json;
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::routes::Responder;
+use crate::wire::Reply;
 
 use super::Ctx;
 use super::auth::require_app_in;
@@ -16,14 +19,14 @@ use crate::wire::{ApiError, json_response, reply};
 /// Source: Jira `refreshWebhooks`.
 pub struct RefreshWebhooks(pub(crate) Ctx);
 
-impl Respond for RefreshWebhooks {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for RefreshWebhooks {
+    fn respond(&self, req: &Request) -> Reply {
         reply(self.handle(req))
     }
 }
 
 impl RefreshWebhooks {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, req: &Request) -> Result<Reply, ApiError> {
         let expiry = self.0.store.try_write(|model, now| {
             let caller = require_app_in(req, model)?;
             let ids = webhook_ids(req)?;

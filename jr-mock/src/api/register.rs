@@ -1,7 +1,10 @@
 //! `POST /rest/api/3/webhook` (registerDynamicWebhooks).
 
 use serde_json::{Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::routes::Responder;
+use crate::wire::Reply;
 
 use super::Ctx;
 use super::auth::require_app_in;
@@ -14,14 +17,14 @@ use crate::wire::{ApiError, json_body, json_response, reply};
 /// second URL; 401; 403 for non-apps. Source: Jira `registerDynamicWebhooks`.
 pub struct RegisterDynamicWebhooks(pub(crate) Ctx);
 
-impl Respond for RegisterDynamicWebhooks {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
+impl Responder for RegisterDynamicWebhooks {
+    fn respond(&self, req: &Request) -> Reply {
         reply(self.handle(req))
     }
 }
 
 impl RegisterDynamicWebhooks {
-    fn handle(&self, req: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, req: &Request) -> Result<Reply, ApiError> {
         let results = self.0.store.try_write(|model, now| {
             let caller = require_app_in(req, model)?;
             let reg: Registration = json_body(req)?;

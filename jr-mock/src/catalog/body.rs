@@ -24,7 +24,9 @@
 //!   string through.
 
 use serde_json::{Map, Value, json};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::wire::Reply;
 
 use crate::wire::ApiError;
 
@@ -38,12 +40,12 @@ const ISSUE_FIELD_OPS: &[&str] = &["createIssue", "editIssue", "doTransition"];
 const COMMENT_OPS: &[&str] = &["addComment", "updateComment"];
 
 /// Checks `req`'s body for `op` (see the module docs); `Err` is the answer.
-pub fn check(op: &jr_core::ops::Operation, req: &Request) -> Result<(), Box<ResponseTemplate>> {
+pub fn check(op: &jr_core::ops::Operation, req: &Request) -> Result<(), Box<Reply>> {
     refusal(op, req).map_or(Ok(()), |answer| Err(Box::new(answer)))
 }
 
 /// The answer refusing `req`'s body, if it is refused.
-fn refusal(op: &jr_core::ops::Operation, req: &Request) -> Option<ResponseTemplate> {
+fn refusal(op: &jr_core::ops::Operation, req: &Request) -> Option<Reply> {
     let spec = op.body?;
     let empty = req.body.iter().all(u8::is_ascii_whitespace);
     if empty {
@@ -64,8 +66,7 @@ fn refusal(op: &jr_core::ops::Operation, req: &Request) -> Option<ResponseTempla
             spec.content_types().join(", ")
         );
         return Some(
-            ResponseTemplate::new(415)
-                .set_body_json(json!({"errorMessages": [message], "errors": {}})),
+            Reply::new(415).set_body_json(json!({"errorMessages": [message], "errors": {}})),
         );
     }
     if !media.as_deref().is_some_and(|m| m.contains("json")) {
@@ -79,7 +80,7 @@ fn refusal(op: &jr_core::ops::Operation, req: &Request) -> Option<ResponseTempla
         }
     };
     let errors = schema_errors(op, &body).or_else(|| rich_text_errors(op.operation_id(), &body))?;
-    Some(ResponseTemplate::new(400).set_body_json(json!({"errorMessages": [], "errors": errors})))
+    Some(Reply::new(400).set_body_json(json!({"errorMessages": [], "errors": errors})))
 }
 
 /// The request's media type, lower case, without parameters.

@@ -12,8 +12,8 @@
 //!
 //! An anonymous request (possible only with `lenientAuth`) gets Jira's 401.
 
+use crate::wire::Reply;
 use serde_json::{Map, Value};
-use wiremock::ResponseTemplate;
 
 use super::{EXAMPLE_SITE, Operation};
 use crate::api::auth::NOT_AUTHENTICATED;
@@ -78,12 +78,7 @@ pub fn me(caller: &Caller, model: &Model) -> Me {
 
 /// The answer to `op` (`getCurrentUser`) for `caller`; `base` replaces the
 /// example site in links.
-pub fn answer(
-    op: &Operation,
-    caller: Option<&Caller>,
-    model: &Model,
-    base: &str,
-) -> ResponseTemplate {
+pub fn answer(op: &Operation, caller: Option<&Caller>, model: &Model, base: &str) -> Reply {
     let Some(caller) = caller else {
         return not_authenticated(NOT_AUTHENTICATED);
     };
@@ -104,5 +99,5 @@ pub fn answer(
         Some(email) => body.insert("emailAddress".into(), email.into()),
         None => body.remove("emailAddress"),
     };
-    ResponseTemplate::new(op.status).set_body_json(Value::Object(body))
+    Reply::new(op.status).set_body_json(Value::Object(body))
 }

@@ -24,7 +24,9 @@
 //! own `maxResults` (50 when it has none).
 
 use serde_json::{Map, Value};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::wire::Reply;
 
 use super::{EXAMPLE_SITE, Operation};
 use crate::wire::{ApiError, query_value};
@@ -42,14 +44,14 @@ pub fn answer(
     style: jr_core::ops::Pagination,
     req: &Request,
     base: &str,
-) -> Result<ResponseTemplate, ApiError> {
+) -> Result<Reply, ApiError> {
     let example = op.body.unwrap_or("{}").replace(EXAMPLE_SITE, base);
     let Ok(Value::Object(mut page)) = serde_json::from_str::<Value>(&example) else {
-        return Ok(ResponseTemplate::new(op.status).set_body_raw(example, "application/json"));
+        return Ok(Reply::new(op.status).set_body_raw(example, "application/json"));
     };
     let params = Params::of(req);
     let Some(key) = items_key(&page) else {
-        return Ok(ResponseTemplate::new(op.status).set_body_json(Value::Object(page)));
+        return Ok(Reply::new(op.status).set_body_json(Value::Object(page)));
     };
     let items = match page.get(&key) {
         Some(Value::Array(items)) => items.clone(),
@@ -90,7 +92,7 @@ pub fn answer(
             page.remove("next");
         }
     }
-    Ok(ResponseTemplate::new(op.status).set_body_json(Value::Object(page)))
+    Ok(Reply::new(op.status).set_body_json(Value::Object(page)))
 }
 
 fn offset_page(

@@ -11,8 +11,8 @@
 //! operation is on the list (the spec marks many more deprecated; those
 //! still answer, and `jr` warns before calling them).
 
+use crate::wire::Reply;
 use serde_json::json;
-use wiremock::ResponseTemplate;
 
 use super::Operation;
 
@@ -24,11 +24,9 @@ pub const REMOVED: &[(&str, &str)] = &[
 
 /// The 410 for `op` when Atlassian removed it:
 /// `{"errorMessages": ["The requested API has been removed. Please migrate to the <replacement> API."], "errors": {}}`.
-pub fn answer(op: &Operation) -> Option<ResponseTemplate> {
+pub fn answer(op: &Operation) -> Option<Reply> {
     let (_, replacement) = REMOVED.iter().find(|(id, _)| *id == op.operation_id)?;
     let message =
         format!("The requested API has been removed. Please migrate to the {replacement} API.");
-    Some(
-        ResponseTemplate::new(410).set_body_json(json!({"errorMessages": [message], "errors": {}})),
-    )
+    Some(Reply::new(410).set_body_json(json!({"errorMessages": [message], "errors": {}})))
 }

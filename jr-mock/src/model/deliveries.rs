@@ -5,7 +5,8 @@
 //! then up to 5 retries, only after 408, 409, 425, 429, 5xx, a connection
 //! failure or a timeout. No HTTP here; `crate::delivery` performs attempts.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -16,6 +17,10 @@ pub const MAX_RETRIES: u32 = 5;
 pub const MAX_ATTEMPTS: u32 = MAX_RETRIES + 1;
 /// The attempt log keeps this many most recent entries.
 pub const LOG_CAPACITY: usize = 10_000;
+/// With the degradation switch on, a URL that has failed without a
+/// success for this long (30 minutes, ms) gets a single attempt per
+/// delivery (docs/jira-semantics.md §8.4).
+pub const DEGRADE_AFTER_MS: i64 = 30 * 60_000;
 
 /// One delivery: a payload for one app (one URL), retried as one unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,10 +148,17 @@ pub struct AttemptRecord {
 pub struct DeliveryBook {
     next_seq: u64,
     pending: Vec<Delivery>,
-    log: VecDeque<AttemptRecord>,
+    /// Shared records, so a listing copies pointers under the store's lock
+    /// and serialises outside it.
+    log: VecDeque<Arc<AttemptRecord>>,
     /// Attempts ever logged, so the `n`-th (from 1) keeps its number for
     /// paging after older ones are dropped.
     logged: u64,
+    /// Since when each URL has failed without a success, ms since the UNIX epoch.
+    failing_since: HashMap<String, i64>,
+    /// Bumped by [`DeliveryBook::next_epoch`] (reset): attempts taken in an
+    /// earlier epoch are not recorded.
+    epoch: u64,
 }
 
 /// What the book decided after an attempt.
@@ -184,6 +196,42 @@ impl DeliveryBook {
         seq
     }
 
+    /// Removes and returns every delivery due by `until_ms`, earliest due
+    /// first (creation order among equals): the chains a clock move starts.
+    pub fn take_all_due(&mut self, until_ms: i64) -> Vec<Delivery> {
+        let (mut due, rest): (Vec<_>, Vec<_>) = self
+            .pending
+            .drain(..)
+            .partition(|d| d.next_attempt_ms <= until_ms);
+        self.pending = rest;
+        due.sort_by_key(|d| (d.next_attempt_ms, d.seq));
+        due
+    }
+
+    /// Removes and returns the pending delivery `seq` if it is due by
+    /// `until_ms`: the next link of a chain that is already running.
+    pub fn take_if_due(&mut self, seq: u64, until_ms: i64) -> Option<Delivery> {
+        let i = self
+            .pending
+            .iter()
+            .position(|d| d.seq == seq && d.next_attempt_ms <= until_ms)?;
+        Some(self.pending.remove(i))
+    }
+
+    /// The current epoch (see [`DeliveryBook::next_epoch`]).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// An empty book in the next epoch: what reset leaves, so attempts
+    /// still in flight from before are dropped when they finish.
+    pub fn next_epoch(&self) -> Self {
+        Self {
+            epoch: self.epoch + 1,
+            ..Self::default()
+        }
+    }
+
     /// Removes and returns the deliveries due at the earliest due time that
     /// is `<= until_ms`, in creation order, with that time. `None` when
     /// nothing is due.
@@ -203,20 +251,25 @@ impl DeliveryBook {
     }
 
     /// Applies `result` of an attempt made at `at_ms`: reschedules the
-    /// delivery `retry_delay_ms` later when it may be retried.
+    /// delivery `retry_delay_ms` later when it may be retried. With
+    /// `degrade`, a delivery to a URL failing for [`DEGRADE_AFTER_MS`] or
+    /// more is not retried (its failure is final).
     pub fn decide(
         &mut self,
         mut delivery: Delivery,
         result: &AttemptResult,
         at_ms: i64,
         retry_delay_ms: i64,
+        degrade: bool,
     ) -> Decision {
         delivery.attempts += 1;
+        let failing_for = self.track_failures(&delivery.url, result, at_ms);
+        let degraded = degrade && failing_for >= DEGRADE_AFTER_MS;
         let outcome = if result.is_success() {
             Outcome::Delivered
         } else if !result.is_retryable() {
             Outcome::Rejected
-        } else if delivery.attempts >= MAX_ATTEMPTS {
+        } else if delivery.attempts >= MAX_ATTEMPTS || degraded {
             Outcome::Failed
         } else {
             Outcome::RetryScheduled
@@ -233,12 +286,23 @@ impl DeliveryBook {
         }
     }
 
+    /// Notes `result` at `at_ms` for `url`; returns how long `url` has been
+    /// failing without a success, ms (0 after a success).
+    fn track_failures(&mut self, url: &str, result: &AttemptResult, at_ms: i64) -> i64 {
+        if result.is_success() {
+            self.failing_since.remove(url);
+            return 0;
+        }
+        let since = *self.failing_since.entry(url.to_owned()).or_insert(at_ms);
+        at_ms.saturating_sub(since)
+    }
+
     /// Appends to the attempt log, dropping the oldest beyond [`LOG_CAPACITY`].
     pub fn log(&mut self, record: AttemptRecord) {
         if self.log.len() >= LOG_CAPACITY {
             self.log.pop_front();
         }
-        self.log.push_back(record);
+        self.log.push_back(Arc::new(record));
         self.logged += 1;
     }
 
@@ -249,19 +313,19 @@ impl DeliveryBook {
         &self,
         after: Option<u64>,
         limit: Option<usize>,
-    ) -> (Vec<&AttemptRecord>, Option<u64>) {
+    ) -> (Vec<Arc<AttemptRecord>>, Option<u64>) {
         let first = self.logged - self.log.len() as u64; // number of the oldest, minus 1
         let skip = after.map_or(0, |a| a.saturating_sub(first)) as usize;
         let rest = self.log.len().saturating_sub(skip);
         let take = limit.unwrap_or(rest).min(rest);
-        let page: Vec<&AttemptRecord> = self.log.iter().skip(skip).take(take).collect();
+        let page = self.log.iter().skip(skip).take(take).cloned().collect();
         let next = (take < rest).then(|| first + (skip + take) as u64);
         (page, next)
     }
 
     /// Every logged attempt, oldest first.
     pub fn attempts(&self) -> impl Iterator<Item = &AttemptRecord> {
-        self.log.iter()
+        self.log.iter().map(|a| &**a)
     }
 
     /// Deliveries waiting for an attempt.
@@ -333,7 +397,10 @@ mod tests {
         while let Some((at, mut due)) = b.take_due(i64::MAX) {
             now = at;
             let d = due.remove(0);
-            outcomes.push(b.decide(d, &AttemptResult::Status(500), at, 1000).outcome);
+            outcomes.push(
+                b.decide(d, &AttemptResult::Status(500), at, 1000, false)
+                    .outcome,
+            );
         }
         assert_eq!(outcomes.len(), MAX_ATTEMPTS as usize);
         assert_eq!(outcomes.last(), Some(&Outcome::Failed));
@@ -344,7 +411,7 @@ mod tests {
     fn non_retryable_failures_are_rejected_at_once() {
         let mut b = book_with_one(0);
         let (at, mut due) = b.take_due(0).unwrap();
-        let d = b.decide(due.remove(0), &AttemptResult::Status(404), at, 1000);
+        let d = b.decide(due.remove(0), &AttemptResult::Status(404), at, 1000, false);
         assert_eq!(d.outcome, Outcome::Rejected);
         assert!(b.take_due(i64::MAX).is_none());
     }
@@ -354,5 +421,73 @@ mod tests {
         let mut b = book_with_one(10);
         assert!(b.take_due(9).is_none());
         assert_eq!(b.take_due(10).map(|(t, d)| (t, d.len())), Some((10, 1)));
+    }
+
+    #[test]
+    fn a_url_failing_for_30_minutes_degrades_to_one_attempt_when_asked() {
+        let mut b = book_with_one(0);
+        let mut attempts = Vec::new();
+        while let Some((at, mut due)) = b.take_due(i64::MAX) {
+            attempts.push(at);
+            let d = due.remove(0);
+            b.decide(d, &AttemptResult::TimedOut, at, 10 * 60_000, true);
+        }
+        assert_eq!(
+            attempts,
+            [0, 600_000, 1_200_000, 1_800_000],
+            "no retry after 30 minutes"
+        );
+        b.enqueue(
+            "d2".into(),
+            "a".into(),
+            "u".into(),
+            vec![1],
+            "{}".into(),
+            1_900_000,
+        );
+        let mut due = b.take_all_due(i64::MAX);
+        let d = b.decide(
+            due.remove(0),
+            &AttemptResult::Status(503),
+            1_900_000,
+            1,
+            true,
+        );
+        assert_eq!(d.outcome, Outcome::Failed, "a single attempt");
+        let d = b.decide(
+            Delivery {
+                seq: 9,
+                id: "d3".into(),
+                app: "a".into(),
+                url: "u".into(),
+                webhook_ids: vec![],
+                body: "{}".into(),
+                attempts: 0,
+                next_attempt_ms: 2_000_000,
+            },
+            &AttemptResult::Status(200),
+            2_000_000,
+            1,
+            true,
+        );
+        assert_eq!(d.outcome, Outcome::Delivered);
+        assert_eq!(
+            b.track_failures("u", &AttemptResult::Status(500), 2_100_000),
+            0,
+            "a success ends the streak"
+        );
+    }
+
+    #[test]
+    fn a_running_chain_takes_back_only_its_own_due_retry() {
+        let mut b = book_with_one(0);
+        let (at, mut due) = b.take_due(0).unwrap();
+        let d = due.remove(0);
+        let seq = d.seq;
+        b.decide(d, &AttemptResult::Status(500), at, 1000, false);
+        assert!(b.take_if_due(seq, 999).is_none(), "not due yet");
+        assert!(b.take_if_due(seq + 1, 1000).is_none(), "another delivery");
+        assert_eq!(b.take_if_due(seq, 1000).map(|d| d.attempts), Some(1));
+        assert!(b.pending().is_empty());
     }
 }

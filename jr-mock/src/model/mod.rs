@@ -187,7 +187,7 @@ impl Model {
     pub fn reset(&mut self) {
         self.webhooks = WebhookStore::default();
         self.failed = FailedStore::default();
-        self.deliveries = DeliveryBook::default();
+        self.deliveries = self.deliveries.next_epoch();
     }
 
     /// The webhook limit for an app of `kind`.
@@ -293,9 +293,10 @@ impl Model {
     ) -> AttemptRecord {
         let attempt = delivery.attempts + 1;
         let delay = self.retry_delay_ms();
+        let degrade = self.rules.switches.degrade_failing_urls;
         let decision = self
             .deliveries
-            .decide(delivery.clone(), result, at_ms, delay);
+            .decide(delivery.clone(), result, at_ms, delay, degrade);
         if decision.outcome == Outcome::Failed {
             let record = FailedRecord {
                 app: delivery.app.clone(),

@@ -20,6 +20,12 @@ pub const LIFETIME_MS: i64 = 30 * MS_PER_DAY;
 pub const KEPT_AFTER_EXPIRY_MS: i64 = 90 * MS_PER_DAY;
 /// The first ID handed out.
 pub const FIRST_ID: i64 = 10_001;
+/// The next ID once every ID has been handed out: IDs stay below it, and a
+/// registration is then refused rather than wrapping to a negative ID or
+/// overwriting another app's webhook.
+pub const ID_EXHAUSTED: i64 = i64::MAX;
+/// The item error of a registration once IDs are exhausted.
+pub const IDS_EXHAUSTED: &str = "jr-mock has no webhook ID left (the last one is 9223372036854775806); reset it or start from a new state file";
 
 /// The 20 event names of the spec's `WebhookDetails.events` enum.
 pub const EVENTS: [&str; 20] = [
@@ -263,6 +269,9 @@ impl WebhookStore {
             let query =
                 jql::parse(&spec.jql_filter).map_err(|e| errors.push(e.message().to_owned()));
             match query {
+                Ok(_) if errors.is_empty() && self.next_id == ID_EXHAUSTED => {
+                    ItemResult::Rejected(vec![IDS_EXHAUSTED.to_owned()])
+                }
                 Ok(q) if errors.is_empty() && used < owner.limit => {
                     used += 1;
                     ItemResult::Created(self.insert(owner.caller, &reg.url, spec, q, now_ms))
@@ -283,7 +292,7 @@ impl WebhookStore {
         now_ms: i64,
     ) -> i64 {
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = id.saturating_add(1);
         let hook = Webhook {
             id,
             app: caller.app.clone(),
@@ -404,9 +413,14 @@ impl WebhookStore {
     }
 
     /// A store holding `hooks`, handing out IDs from `next_id` on (raised
-    /// above every held ID, so IDs stay unique whatever was saved).
+    /// above every held ID, so IDs stay unique whatever was saved; at
+    /// [`ID_EXHAUSTED`] no ID is left and registrations are refused).
     pub fn restore(next_id: i64, hooks: Vec<Webhook>) -> Self {
-        let highest = hooks.iter().map(|h| h.id + 1).max().unwrap_or(FIRST_ID);
+        let highest = hooks
+            .iter()
+            .map(|h| h.id.saturating_add(1))
+            .max()
+            .unwrap_or(FIRST_ID);
         Self {
             next_id: next_id.max(highest).max(FIRST_ID),
             hooks: hooks.into_iter().map(|h| (h.id, h)).collect(),
@@ -734,5 +748,39 @@ mod tests {
         let p = store.list("a", 2, 2, NOW);
         assert_eq!((p.values.len(), p.is_last), (1, true));
         assert!(store.list("a", u64::MAX, 2, NOW).is_last);
+    }
+
+    #[test]
+    fn ids_never_wrap_past_i64_max_nor_overwrite_a_webhook() {
+        let app = oauth("oauth-app", "u");
+        let owner = owner(&app);
+        let other = Webhook::restore(
+            FIRST_ID,
+            "other-app".into(),
+            None,
+            "https://h.test/x".into(),
+            spec(&["jira:issue_created"], "project = A"),
+            LIFETIME_MS,
+        )
+        .unwrap();
+        let mut store = WebhookStore::restore(ID_EXHAUSTED - 1, vec![other]);
+        let reg = |n: usize| {
+            reg(
+                "https://h.test/x",
+                vec![spec(&["jira:issue_created"], "project = A"); n],
+            )
+        };
+        let out = store.register(&owner, reg(2), 0).unwrap();
+        assert_eq!(out[0], ItemResult::Created(ID_EXHAUSTED - 1));
+        assert_eq!(out[1], ItemResult::Rejected(vec![IDS_EXHAUSTED.to_owned()]));
+        let out = store.register(&owner, reg(1), 0).unwrap();
+        assert_eq!(out[0], ItemResult::Rejected(vec![IDS_EXHAUSTED.to_owned()]));
+        assert_eq!(store.all().count(), 2);
+        assert_eq!(
+            store.all().next().map(|h| h.app.as_str()),
+            Some("other-app")
+        );
+        let at_max = WebhookStore::restore(0, store.all().cloned().collect());
+        assert_eq!(at_max.next_id(), ID_EXHAUSTED);
     }
 }

@@ -94,6 +94,11 @@ fn help_documents_the_config_shape_and_flags() {
         "--allow-second-url",
         "--state",
         "--duplicate-deliveries",
+        "--degrade-failing-urls",
+        "--max-body-size",
+        "--header-timeout-ms",
+        "--idle-timeout-ms",
+        "LIMITS",
         "oauthApps",
         "connectApps",
         "oauth-app-token",
@@ -165,7 +170,7 @@ async fn switches_on_the_command_line_reach_the_fake() {
     assert_eq!(
         switches,
         serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": true,
-            "oauthReadsFailed": false, "lenientAuth": false})
+            "oauthReadsFailed": false, "lenientAuth": false, "degradeFailingUrls": false})
     );
     assert_eq!(statuses, [200, 200], "a second URL is allowed");
 }
@@ -251,6 +256,6 @@ async fn switches_from_the_config_file_and_the_command_line_add_up() {
     assert_eq!(
         switches,
         serde_json::json!({"duplicateDeliveries": true, "allowSecondUrl": false,
-            "oauthReadsFailed": true, "lenientAuth": false})
+            "oauthReadsFailed": true, "lenientAuth": false, "degradeFailingUrls": false})
     );
 }

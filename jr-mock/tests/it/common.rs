@@ -218,3 +218,105 @@ pub fn closed_port_url() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}/hook")
 }
+
+/// A running `jr-mock` binary, killed when dropped.
+pub struct Binary {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Binary {
+    /// Starts `jr-mock --port 0 ARGS` and reads its first stdout line.
+    pub fn start(args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("jr-mock listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `bytes` on a fresh connection to `addr`, closes the writing half
+/// when `close_write`, and returns everything read until the server closes
+/// the connection or `wait` passes (`None`: still open then).
+pub fn raw(
+    addr: &str,
+    bytes: &[u8],
+    close_write: bool,
+    wait: std::time::Duration,
+) -> (String, bool) {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(bytes).unwrap();
+    if close_write {
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    read_until_closed(&mut stream, wait)
+}
+
+/// Reads from `stream` until the server closes it (`true`) or `wait` passes (`false`).
+pub fn read_until_closed(
+    stream: &mut std::net::TcpStream,
+    wait: std::time::Duration,
+) -> (String, bool) {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + wait;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return (String::from_utf8_lossy(&got).into_owned(), false);
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return (String::from_utf8_lossy(&got).into_owned(), false);
+            }
+            // Reset by the server: closed.
+            Err(_) => return (String::from_utf8_lossy(&got).into_owned(), true),
+        }
+    }
+}
+
+/// The status of the first response in `text` (0 when there is none).
+pub fn status_of(text: &str) -> u16 {
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .filter(|_| text.starts_with("HTTP/1.1 "))
+        .unwrap_or(0)
+}

@@ -279,3 +279,28 @@ async fn rules_from_the_configuration_apply_from_the_start() {
     .await;
     assert_eq!((html, ok), (500, 200));
 }
+
+#[tokio::test]
+async fn a_huge_retry_after_never_wraps_the_rate_limit_reset() {
+    let jira = fake().await;
+    add(
+        &jira,
+        json!([{"path": "/rest/api/3/myself", "kind": "rateLimit", "retryAfter": u64::MAX}]),
+    )
+    .await;
+    let resp = client()
+        .get(url(&jira, "/rest/api/3/myself"))
+        .basic_auth("user@example.com", Some("user-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    let reset = resp.headers()["X-RateLimit-Reset"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reset.starts_with("9999-"),
+        "{reset}: the reset lies after now, never before"
+    );
+}

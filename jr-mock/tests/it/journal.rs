@@ -150,3 +150,49 @@ async fn unknown_events_and_malformed_fault_rules_are_refused_naming_why() {
     .await;
     assert_eq!(status, 200, "an HTTP date is accepted");
 }
+
+#[tokio::test]
+async fn deliveries_are_streamed_whole_without_holding_up_other_calls() {
+    let jira = fake().await;
+    let ids = register(&jira, OAUTH, &closed_port_url(), &["project = Q"]).await;
+    assert_eq!(created_ids(&ids).len(), 1);
+    for _ in 0..150 {
+        jira.emit_event(event("Q")).await.unwrap();
+    }
+    let client = client();
+    let listing = client
+        .get(format!("{}/_mock/deliveries", jira.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listing.status(), 200);
+    assert!(
+        listing.headers().get("content-length").is_none(),
+        "streamed, not built whole: {:?}",
+        listing.headers()
+    );
+    // While the listing is unread, the fake answers everything else.
+    let health = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        client
+            .get(format!("{}/_mock/clock", jira.base_url()))
+            .send(),
+    )
+    .await
+    .expect("answered while a listing is open")
+    .unwrap();
+    assert_eq!(health.status(), 200);
+    let all: serde_json::Value = listing.json().await.unwrap();
+    assert_eq!(all["deliveries"].as_array().unwrap().len(), 150);
+    assert!(all.get("nextAfter").is_none());
+    let (_, page) = call(
+        &jira,
+        "GET",
+        "/_mock/deliveries?limit=100",
+        Auth::None,
+        None,
+    )
+    .await;
+    assert_eq!(page["deliveries"].as_array().unwrap().len(), 100);
+    assert_eq!(page["nextAfter"], 100);
+}

@@ -9,10 +9,12 @@ mod common;
 
 mod binary;
 mod catalog;
+mod chains;
 mod deliveries;
 mod faithful;
 mod faults;
 mod fuzz_webhook_paths;
+mod hostile;
 mod journal;
 mod jql_props;
 mod model_based;

@@ -55,6 +55,24 @@ async fn should_refuse_bad_authorize_and_token_requests_with_oauth_errors() {
         (status, body["error"].clone()),
         (400, json!("unsupported_response_type"))
     );
+    // Issue 12: a redirect to javascript:, data: or file: is refused, never sent.
+    for target in [
+        "javascript:alert(document.cookie)",
+        "data:text/html,x",
+        "file:///etc/passwd",
+    ] {
+        let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        let (status, body) = get(
+            &format!("{base}/authorize?client_id=oauth-app&redirect_uri={encoded}&response_type=code&state=s"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].clone()),
+            (400, json!("invalid_request")),
+            "{target}"
+        );
+    }
 
     let creds = json!({"client_id": "oauth-app", "client_secret": "oauth-app-secret"});
     let with = |extra: Value| {

@@ -219,3 +219,88 @@ async fn a_registration_that_cannot_be_saved_is_refused_and_not_applied() {
     drop(jira);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 12 (class 13): on a full disk a registration is refused, never
+/// live, gone after a restart, and no partial temporary file is left. The
+/// temporary file is a link to /dev/full, where every write fails with
+/// ENOSPC, as on a full disk.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn on_a_full_disk_a_registration_is_refused_not_live_and_leaves_no_temp_file() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-full-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let tmp = dir.join(".state.json.tmp");
+    let disk_full = || std::os::unix::fs::symlink("/dev/full", &tmp).unwrap();
+    let receiver = common::receiver(200).await;
+    let (mut child, base) = spawn(&state);
+    let client = client();
+    let url = format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/webhook");
+    let register = |jql: &str| {
+        let body = json!({"url": format!("{}/hook", receiver.uri()),
+            "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": jql}]});
+        client
+            .post(&url)
+            .bearer_auth("oauth-app-token")
+            .json(&body)
+            .send()
+    };
+    assert_eq!(register("project = A").await.unwrap().status(), 200);
+
+    disk_full();
+    let refused = register("project = B").await.unwrap();
+    assert_eq!(refused.status(), 503);
+    let answer: Value = refused.json().await.unwrap();
+    assert!(answer.to_string().contains("could not save"), "{answer}");
+    assert!(
+        std::fs::symlink_metadata(&tmp).is_err(),
+        "the failed save left its temporary file"
+    );
+
+    disk_full();
+    let emitted: Value = client
+        .post(format!("{base}/_mock/events"))
+        .json(&common::event("B"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        emitted["deliveries"],
+        json!([]),
+        "the refused webhook is not live"
+    );
+    std::fs::remove_file(&tmp).unwrap();
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, base) = spawn(&state);
+    let hooks: Value = client
+        .get(format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/webhook"))
+        .bearer_auth("oauth-app-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let filters: Vec<&str> = hooks["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["jqlFilter"].as_str())
+        .collect();
+    assert_eq!(filters, ["project = A"]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("state.json")]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

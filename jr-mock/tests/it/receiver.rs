@@ -349,7 +349,7 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
     assert_eq!(
         switches,
         json!({"duplicateDeliveries": false, "allowSecondUrl": false,
-            "oauthReadsFailed": true, "lenientAuth": false})
+            "oauthReadsFailed": true, "lenientAuth": false, "degradeFailingUrls": false})
     );
 
     emit(&jira, event("ABC")).await;
@@ -362,7 +362,7 @@ async fn deliveries_are_exactly_once_until_the_duplicate_switch_is_on() {
         (
             200,
             json!({"duplicateDeliveries": true, "allowSecondUrl": false,
-                "oauthReadsFailed": true, "lenientAuth": false})
+                "oauthReadsFailed": true, "lenientAuth": false, "degradeFailingUrls": false})
         )
     );
     let report = emit(&jira, event("ABC")).await;

@@ -108,7 +108,18 @@ async fn client(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_never_break_an_invariant() {
-    let jira = fake().await;
+    invariants_hold(fake().await).await;
+}
+
+/// The same, answered by the front door without wiremock (the binary's
+/// mode), where requests really run in parallel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients_never_break_an_invariant_without_wiremock() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    invariants_hold(jr_mock::FakeJira::serve(config(), listener).await.unwrap()).await;
+}
+
+async fn invariants_hold(jira: jr_mock::FakeJira) {
     let ledger = Arc::new(Mutex::new(Ledger::default()));
 
     let tasks: Vec<_> = APPS

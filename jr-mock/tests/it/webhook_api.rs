@@ -413,7 +413,7 @@ async fn every_switch_can_be_flipped_at_run_time() {
         (
             200,
             json!({"duplicateDeliveries": false, "allowSecondUrl": true,
-                "oauthReadsFailed": false, "lenientAuth": false})
+                "oauthReadsFailed": false, "lenientAuth": false, "degradeFailingUrls": false})
         )
     );
     let (status, _) = call(&jira, "GET", "/rest/api/3/webhook/failed", OAUTH, None).await;
