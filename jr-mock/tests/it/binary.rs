@@ -259,3 +259,66 @@ async fn switches_from_the_config_file_and_the_command_line_add_up() {
             "oauthReadsFailed": true, "lenientAuth": false, "degradeFailingUrls": false})
     );
 }
+
+/// `jr-mock -v` prints one stderr line per request (method, path, query,
+/// status; credentials redacted) and one per delivery attempt.
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_logs_each_request_and_delivery_attempt_on_stderr() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+        .args(["--port", "0", "-v", "--retry-delay-ms", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .trim_start_matches("jr-mock listening on ")
+        .to_owned();
+    let client = crate::common::client();
+    let anonymous = client
+        .get(format!("{base}/rest/api/3/myself?jwt=s3cr3t"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // A delivery attempt to a closed port on loopback: it fails, and is logged.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let registered = client
+        .post(format!("{base}/ex/jira/{CLOUD_ID}/rest/api/3/webhook"))
+        .bearer_auth("oauth-app-token")
+        .json(
+            &serde_json::json!({"url": format!("http://127.0.0.1:{port}/hook"),
+            "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = ABC"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 200);
+    let event = serde_json::json!({"webhookEvent": "jira:issue_created",
+        "issue": {"key": "ABC-1", "fields": {"project": {"key": "ABC"}}}});
+    let sent = client
+        .post(format!("{base}/_mock/events"))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("GET /rest/api/3/myself?jwt=<redacted> -> 401"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t"), "{stderr}");
+    assert!(
+        stderr.contains("attempt 1 to http://127.0.0.1:") && stderr.contains("/hook"),
+        "{stderr}"
+    );
+}
