@@ -49,6 +49,7 @@ use tokio::runtime::Handle;
 
 use crate::control::{self, Control};
 use crate::faults::TRUNCATE_HEADER;
+use crate::inspector;
 use crate::journal::{Entry, Raw};
 use crate::store::Store;
 use crate::wire::{Answer, ApiError, json_answer};
@@ -126,6 +127,10 @@ impl Front {
     async fn answer(&self, req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
         if !control::owns(req.uri().path()) {
             return self.forward(req).await;
+        }
+        if let Some(answer) = inspector::serve(req.method().as_str(), req.uri().path(), &self.store)
+        {
+            return Ok(answer);
         }
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();

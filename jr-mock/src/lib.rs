@@ -63,9 +63,12 @@
 //! - [`catalog`] (every other operation of the spec: authentication,
 //!   paging, body checks, `/myself`, removed operations) → `api`, `model`,
 //!   `store`, `wire`;
-//! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`;
+//! - [`inspector`] (the web page at `/_mock/ui`, its event stream and the
+//!   state it shows) → `model`, `store`, `wire`;
+//! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`,
+//!   `inspector`;
 //! - `front` (the public listener in front of wiremock) → `control`,
-//!   `faults`, `wire`, `store`, `journal`: it records every other request
+//!   `inspector`, `faults`, `wire`, `store`, `journal`: it records every other request
 //!   in the journal, serves the whole control API itself (so that a
 //!   receiver may call the fake while it handles a delivery), forwards
 //!   everything else to wiremock, and carries out the two faults wiremock
@@ -83,6 +86,7 @@ pub mod control;
 mod delivery;
 pub mod faults;
 mod front;
+pub mod inspector;
 pub mod journal;
 pub mod jql;
 pub mod jwt;

@@ -13,6 +13,7 @@ mod deliveries;
 mod faithful;
 mod faults;
 mod fuzz_webhook_paths;
+mod inspector;
 mod journal;
 mod jql_props;
 mod model_based;
