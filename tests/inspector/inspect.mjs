@@ -6,10 +6,11 @@
 // webhooks (one left to expire, one live pointing at a closed port on 127.0.0.1), sends an
 // event whose deliveries all fail, loads the page and checks that the webhook URLs, the
 // expired mark, the failed delivery and the clock appear; clicks "Advance clock" (a real
-// mouse event at the button) and checks that the expiry shown moves by a day; sends an event
-// from the keyboard (Tab to the button, Enter) and checks that its attempt appears; saves a
-// screenshot (the first argument, default ../../docs/inspector.png). Exits non-zero on the
-// first mismatch. CHROMIUM names the browser (default: chromium on the PATH).
+// mouse event at the button) and checks that the expiry shown moves by a day; moves the clock
+// from outside and waits for the page to show it (the live event stream); sends an event from
+// the keyboard (Tab to the button, Enter) and checks that its attempt appears; opens an
+// attempt's headers and body with a click; saves a screenshot (the first argument, default
+// ../../docs/inspector.png). Exits non-zero on the first mismatch. CHROMIUM names the browser (default: chromium on the PATH).
 //
 // Nothing leaves 127.0.0.1: Chromium's background services are off, every other host is sent
 // to a closed local proxy port and its names resolve to nothing.
@@ -81,7 +82,7 @@ const fmtTime = (ms) => new Date(ms).toISOString().replace('T', ' ').replace(/\.
 class Browser {
   constructor(profile) {
     this.child = spawn(chromium, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe',
+      '--headless', '--no-sandbox', '--no-zygote', '--disable-gpu', '--remote-debugging-pipe',
       `--user-data-dir=${profile}`, '--window-size=1280,900', '--hide-scrollbars',
       '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-default-apps',
@@ -140,7 +141,9 @@ class Browser {
 
   async close() {
     try { await this.send('Browser.close'); } catch { this.child.kill(); }
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    let timer;
+    await Promise.race([this.exited, new Promise((r) => { timer = setTimeout(r, 5_000); })]);
+    clearTimeout(timer);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 }
@@ -234,7 +237,12 @@ try {
   await page.until(`(${expiryShown}) === 'in 28 d 23 h'`, 'the expiry a day nearer')
     .catch(async (e) => { throw new Error(`${e.message}: ${await expiry()}`); });
 
-  // 4. The keyboard alone: focus the issue field, Tab to "Send event", press Enter.
+  // 4. Live: a change made elsewhere (here, by this script) reaches the page by its event stream.
+  const { nowMs: later } = await http(base, 'POST', '/_mock/clock', { advanceMs: 60_000 });
+  await page.until(`document.getElementById('clock').textContent === ${JSON.stringify(fmtTime(later))}`,
+    'the clock moved by another client');
+
+  // 5. The keyboard alone: focus the issue field, Tab to "Send event", press Enter.
   await page.eval(`document.getElementById('event-issue').focus()`);
   await page.key('Tab', 'Tab', 9);
   await page.key('Tab', 'Tab', 9);
@@ -243,7 +251,7 @@ try {
   await page.until(`document.querySelectorAll('#deliveries tr.attempt').length === 7`, 'the new attempt');
   assert.match(await page.text('#message'), /jira:issue_created sent: 1 delivery attempt/);
 
-  // 5. An attempt's headers and body on click.
+  // 6. An attempt's headers and body on click.
   await page.click('#deliveries tr.attempt button');
   await page.until(`!document.getElementById('detail').hidden`, 'the details panel');
   assert.ok((await page.text('#detail-headers')).includes('X-Atlassian-Webhook-Identifier'));
@@ -251,7 +259,7 @@ try {
   await page.click('#detail-close');
   await page.until(`document.getElementById('detail').hidden`, 'the details panel closed');
 
-  // 6. The picture for the README: the whole page, 1280 CSS pixels wide.
+  // 7. The picture for the README: the whole page, 1280 CSS pixels wide.
   const { cssContentSize } = await page.send('Page.getLayoutMetrics');
   const clip = { x: 0, y: 0, width: 1280, height: Math.ceil(cssContentSize.height), scale: 1 };
   const shot = await page.send('Page.captureScreenshot', { format: 'png', clip, captureBeyondViewport: true });
