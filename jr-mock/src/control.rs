@@ -10,6 +10,10 @@
 //! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000, streamed), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
 //! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
 //! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, with `"nextAfter": SEQ` when more remain |
+//! | `GET /_mock/state` | 200 what the inspector shows besides the listings: the clock, every app with its webhooks (expiry, `expired`), the numbers of the newest attempt and journal entry, the switches ([`crate::inspector::state`]) |
+//! | `GET /_mock/ui` | 200 the inspector, an HTML page ([`crate::inspector`]) |
+//! | `GET /_mock/ui/events` | 200 `text/event-stream`: `event: change` when the state changes, a heartbeat comment at least every 10 s ([`crate::inspector`]) |
+//! | `POST /_mock/ui/send` `{"event": NAME, "issue"?: KEY, "project"?: KEY}` | like `POST /_mock/events` with jr-core's realistic payload of `NAME` (one of the 20) about that issue; 400 for an unknown name ([`crate::inspector::sample_event`]) |
 //! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
 //! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool, "degradeFailingUrls": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
@@ -51,6 +55,7 @@ use serde_json::{Value, json};
 
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
+use crate::inspector;
 use crate::store::Store;
 use crate::wire::{Answer, ApiError, json_answer, json_bytes, json_stream};
 
@@ -99,6 +104,8 @@ impl Control {
             ("POST", "/events") => self.emit_event(body).await,
             ("GET", "/requests") => self.requests(query),
             ("GET", "/failed") => Ok(self.failed()),
+            ("GET", "/state") => Ok(self.state()),
+            ("POST", "/ui/send") => self.send_sample(body).await,
             ("POST", "/reset") => Ok(json!({"nowMs": self.engine.clone().reset().await})),
             ("GET", "/switches") => Ok(self.store.read(|m| json!(m.rules.switches))),
             ("POST", "/switches") => self.set_switches(body),
@@ -148,6 +155,20 @@ impl Control {
             .await
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(json!(report))
+    }
+
+    /// `GET /_mock/state`: see [`inspector::state`].
+    fn state(&self) -> Value {
+        let last_seq = self.store.last_request_seq();
+        self.store.read(|m| inspector::state(m, last_seq))
+    }
+
+    /// `POST /_mock/ui/send`: emits jr-core's payload of the named event
+    /// ([`inspector::sample_event`]) like `POST /_mock/events`.
+    async fn send_sample(&self, body: Body) -> Result<Value, ApiError> {
+        let body = body?;
+        let event = inspector::sample_event(&body, self.store.read(|m| m.now_ms()))?;
+        self.emit_event(Ok(Bytes::from(event.to_string()))).await
     }
 
     /// `GET /_mock/deliveries[?after=N&limit=M]`: `{"deliveries": [attempt],

@@ -147,6 +147,12 @@ impl Journal {
         }
     }
 
+    /// The sequence number of the newest entry ever recorded (0 before any;
+    /// entries kept are numbered consecutively up to it).
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Forgets every entry and the drop count; sequence numbers go on.
     pub fn clear(&mut self) {
         self.entries.clear();

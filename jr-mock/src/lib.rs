@@ -65,8 +65,11 @@
 //! - [`catalog`] (every other operation of the spec: authentication,
 //!   paging, body checks, `/myself`, removed operations) → `api`, `model`,
 //!   `routes`, `store`, `wire`;
-//! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`;
-//! - `front` (the public listener) → `control`, `routes`, `faults`, `wire`,
+//! - [`inspector`] (the web page at `/_mock/ui`, its event stream and the
+//!   state it shows) → `model`, `store`, `wire`;
+//! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`,
+//!   `inspector`;
+//! - `front` (the public listener) → `control`, `inspector`, `routes`, `faults`, `wire`,
 //!   `store`, `journal`: it refuses oversized and malformed requests, closes
 //!   slow connections (`front::watch`), serves the whole control API
 //!   itself (so that a receiver may call the fake while it handles a
@@ -88,6 +91,7 @@ pub mod control;
 mod delivery;
 pub mod faults;
 mod front;
+pub mod inspector;
 pub mod journal;
 pub mod jql;
 pub mod jwt;

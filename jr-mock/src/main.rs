@@ -63,6 +63,11 @@ JIRA API
   (isLast, total, no token on the last page). GET /rest/api/3/myself answers the caller.
   GET and POST /rest/api/3/search (removed by Atlassian) answer 410 naming /rest/api/3/search/jql.
 
+INSPECTOR: open http://127.0.0.1:PORT/_mock/ui in a browser (the URL is on stderr at start): the apps
+  and their webhooks (expiry on the virtual clock), every delivery attempt (headers and body on
+  click), the failed deliveries, the request journal and the clock, updated live; buttons advance
+  the clock, send any of the 20 events and reset. One page in the binary; it loads nothing else.
+
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/health                              -> {"status":"ok"}
   GET    /_mock/clock                               -> {"nowMs":T}
@@ -77,6 +82,15 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
                                                      about 4 MB kept, oldest dropped first; -v logs them)
   POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept; running
                                                      delivery chains are abandoned, never waited for)
+  GET    /_mock/state                               -> {"nowMs":T,"cloudId","apps":[{"app","kind","webhooks":[{"id",
+                                                     "url","events","jqlFilter","expiresAtMs","expired",...}]}],
+                                                     "deliveries":{"logged":N,"pending":P},"failedKept":F,
+                                                     "requests":{"lastSeq":S},"switches":{...}}
+  GET    /_mock/ui                                  -> the inspector (HTML)
+  GET    /_mock/ui/events                           -> text/event-stream: "event: change" on every change,
+                                                     a ": heartbeat" comment at least every 10 s
+  POST   /_mock/ui/send {"event":NAME,"issue"?:"ABC-1","project"?:"ABC"}
+                                                  -> as POST /_mock/events, with jr webhook trigger's payload
   GET    /_mock/switches                            -> {"duplicateDeliveries":B,"allowSecondUrl":B,
                                                         "oauthReadsFailed":B,"lenientAuth":B,
                                                         "degradeFailingUrls":B}
@@ -294,9 +308,14 @@ fn client_hints(fake: &FakeJira) -> Vec<String> {
     let base = fake.base_url();
     let model = fake.snapshot();
     let cloud_id = &model.cloud_id;
-    let mut lines = vec![format!(
-        "site {base}, cloud ID {cloud_id} (OAuth 2.0 and scoped tokens: {base}/ex/jira/{cloud_id})"
-    )];
+    let mut lines = vec![
+        format!(
+            "site {base}, cloud ID {cloud_id} (OAuth 2.0 and scoped tokens: {base}/ex/jira/{cloud_id})"
+        ),
+        format!(
+            "inspector {base}/_mock/ui (webhooks, deliveries, failures, requests and the clock, live)"
+        ),
+    ];
     if let Some(user) = model.identities.users.first() {
         let place = if user.scoped {
             format!("JR_BASE_URL={base} JR_API_GATEWAY_URL={base} JR_CLOUD_ID={cloud_id}")

@@ -18,7 +18,10 @@
 //!
 //! The store also keeps the request journal ([`crate::journal`], not part
 //! of the model and never persisted) and whether to log each request and
-//! delivery attempt on stderr (`jr-mock -v`).
+//! delivery attempt on stderr (`jr-mock -v`), and it counts changes (model
+//! or journal) on a watch channel ([`Store::subscribe`]), which the
+//! inspector's event stream follows: a watch keeps only the latest count,
+//! so a slow watcher never makes anything queue up.
 //!
 //! The lock is never held across an `.await` (every method is synchronous),
 //! so a receiver that calls the fake while it handles a delivery never
@@ -29,6 +32,8 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::watch;
 
 use crate::journal::{Entry, Journal, JournalPage};
 
@@ -55,6 +60,7 @@ pub struct Store {
     state_file: Option<PathBuf>,
     journal: Mutex<Journal>,
     log: AtomicBool,
+    changes: watch::Sender<u64>,
 }
 
 impl Store {
@@ -65,6 +71,7 @@ impl Store {
             state_file: None,
             journal: Mutex::default(),
             log: AtomicBool::new(false),
+            changes: watch::Sender::new(0),
         }
     }
 
@@ -83,6 +90,7 @@ impl Store {
             state_file: Some(path),
             journal: Mutex::default(),
             log: AtomicBool::new(false),
+            changes: watch::Sender::new(0),
         })
     }
 
@@ -96,6 +104,16 @@ impl Store {
         self.log.load(Ordering::Relaxed)
     }
 
+    /// A receiver of the change count: it is marked changed after every
+    /// applied change to the model or the journal (reads do not count).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     fn journal(&self) -> MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -103,6 +121,7 @@ impl Store {
     /// Adds `entry` to the request journal (its `seq` is assigned there).
     pub fn record_request(&self, entry: Entry) {
         self.journal().record(entry);
+        self.changed();
     }
 
     /// A page of the request journal: entries after `after`, at most `limit`.
@@ -113,6 +132,12 @@ impl Store {
     /// Empties the request journal (reset).
     pub fn clear_requests(&self) {
         self.journal().clear();
+        self.changed();
+    }
+
+    /// The sequence number of the newest journal entry (0 before any).
+    pub fn last_request_seq(&self) -> u64 {
+        self.journal().last_seq()
     }
 
     fn lock(&self) -> MutexGuard<'_, Model> {
@@ -138,6 +163,15 @@ impl Store {
         &self,
         change: impl FnOnce(&mut Model, i64) -> Result<T, E>,
     ) -> Result<T, E> {
+        let out = self.try_write_unannounced(change)?;
+        self.changed();
+        Ok(out)
+    }
+
+    fn try_write_unannounced<T, E: From<SaveError>>(
+        &self,
+        change: impl FnOnce(&mut Model, i64) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut model = self.lock();
         let now = model.now_ms();
         let Some(path) = &self.state_file else {
@@ -157,6 +191,12 @@ impl Store {
     /// saves when the durable part changed; a failed save is reported on
     /// stderr (see the module docs for who may use this).
     pub fn write_best_effort<T>(&self, change: impl FnOnce(&mut Model, i64) -> T) -> T {
+        let out = self.write_best_effort_unannounced(change);
+        self.changed();
+        out
+    }
+
+    fn write_best_effort_unannounced<T>(&self, change: impl FnOnce(&mut Model, i64) -> T) -> T {
         let mut model = self.lock();
         let now = model.now_ms();
         let Some(path) = &self.state_file else {

@@ -7,7 +7,9 @@
 //! - every hand-written `.rs` file opens with a `//!` module doc, and every
 //!   generated one with the generator's preamble;
 //! - no test is hidden (the `ignore` attribute) or inverted (`should_panic`);
-//! - jr-core, a library, never prints or exits on its own.
+//! - jr-core, a library, never prints or exits on its own;
+//! - every example in the README's "Testing your app against jr-mock" is a
+//!   copy of the file its paragraph names, a file `.ci/run` runs.
 //!
 //! The needles are built with `concat!` so that this file does not match
 //! itself.
@@ -131,6 +133,51 @@ mod tests {
             missing.is_empty(),
             "pages cited but not in the tree: {missing:#?}"
         );
+    }
+
+    /// The fenced examples of the README's section `heading`, each with the
+    /// last backquoted path (a word with a `/` and a `.`) of the text before it.
+    fn examples_with_sources(readme: &str, heading: &str) -> Vec<(String, String)> {
+        let start = readme.find(heading).expect("the section exists");
+        let rest = &readme[start + heading.len()..];
+        let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+        let mut out = Vec::new();
+        let mut prose = String::new();
+        let mut parts = section.split("\n```");
+        while let Some(text) = parts.next() {
+            prose.push_str(text);
+            let Some(block) = parts.next() else { break };
+            let source = prose
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|w| w.contains('/') && w.contains('.') && !w.contains(' '))
+                .last()
+                .unwrap_or_default()
+                .to_owned();
+            let code = block.split_once('\n').map_or("", |(_, code)| code);
+            out.push((source, code.to_owned()));
+            prose.clear();
+        }
+        out
+    }
+
+    #[test]
+    fn the_readmes_testing_examples_are_copies_of_files_ci_runs() {
+        let readme = read(Path::new("README.md"));
+        let examples = examples_with_sources(&readme, "## Testing your app against jr-mock");
+        let code: Vec<_> = examples
+            .iter()
+            .filter(|(_, code)| code.lines().count() > 3)
+            .collect();
+        assert!(code.len() >= 3, "binary, Python and Node: {examples:#?}");
+        for (source, code) in code {
+            assert!(!source.is_empty(), "an example names no file:\n{code}");
+            assert!(
+                read(Path::new(source)).contains(code.as_str()),
+                "README's example is not a copy of {source}:\n{code}"
+            );
+        }
     }
 
     #[test]

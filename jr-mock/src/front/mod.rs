@@ -55,6 +55,7 @@ use tokio::runtime::Handle;
 
 use crate::control::{self, Control};
 use crate::faults::TRUNCATE_HEADER;
+use crate::inspector;
 use crate::journal::{Entry, Raw};
 use crate::routes::{Path, Routes};
 use crate::store::Store;
@@ -177,6 +178,10 @@ impl Front {
         }
         if !control::owns(req.uri().path()) {
             return self.jira(req).await;
+        }
+        if let Some(answer) = inspector::serve(req.method().as_str(), req.uri().path(), &self.store)
+        {
+            return Ok(answer);
         }
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();

@@ -323,6 +323,12 @@ impl DeliveryBook {
         (page, next)
     }
 
+    /// How many attempts were ever logged (since the last reset); the kept
+    /// ones are numbered consecutively up to it.
+    pub fn logged(&self) -> u64 {
+        self.logged
+    }
+
     /// Every logged attempt, oldest first.
     pub fn attempts(&self) -> impl Iterator<Item = &AttemptRecord> {
         self.log.iter().map(|a| &**a)
