@@ -15,6 +15,7 @@ mod faithful;
 mod faults;
 mod fuzz_webhook_paths;
 mod hostile;
+mod issues;
 mod journal;
 mod jql_props;
 mod model_based;

@@ -589,7 +589,6 @@ pub fn render(site: Site<'_>, issue: &Issue) -> Value {
     let base = site.base;
     let project = site.seed.project(&issue.project);
     let issue_type = project.and_then(|p| p.issue_type(Some(&issue.issue_type), None));
-    let status = project.and_then(|p| p.workflow.status(&issue.status));
     let mut fields = Map::new();
     fields.insert("summary".into(), issue.summary.clone().into());
     fields.insert(
@@ -606,10 +605,8 @@ pub fn render(site: Site<'_>, issue: &Issue) -> Value {
         "self": format!("{base}/rest/api/3/project/{}", project.map_or("", |p| p.id.as_str())),
         "id": project.map(|p| p.id.clone()), "key": issue.project, "name": project.map(|p| p.name.clone()),
         "projectTypeKey": "software"}));
-    fields.insert("status".into(), json!({
-        "self": format!("{base}/rest/api/3/status/{}", status.map_or("", |s| s.id.as_str())),
-        "id": status.map(|s| s.id.clone()), "name": issue.status,
-        "statusCategory": {"key": status.map(|s| s.category.clone()), "name": status.map(|s| category_name(&s.category))}}));
+    let status = project.map_or(Value::Null, |p| render_status(p, &issue.status, base));
+    fields.insert("status".into(), status);
     fields.insert("labels".into(), issue.labels.clone().into());
     fields.insert("reporter".into(), render_actor(&issue.reporter, base));
     fields.insert("creator".into(), render_actor(&issue.reporter, base));
@@ -628,6 +625,23 @@ pub fn render(site: Site<'_>, issue: &Issue) -> Value {
     json!({"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
         "id": issue.id.to_string(), "key": issue.key,
         "self": format!("{base}/rest/api/3/issue/{}", issue.id), "fields": fields})
+}
+
+/// A transition as `getTransitions` lists it: `{"id", "name", "to":
+/// status, "hasScreen": false, "isGlobal", "isInitial": false,
+/// "isAvailable": true, "isConditional": false, "isLooped": false}`.
+pub fn render_transition(project: &Project, t: &super::seed::Transition, base: &str) -> Value {
+    json!({"id": t.id, "name": t.name, "to": render_status(project, &t.to, base),
+        "hasScreen": false, "isGlobal": t.from.is_none(), "isInitial": false,
+        "isAvailable": true, "isConditional": false, "isLooped": false})
+}
+
+fn render_status(project: &Project, name: &str, base: &str) -> Value {
+    let status = project.workflow.status(name);
+    json!({"self": format!("{base}/rest/api/3/status/{}", status.map_or("", |s| s.id.as_str())),
+        "id": status.map(|s| s.id.clone()), "name": name,
+        "statusCategory": {"key": status.map(|s| s.category.clone()),
+            "name": status.map(|s| category_name(&s.category))}})
 }
 
 fn category_name(key: &str) -> &'static str {
