@@ -1,6 +1,6 @@
 //! Issues and Jira's rules over them: create, get, edit, transition,
 //! delete, each with an explicit `now` (ms since the UNIX epoch), and the
-//! webhook events each change fires (docs/jira-semantics.md §7).
+//! webhook events each change fires (payload shape: docs/jira-semantics.md §8).
 //!
 //! Every change returns the events it fires, in order, as Jira would send
 //! them before the fake adds `timestamp` and `matchedWebhookIds`
