@@ -39,6 +39,9 @@ pub struct MockConfig {
     pub seed: Option<u64>,
     /// Who may call.
     pub identities: Identities,
+    /// The site's users and projects (`jr-mock --seed FILE`; see
+    /// [`crate::model::seed`]); the default seed has projects ABC and XYZ.
+    pub site: crate::model::seed::Seed,
     /// Lifetime of access tokens issued by `/oauth/token`, ms of virtual
     /// time; `None` = 3600 s, as Atlassian's.
     pub token_lifetime_ms: Option<i64>,
@@ -78,6 +81,7 @@ impl Default for MockConfig {
             start_ms: None,
             seed: None,
             identities: Identities::default(),
+            site: crate::model::seed::Seed::default(),
             token_lifetime_ms: None,
             state_file: None,
             faults: Vec::new(),

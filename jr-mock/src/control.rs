@@ -6,6 +6,7 @@
 //! | `GET /_mock/health` | 200 `{"status": "ok"}` |
 //! | `GET /_mock/clock` | 200 `{"nowMs": T}` |
 //! | `POST /_mock/clock` `{"advanceMs": N}` or `{"nowMs": T}` | 200 `{"nowMs": T}` after every attempt due by `T` has run (`GET /_mock/clock` answers `T` meanwhile); 400 when `N` < 0 or `T` is before the current time (virtual time never goes backwards) |
+//! | `GET /_mock/settle` | 200 `{"nowMs": T}` once every delivery running or queued by a Jira operation (create, edit, transition, delete an issue) has finished its due attempts and been recorded; the clock does not move |
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery; 400 naming the 20 valid names when `webhookEvent` is none of the spec's `WebhookDetails.events` |
 //! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000, streamed), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
 //! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
@@ -14,7 +15,7 @@
 //! | `GET /_mock/ui` | 200 the inspector, an HTML page ([`crate::inspector`]) |
 //! | `GET /_mock/ui/events` | 200 `text/event-stream`: `event: change` when the state changes, a heartbeat comment at least every 10 s ([`crate::inspector`]) |
 //! | `POST /_mock/ui/send` `{"event": NAME, "issue"?: KEY, "project"?: KEY}` | like `POST /_mock/events` with jr-core's realistic payload of `NAME` (one of the 20) about that issue; 400 for an unknown name ([`crate::inspector::sample_event`]) |
-//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
+//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, issues, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
 //! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool, "degradeFailingUrls": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
 //! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
@@ -101,6 +102,7 @@ impl Control {
             ("GET", "/health") => Ok(json!({"status": "ok"})),
             ("GET", "/clock") => Ok(json!({"nowMs": self.store.read(|m| m.now_ms())})),
             ("POST", "/clock") => self.set_clock(body).await,
+            ("GET", "/settle") => Ok(json!({"nowMs": self.engine.clone().settle().await})),
             ("POST", "/events") => self.emit_event(body).await,
             ("GET", "/requests") => self.requests(query),
             ("GET", "/failed") => Ok(self.failed()),

@@ -145,6 +145,31 @@ impl Engine {
         })
     }
 
+    /// Runs the deliveries due now in the background (a Jira operation
+    /// queued them; its answer does not wait). The engine counts as busy
+    /// from this call on, so [`Engine::settle`] and a clock move that
+    /// start after it wait for these deliveries.
+    pub(crate) fn deliver_queued(self: Arc<Self>) {
+        self.active.send_modify(|n| *n += 1);
+        let busy = Active(self.active.clone());
+        let engine = self.clone();
+        self.handle.spawn(async move {
+            let _busy = busy;
+            let (due, epoch) = engine
+                .store
+                .write_best_effort(|m, now| (m.deliveries.take_all_due(now), m.deliveries.epoch()));
+            engine.run_chains(due, epoch).await;
+        });
+    }
+
+    /// Waits until no delivery is running (`GET /_mock/settle`); returns
+    /// the virtual time.
+    pub(crate) async fn settle(self: Arc<Self>) -> i64 {
+        let mut idle = self.active.subscribe();
+        let _ = idle.wait_for(|n| *n == 0).await;
+        self.store.read(Model::now_ms)
+    }
+
     /// Moves the clock, then performs every attempt due by the new time
     /// (`GET /_mock/clock` answers the new time meanwhile) and waits for
     /// every chain still running. Returns the new time.

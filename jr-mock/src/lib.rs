@@ -62,9 +62,12 @@
 //!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`;
 //! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
 //!   `routes`, `wire`, `jwt`;
+//! - [`stateful`] (the operations answered from the model: issues and
+//!   their transitions) → `api` (auth texts), `model`, `store`, `wire`;
 //! - [`catalog`] (every other operation of the spec: authentication,
-//!   paging, body checks, `/myself`, removed operations) → `api`, `model`,
-//!   `routes`, `store`, `wire`;
+//!   paging, body checks, `/myself`, removed operations; it routes the
+//!   stateful ones too, after the same checks) → `api`, `model`,
+//!   `routes`, `stateful`, `store`, `wire`;
 //! - [`inspector`] (the web page at `/_mock/ui`, its event stream and the
 //!   state it shows) → `model`, `store`, `wire`;
 //! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`,
@@ -98,6 +101,7 @@ pub mod jwt;
 pub mod model;
 pub mod routes;
 pub mod state;
+pub mod stateful;
 pub mod store;
 pub mod switches;
 pub mod wire;
@@ -128,6 +132,9 @@ pub enum StartError {
     /// The identities are inconsistent (duplicate app keys or tokens).
     #[error("invalid identities: {0}")]
     Identities(#[from] model::apps::IdentitiesError),
+    /// The seed (users and projects) is inconsistent.
+    #[error("invalid seed: {0}")]
+    Seed(#[from] model::seed::SeedError),
     /// `start_ms` is outside the clock's range.
     #[error("invalid start time: {0}")]
     Clock(#[from] ClockError),
@@ -207,6 +214,11 @@ impl FakeJira {
         mode: Mode,
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
+        config.site.validate()?;
+        let base_url = format!(
+            "http://{}",
+            listener.local_addr().map_err(StartError::Listen)?
+        );
         // reqwest is built without a crypto provider (no aws-lc, docs/architecture.md):
         // install ring process-wide so deliveries and embedding tests can build clients.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -221,6 +233,8 @@ impl FakeJira {
             model.oauth.token_lifetime_ms = lifetime;
         }
         model.cloud_id = config.cloud_id.clone();
+        model.seed = config.site.clone();
+        model.site_url = base_url.clone();
         let store = Arc::new(match &config.state_file {
             Some(path) => Store::open(model, path.clone())?,
             None => Store::in_memory(model),
@@ -237,6 +251,13 @@ impl FakeJira {
             config.delivery_timeout,
             config.external_deliveries,
         ));
+        // A weak link: the engine owns the store, so the store must not own the engine.
+        let weak = Arc::downgrade(&engine);
+        store.on_queued(move || {
+            if let Some(engine) = weak.upgrade() {
+                engine.deliver_queued();
+            }
+        });
         let internal = TcpListener::bind(("127.0.0.1", 0)).map_err(StartError::Listen)?;
         let server = match mode {
             Mode::Embedded => MockServer::builder(),
@@ -245,10 +266,6 @@ impl FakeJira {
         .listener(internal)
         .start()
         .await;
-        let base_url = format!(
-            "http://{}",
-            listener.local_addr().map_err(StartError::Listen)?
-        );
         let faults = Arc::new(faults::FaultStore::new(config.faults.clone()));
         let ctx = api::Ctx {
             store: store.clone(),

@@ -12,6 +12,7 @@ use std::time::Duration;
 use clap::Parser;
 use jr_mock::config::ConfigFile;
 use jr_mock::faults::FaultRule;
+use jr_mock::model::seed::Seed;
 use jr_mock::{FakeJira, Identities, MockConfig, Switches};
 
 const CONFIG_HELP: &str = r#"IDENTITIES (defaults; --config replaces them)
@@ -52,7 +53,8 @@ A user with "scoped": true holds a scoped API token: 401 on the site paths, acce
 
 JIRA API
   /rest/api/3/webhook, /webhook/failed, /webhook/refresh are modelled (apps, JQL filters, expiry,
-  deliveries, failures). Every other operation of the Jira Cloud platform v3 spec answers with its
+  deliveries, failures), and so are issues (STATEFUL OPERATIONS below). Every other operation of the
+  Jira Cloud platform v3 spec answers with its
   spec example (conformed to the response schema) or a minimal schema instance; a missing path or
   required query parameter, or one that does not parse, gets 400; a known path with another method
   405 with Allow; anything else a Jira-shaped 404. Paths may carry the /ex/jira/<cloudId> prefix.
@@ -68,11 +70,46 @@ INSPECTOR: open http://127.0.0.1:PORT/_mock/ui in a browser (the URL is on stder
   click), the failed deliveries, the request journal and the clock, updated live; buttons advance
   the clock, send any of the 20 events and reset. One page in the binary; it loads nothing else.
 
+STATEFUL OPERATIONS (answered from the model, after the same authentication and body checks):
+  POST   /rest/api/3/issue                          createIssue: 201 {"id","key","self"}; 400 "errors"
+                                                     naming project, issuetype, summary (Jira's texts)
+  GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue; 404 "Issue does not exist or you
+                                                     do not have permission to see it."
+  PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...}}: 204 (summary, description,
+                                                     labels, assignee, issuetype, environment, duedate,
+                                                     priority, customfield_*; "update" is not modelled)
+  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204
+  GET    /rest/api/3/issue/{issueIdOrKey}/transitions  getTransitions: the workflow's, from its status
+  POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"}}: 204; 400
+                                                     "Transition id '99' is not valid for this issue."
+  Each change fires its webhook event through the same delivery engine as POST /_mock/events
+  (signatures, retries, failure records): jira:issue_created, jira:issue_updated (changelog.items
+  per changed field; issue_generic for a transition), jira:issue_deleted, with "user" = the caller.
+  The answer returns first; GET /_mock/settle waits until the deliveries are done. Issues are
+  saved with --state and cleared by POST /_mock/reset.
+
+SEED (--seed FILE replaces the default: user 5b10ac8d82e05b22cc7d4ef5 "jr-mock user"; projects
+ABC (id 10000) and XYZ (10001), issue types Task 10001, Bug 10002, Story 10003, statuses To Do 1,
+In Progress 3, Done 10000 with global transitions 11, 21, 31 to each):
+  {"users": [{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "jr-mock user",
+              "emailAddress": "user@example.com"}],
+   "projects": [{"key": "ABC", "id": "10000", "name": "Alpha", "lead": "5b10ac8d82e05b22cc7d4ef5",
+                 "issueTypes": [{"id": "10001", "name": "Task"}],
+                 "workflow": {"statuses": [{"id": "1", "name": "To Do", "category": "new"},
+                                           {"id": "10000", "name": "Done", "category": "done"}],
+                              "transitions": [{"id": "31", "name": "Done", "to": "Done"}]}}]}
+  The first status is a new issue's; a transition without "from": [names] is global (from every
+  status but its target). Keys are upper-case letters and digits; IDs are numbers in strings;
+  categories are new, indeterminate, done; leads are users. A bad seed is refused at start,
+  naming the value (projects[0].lead: no user has the account ID "x").
+
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/health                              -> {"status":"ok"}
   GET    /_mock/clock                               -> {"nowMs":T}
   POST   /_mock/clock {"advanceMs":N} | {"nowMs":T} -> {"nowMs":T}, after running due retries
   POST   /_mock/events {"webhookEvent":...,"issue":{...}} -> {"timestamp":T,"deliveries":[...]}
+  GET    /_mock/settle                              -> {"nowMs":T}, once the deliveries the Jira
+                                                     operations queued are done (the clock stays)
   GET    /_mock/deliveries[?after=N&limit=M]        -> {"deliveries":[...],"nextAfter"?:N} (streamed)
   GET    /_mock/failed                              -> {"failed":[{"id","body","url","failureTime","app"}]}
                                                      (every app's failed deliveries, oldest first)
@@ -158,6 +195,9 @@ struct Args {
     /// JSON file replacing the default identities, with optional switches (see --help).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// JSON file replacing the default users and projects (see SEED in --help).
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
     /// Fixed delay between delivery attempts in virtual ms (default: random 5-15 min).
     #[arg(long, value_name = "N")]
     retry_delay_ms: Option<u64>,
@@ -286,6 +326,10 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         start_ms: args.start_ms,
         token_lifetime_ms: args.token_lifetime_ms,
         identities: file.identities,
+        site: match &args.seed {
+            Some(path) => read_seed(path)?,
+            None => Seed::default(),
+        },
         state_file: args.state.clone(),
         faults: match &args.faults {
             Some(path) => read_faults(path)?,
@@ -356,6 +400,12 @@ fn read_faults(path: &PathBuf) -> Result<Vec<FaultRule>, String> {
             .map_err(|e| format!("invalid fault rules {}: {e}", path.display()))?;
     }
     Ok(file.rules)
+}
+
+fn read_seed(path: &PathBuf) -> Result<Seed, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read seed {}: {e}", path.display()))?;
+    Seed::parse(&text).map_err(|e| format!("invalid seed {}: {e}", path.display()))
 }
 
 fn read_config_file(path: &PathBuf) -> Result<ConfigFile, String> {

@@ -20,12 +20,17 @@
 //!                 "jqlFilter": "project = ABC", "fieldIdsFilter": ["summary"],
 //!                 "expiresAtMs": 1702592000000}],
 //!   "failed": [{"app": "oauth-app", "id": "<delivery id>", "body": "{…}",
-//!               "url": "https://h.test/x", "failureTimeMs": 1700000300000}]
+//!               "url": "https://h.test/x", "failureTimeMs": 1700000300000}],
+//!   "issues": {"issues": {"10000": {"id": 10000, "key": "ABC-1", "project": "ABC", …}},
+//!              "nextId": 10001, "lastNumber": {"ABC": 1}, "nextChangelogId": 10000}
 //! }
 //! ```
 //!
 //! `accountId`, `fieldIdsFilter` and `issuePropertyKeysFilter` are
-//! optional. A file of another version is refused rather than guessed at.
+//! optional, and so is `issues` (a file from before issues were modelled
+//! has none; see [`crate::model::issues::IssueStore`]). The seed (users and
+//! projects) is not saved: it comes from `--seed` or the default at every
+//! start, and a saved issue whose project the seed lacks is refused. A file of another version is refused rather than guessed at.
 //! On load the clock moves to `nowMs` if that is later than the configured
 //! start (time never goes backwards), and the JQL filters are parsed again.
 
@@ -37,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
 use crate::model::failed::{FailedRecord, FailedStore};
+use crate::model::issues::IssueStore;
 use crate::model::webhooks::{Webhook, WebhookSpec, WebhookStore};
 
 /// The version this build writes and reads.
@@ -77,6 +83,9 @@ pub struct SavedState {
     pub webhooks: Vec<SavedWebhook>,
     /// Every kept failed delivery.
     pub failed: Vec<SavedFailure>,
+    /// The issues and the counters for new ones.
+    #[serde(default)]
+    pub issues: IssueStore,
 }
 
 /// One saved webhook.
@@ -145,6 +154,7 @@ pub fn capture(m: &Model) -> SavedState {
                 failure_time_ms: r.failure_time_ms,
             })
             .collect(),
+        issues: m.issues.clone(),
     }
 }
 
@@ -176,11 +186,23 @@ pub fn restore(m: &mut Model, saved: SavedState, path: &Path) -> Result<(), Stat
             failure_time_ms: f.failure_time_ms,
         })
         .collect();
+    let orphan = saved
+        .issues
+        .issues
+        .values()
+        .find(|i| m.seed.project(&i.project).is_none());
+    if let Some(issue) = orphan {
+        return Err(invalid(format!(
+            "issue {} is in project {}, which the seed does not have",
+            issue.key, issue.project
+        )));
+    }
     m.clock
         .catch_up(saved.now_ms)
         .map_err(|e| invalid(e.to_string()))?;
     m.webhooks = WebhookStore::restore(saved.next_webhook_id, hooks);
     m.failed = FailedStore::restore(failed);
+    m.issues = saved.issues;
     Ok(())
 }
 

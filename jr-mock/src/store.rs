@@ -16,6 +16,11 @@
 //!   was sent cannot be unsent). The change is applied in place; a failed
 //!   save is reported on stderr and the next successful save catches up.
 //!
+//! A change that queues webhook deliveries calls [`Store::deliver_queued`]
+//! after it is applied: the delivery engine (which registers itself with
+//! [`Store::on_queued`]) then runs them on its own runtime, so the request
+//! is answered first.
+//!
 //! The store also keeps the request journal ([`crate::journal`], not part
 //! of the model and never persisted) and whether to log each request and
 //! delivery attempt on stderr (`jr-mock -v`), and it counts changes (model
@@ -31,7 +36,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::watch;
 
@@ -61,6 +66,16 @@ pub struct Store {
     journal: Mutex<Journal>,
     log: AtomicBool,
     changes: watch::Sender<u64>,
+    on_queued: OnceLock<OnQueued>,
+}
+
+/// What runs the deliveries a change queued (the delivery engine).
+struct OnQueued(Box<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for OnQueued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnQueued")
+    }
 }
 
 impl Store {
@@ -72,6 +87,7 @@ impl Store {
             journal: Mutex::default(),
             log: AtomicBool::new(false),
             changes: watch::Sender::new(0),
+            on_queued: OnceLock::new(),
         }
     }
 
@@ -91,7 +107,21 @@ impl Store {
             journal: Mutex::default(),
             log: AtomicBool::new(false),
             changes: watch::Sender::new(0),
+            on_queued: OnceLock::new(),
         })
+    }
+
+    /// Sets what [`Store::deliver_queued`] calls (once; later calls are ignored).
+    pub fn on_queued(&self, run: impl Fn() + Send + Sync + 'static) {
+        let _ = self.on_queued.set(OnQueued(Box::new(run)));
+    }
+
+    /// Asks the delivery engine to run the deliveries due now (a change
+    /// queued some); returns at once. Without an engine, nothing happens.
+    pub fn deliver_queued(&self) {
+        if let Some(run) = self.on_queued.get() {
+            (run.0)();
+        }
     }
 
     /// Logs each request and delivery attempt on stderr from now on (`-v`).

@@ -15,6 +15,7 @@ mod every_command;
 mod flags;
 mod help;
 mod hostile;
+mod issues;
 mod login;
 mod partial;
 mod precedence;

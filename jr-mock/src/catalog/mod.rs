@@ -20,7 +20,8 @@
 //!    415 for a content type the operation does not take, 400
 //!    `ErrorCollection` naming the field for a body that breaks its schema,
 //!    is not JSON, or is missing while required;
-//! 5. answers: `/myself` with the caller ([`myself`]); a paged operation
+//! 5. answers: the modelled operations from the model ([`crate::stateful`]:
+//!    issues and their transitions); `/myself` with the caller ([`myself`]); a paged operation
 //!    with the page asked for, over the example's items ([`paging`]); any
 //!    other with the operation's status and body, with Jira's example site
 //!    `https://your-domain.atlassian.net` rewritten to the fake's base URL
@@ -55,6 +56,7 @@ use wiremock::Request;
 use crate::api::Ctx;
 use crate::api::auth::authenticate;
 use crate::model::apps::Caller;
+use crate::model::issues::Actor;
 use crate::routes::Responder;
 use crate::store::Store;
 use crate::wire::{ApiError, Reply, links_base, not_authenticated};
@@ -203,6 +205,19 @@ impl Catalog {
             return *answer;
         }
         let base = links_base(req, &self.fallback_base);
+        if crate::stateful::STATEFUL.contains(&op.operation_id) {
+            let actor = self.store.read(|m| caller.as_ref().map(|c| actor(c, m)));
+            let call = crate::stateful::Call {
+                store: &self.store,
+                actor,
+                path: path_values,
+                req,
+                base: &base,
+            };
+            if let Some(answer) = crate::stateful::answer(op.operation_id, &call) {
+                return answer;
+            }
+        }
         if op.operation_id == "getCurrentUser" {
             return self
                 .store
@@ -241,6 +256,16 @@ impl Catalog {
             }
             None => template,
         }
+    }
+}
+
+/// The caller as the model's [`Actor`]: who `/myself` says it is.
+fn actor(caller: &Caller, model: &crate::model::Model) -> Actor {
+    let me = myself::me(caller, model);
+    Actor {
+        account_id: me.account_id,
+        display_name: me.display_name,
+        account_type: me.account_type.to_owned(),
     }
 }
 

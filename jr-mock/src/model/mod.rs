@@ -9,8 +9,10 @@ pub mod apps;
 pub mod clock;
 pub mod deliveries;
 pub mod failed;
+pub mod issues;
 pub mod oauth;
 pub mod rng;
+pub mod seed;
 pub mod webhooks;
 
 use serde_json::{Map, Value};
@@ -21,7 +23,9 @@ use apps::{AppCaller, AppKind, Identities};
 use clock::{Clock, ClockError};
 use deliveries::{AttemptRecord, AttemptResult, Delivery, DeliveryBook, Outcome};
 use failed::{FailedPage, FailedRecord, FailedStore};
+use issues::{Actor, Issue, IssueError, IssueStore, Site};
 use rng::Rng;
+use seed::Seed;
 use webhooks::{ItemResult, Owner, RegisterError, Registration, WebhookPage, WebhookStore};
 
 /// Webhooks per Connect app (Jira's documented limit).
@@ -147,6 +151,12 @@ pub struct Model {
     pub oauth: oauth::OAuthSessions,
     /// The site's cloud ID ([`DEFAULT_CLOUD_ID`] unless configured).
     pub cloud_id: String,
+    /// The site's users and projects ([`Seed::default`] unless `--seed`).
+    pub seed: Seed,
+    /// The issues (see [`issues`]).
+    pub issues: IssueStore,
+    /// The site's base URL for `self` links in events (`http://127.0.0.1:PORT`).
+    pub site_url: String,
     rng: Rng,
 }
 
@@ -168,6 +178,9 @@ impl Model {
             deliveries: DeliveryBook::default(),
             oauth: oauth::OAuthSessions::default(),
             cloud_id: DEFAULT_CLOUD_ID.to_owned(),
+            seed: Seed::default(),
+            issues: IssueStore::default(),
+            site_url: "http://localhost".to_owned(),
             rng: Rng::new(seed),
         })
     }
@@ -182,10 +195,12 @@ impl Model {
         self.clock.now_ms()
     }
 
-    /// Forgets webhooks, failures, pending deliveries and the log; keeps the
-    /// identities, the rules and the clock. IDs start again at 10001.
+    /// Forgets webhooks, failures, issues, pending deliveries and the log;
+    /// keeps the identities, the seed, the rules and the clock. IDs start
+    /// again at 10001 (webhooks) and 10000 (issues).
     pub fn reset(&mut self) {
         self.webhooks = WebhookStore::default();
+        self.issues = IssueStore::default();
         self.failed = FailedStore::default();
         self.deliveries = self.deliveries.next_epoch();
     }
@@ -270,6 +285,87 @@ impl Model {
             id
         });
         Ok(ids.collect())
+    }
+
+    /// `createIssue` by `actor` at `now_ms`; enqueues `jira:issue_created`
+    /// for every matching webhook (see [`issues`]). Returns the new issue
+    /// and how many deliveries were queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn create_issue(
+        &mut self,
+        actor: &Actor,
+        fields: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<(Issue, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (issue, events) = self.issues.create(site, actor, fields, now_ms)?;
+        Ok((issue, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `editIssue`: sets `fields` of the issue `key_or_id`; enqueues
+    /// `jira:issue_updated` when something changed. Returns the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn edit_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        fields: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self.issues.edit(site, actor, key_or_id, fields, now_ms)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// `doTransition`: moves the issue along `transition_id`; enqueues
+    /// `jira:issue_updated`. Returns the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn transition_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        transition_id: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self
+            .issues
+            .transition(site, actor, key_or_id, transition_id, now_ms)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// `deleteIssue`: removes the issue; enqueues `jira:issue_deleted`.
+    /// Returns the deliveries queued. Errors: [`IssueError::NotFound`].
+    pub fn delete_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self.issues.delete(site, actor, key_or_id)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// Enqueues each of the model's own events (always well formed, see
+    /// [`check_event`]); returns the deliveries queued.
+    fn enqueue_all(&mut self, events: &[Value], now_ms: i64) -> usize {
+        events
+            .iter()
+            .map(|e| self.enqueue_event(e, now_ms).map_or(0, |ids| ids.len()))
+            .sum()
     }
 
     /// The delay before the next retry, ms.

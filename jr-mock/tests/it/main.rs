@@ -16,6 +16,7 @@ mod faults;
 mod fuzz_webhook_paths;
 mod hostile;
 mod inspector;
+mod issues;
 mod journal;
 mod jql_props;
 mod model_based;

@@ -1,0 +1,682 @@
+//! Issues and Jira's rules over them: create, get, edit, transition,
+//! delete, each with an explicit `now` (ms since the UNIX epoch), and the
+//! webhook events each change fires (payload shape: docs/jira-semantics.md §8).
+//!
+//! Every change returns the events it fires, in order, as Jira would send
+//! them before the fake adds `timestamp` and `matchedWebhookIds`
+//! (`{"webhookEvent", "issue_event_type_name", "user", "issue",
+//! "changelog"?}`); [`super::Model`] enqueues them. A refused change fires
+//! nothing and changes nothing:
+//!
+//! | change | events |
+//! |---|---|
+//! | create | `jira:issue_created` (`issue_created`) |
+//! | edit that changes something | `jira:issue_updated` (`issue_updated`; `issue_assigned` when only the assignee changed) with one `changelog.items` entry per changed field |
+//! | edit that changes nothing | none |
+//! | transition | `jira:issue_updated` (`issue_generic`) with a `status` item |
+//! | delete | `jira:issue_deleted` (`issue_deleted`), the issue as it was |
+//!
+//! Issue IDs start at 10000 and are never reused; keys count per project
+//! (`ABC-1`, `ABC-2`, …) and are never reused either.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::seed::{Project, Seed};
+
+/// Jira's 404 text for an issue that does not exist or is hidden.
+pub const NO_ISSUE: &str = "Issue does not exist or you do not have permission to see it.";
+/// The first issue ID.
+pub const FIRST_ISSUE_ID: u64 = 10000;
+
+/// Fields an issue keeps as sent (besides `customfield_*`).
+const RAW_FIELDS: [&str; 3] = ["environment", "duedate", "priority"];
+
+/// Who makes a change: the event's `user`, a new issue's reporter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    /// The account ID.
+    pub account_id: String,
+    /// The name shown.
+    pub display_name: String,
+    /// `atlassian` or `app`.
+    pub account_type: String,
+}
+
+/// One issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Issue {
+    /// The numeric ID.
+    pub id: u64,
+    /// `PROJECT-N`.
+    pub key: String,
+    /// The project's key.
+    pub project: String,
+    /// The issue type's ID.
+    pub issue_type: String,
+    /// The summary.
+    pub summary: String,
+    /// The description (ADF), if any.
+    pub description: Option<Value>,
+    /// The labels, in the order set.
+    pub labels: Vec<String>,
+    /// The status's name.
+    pub status: String,
+    /// Who created it.
+    pub reporter: Actor,
+    /// The assignee's account ID.
+    pub assignee: Option<String>,
+    /// Creation time, ms since the UNIX epoch.
+    pub created_ms: i64,
+    /// Last change, ms since the UNIX epoch.
+    pub updated_ms: i64,
+    /// `customfield_*`, `environment`, `duedate`, `priority`: kept as sent.
+    pub other: Map<String, Value>,
+}
+
+/// Why a request about issues is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueError {
+    /// 404 with [`NO_ISSUE`].
+    #[error("{NO_ISSUE}")]
+    NotFound,
+    /// 400 with these `errors` (field → message).
+    #[error("invalid fields: {0:?}")]
+    Fields(BTreeMap<String, String>),
+    /// 400 with this one `errorMessages` entry.
+    #[error("{0}")]
+    Message(String),
+}
+
+fn field_error(field: &str, message: &str) -> IssueError {
+    IssueError::Fields(BTreeMap::from([(field.to_owned(), message.to_owned())]))
+}
+
+/// Every issue and the counters for new ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssueStore {
+    /// The issues by ID.
+    pub issues: BTreeMap<u64, Issue>,
+    /// The next issue ID.
+    pub next_id: u64,
+    /// The last number used per project key.
+    pub last_number: BTreeMap<String, u64>,
+    /// The next changelog ID.
+    pub next_changelog_id: u64,
+}
+
+impl Default for IssueStore {
+    fn default() -> Self {
+        Self {
+            issues: BTreeMap::new(),
+            next_id: FIRST_ISSUE_ID,
+            last_number: BTreeMap::new(),
+            next_changelog_id: FIRST_ISSUE_ID,
+        }
+    }
+}
+
+/// What a change needs besides the store: the site's data and links.
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'a> {
+    /// Users and projects.
+    pub seed: &'a Seed,
+    /// The base URL of `self` links (`http://127.0.0.1:PORT`).
+    pub base: &'a str,
+}
+
+impl IssueStore {
+    /// The issue with this key (case-insensitive) or numeric ID.
+    pub fn find(&self, key_or_id: &str) -> Option<&Issue> {
+        match key_or_id.parse::<u64>() {
+            Ok(id) => self.issues.get(&id),
+            Err(_) => self
+                .issues
+                .values()
+                .find(|i| i.key.eq_ignore_ascii_case(key_or_id)),
+        }
+    }
+
+    fn id_of(&self, key_or_id: &str) -> Result<u64, IssueError> {
+        self.find(key_or_id)
+            .map(|i| i.id)
+            .ok_or(IssueError::NotFound)
+    }
+
+    /// `createIssue`: a new issue from `fields` (`project`, `issuetype`,
+    /// `summary` required). Returns it with the events it fires.
+    /// Errors: [`IssueError::Fields`] naming each bad field with Jira's text.
+    pub fn create(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        fields: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<(Issue, Vec<Value>), IssueError> {
+        let mut errors = BTreeMap::new();
+        let project = find_project(site.seed, fields.get("project"));
+        if project.is_none() {
+            errors.insert("project".into(), "Specify a valid project ID or key".into());
+        }
+        let issue_type = project.and_then(|p| find_type(p, fields.get("issuetype")));
+        match (fields.get("issuetype"), issue_type) {
+            (None, _) => errors.insert("issuetype".into(), "Specify an issue type".into()),
+            (Some(_), None) if project.is_some() => {
+                errors.insert("issuetype".into(), "Specify a valid issue type".into())
+            }
+            _ => None,
+        };
+        let summary = fields.get("summary").and_then(Value::as_str).map(str::trim);
+        if summary.is_none_or(str::is_empty) {
+            errors.insert(
+                "summary".into(),
+                "You must specify a summary of the issue.".into(),
+            );
+        }
+        let (Some(project), Some(issue_type), Some(summary), true) =
+            (project, issue_type, summary, errors.is_empty())
+        else {
+            return Err(IssueError::Fields(errors));
+        };
+        let number = self.last_number.get(&project.key).copied().unwrap_or(0) + 1;
+        let mut issue = Issue {
+            id: self.next_id,
+            key: format!("{}-{number}", project.key),
+            project: project.key.clone(),
+            issue_type: issue_type.id.clone(),
+            summary: summary.to_owned(),
+            description: None,
+            labels: Vec::new(),
+            status: project.workflow.statuses[0].name.clone(),
+            reporter: actor.clone(),
+            assignee: None,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+            other: Map::new(),
+        };
+        let settable = fields
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "project" | "issuetype" | "summary"));
+        for (name, value) in settable {
+            set_field(&mut issue, site.seed, project, name, value)?;
+        }
+        self.next_id += 1;
+        self.last_number.insert(project.key.clone(), number);
+        self.issues.insert(issue.id, issue.clone());
+        let event = event(
+            "jira:issue_created",
+            "issue_created",
+            site,
+            actor,
+            &issue,
+            None,
+        );
+        Ok((issue, vec![event]))
+    }
+
+    /// `editIssue`: sets each of `fields` (`summary`, `description`,
+    /// `labels`, `assignee`, `issuetype`, `environment`, `duedate`,
+    /// `priority`, `customfield_*`). Returns the events (none when nothing changed).
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Fields`] for a field
+    /// that cannot be set or a bad value (nothing is changed).
+    pub fn edit(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        fields: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<Vec<Value>, IssueError> {
+        let id = self.id_of(key_or_id)?;
+        let before = self.issues[&id].clone();
+        let project = project_of(site.seed, &before)?;
+        let mut after = before.clone();
+        for (name, value) in fields {
+            if name == "summary" {
+                match value.as_str().map(str::trim) {
+                    Some(s) if !s.is_empty() => after.summary = s.to_owned(),
+                    _ => {
+                        return Err(field_error(
+                            "summary",
+                            "You must specify a summary of the issue.",
+                        ));
+                    }
+                }
+            } else if name == "issuetype" {
+                let t = find_type(project, Some(value))
+                    .ok_or_else(|| field_error("issuetype", "Specify a valid issue type"))?;
+                after.issue_type = t.id.clone();
+            } else {
+                set_field(&mut after, site.seed, project, name, value)?;
+            }
+        }
+        let items = changes(site.seed, project, &before, &after);
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        after.updated_ms = now_ms;
+        let only_assignee = items.iter().all(|i| i["fieldId"] == "assignee");
+        let type_name = if only_assignee {
+            "issue_assigned"
+        } else {
+            "issue_updated"
+        };
+        let changelog = self.changelog(items);
+        self.issues.insert(id, after.clone());
+        let e = event(
+            "jira:issue_updated",
+            type_name,
+            site,
+            actor,
+            &after,
+            Some(changelog),
+        );
+        Ok(vec![e])
+    }
+
+    /// `getTransitions`: the transitions available from the issue's status.
+    /// Errors: [`IssueError::NotFound`].
+    pub fn transitions<'s>(
+        &self,
+        seed: &'s Seed,
+        key_or_id: &str,
+    ) -> Result<Vec<&'s super::seed::Transition>, IssueError> {
+        let issue = self.find(key_or_id).ok_or(IssueError::NotFound)?;
+        let project = project_of(seed, issue)?;
+        Ok(project.workflow.available(&issue.status).collect())
+    }
+
+    /// `doTransition`: moves the issue along the transition `transition_id`.
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`] (Jira's
+    /// `Transition id 'N' is not valid for this issue.`) for a transition
+    /// not available from the issue's status.
+    pub fn transition(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        transition_id: &str,
+        now_ms: i64,
+    ) -> Result<Vec<Value>, IssueError> {
+        let id = self.id_of(key_or_id)?;
+        let available = self.transitions(site.seed, key_or_id)?;
+        let Some(t) = available.into_iter().find(|t| t.id == transition_id) else {
+            return Err(IssueError::Message(format!(
+                "Transition id '{transition_id}' is not valid for this issue."
+            )));
+        };
+        let before = self.issues[&id].clone();
+        let project = project_of(site.seed, &before)?;
+        let mut after = before.clone();
+        after.status = t.to.clone();
+        after.updated_ms = now_ms;
+        let items = changes(site.seed, project, &before, &after);
+        let changelog = self.changelog(items);
+        self.issues.insert(id, after.clone());
+        let e = event(
+            "jira:issue_updated",
+            "issue_generic",
+            site,
+            actor,
+            &after,
+            Some(changelog),
+        );
+        Ok(vec![e])
+    }
+
+    /// `deleteIssue`: removes the issue. Errors: [`IssueError::NotFound`].
+    pub fn delete(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+    ) -> Result<Vec<Value>, IssueError> {
+        let id = self.id_of(key_or_id)?;
+        let Some(issue) = self.issues.remove(&id) else {
+            return Err(IssueError::NotFound);
+        };
+        Ok(vec![event(
+            "jira:issue_deleted",
+            "issue_deleted",
+            site,
+            actor,
+            &issue,
+            None,
+        )])
+    }
+
+    fn changelog(&mut self, items: Vec<Value>) -> Value {
+        let id = self.next_changelog_id;
+        self.next_changelog_id += 1;
+        json!({"id": id.to_string(), "items": items})
+    }
+}
+
+fn find_project<'s>(seed: &'s Seed, value: Option<&Value>) -> Option<&'s Project> {
+    let v = value?;
+    let by = |name: &str| v.get(name).and_then(Value::as_str);
+    by("key").or_else(|| by("id")).and_then(|k| seed.project(k))
+}
+
+fn find_type<'p>(
+    project: &'p Project,
+    value: Option<&Value>,
+) -> Option<&'p super::seed::IssueType> {
+    let v = value?;
+    project.issue_type(
+        v.get("id").and_then(Value::as_str),
+        v.get("name").and_then(Value::as_str),
+    )
+}
+
+fn project_of<'s>(seed: &'s Seed, issue: &Issue) -> Result<&'s Project, IssueError> {
+    seed.project(&issue.project).ok_or(IssueError::NotFound)
+}
+
+fn set_field(
+    issue: &mut Issue,
+    seed: &Seed,
+    _project: &Project,
+    name: &str,
+    value: &Value,
+) -> Result<(), IssueError> {
+    match name {
+        "description" => issue.description = (!value.is_null()).then(|| value.clone()),
+        "labels" => {
+            let labels = value.as_array().and_then(|a| {
+                a.iter()
+                    .map(|l| {
+                        l.as_str()
+                            .filter(|s| !s.is_empty() && !s.contains(' '))
+                            .map(str::to_owned)
+                    })
+                    .collect::<Option<Vec<_>>>()
+            });
+            issue.labels = labels
+                .ok_or_else(|| field_error("labels", "Labels must be words without spaces."))?;
+        }
+        "assignee" => {
+            let account = value.get("accountId").and_then(Value::as_str);
+            issue.assignee = match (value.is_null(), account) {
+                (true, _) => None,
+                (false, Some(a)) if seed.user(a).is_some() => Some(a.to_owned()),
+                (false, a) => {
+                    let shown = a.unwrap_or("");
+                    return Err(field_error(
+                        "assignee",
+                        &format!("User '{shown}' does not exist."),
+                    ));
+                }
+            };
+        }
+        n if RAW_FIELDS.contains(&n) || n.starts_with("customfield_") => {
+            issue.other.insert(n.to_owned(), value.clone());
+        }
+        other => {
+            return Err(field_error(
+                other,
+                &format!(
+                    "Field '{other}' cannot be set. It is not on the appropriate screen, or unknown."
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One changelog item per field that differs between `before` and `after`.
+fn changes(seed: &Seed, project: &Project, before: &Issue, after: &Issue) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut item = |field: &str,
+                    from: Option<String>,
+                    from_s: Option<String>,
+                    to: Option<String>,
+                    to_s: Option<String>| {
+        items.push(json!({"field": field, "fieldtype": if field.starts_with("customfield_") {"custom"} else {"jira"},
+            "fieldId": field, "from": from, "fromString": from_s, "to": to, "toString": to_s}));
+    };
+    if before.summary != after.summary {
+        item(
+            "summary",
+            None,
+            Some(before.summary.clone()),
+            None,
+            Some(after.summary.clone()),
+        );
+    }
+    if before.description != after.description {
+        let text = |d: &Option<Value>| d.as_ref().map(adf_text);
+        item(
+            "description",
+            None,
+            text(&before.description),
+            None,
+            text(&after.description),
+        );
+    }
+    if before.labels != after.labels {
+        let joined = |l: &[String]| (!l.is_empty()).then(|| l.join(" "));
+        item(
+            "labels",
+            None,
+            joined(&before.labels),
+            None,
+            joined(&after.labels),
+        );
+    }
+    if before.assignee != after.assignee {
+        let name = |a: &Option<String>| {
+            a.as_deref()
+                .and_then(|a| seed.user(a))
+                .map(|u| u.display_name.clone())
+        };
+        item(
+            "assignee",
+            before.assignee.clone(),
+            name(&before.assignee),
+            after.assignee.clone(),
+            name(&after.assignee),
+        );
+    }
+    if before.issue_type != after.issue_type {
+        let name = |id: &str| project.issue_type(Some(id), None).map(|t| t.name.clone());
+        item(
+            "issuetype",
+            Some(before.issue_type.clone()),
+            name(&before.issue_type),
+            Some(after.issue_type.clone()),
+            name(&after.issue_type),
+        );
+    }
+    if before.status != after.status {
+        let id = |n: &str| project.workflow.status(n).map(|s| s.id.clone());
+        item(
+            "status",
+            id(&before.status),
+            Some(before.status.clone()),
+            id(&after.status),
+            Some(after.status.clone()),
+        );
+    }
+    let names: std::collections::BTreeSet<&String> =
+        before.other.keys().chain(after.other.keys()).collect();
+    for name in names {
+        let (b, a) = (before.other.get(name), after.other.get(name));
+        if b != a {
+            let shown = |v: Option<&Value>| {
+                v.filter(|v| !v.is_null())
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            };
+            item(name, None, shown(b), None, shown(a));
+        }
+    }
+    items
+}
+
+/// The text of an ADF document: its text nodes joined, for changelog strings.
+pub fn adf_text(doc: &Value) -> String {
+    fn walk(v: &Value, out: &mut String) {
+        if let Some(t) = v.get("text").and_then(Value::as_str) {
+            out.push_str(t);
+        }
+        for child in v
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk(child, out);
+        }
+    }
+    let mut out = String::new();
+    walk(doc, &mut out);
+    out
+}
+
+fn event(
+    name: &str,
+    type_name: &str,
+    site: Site<'_>,
+    actor: &Actor,
+    issue: &Issue,
+    changelog: Option<Value>,
+) -> Value {
+    let mut e = json!({"webhookEvent": name, "issue_event_type_name": type_name,
+        "user": render_actor(actor, site.base), "issue": render(site, issue)});
+    if let Some(c) = changelog {
+        e["changelog"] = c;
+    }
+    e
+}
+
+/// Jira's time format: `2024-01-15T10:30:00.000+0000` (UTC).
+pub fn jira_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string())
+        .unwrap_or_default()
+}
+
+fn render_actor(actor: &Actor, base: &str) -> Value {
+    json!({"self": format!("{base}/rest/api/3/user?accountId={}", actor.account_id),
+        "accountId": actor.account_id, "displayName": actor.display_name,
+        "active": true, "timeZone": "UTC", "accountType": actor.account_type})
+}
+
+fn render_user(seed: &Seed, account_id: &str, base: &str) -> Value {
+    let user = seed.user(account_id);
+    let mut v = render_actor(
+        &Actor {
+            account_id: account_id.to_owned(),
+            display_name: user.map_or_else(String::new, |u| u.display_name.clone()),
+            account_type: "atlassian".into(),
+        },
+        base,
+    );
+    if let Some(email) = user.and_then(|u| u.email_address.as_ref()) {
+        v["emailAddress"] = email.clone().into();
+    }
+    v
+}
+
+/// The issue as `getIssue` answers it (every field): `{"expand", "id",
+/// "key", "self", "fields": {...}}`.
+pub fn render(site: Site<'_>, issue: &Issue) -> Value {
+    let base = site.base;
+    let project = site.seed.project(&issue.project);
+    let issue_type = project.and_then(|p| p.issue_type(Some(&issue.issue_type), None));
+    let mut fields = Map::new();
+    fields.insert("summary".into(), issue.summary.clone().into());
+    fields.insert(
+        "description".into(),
+        issue.description.clone().unwrap_or(Value::Null),
+    );
+    fields.insert(
+        "issuetype".into(),
+        json!({
+        "self": format!("{base}/rest/api/3/issuetype/{}", issue.issue_type),
+        "id": issue.issue_type, "name": issue_type.map(|t| t.name.clone()), "subtask": false}),
+    );
+    fields.insert("project".into(), json!({
+        "self": format!("{base}/rest/api/3/project/{}", project.map_or("", |p| p.id.as_str())),
+        "id": project.map(|p| p.id.clone()), "key": issue.project, "name": project.map(|p| p.name.clone()),
+        "projectTypeKey": "software"}));
+    let status = project.map_or(Value::Null, |p| render_status(p, &issue.status, base));
+    fields.insert("status".into(), status);
+    fields.insert("labels".into(), issue.labels.clone().into());
+    fields.insert("reporter".into(), render_actor(&issue.reporter, base));
+    fields.insert("creator".into(), render_actor(&issue.reporter, base));
+    fields.insert(
+        "assignee".into(),
+        issue
+            .assignee
+            .as_deref()
+            .map_or(Value::Null, |a| render_user(site.seed, a, base)),
+    );
+    fields.insert("created".into(), jira_time(issue.created_ms).into());
+    fields.insert("updated".into(), jira_time(issue.updated_ms).into());
+    for (k, v) in &issue.other {
+        fields.insert(k.clone(), v.clone());
+    }
+    json!({"expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+        "id": issue.id.to_string(), "key": issue.key,
+        "self": format!("{base}/rest/api/3/issue/{}", issue.id), "fields": fields})
+}
+
+/// A transition as `getTransitions` lists it: `{"id", "name", "to":
+/// status, "hasScreen": false, "isGlobal", "isInitial": false,
+/// "isAvailable": true, "isConditional": false, "isLooped": false}`.
+pub fn render_transition(project: &Project, t: &super::seed::Transition, base: &str) -> Value {
+    json!({"id": t.id, "name": t.name, "to": render_status(project, &t.to, base),
+        "hasScreen": false, "isGlobal": t.from.is_none(), "isInitial": false,
+        "isAvailable": true, "isConditional": false, "isLooped": false})
+}
+
+fn render_status(project: &Project, name: &str, base: &str) -> Value {
+    let status = project.workflow.status(name);
+    json!({"self": format!("{base}/rest/api/3/status/{}", status.map_or("", |s| s.id.as_str())),
+        "id": status.map(|s| s.id.clone()), "name": name,
+        "statusCategory": {"key": status.map(|s| s.category.clone()),
+            "name": status.map(|s| category_name(&s.category))}})
+}
+
+fn category_name(key: &str) -> &'static str {
+    match key {
+        "new" => "To Do",
+        "indeterminate" => "In Progress",
+        _ => "Done",
+    }
+}
+
+/// Keeps the fields `getIssue`'s `fields` parameter asks for (values
+/// comma-separated, possibly repeated): `*all` and `*navigable` (the
+/// default) keep every field, names add one, `-name` removes one; names
+/// alone keep only those.
+pub fn select_fields(rendered: &mut Value, asked: &[String]) {
+    let names: Vec<&str> = asked
+        .iter()
+        .flat_map(|a| a.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let everything = names.iter().any(|n| matches!(*n, "*all" | "*navigable"));
+    let Some(fields) = rendered.get_mut("fields").and_then(Value::as_object_mut) else {
+        return;
+    };
+    fields.retain(|k, _| {
+        let excluded = names
+            .iter()
+            .any(|n| n.strip_prefix('-') == Some(k.as_str()));
+        !excluded && (everything || names.contains(&k.as_str()))
+    });
+}
+
+#[cfg(test)]
+mod tests;

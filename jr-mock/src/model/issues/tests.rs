@@ -1,0 +1,330 @@
+//! The issue rules: Jira's 400s and 404s, changelogs, and a property test
+//! that every change fires exactly the documented events.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+
+const NOW: i64 = 1_700_000_000_000;
+
+fn actor() -> Actor {
+    Actor {
+        account_id: "5b10ac8d82e05b22cc7d4ef5".into(),
+        display_name: "jr-mock user".into(),
+        account_type: "atlassian".into(),
+    }
+}
+
+fn fields(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn adf(text: &str) -> Value {
+    json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
+}
+
+fn create(
+    store: &mut IssueStore,
+    seed: &Seed,
+    project: &str,
+    summary: &str,
+) -> Result<(Issue, Vec<Value>), IssueError> {
+    let site = Site {
+        seed,
+        base: "http://h",
+    };
+    let f = fields(
+        json!({"project": {"key": project}, "issuetype": {"name": "Task"}, "summary": summary}),
+    );
+    store.create(site, &actor(), &f, NOW)
+}
+
+#[test]
+fn create_numbers_keys_per_project_and_fires_issue_created_in_get_shape() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let (a, events) = create(&mut store, &seed, "ABC", "First").unwrap();
+    let (b, _) = create(&mut store, &seed, "XYZ", "Other").unwrap();
+    let (c, _) = create(&mut store, &seed, "ABC", "Second").unwrap();
+    assert_eq!((a.key.as_str(), a.id), ("ABC-1", 10000));
+    assert_eq!(
+        (b.key.as_str(), c.key.as_str(), c.id),
+        ("XYZ-1", "ABC-2", 10002)
+    );
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e["webhookEvent"], "jira:issue_created");
+    assert_eq!(e["issue_event_type_name"], "issue_created");
+    assert_eq!(e["user"]["accountId"], "5b10ac8d82e05b22cc7d4ef5");
+    assert_eq!(e["issue"]["key"], "ABC-1");
+    assert_eq!(e["issue"]["fields"]["project"]["key"], "ABC");
+    assert_eq!(e["issue"]["fields"]["status"]["name"], "To Do");
+    assert_eq!(e["issue"]["fields"]["issuetype"]["name"], "Task");
+    assert_eq!(
+        e["issue"]["fields"]["created"],
+        "2023-11-14T22:13:20.000+0000"
+    );
+}
+
+#[test]
+fn create_names_every_missing_or_invalid_field_with_jiras_text() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let Err(IssueError::Fields(errors)) = store.create(site, &actor(), &Map::new(), NOW) else {
+        panic!("an empty create is refused");
+    };
+    assert_eq!(errors["project"], "Specify a valid project ID or key");
+    assert_eq!(errors["issuetype"], "Specify an issue type");
+    assert_eq!(
+        errors["summary"],
+        "You must specify a summary of the issue."
+    );
+    let bad_type =
+        fields(json!({"project": {"id": "10000"}, "issuetype": {"name": "Epic"}, "summary": "s"}));
+    let Err(IssueError::Fields(errors)) = store.create(site, &actor(), &bad_type, NOW) else {
+        panic!("an unknown issue type is refused");
+    };
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors["issuetype"], "Specify a valid issue type");
+    let unknown = fields(
+        json!({"project": {"key": "ABC"}, "issuetype": {"id": "10001"}, "summary": "s", "colour": "red"}),
+    );
+    let Err(IssueError::Fields(errors)) = store.create(site, &actor(), &unknown, NOW) else {
+        panic!("an unknown field is refused");
+    };
+    assert_eq!(
+        errors["colour"],
+        "Field 'colour' cannot be set. It is not on the appropriate screen, or unknown."
+    );
+    assert!(store.issues.is_empty(), "nothing was created");
+    assert_eq!(store.next_id, FIRST_ISSUE_ID);
+}
+
+#[test]
+fn edit_fires_one_changelog_item_per_changed_field() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "Old").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let change =
+        fields(json!({"summary": "New", "description": adf("Hello"), "labels": ["a", "b"]}));
+    let events = store
+        .edit(site, &actor(), "abc-1", &change, NOW + 5)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["issue_event_type_name"], "issue_updated");
+    let items = events[0]["changelog"]["items"].as_array().unwrap();
+    let by_field = |f: &str| items.iter().find(|i| i["fieldId"] == f).cloned().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(by_field("summary")["fromString"], "Old");
+    assert_eq!(by_field("summary")["toString"], "New");
+    assert_eq!(by_field("description")["toString"], "Hello");
+    assert_eq!(by_field("labels")["toString"], "a b");
+    assert_eq!(store.find("ABC-1").unwrap().updated_ms, NOW + 5);
+    // The same values again change nothing and fire nothing.
+    assert!(
+        store
+            .edit(site, &actor(), "ABC-1", &change, NOW + 6)
+            .unwrap()
+            .is_empty()
+    );
+    let assign = fields(json!({"assignee": {"accountId": "5b10ac8d82e05b22cc7d4ef5"}}));
+    let events = store
+        .edit(site, &actor(), "10000", &assign, NOW + 7)
+        .unwrap();
+    assert_eq!(events[0]["issue_event_type_name"], "issue_assigned");
+    assert_eq!(
+        events[0]["changelog"]["items"][0]["toString"],
+        "jr-mock user"
+    );
+    let nobody = fields(json!({"assignee": {"accountId": "nobody"}}));
+    assert!(matches!(
+        store.edit(site, &actor(), "ABC-1", &nobody, NOW),
+        Err(IssueError::Fields(_))
+    ));
+    assert_eq!(
+        store.edit(site, &actor(), "ABC-9", &change, NOW),
+        Err(IssueError::NotFound)
+    );
+}
+
+#[test]
+fn only_the_workflows_transitions_move_an_issue() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let ids: Vec<_> = store
+        .transitions(&seed, "ABC-1")
+        .unwrap()
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    assert_eq!(ids, ["21", "31"]);
+    assert_eq!(
+        store.transition(site, &actor(), "ABC-1", "11", NOW),
+        Err(IssueError::Message(
+            "Transition id '11' is not valid for this issue.".into()
+        ))
+    );
+    let events = store
+        .transition(site, &actor(), "ABC-1", "21", NOW)
+        .unwrap();
+    assert_eq!(events[0]["issue_event_type_name"], "issue_generic");
+    let item = &events[0]["changelog"]["items"][0];
+    assert_eq!(
+        (item["from"].as_str(), item["fromString"].as_str()),
+        (Some("1"), Some("To Do"))
+    );
+    assert_eq!(
+        (item["to"].as_str(), item["toString"].as_str()),
+        (Some("3"), Some("In Progress"))
+    );
+    assert_eq!(store.find("ABC-1").unwrap().status, "In Progress");
+}
+
+#[test]
+fn delete_fires_issue_deleted_and_the_key_is_never_reused() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let events = store.delete(site, &actor(), "ABC-1").unwrap();
+    assert_eq!(events[0]["webhookEvent"], "jira:issue_deleted");
+    assert_eq!(events[0]["issue"]["key"], "ABC-1");
+    assert_eq!(
+        store.delete(site, &actor(), "ABC-1"),
+        Err(IssueError::NotFound)
+    );
+    let (again, _) = create(&mut store, &seed, "ABC", "t").unwrap();
+    assert_eq!(again.key, "ABC-2");
+}
+
+#[test]
+fn the_fields_parameter_selects_and_excludes() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let (issue, _) = create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let keys = |asked: &[&str]| {
+        let mut v = render(site, &issue);
+        select_fields(
+            &mut v,
+            &asked.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+        );
+        v["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&["summary,status"]), ["summary", "status"]);
+    assert!(keys(&["*all", "-labels"]).len() > 5);
+    assert!(!keys(&["*all,-labels"]).contains(&"labels".to_owned()));
+    assert_eq!(
+        keys(&[]).len(),
+        render(site, &issue)["fields"].as_object().unwrap().len()
+    );
+}
+
+/// One generated change.
+#[derive(Debug, Clone)]
+enum Change {
+    Create(bool, String),
+    Edit(usize, String, Vec<String>),
+    Transition(usize, u8),
+    Delete(usize),
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        (any::<bool>(), "[a-z ]{0,6}").prop_map(|(p, s)| Change::Create(p, s)),
+        (
+            0usize..6,
+            "[a-z]{1,4}",
+            proptest::collection::vec("[a-z]{1,3}", 0..3)
+        )
+            .prop_map(|(i, s, l)| Change::Edit(i, s, l)),
+        (0usize..6, 0u8..5).prop_map(|(i, t)| Change::Transition(i, t)),
+        (0usize..6).prop_map(Change::Delete),
+    ]
+}
+
+proptest! {
+    /// Every accepted change fires exactly its documented event (one, of
+    /// the right name and type name, carrying the issue; an edit that
+    /// changes nothing fires none), every refused one fires none, and the
+    /// changelog names exactly the fields that differ.
+    #[test]
+    fn every_change_fires_exactly_the_documented_events(changes in proptest::collection::vec(change(), 1..25)) {
+        let seed = Seed::default();
+        let site = Site { seed: &seed, base: "http://h" };
+        let mut store = IssueStore::default();
+        let key = |i: usize| format!("ABC-{}", i + 1);
+        for c in changes {
+            let before = store.clone();
+            let (result, expect) = match &c {
+                Change::Create(abc, summary) => {
+                    let f = fields(json!({"project": {"key": if *abc {"ABC"} else {"XYZ"}},
+                        "issuetype": {"name": "Bug"}, "summary": summary}));
+                    let ok = !summary.trim().is_empty();
+                    (store.create(site, &actor(), &f, NOW).map(|(_, e)| e), ok.then_some(("jira:issue_created", "issue_created")))
+                }
+                Change::Edit(i, summary, labels) => {
+                    let f = fields(json!({"summary": summary, "labels": labels}));
+                    let existing = before.find(&key(*i));
+                    let changed = existing.is_some_and(|x| x.summary != *summary || x.labels != *labels);
+                    (store.edit(site, &actor(), &key(*i), &f, NOW), changed.then_some(("jira:issue_updated", "issue_updated")))
+                }
+                Change::Transition(i, t) => {
+                    let id = ["11", "21", "31", "99", ""][usize::from(*t)];
+                    let ok = before.transitions(&seed, &key(*i)).is_ok_and(|ts| ts.iter().any(|x| x.id == id));
+                    (store.transition(site, &actor(), &key(*i), id, NOW), ok.then_some(("jira:issue_updated", "issue_generic")))
+                }
+                Change::Delete(i) => {
+                    let ok = before.find(&key(*i)).is_some();
+                    (store.delete(site, &actor(), &key(*i)), ok.then_some(("jira:issue_deleted", "issue_deleted")))
+                }
+            };
+            match (result, expect) {
+                (Ok(events), Some((name, type_name))) => {
+                    prop_assert_eq!(events.len(), 1, "{:?}", c);
+                    prop_assert_eq!(&events[0]["webhookEvent"], name);
+                    prop_assert_eq!(&events[0]["issue_event_type_name"], type_name);
+                    prop_assert!(events[0]["issue"]["key"].is_string());
+                    if name == "jira:issue_updated" {
+                        let items = events[0]["changelog"]["items"].as_array().cloned().unwrap_or_default();
+                        prop_assert!(!items.is_empty());
+                        for item in items {
+                            prop_assert_ne!(&item["fromString"], &item["toString"]);
+                        }
+                    }
+                }
+                (Ok(events), None) => {
+                    prop_assert!(events.is_empty(), "{:?} fired {:?}", c, events);
+                    prop_assert_eq!(&store.issues, &before.issues);
+                }
+                (Err(_), None) => prop_assert_eq!(&store, &before, "a refused change changes nothing"),
+                (Err(e), Some(_)) => prop_assert!(false, "{:?} was refused: {}", c, e),
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `createIssue`, `getIssue`, `editIssue` and `deleteIssue` over the
+//! model's issues ([`crate::model::issues`]).
+//!
+//! - `POST /rest/api/3/issue` `{"fields": {...}}`: 201 `{"id", "key",
+//!   "self"}`; 400 `errors` naming `project`, `issuetype`, `summary` or an
+//!   unsettable field with Jira's texts.
+//! - `GET /rest/api/3/issue/{issueIdOrKey}[?fields=a,b,-c]`: 200 the issue
+//!   (see [`crate::model::issues::render`]); 404 `Issue does not exist or
+//!   you do not have permission to see it.`
+//! - `PUT /rest/api/3/issue/{issueIdOrKey}` `{"fields": {...}}`: 204 (200
+//!   with the issue when `returnIssue=true`); the `update` operations are
+//!   not modelled (400 saying so).
+//! - `DELETE /rest/api/3/issue/{issueIdOrKey}`: 204 (no issue has subtasks).
+
+use serde_json::{Map, Value, json};
+
+use super::{Call, Failure, deliver};
+use crate::model::issues::{Site, render, select_fields};
+use crate::wire::{ApiError, Reply, json_response};
+
+/// `createIssue`.
+pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
+    let actor = call.actor()?;
+    let body = call.body()?;
+    let fields = object(&body, "fields")?;
+    let (issue, queued) = call
+        .store
+        .try_write(|m, now| m.create_issue(actor, &fields, now).map_err(Failure::from))?;
+    deliver(call, queued);
+    let id = issue.id.to_string();
+    let link = format!("{}/rest/api/3/issue/{id}", call.base);
+    Ok(json_response(
+        201,
+        &json!({"id": id, "key": issue.key, "self": link}),
+    ))
+}
+
+/// `getIssue`.
+pub(super) fn get(call: &Call<'_>) -> Result<Reply, Failure> {
+    let key = call.param("issueIdOrKey");
+    let mut issue = call.store.read(|m| {
+        let site = Site {
+            seed: &m.seed,
+            base: call.base,
+        };
+        m.issues.find(&key).map(|i| render(site, i))
+    });
+    let Some(issue) = issue.as_mut() else {
+        return Err(crate::model::issues::IssueError::NotFound.into());
+    };
+    let asked: Vec<String> = call
+        .req
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "fields")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    select_fields(issue, &asked);
+    Ok(json_response(200, issue))
+}
+
+/// `editIssue`.
+pub(super) fn edit(call: &Call<'_>) -> Result<Reply, Failure> {
+    let actor = call.actor()?;
+    let key = call.param("issueIdOrKey");
+    let body = call.body()?;
+    let updates = body.get("update").and_then(Value::as_object);
+    if updates.is_some_and(|u| !u.is_empty()) {
+        return Err(ApiError::BadRequest(
+            "jr-mock models only \"fields\" in an edit; the \"update\" operations are not modelled"
+                .into(),
+        )
+        .into());
+    }
+    let fields = object(&body, "fields")?;
+    let queued = call.store.try_write(|m, now| {
+        m.edit_issue(actor, &key, &fields, now)
+            .map_err(Failure::from)
+    })?;
+    deliver(call, queued);
+    if crate::wire::query_value(&call.req.url, "returnIssue").as_deref() == Some("true") {
+        return get(call);
+    }
+    Ok(Reply::new(204))
+}
+
+/// `deleteIssue`.
+pub(super) fn delete(call: &Call<'_>) -> Result<Reply, Failure> {
+    let actor = call.actor()?;
+    let key = call.param("issueIdOrKey");
+    let queued = call
+        .store
+        .try_write(|m, now| m.delete_issue(actor, &key, now).map_err(Failure::from))?;
+    deliver(call, queued);
+    Ok(Reply::new(204))
+}
+
+/// The object `name` of `body` (empty when absent).
+/// Errors: 400 when it is not an object.
+fn object(body: &Map<String, Value>, name: &str) -> Result<Map<String, Value>, Failure> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(ApiError::BadField {
+            field: name.to_owned(),
+            message: format!("\"{name}\" must be an object"),
+        }
+        .into()),
+    }
+}
