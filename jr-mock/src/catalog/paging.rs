@@ -57,8 +57,11 @@ pub fn answer(
         Some(Value::Array(items)) => items.clone(),
         _ => Vec::new(),
     };
+    // `maxResults=0` asks for no items (Jira answers the envelope and
+    // `total`); only a token page, which could never advance, keeps one.
     let size = match params.int("maxResults")? {
-        Some(n) => n.max(1),
+        Some(n) if style == jr_core::ops::Pagination::Token => n.max(1),
+        Some(n) => n,
         None => page
             .get("maxResults")
             .and_then(Value::as_u64)

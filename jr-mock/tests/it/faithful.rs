@@ -176,6 +176,14 @@ async fn offset_and_token_pages_end() {
         );
     }
     assert_eq!(names, [json!("EX"), json!("ABC")]);
+    // maxResults=0 asks for no items, with the total (review of issue 14).
+    let url = format!("{base}/rest/api/3/project/search?maxResults=0");
+    let (status, page) = send("GET", &url, USER, None).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (page["values"].clone(), page["total"].clone()),
+        (json!([]), json!(2))
+    );
 
     let url = format!("{base}/rest/api/3/search/jql?jql=project%20%3D%20EX&maxResults=1");
     let (_, page) = send("GET", &url, USER, None).await;
