@@ -321,18 +321,29 @@ pub struct Page<'i> {
     pub next_page_token: Option<String>,
 }
 
+/// Why a page is refused (each a 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageError {
+    /// The JQL's message (an `errorMessages` entry).
+    Jql(String),
+    /// The token's message (`errors.nextPageToken`, as the catalog's paging).
+    Token(String),
+}
+
 /// The page of the search `jql` that starts at `token` (the first page
 /// without one), at most `max_results` issues (at least 1).
-/// Errors: the JQL's message, or the refused token's.
+/// Errors: [`PageError`].
 pub fn page<'i>(
     seed: &Seed,
     issues: impl IntoIterator<Item = &'i Issue>,
     jql: &str,
     token: Option<&str>,
     max_results: usize,
-) -> Result<Page<'i>, String> {
-    let search = parse(jql)?;
-    let offset = token.map_or(Ok(0), |t| token_offset(jql, t))?;
+) -> Result<Page<'i>, PageError> {
+    let search = parse(jql).map_err(PageError::Jql)?;
+    let offset = token
+        .map_or(Ok(0), |t| token_offset(jql, t))
+        .map_err(PageError::Token)?;
     let found = search.run(seed, issues);
     let size = max_results.max(1);
     let end = offset.saturating_add(size).min(found.len());
@@ -354,7 +365,7 @@ pub fn page_token(jql: &str, offset: usize) -> String {
 /// The offset a token from [`page_token`] for this `jql` stands for.
 /// Errors: Jira's text for a token the fake did not issue for this query.
 pub fn token_offset(jql: &str, token: &str) -> Result<usize, String> {
-    let bad = || format!("The provided next page token '{token}' is invalid or expired.");
+    let bad = || format!("The page token '{token}' is not valid.");
     let (offset, _) = token.split_once('-').ok_or_else(bad)?;
     let offset: usize = offset.parse().map_err(|_| bad())?;
     if page_token(jql, offset) == token {

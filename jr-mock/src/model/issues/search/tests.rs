@@ -260,7 +260,7 @@ proptest! {
         let mut seen: Vec<u64> = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..=issues.len() {
-            let p = page(&seed, &issues, jql, token.as_deref(), size).map_err(TestCaseError::fail)?;
+            let p = page(&seed, &issues, jql, token.as_deref(), size).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             prop_assert!(p.issues.len() <= size);
             seen.extend(p.issues.iter().map(|i| i.id));
             token = p.next_page_token;
