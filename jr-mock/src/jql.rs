@@ -108,7 +108,7 @@ enum Field {
 
 /// A compared value, lower-cased; `Empty` is bare `EMPTY` or `NULL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Val {
+pub(crate) enum Val {
     Text(String),
     Empty,
 }
@@ -127,6 +127,16 @@ pub fn parse(jql: &str) -> Result<Query, JqlError> {
     let tokens = lex(jql)?;
     let raw = Parser::new(tokens).query()?;
     validate(&raw).map(|expr| Query { expr })
+}
+
+/// Parses `jql` (non-blank) without the webhook subset's checks: the
+/// filter ([`Raw::OrderBy`] alone when it is only an `ORDER BY`) and the
+/// words after `ORDER BY` as written, commas included (empty without one).
+/// Errors: the parser's `Error in the JQL Query: …` messages.
+pub(crate) fn parse_raw(jql: &str) -> Result<(Raw, Vec<String>), JqlError> {
+    let mut parser = Parser::new(lex(jql)?);
+    let raw = parser.query()?;
+    Ok((raw, parser.order))
 }
 
 impl Query {
@@ -327,8 +337,10 @@ fn unterminated(s: &str, line: usize, col: usize) -> JqlError {
 
 // ---------------------------------------------------------------- parsing
 
+/// A parsed filter before the webhook subset's checks; the issue search
+/// ([`crate::model::issues::search`]) validates it against its own subset.
 #[derive(Debug, Clone)]
-enum Raw {
+pub(crate) enum Raw {
     And(Vec<Raw>),
     Or(Vec<Raw>),
     Not(Box<Raw>),
@@ -337,21 +349,23 @@ enum Raw {
 }
 
 #[derive(Debug, Clone)]
-struct RawClause {
-    field: RawField,
-    op: String,
-    operand: Operand,
+pub(crate) struct RawClause {
+    pub(crate) field: RawField,
+    /// Lower-case: `=`, `!=`, `~`, `in`, `not in`, `is`, `is not`, `was`…
+    pub(crate) op: String,
+    pub(crate) operand: Operand,
 }
 
 #[derive(Debug, Clone)]
-struct RawField {
-    base: String,
-    bracket: Option<String>,
-    path: Option<String>,
+pub(crate) struct RawField {
+    pub(crate) base: String,
+    pub(crate) bracket: Option<String>,
+    pub(crate) path: Option<String>,
 }
 
 impl RawField {
-    fn written(&self) -> String {
+    /// The field as written (`cf[10000]`, `issue.property[k].a`).
+    pub(crate) fn written(&self) -> String {
         let mut s = self.base.clone();
         if let Some(b) = &self.bracket {
             s.push('[');
@@ -366,7 +380,7 @@ impl RawField {
 }
 
 #[derive(Debug, Clone)]
-enum Operand {
+pub(crate) enum Operand {
     Nothing,
     One(Val),
     List(Vec<Val>),
@@ -380,6 +394,8 @@ struct Parser {
     toks: Vec<Token>,
     i: usize,
     depth: usize,
+    /// The tokens after `ORDER BY`, as written (commas as `,`).
+    order: Vec<String>,
 }
 
 impl Parser {
@@ -388,6 +404,7 @@ impl Parser {
             toks,
             i: 0,
             depth: 0,
+            order: Vec::new(),
         }
     }
 
@@ -422,7 +439,7 @@ impl Parser {
         }
     }
 
-    fn query(mut self) -> Result<Raw, JqlError> {
+    fn query(&mut self) -> Result<Raw, JqlError> {
         let expr = if self.peek().is_word("order") {
             Raw::OrderBy
         } else {
@@ -447,7 +464,12 @@ impl Parser {
         if self.peek().tok == Tok::Eof {
             return Err(self.expected("a field name"));
         }
-        self.i = self.toks.len().saturating_sub(1);
+        let end = self.toks.len().saturating_sub(1);
+        self.order = self.toks[self.i.min(end)..end]
+            .iter()
+            .map(Token::text)
+            .collect();
+        self.i = end;
         Ok(())
     }
 

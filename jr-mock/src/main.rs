@@ -81,6 +81,15 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
   GET    /rest/api/3/issue/{issueIdOrKey}/transitions  getTransitions: the workflow's, from its status
   POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"}}: 204; 400
                                                      "Transition id '99' is not valid for this issue."
+  GET|POST /rest/api/3/search/jql                  searchAndReconsileIssuesUsingJql(Post): jql,
+                                                     maxResults (50; cut to 5000), fields (as getIssue),
+                                                     nextPageToken (last page: isLast true, no token;
+                                                     a token not issued for this jql: 400)
+  Search JQL: project, issuetype, status, assignee, reporter, labels, key/issueKey with =, !=, IN,
+  NOT IN, IS [NOT] EMPTY; summary ~ "text" and !~ (case-insensitive substring); AND, OR, NOT,
+  parentheses; ORDER BY created|updated|key [ASC|DESC] (default: issue ID ascending). Anything
+  else: 400 with Jira's message ("Field 'x' does not exist or you do not have permission to
+  view it.", "The operator '<' is not supported by the 'project' field.", "Error in the JQL ...").
   Each change fires its webhook event through the same delivery engine as POST /_mock/events
   (signatures, retries, failure records): jira:issue_created, jira:issue_updated (changelog.items
   per changed field; issue_generic for a transition), jira:issue_deleted, with "user" = the caller.

@@ -130,3 +130,60 @@ async fn jr_creates_edits_transitions_and_deletes_an_issue_and_each_change_is_de
             .all(|b| b["user"]["accountId"] == "5b10ac8d82e05b22cc7d4ef5")
     );
 }
+
+/// `jr search search-and-reconsile-issues-using-jql` follows jr-mock's
+/// `nextPageToken` pages (one issue each) and gets every `ABC` issue
+/// exactly once, newest first; the `XYZ` issue is not among them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jr_searches_created_issues_across_token_pages_and_gets_each_once() {
+    let jira = FakeJira::start().await;
+    for (n, project) in ["ABC", "XYZ", "ABC", "ABC"].iter().enumerate() {
+        let body = json!({"fields": {"project": {"key": project},
+            "issuetype": {"name": "Task"}, "summary": format!("Issue {n}")}});
+        let (_, stderr, code) = run(jr_as(&jira, "oauth-app-token").args([
+            "issue",
+            "create-issue",
+            "--body",
+            &body.to_string(),
+        ]));
+        assert_eq!(code, 0, "{stderr}");
+        // Distinct creation times, so `ORDER BY created DESC` is not a tie.
+        jira.advance_ms(1_000).await.expect("the clock moves");
+    }
+    let (found, stderr, code) = run(jr_as(&jira, "oauth-app-token").args([
+        "search",
+        "search-and-reconsile-issues-using-jql",
+        "--jql",
+        "project = ABC ORDER BY created DESC",
+        "--maxResults",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let keys: Vec<&str> = found["issues"]
+        .as_array()
+        .expect("the pages' issues, joined")
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["ABC-3", "ABC-2", "ABC-1"]);
+    // Three requests, one per page: jr followed the tokens.
+    let journal: Value = reqwest::Client::new()
+        .get(format!("{}/_mock/requests?limit=1000", jira.base_url()))
+        .send()
+        .await
+        .expect("journal call")
+        .json()
+        .await
+        .expect("journal JSON");
+    let searches = journal["requests"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/search/jql"))
+        })
+        .count();
+    assert_eq!(searches, 3, "{journal}");
+}

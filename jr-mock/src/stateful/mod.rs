@@ -1,6 +1,6 @@
 //! The operations answered from the model rather than the catalog's
-//! examples ([`STATEFUL`]): the issue itself ([`issue`]) and its
-//! transitions ([`transitions`]).
+//! examples ([`STATEFUL`]): the issue itself ([`issue`]), its
+//! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
 //! caller, checks path and query parameters and the body (415, 400, ADF)
@@ -15,6 +15,7 @@
 //! the HTTP answer returns first; `GET /_mock/settle` waits for them.
 
 pub mod issue;
+pub mod search;
 pub mod transitions;
 
 use serde_json::{Map, Value, json};
@@ -26,13 +27,15 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 6] = [
+pub const STATEFUL: [&str; 8] = [
     "createIssue",
     "getIssue",
     "editIssue",
     "deleteIssue",
     "getTransitions",
     "doTransition",
+    "searchAndReconsileIssuesUsingJql",
+    "searchAndReconsileIssuesUsingJqlPost",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -91,6 +94,8 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "deleteIssue" => issue::delete(call),
         "getTransitions" => transitions::list(call),
         "doTransition" => transitions::apply(call),
+        "searchAndReconsileIssuesUsingJql" => search::get(call),
+        "searchAndReconsileIssuesUsingJqlPost" => search::post(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))

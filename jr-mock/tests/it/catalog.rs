@@ -139,9 +139,11 @@ fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
 
 /// The operations jr-mock answers from its model, in the order the test
 /// sends them (see `jr_mock::stateful::STATEFUL`).
-const STATEFUL_ORDER: [&str; 6] = [
+const STATEFUL_ORDER: [&str; 8] = [
     "createIssue",
     "getIssue",
+    "searchAndReconsileIssuesUsingJql",
+    "searchAndReconsileIssuesUsingJqlPost",
     "getTransitions",
     "editIssue",
     "doTransition",

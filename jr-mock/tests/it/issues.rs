@@ -408,3 +408,93 @@ fn the_binary_takes_a_seed_file_and_refuses_a_bad_one_naming_the_value() {
     drop(bin);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// GET and POST `/rest/api/3/search/jql` answer from the model: the JQL
+/// filters and orders, `fields` selects, `nextPageToken` walks every
+/// match once, and a foreign token or unsupported JQL is a 400.
+#[tokio::test]
+async fn search_jql_answers_from_the_model_and_pages_by_token() {
+    let jira = fake().await;
+    for (project, summary) in [
+        ("ABC", "Login fails"),
+        ("XYZ", "Other"),
+        ("ABC", "Logout"),
+        ("ABC", "login page"),
+    ] {
+        let (status, body) = call(
+            &jira,
+            "POST",
+            "/rest/api/3/issue",
+            OAUTH,
+            Some(new_issue(project, summary)),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..10 {
+        let mut url = "/rest/api/3/search/jql?jql=project%20%3D%20ABC%20ORDER%20BY%20key%20DESC&maxResults=1&fields=summary".to_owned();
+        if let Some(t) = &token {
+            url.push_str(&format!("&nextPageToken={t}"));
+        }
+        let (status, page) = call(&jira, "GET", &url, OAUTH, None).await;
+        assert_eq!(status, 200, "{page}");
+        let issues = page["issues"].as_array().unwrap();
+        assert_eq!(issues.len(), 1, "{page}");
+        assert_eq!(issues[0]["fields"].as_object().unwrap().len(), 1, "{page}");
+        keys.push(issues[0]["key"].as_str().unwrap().to_owned());
+        token = page["nextPageToken"].as_str().map(str::to_owned);
+        assert_eq!(page["isLast"], token.is_none(), "{page}");
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(keys, ["ABC-3", "ABC-2", "ABC-1"]);
+
+    let body = json!({"jql": "summary ~ login AND project IN (ABC, XYZ)", "fields": ["summary", "status"]});
+    let (status, page) = call(&jira, "POST", "/rest/api/3/search/jql", OAUTH, Some(body)).await;
+    assert_eq!(status, 200, "{page}");
+    let found: Vec<&Value> = page["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["key"])
+        .collect();
+    assert_eq!(found, [&json!("ABC-1"), &json!("ABC-3")], "{page}");
+    assert_eq!(page["isLast"], true);
+    assert!(page.get("nextPageToken").is_none(), "{page}");
+
+    let (status, body) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/search/jql?jql=project%3DABC&nextPageToken=1-0000000000000000",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["errors"]["nextPageToken"].is_string(), "{body}");
+    let (status, body) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/search/jql?jql=votes%20%3D%201",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errorMessages"][0],
+        "Field 'votes' does not exist or you do not have permission to view it."
+    );
+    let (status, _) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/search/jql?jql=project%3DABC",
+        Auth::None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+}

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+pub mod search;
+
 use super::seed::{Project, Seed};
 
 /// Jira's 404 text for an issue that does not exist or is hidden.

@@ -1,0 +1,394 @@
+//! Issue search (`searchAndReconsileIssuesUsingJql`): the JQL subset the
+//! model answers, its evaluation over [`Issue`]s, ordering and page tokens.
+//!
+//! The text is parsed by the webhook filter's parser ([`crate::jql::parse_raw`])
+//! and validated here against a larger subset; the webhook filter keeps its
+//! own subset and messages.
+//!
+//! Supported: fields `project` (key, ID or name), `issuetype`/`type` (name
+//! or ID), `status` (name or ID), `assignee`, `reporter` (account IDs),
+//! `labels`, `key`/`issueKey`/`id` (key or numeric ID), `summary`;
+//! operators `=`, `!=`, `IN`, `NOT IN`, `IS EMPTY`, `IS NOT EMPTY` (all but
+//! `summary`), `~` and `!~` (`summary` only: case-insensitive substring,
+//! `*` ignored); `AND`, `OR`, `NOT`, parentheses; `ORDER BY created|updated|key
+//! [ASC|DESC]`, comma-separated. Values compare case-insensitively. As in
+//! Jira, `!=` and `NOT IN` never match an issue whose field is empty.
+//! Without `ORDER BY` results come by issue ID ascending (creation order);
+//! ties always fall back to the ID, so the order is total and pages stable.
+//!
+//! Errors (400 `errorMessages`): Jira's `Field 'x' does not exist or you do
+//! not have permission to view it.`, `The operator '<' is not supported by
+//! the 'project' field.`, `Unable to find JQL function 'f()'.`, `Not able
+//! to sort using field 'x'.` and the parser's `Error in the JQL Query: …`.
+
+use std::cmp::Ordering;
+
+use super::Issue;
+use crate::jql::{Operand, Raw, RawClause, Val};
+use crate::model::seed::Seed;
+
+/// A validated search: an optional filter and the sort keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    filter: Option<Filter>,
+    order: Vec<(SortKey, bool)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    /// `field IN values` (negated: `NOT IN`); `Empty` in values matches no value.
+    In {
+        field: SField,
+        negated: bool,
+        values: Vec<Val>,
+    },
+    /// `field IS [NOT] EMPTY`.
+    Empty {
+        field: SField,
+        negated: bool,
+    },
+    /// `summary ~ text` (negated: `!~`); text lower-case, `*` removed.
+    Contains {
+        negated: bool,
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SField {
+    Project,
+    IssueType,
+    Status,
+    Assignee,
+    Reporter,
+    Labels,
+    Key,
+}
+
+/// A sort key of `ORDER BY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Created,
+    Updated,
+    Key,
+}
+
+/// Parses and validates `jql`; blank means every issue.
+/// Errors: the message Jira puts in `errorMessages` (see the module docs).
+pub fn parse(jql: &str) -> Result<Search, String> {
+    if jql.trim().is_empty() {
+        return Ok(Search {
+            filter: None,
+            order: Vec::new(),
+        });
+    }
+    let (raw, order) = crate::jql::parse_raw(jql).map_err(|e| e.message().to_owned())?;
+    Ok(Search {
+        filter: filter(&raw)?,
+        order: sort_keys(&order)?,
+    })
+}
+
+fn filter(raw: &Raw) -> Result<Option<Filter>, String> {
+    let all = |parts: &[Raw]| -> Result<Vec<Filter>, String> {
+        Ok(parts
+            .iter()
+            .map(filter)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    };
+    Ok(match raw {
+        Raw::OrderBy => None,
+        Raw::And(parts) => Some(Filter::And(all(parts)?)),
+        Raw::Or(parts) => Some(Filter::Or(all(parts)?)),
+        Raw::Not(inner) => filter(inner)?.map(|f| Filter::Not(Box::new(f))),
+        Raw::Clause(c) => Some(clause(c)?),
+    })
+}
+
+fn clause(c: &RawClause) -> Result<Filter, String> {
+    let written = c.field.written();
+    let unsupported = || {
+        format!(
+            "The operator '{}' is not supported by the '{written}' field.",
+            c.op.to_uppercase()
+        )
+    };
+    let values = match &c.operand {
+        Operand::Function(name) => return Err(format!("Unable to find JQL function '{name}()'.")),
+        Operand::One(v) => vec![v.clone()],
+        Operand::List(vs) => vs.clone(),
+        Operand::Nothing => return Err(unsupported()),
+    };
+    if c.field.bracket.is_none() && written.eq_ignore_ascii_case("summary") {
+        let negated = match c.op.as_str() {
+            "~" => false,
+            "!~" => true,
+            _ => return Err(unsupported()),
+        };
+        return match values.as_slice() {
+            [Val::Text(t)] => Ok(Filter::Contains {
+                negated,
+                text: t.replace('*', ""),
+            }),
+            _ => Err(format!(
+                "Error in the JQL Query: The operator '{}' needs one text value.",
+                c.op
+            )),
+        };
+    }
+    let field = search_field(&written).ok_or_else(|| {
+        format!("Field '{written}' does not exist or you do not have permission to view it.")
+    })?;
+    let list = matches!(c.operand, Operand::List(_));
+    match (c.op.as_str(), list) {
+        ("=" | "!=", false) | ("in" | "not in", true) => Ok(Filter::In {
+            field,
+            negated: c.op.starts_with('!') || c.op.starts_with("not"),
+            values,
+        }),
+        ("is" | "is not", false) if values == [Val::Empty] => Ok(Filter::Empty {
+            field,
+            negated: c.op == "is not",
+        }),
+        _ => Err(unsupported()),
+    }
+}
+
+fn search_field(written: &str) -> Option<SField> {
+    Some(match written.to_ascii_lowercase().as_str() {
+        "project" => SField::Project,
+        "issuetype" | "type" => SField::IssueType,
+        "status" => SField::Status,
+        "assignee" => SField::Assignee,
+        "reporter" => SField::Reporter,
+        "labels" => SField::Labels,
+        "key" | "issuekey" | "issue" | "id" => SField::Key,
+        _ => return None,
+    })
+}
+
+fn sort_keys(words: &[String]) -> Result<Vec<(SortKey, bool)>, String> {
+    let mut keys = Vec::new();
+    if words.is_empty() {
+        return Ok(keys);
+    }
+    for part in words.split(|w| w == ",") {
+        let (name, dir) = match part {
+            [name] => (name, "asc"),
+            [name, dir] => (name, dir.as_str()),
+            _ => {
+                return Err(format!(
+                    "Error in the JQL Query: Expecting a field name and an optional ASC or DESC in the ORDER BY clause, got '{}'.",
+                    part.join(" ")
+                ));
+            }
+        };
+        let key = match name.to_ascii_lowercase().as_str() {
+            "created" => SortKey::Created,
+            "updated" => SortKey::Updated,
+            "key" | "issuekey" | "id" => SortKey::Key,
+            _ => return Err(format!("Not able to sort using field '{name}'.")),
+        };
+        let descending = match dir.to_ascii_lowercase().as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => {
+                return Err(format!(
+                    "Error in the JQL Query: Expecting either 'ASC' or 'DESC' but got '{dir}'."
+                ));
+            }
+        };
+        keys.push((key, descending));
+    }
+    Ok(keys)
+}
+
+impl Search {
+    /// Whether `issue` satisfies the filter (`seed` names projects, types
+    /// and statuses).
+    pub fn matches(&self, seed: &Seed, issue: &Issue) -> bool {
+        self.filter.as_ref().is_none_or(|f| eval(f, seed, issue))
+    }
+
+    /// The issues that match, in the search's order.
+    pub fn run<'i>(
+        &self,
+        seed: &Seed,
+        issues: impl IntoIterator<Item = &'i Issue>,
+    ) -> Vec<&'i Issue> {
+        let mut found: Vec<&Issue> = issues
+            .into_iter()
+            .filter(|i| self.matches(seed, i))
+            .collect();
+        found.sort_by(|a, b| self.compare(a, b));
+        found
+    }
+
+    fn compare(&self, a: &Issue, b: &Issue) -> Ordering {
+        self.order
+            .iter()
+            .map(|(key, descending)| {
+                let o = match key {
+                    SortKey::Created => a.created_ms.cmp(&b.created_ms),
+                    SortKey::Updated => a.updated_ms.cmp(&b.updated_ms),
+                    SortKey::Key => key_parts(a).cmp(&key_parts(b)),
+                };
+                if *descending { o.reverse() } else { o }
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| a.id.cmp(&b.id))
+    }
+}
+
+/// `ABC-12` as `("ABC", 12)`, so keys sort by project then number.
+fn key_parts(issue: &Issue) -> (&str, u64) {
+    let number = issue
+        .key
+        .rsplit_once('-')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0);
+    (issue.project.as_str(), number)
+}
+
+fn eval(f: &Filter, seed: &Seed, issue: &Issue) -> bool {
+    match f {
+        Filter::And(parts) => parts.iter().all(|p| eval(p, seed, issue)),
+        Filter::Or(parts) => parts.iter().any(|p| eval(p, seed, issue)),
+        Filter::Not(inner) => !eval(inner, seed, issue),
+        Filter::Contains { negated, text } => {
+            issue.summary.to_lowercase().contains(text.as_str()) != *negated
+        }
+        Filter::Empty { field, negated } => values_of(*field, seed, issue).is_empty() != *negated,
+        Filter::In {
+            field,
+            negated,
+            values,
+        } => {
+            let have = values_of(*field, seed, issue);
+            let hit = have.iter().any(|h| values.contains(&Val::Text(h.clone())));
+            if *negated {
+                !have.is_empty() && !hit
+            } else {
+                hit || (have.is_empty() && values.contains(&Val::Empty))
+            }
+        }
+    }
+}
+
+/// Every lower-case name the field's value answers to (empty: no value).
+fn values_of(field: SField, seed: &Seed, issue: &Issue) -> Vec<String> {
+    let project = seed.project(&issue.project);
+    let mut out: Vec<String> = match field {
+        SField::Project => {
+            let mut v = vec![issue.project.clone()];
+            v.extend(project.iter().flat_map(|p| [p.id.clone(), p.name.clone()]));
+            v
+        }
+        SField::IssueType => {
+            let t = project.and_then(|p| p.issue_type(Some(&issue.issue_type), None));
+            std::iter::once(issue.issue_type.clone())
+                .chain(t.map(|t| t.name.clone()))
+                .collect()
+        }
+        SField::Status => {
+            let s = project.and_then(|p| p.workflow.status(&issue.status));
+            std::iter::once(issue.status.clone())
+                .chain(s.map(|s| s.id.clone()))
+                .collect()
+        }
+        SField::Assignee => issue.assignee.iter().cloned().collect(),
+        SField::Reporter => vec![issue.reporter.account_id.clone()],
+        SField::Labels => issue.labels.clone(),
+        SField::Key => vec![issue.key.clone(), issue.id.to_string()],
+    };
+    out.iter_mut().for_each(|s| *s = s.to_lowercase());
+    out
+}
+
+/// One page of results: the issues and the token of the next page (none
+/// on the last page).
+#[derive(Debug)]
+pub struct Page<'i> {
+    /// The page's issues, in order.
+    pub issues: Vec<&'i Issue>,
+    /// The token for the next page; `None` on the last.
+    pub next_page_token: Option<String>,
+}
+
+/// Why a page is refused (each a 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageError {
+    /// The JQL's message (an `errorMessages` entry).
+    Jql(String),
+    /// The token's message (`errors.nextPageToken`, as the catalog's paging).
+    Token(String),
+}
+
+/// The page of the search `jql` that starts at `token` (the first page
+/// without one), at most `max_results` issues (at least 1).
+/// Errors: [`PageError`].
+pub fn page<'i>(
+    seed: &Seed,
+    issues: impl IntoIterator<Item = &'i Issue>,
+    jql: &str,
+    token: Option<&str>,
+    max_results: usize,
+) -> Result<Page<'i>, PageError> {
+    let search = parse(jql).map_err(PageError::Jql)?;
+    let offset = token
+        .map_or(Ok(0), |t| token_offset(jql, t))
+        .map_err(PageError::Token)?;
+    let found = search.run(seed, issues);
+    let size = max_results.max(1);
+    let end = offset.saturating_add(size).min(found.len());
+    let issues = found.get(offset..end).unwrap_or_default().to_vec();
+    let next_page_token = (end < found.len()).then(|| page_token(jql, end));
+    Ok(Page {
+        issues,
+        next_page_token,
+    })
+}
+
+/// A page token: the offset of the page's first issue, bound to the query
+/// so a token from another query, or one the fake never issued, is refused.
+/// Shape: `<offset>-<16 hex digits>` (opaque to callers).
+pub fn page_token(jql: &str, offset: usize) -> String {
+    format!("{offset}-{:016x}", token_check(jql, offset))
+}
+
+/// The offset a token from [`page_token`] for this `jql` stands for.
+/// Errors: Jira's text for a token the fake did not issue for this query.
+pub fn token_offset(jql: &str, token: &str) -> Result<usize, String> {
+    let bad = || format!("The page token '{token}' is not valid.");
+    let (offset, _) = token.split_once('-').ok_or_else(bad)?;
+    let offset: usize = offset.parse().map_err(|_| bad())?;
+    if page_token(jql, offset) == token {
+        Ok(offset)
+    } else {
+        Err(bad())
+    }
+}
+
+/// FNV-1a over a fixed salt, the query and the offset: not a secret, just
+/// enough that tokens are not guessable by accident.
+fn token_check(jql: &str, offset: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"jr-mock page\0"
+        .iter()
+        .chain(jql.as_bytes())
+        .chain(&offset.to_le_bytes())
+    {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,120 @@
+//! `searchAndReconsileIssuesUsingJql` (`GET /rest/api/3/search/jql`) and
+//! `searchAndReconsileIssuesUsingJqlPost` (`POST`, body `{"jql",
+//! "maxResults", "fields": [...], "nextPageToken"}`) over the model's
+//! issues ([`crate::model::issues::search`] has the JQL subset).
+//!
+//! Answer: 200 `{"issues": [issue as getIssue renders it, with the same
+//! `fields` selection], "isLast": bool, "nextPageToken"?}`; the last page
+//! has no `nextPageToken`. `maxResults` defaults to 50 and is cut to 5000
+//! (Jira's cap); 0 counts as 1. A `nextPageToken` the fake did not issue
+//! for this `jql` → 400 naming `nextPageToken` in `errors`. Pages are offsets into the ordered results, so an
+//! issue created or deleted between two pages can shift them (as a page
+//! is not a snapshot in Jira either).
+//!
+//! Errors: 400 `{"errorMessages": [message], "errors": {}}`.
+
+use serde_json::{Value, json};
+
+use super::{Call, Failure};
+use crate::model::issues::search::{self, PageError};
+use crate::model::issues::{IssueError, Site, render, select_fields};
+use crate::wire::{ApiError, Reply, json_response, query_int, query_value};
+
+/// `maxResults` when absent.
+const DEFAULT_MAX_RESULTS: u64 = 50;
+/// Jira's largest page for this operation.
+const MAX_RESULTS_CAP: u64 = 5000;
+
+/// What a search asks: the query, the page and the fields.
+struct Asked {
+    jql: String,
+    token: Option<String>,
+    max_results: u64,
+    fields: Vec<String>,
+}
+
+/// `searchAndReconsileIssuesUsingJql`: the parameters from the query string.
+pub(super) fn get(call: &Call<'_>) -> Result<Reply, Failure> {
+    let url = &call.req.url;
+    let asked = Asked {
+        jql: query_value(url, "jql").unwrap_or_default(),
+        token: query_value(url, "nextPageToken"),
+        max_results: query_int(url, "maxResults", 0, u64::MAX)?.unwrap_or(DEFAULT_MAX_RESULTS),
+        fields: url
+            .query_pairs()
+            .filter(|(k, _)| k == "fields")
+            .map(|(_, v)| v.into_owned())
+            .collect(),
+    };
+    answer(call, &asked)
+}
+
+/// `searchAndReconsileIssuesUsingJqlPost`: the parameters from the body.
+pub(super) fn post(call: &Call<'_>) -> Result<Reply, Failure> {
+    let body = call.body()?;
+    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    let max_results = match body.get("maxResults") {
+        None | Some(Value::Null) => DEFAULT_MAX_RESULTS,
+        Some(v) => v.as_u64().ok_or_else(|| ApiError::BadField {
+            field: "maxResults".into(),
+            message: "\"maxResults\" must be a non-negative integer".into(),
+        })?,
+    };
+    let fields = body
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let asked = Asked {
+        jql: text("jql").unwrap_or_default(),
+        token: text("nextPageToken"),
+        max_results,
+        fields,
+    };
+    answer(call, &asked)
+}
+
+fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
+    let size = usize::try_from(asked.max_results.min(MAX_RESULTS_CAP)).unwrap_or(1);
+    let found = call.store.read(|m| {
+        let site = Site {
+            seed: &m.seed,
+            base: call.base,
+        };
+        let page = search::page(
+            &m.seed,
+            m.issues.issues.values(),
+            &asked.jql,
+            asked.token.as_deref(),
+            size,
+        )?;
+        let issues: Vec<Value> = page
+            .issues
+            .iter()
+            .map(|i| {
+                let mut v = render(site, i);
+                select_fields(&mut v, &asked.fields);
+                v
+            })
+            .collect();
+        Ok((issues, page.next_page_token))
+    });
+    let (issues, next) = found.map_err(|e| match e {
+        PageError::Jql(m) => Failure::from(IssueError::Message(m)),
+        PageError::Token(message) => ApiError::BadField {
+            field: "nextPageToken".into(),
+            message,
+        }
+        .into(),
+    })?;
+    let mut body = json!({"issues": issues, "isLast": next.is_none()});
+    if let Some(token) = next {
+        body["nextPageToken"] = token.into();
+    }
+    Ok(json_response(200, &body))
+}
