@@ -82,7 +82,8 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
   POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"}}: 204; 400
                                                      "Transition id '99' is not valid for this issue."
   GET|POST /rest/api/3/search/jql                  searchAndReconsileIssuesUsingJql(Post): jql,
-                                                     maxResults (50; cut to 5000), fields (as getIssue),
+                                                     maxResults (50; cut to 5000), fields (as getIssue;
+                                                     without it each issue is only its id, as Jira's),
                                                      nextPageToken (last page: isLast true, no token;
                                                      a token not issued for this jql: 400)
   Search JQL: project, issuetype, status, assignee, reporter, labels, key/issueKey with =, !=, IN,

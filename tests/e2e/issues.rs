@@ -157,6 +157,9 @@ async fn jr_searches_created_issues_across_token_pages_and_gets_each_once() {
         "project = ABC ORDER BY created DESC",
         "--maxResults",
         "1",
+        // Without `fields` Jira's enhanced search returns only the IDs.
+        "--fields",
+        "summary",
     ]));
     assert_eq!(code, 0, "{stderr}");
     let keys: Vec<&str> = found["issues"]

@@ -98,6 +98,11 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
             .iter()
             .map(|i| {
                 let mut v = render(site, i);
+                // Without `fields`, Jira's enhanced search returns only each
+                // issue's ID (the spec: `fields` default "id").
+                if asked.fields.iter().all(|f| f.trim().is_empty()) {
+                    return serde_json::json!({"id": v["id"]});
+                }
                 select_fields(&mut v, &asked.fields);
                 v
             })

@@ -452,6 +452,20 @@ async fn search_jql_answers_from_the_model_and_pages_by_token() {
     }
     assert_eq!(keys, ["ABC-3", "ABC-2", "ABC-1"]);
 
+    // Without `fields`, each issue is only its ID, as Jira's enhanced search answers.
+    let (_, bare) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/search/jql?jql=project%3DABC&maxResults=1",
+        OAUTH,
+        None,
+    )
+    .await;
+    let only = bare["issues"][0]
+        .as_object()
+        .map(|o| o.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(only, Some(vec!["id".to_owned()]), "{bare}");
+
     let body = json!({"jql": "summary ~ login AND project IN (ABC, XYZ)", "fields": ["summary", "status"]});
     let (status, page) = call(&jira, "POST", "/rest/api/3/search/jql", OAUTH, Some(body)).await;
     assert_eq!(status, 200, "{page}");
