@@ -72,6 +72,10 @@ INSPECTOR: open http://127.0.0.1:PORT/_mock/ui in a browser (the URL is on stder
 STATEFUL OPERATIONS (answered from the model, after the same authentication and body checks):
   POST   /rest/api/3/issue                          createIssue: 201 {"id","key","self"}; 400 "errors"
                                                      naming project, issuetype, summary (Jira's texts)
+  POST   /rest/api/3/issue/bulk                     createIssues {"issueUpdates":[{"fields":..}..]}: 201
+                                                     {"issues":[..],"errors":[{"status":400,
+                                                     "failedElementNumber":N (0-based),"elementErrors"}]};
+                                                     400 in that shape when every element failed
   GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue; 404 "Issue does not exist or you
                                                      do not have permission to see it."
   PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...}}: 204 (summary, description,

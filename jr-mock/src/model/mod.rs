@@ -305,6 +305,23 @@ impl Model {
         Ok((issue, self.enqueue_all(&events, now_ms)))
     }
 
+    /// `createIssues`: creates each element of `issueUpdates` that Jira
+    /// would accept; enqueues `jira:issue_created` for each. Returns the
+    /// per-element results and how many deliveries were queued.
+    pub fn create_issues(
+        &mut self,
+        actor: &Actor,
+        elements: &[Value],
+        now_ms: i64,
+    ) -> (Vec<Result<Issue, IssueError>>, usize) {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (results, events) = self.issues.create_many(site, actor, elements, now_ms);
+        (results, self.enqueue_all(&events, now_ms))
+    }
+
     /// `editIssue`: sets `fields` of the issue `key_or_id`; enqueues
     /// `jira:issue_updated` when something changed. Returns the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.

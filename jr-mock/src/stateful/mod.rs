@@ -1,5 +1,6 @@
 //! The operations answered from the model rather than the catalog's
-//! examples ([`STATEFUL`]): the issue itself ([`issue`]), its
+//! examples ([`STATEFUL`]): the issue itself ([`issue`]), bulk creation
+//! ([`bulk`]), its
 //! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
@@ -14,6 +15,7 @@
 //! delivery engine to run them ([`crate::store::Store::deliver_queued`]):
 //! the HTTP answer returns first; `GET /_mock/settle` waits for them.
 
+pub mod bulk;
 pub mod issue;
 pub mod search;
 pub mod transitions;
@@ -27,8 +29,9 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 8] = [
+pub const STATEFUL: [&str; 9] = [
     "createIssue",
+    "createIssues",
     "getIssue",
     "editIssue",
     "deleteIssue",
@@ -89,6 +92,7 @@ impl Call<'_> {
 pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
     let result = match operation_id {
         "createIssue" => issue::create(call),
+        "createIssues" => bulk::create(call),
         "getIssue" => issue::get(call),
         "editIssue" => issue::edit(call),
         "deleteIssue" => issue::delete(call),

@@ -121,6 +121,11 @@ fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
         "refreshWebhooks" => Some(json!({"webhookIds": [webhook_id]})),
         "createIssue" => Some(json!({"fields": {"project": {"key": "ABC"},
             "issuetype": {"name": "Task"}, "summary": "from the catalog test"}})),
+        // One created, one refused: Jira's partial success.
+        "createIssues" => Some(
+            json!({"issueUpdates": [{"fields": {"project": {"key": "ABC"},
+            "issuetype": {"name": "Task"}, "summary": "bulk"}}, {"fields": {}}]}),
+        ),
         "editIssue" => Some(json!({"fields": {"summary": "edited"}})),
         "doTransition" => Some(json!({"transition": {"id": "21"}})),
         _ => None,
@@ -139,8 +144,9 @@ fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
 
 /// The operations jr-mock answers from its model, in the order the test
 /// sends them (see `jr_mock::stateful::STATEFUL`).
-const STATEFUL_ORDER: [&str; 8] = [
+const STATEFUL_ORDER: [&str; 9] = [
     "createIssue",
+    "createIssues",
     "getIssue",
     "searchAndReconsileIssuesUsingJql",
     "searchAndReconsileIssuesUsingJqlPost",

@@ -512,3 +512,66 @@ async fn search_jql_answers_from_the_model_and_pages_by_token() {
     .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn bulk_create_answers_each_element_with_jiras_shape_and_fires_one_event_per_created_issue() {
+    let jira = fake().await;
+    let hook = receiver(200).await;
+    register_issue_events(&jira, &format!("{}/hook", hook.uri()), "project = ABC").await;
+    let bad = json!({"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}}});
+    let bulk = json!({"issueUpdates": [new_issue("ABC", "One"), bad, new_issue("ABC", "Two")]});
+    let (status, body) = call(&jira, "POST", "/rest/api/3/issue/bulk", OAUTH, Some(bulk)).await;
+    assert_eq!(status, 201, "{body}");
+    let keys: Vec<&Value> = body["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["key"])
+        .collect();
+    assert_eq!(keys, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert!(
+        body["issues"][1]["self"]
+            .as_str()
+            .unwrap()
+            .ends_with("/rest/api/3/issue/10001")
+    );
+    assert_eq!(
+        body["errors"],
+        json!([{"status": 400, "failedElementNumber": 1, "elementErrors": {"errorMessages": [],
+            "errors": {"summary": "You must specify a summary of the issue."}}}])
+    );
+    settle(&jira).await;
+    let bodies = received(&hook).await;
+    let created: Vec<&Value> = bodies.iter().map(|b| &b["issue"]["key"]).collect();
+    assert_eq!(created, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b["webhookEvent"] == "jira:issue_created")
+    );
+
+    let all_bad =
+        json!({"issueUpdates": [{"fields": {}}, {"fields": {"project": {"key": "NOPE"}}}]});
+    let (status, body) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue/bulk",
+        OAUTH,
+        Some(all_bad),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["issues"], json!([]));
+    assert_eq!(body["errors"][0]["failedElementNumber"], 0);
+    assert_eq!(
+        body["errors"][0]["elementErrors"]["errors"]["project"],
+        "Specify a valid project ID or key"
+    );
+    assert_eq!(body["errors"][1]["failedElementNumber"], 1);
+    settle(&jira).await;
+    assert_eq!(
+        jira.snapshot().issues.issues.len(),
+        2,
+        "a failed element changes nothing"
+    );
+}

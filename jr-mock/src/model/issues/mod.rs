@@ -10,7 +10,7 @@
 //!
 //! | change | events |
 //! |---|---|
-//! | create | `jira:issue_created` (`issue_created`) |
+//! | create (alone or in bulk, per created issue) | `jira:issue_created` (`issue_created`) |
 //! | edit that changes something | `jira:issue_updated` (`issue_updated`; `issue_assigned` when only the assignee changed) with one `changelog.items` entry per changed field |
 //! | edit that changes nothing | none |
 //! | transition | `jira:issue_updated` (`issue_generic`) with a `status` item |
@@ -219,6 +219,33 @@ impl IssueStore {
             None,
         );
         Ok((issue, vec![event]))
+    }
+
+    /// `createIssues`: [`IssueStore::create`] for each element of
+    /// `issueUpdates` (`{"fields": {...}}`), in order; a refused element
+    /// changes nothing and the others go on. Returns, per element, the new
+    /// issue or why it was refused, and the events of those created.
+    pub fn create_many(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        elements: &[Value],
+        now_ms: i64,
+    ) -> (Vec<Result<Issue, IssueError>>, Vec<Value>) {
+        let mut events = Vec::new();
+        let results = elements
+            .iter()
+            .map(|element| {
+                let fields = match element.get("fields") {
+                    Some(Value::Object(f)) => f,
+                    _ => return Err(field_error("fields", "\"fields\" must be an object")),
+                };
+                let (issue, fired) = self.create(site, actor, fields, now_ms)?;
+                events.extend(fired);
+                Ok(issue)
+            })
+            .collect();
+        (results, events)
     }
 
     /// `editIssue`: sets each of `fields` (`summary`, `description`,

@@ -328,3 +328,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bulk_create_keeps_going_past_a_refused_element_and_fires_only_for_those_created() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let good = |s: &str| json!({"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}, "summary": s}});
+    let elements = [
+        good("A"),
+        json!({"fields": {"project": {"key": "NOPE"}}}),
+        json!({}),
+        good("B"),
+    ];
+    let (results, events) = store.create_many(site, &actor(), &elements, NOW);
+    let keys: Vec<Option<&str>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().map(|i| i.key.as_str()))
+        .collect();
+    assert_eq!(keys, [Some("ABC-1"), None, None, Some("ABC-2")]);
+    let Err(IssueError::Fields(errors)) = &results[1] else {
+        panic!("{:?}", results[1]);
+    };
+    assert_eq!(errors["project"], "Specify a valid project ID or key");
+    assert!(matches!(&results[2], Err(IssueError::Fields(e)) if e.contains_key("fields")));
+    let fired: Vec<&Value> = events.iter().map(|e| &e["issue"]["key"]).collect();
+    assert_eq!(fired, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert_eq!(store.issues.len(), 2);
+}
