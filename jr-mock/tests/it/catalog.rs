@@ -128,6 +128,8 @@ fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
         ),
         "editIssue" => Some(json!({"fields": {"summary": "edited"}})),
         "doTransition" => Some(json!({"transition": {"id": "21"}})),
+        "addComment" | "updateComment" => Some(json!({"body": {"type": "doc", "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "c"}]}]}})),
         _ => None,
     }
 }
@@ -144,7 +146,7 @@ fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
 
 /// The operations jr-mock answers from its model, in the order the test
 /// sends them (see `jr_mock::stateful::STATEFUL`).
-const STATEFUL_ORDER: [&str; 9] = [
+const STATEFUL_ORDER: [&str; 14] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -153,6 +155,11 @@ const STATEFUL_ORDER: [&str; 9] = [
     "getTransitions",
     "editIssue",
     "doTransition",
+    "addComment",
+    "getComments",
+    "getComment",
+    "updateComment",
+    "deleteComment",
     "deleteIssue",
 ];
 
