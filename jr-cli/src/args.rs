@@ -30,6 +30,9 @@ pub struct RawArgs {
     pub body: Option<BodySource>,
     /// `--no-validate`, `--file`, `--content-type`.
     pub body_options: BodyOptions,
+    /// `jr raw --paginate`: follow the pages the answer's shape shows
+    /// (the ad-hoc operation declares no paging style).
+    pub paging_by_shape: bool,
 }
 
 impl RawArgs {
@@ -67,6 +70,7 @@ impl RawArgs {
             values,
             body,
             body_options: BodyOptions::from_matches(matches),
+            paging_by_shape: false,
         })
     }
 }
@@ -83,6 +87,8 @@ pub struct Invocation {
     pub content_type: Option<String>,
     /// Headers the body needs (`X-Atlassian-Token: no-check` for uploads).
     pub body_headers: Vec<(String, String)>,
+    /// See [`RawArgs::paging_by_shape`].
+    pub paging_by_shape: bool,
 }
 
 impl Invocation {
@@ -102,6 +108,7 @@ impl Invocation {
             body: prepared.body,
             content_type: prepared.content_type,
             body_headers: prepared.headers,
+            paging_by_shape: raw.paging_by_shape,
         })
     }
 

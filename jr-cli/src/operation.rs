@@ -10,6 +10,7 @@ use crate::globals::OutputFormat;
 use clap::ArgMatches;
 use jr_core::config::Settings;
 use jr_core::ops::{Operation, Pagination};
+use jr_core::paginate::{self, Page};
 use jr_core::request::RequestPlan;
 use jr_core::{Error, http};
 use serde_json::{Value, json};
@@ -82,25 +83,85 @@ fn deprecation_warning(op: &jr_core::ops::Operation) -> serde_json::Value {
 /// `--stream` printed it already, item by item.
 fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error> {
     let plan = invocation.plan()?;
+    if invocation.paging_by_shape && ctx.globals.paginate {
+        return send_paged_by_shape(ctx, invocation.op, plan);
+    }
     let style = if ctx.globals.paginate {
         invocation.op.pagination
     } else {
         Pagination::None
     };
-    if !ctx.globals.stream && ctx.globals.output != OutputFormat::Ndjson {
+    if !streaming(ctx) {
         return ctx.fetch_listing(&plan, style).map(Some);
     }
     if style == Pagination::None {
-        // An operation that does not page prints its answer as one line,
-        // or a plain array's elements one per line.
         let body = ctx.send(&plan)?.body;
-        check_is_json(invocation.op, &body)?;
-        if ctx.out.items(&body)?.is_continue() {
-            let _ = ctx.out.flush()?;
-        }
-        return Ok(None);
+        return stream_one(ctx, invocation.op, &body).map(|()| None);
     }
     ctx.stream_items(&plan, style).map(|()| None)
+}
+
+/// `--stream` or `--output ndjson`: items are printed as the pages arrive.
+fn streaming(ctx: &Ctx) -> bool {
+    ctx.globals.stream || ctx.globals.output == OutputFormat::Ndjson
+}
+
+/// An answer that does not page, streamed: one line, or a plain array's
+/// elements one per line.
+fn stream_one(ctx: &mut Ctx, op: &Operation, body: &[u8]) -> Result<(), Error> {
+    check_is_json(op, body)?;
+    if ctx.out.items(body)?.is_continue() {
+        let _ = ctx.out.flush()?;
+    }
+    Ok(())
+}
+
+/// `jr raw --paginate`: the first answer shows the paging style (see
+/// [`paginate::detect`]); the walk goes on from it, merged or streamed, or
+/// the answer is printed as it is when it has no known paging shape.
+fn send_paged_by_shape(
+    ctx: &mut Ctx,
+    op: &Operation,
+    plan: RequestPlan,
+) -> Result<Option<Vec<u8>>, Error> {
+    let body = ctx.send(&plan)?.body;
+    let style = paginate::detect(&body);
+    if style == Pagination::None {
+        if streaming(ctx) {
+            return stream_one(ctx, op, &body).map(|()| None);
+        }
+        return Ok(Some(body));
+    }
+    let first = Page::parse(&body)?;
+    let plan = open_to_paging(plan);
+    if streaming(ctx) {
+        return ctx
+            .stream_items_from(&plan, style, Some(first))
+            .map(|()| None);
+    }
+    ctx.exec
+        .fetch_listing_from(&plan, style, Some(first))
+        .map(Some)
+}
+
+/// An ad-hoc request may carry the paging parameters: in its JSON body when
+/// it has one (Jira's POST searches), else in the query.
+fn open_to_paging(mut plan: RequestPlan) -> RequestPlan {
+    const PAGING: [&str; 2] = ["startAt", "nextPageToken"];
+    let json_body = plan.body.as_ref().is_some_and(|(bytes, content_type)| {
+        content_type.contains("json") && bytes.trim_ascii_start().starts_with(b"{")
+    });
+    let declared = if json_body {
+        &mut plan.body_paging
+    } else {
+        &mut plan.query_params
+    };
+    for name in PAGING {
+        if !declared.contains(&name) {
+            declared.push(name);
+        }
+    }
+    plan
 }
 
 /// A 2xx answer that should be JSON but is not (an HTML login page, a cut

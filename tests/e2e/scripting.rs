@@ -2,7 +2,7 @@
 //! and help on a terminal, commands that are easy to guess. Terminal cases
 //! run `jr` under `script`, which gives it a pseudo-terminal.
 
-use crate::support::{APP, CLOUD_ID, error_line, jr_as, jr_isolated, register, run};
+use crate::support::{APP, CLOUD_ID, control, error_line, jr_as, jr_isolated, register, run};
 use jr_mock::FakeJira;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
@@ -415,4 +415,107 @@ async fn stream_prints_a_plain_arrays_elements_one_per_line() {
         ".name",
     ]));
     assert_eq!((out.lines().count(), code), (count, 0), "{out}");
+}
+
+/// Every page of the webhook listing `ms` milliseconds late (jr-mock's
+/// latency fault), so a listing of several pages really takes its time.
+async fn slow_pages(jira: &FakeJira, ms: u64) {
+    let rules = control(
+        jira,
+        "/_mock/faults",
+        json!({"rules": [{"path": "/rest/api/3/webhook", "method": "GET", "kind": "latency", "ms": ms}]}),
+    )
+    .await;
+    assert!(rules.to_string().contains("latency"), "{rules}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_listing_shows_its_progress_on_a_terminal_only() {
+    let jira = FakeJira::start().await;
+    for _ in 0..3 {
+        register(&jira, APP, "https://app.example.com/hook");
+    }
+    let listing = "webhook list --maxResults 1 --compact";
+    // A quick listing on a terminal shows no progress line.
+    let (shown, _) = on_a_terminal(Some(&jira), listing);
+    assert!(
+        !shown.contains("so far") && shown.contains(r#""maxResults":3"#),
+        "{shown}"
+    );
+    slow_pages(&jira, 300).await;
+    let (shown, code) = on_a_terminal(Some(&jira), listing);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("items so far"), "{shown}");
+    // The result itself is whole (the line was cleared, not mixed into it).
+    assert!(shown.contains(r#""maxResults":3"#), "{shown}");
+    // In a pipe, and with --stream, there is no progress line.
+    let (out, err, code) = stdout(app(&jira).args(["webhook", "list", "--maxResults", "1"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty() && out.contains(r#""maxResults":3"#), "{err}");
+    let (shown, code) = on_a_terminal(Some(&jira), &format!("{listing} --stream"));
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        !shown.contains("so far") && shown.lines().count() == 3,
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_follows_a_next_link_on_the_site_and_paginates_by_shape() {
+    use crate::support::{advance, issue_created, oauth_reads_failed, receiver};
+    let jira = FakeJira::start().await;
+    oauth_reads_failed(&jira).await;
+    let broken = receiver(500).await;
+    let hook = format!("{}/hook", broken.uri());
+    register(&jira, APP, &hook);
+    for key in ["ABC-1", "ABC-2", "ABC-3"] {
+        issue_created(&jira, key).await;
+        advance(&jira, 2 * 60 * 60 * 1000).await;
+    }
+    let (first, err, code) = run(app(&jira).args([
+        "webhook",
+        "get-failed",
+        "--maxResults",
+        "1",
+        "--no-paginate",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let next = first["next"].as_str().unwrap_or_default().to_owned();
+    assert!(next.starts_with("http"), "an absolute link: {first}");
+    let count = |out: &serde_json::Value| out["values"].as_array().map(Vec::len);
+    let (one, err, code) = run(app(&jira).args(["raw", "GET", &next]));
+    assert_eq!((code, count(&one)), (0, Some(1)), "{err}");
+    assert_ne!(one["values"][0], first["values"][0], "the second page");
+    let (rest, err, code) = run(app(&jira).args(["raw", "GET", &next, "--paginate"]));
+    assert_eq!((code, count(&rest)), (0, Some(2)), "{err}");
+    // Offset pages (startAt/isLast), merged or streamed.
+    for _ in 0..2 {
+        register(&jira, APP, &hook);
+    }
+    let list = format!("{}/rest/api/3/webhook?maxResults=1", jira.base_url());
+    let (all, err, code) = run(app(&jira).args(["raw", "GET", &list, "--paginate"]));
+    assert_eq!((code, count(&all)), (0, Some(3)), "{err}");
+    assert_eq!(all["isLast"], json!(true), "{all}");
+    let (lines, err, code) = stdout(app(&jira).args([
+        "raw",
+        "GET",
+        "/rest/api/3/webhook",
+        "--query",
+        "maxResults=2",
+        "--paginate",
+        "--stream",
+        "--jq",
+        ".id",
+    ]));
+    assert_eq!((code, lines.lines().count()), (0, 3), "{err}");
+    // Another host is refused before anything is sent, naming both hosts.
+    let (_, err, code) =
+        run(app(&jira).args(["raw", "GET", "https://elsewhere.example/rest/api/3/myself"]));
+    assert_eq!(code, 4, "{err}");
+    let message = error_line(&err)["message"].to_string();
+    let site = jira.base_url().replace("http://", "");
+    assert!(
+        message.contains("elsewhere.example") && message.contains(site.trim_end_matches('/')),
+        "{message}"
+    );
 }
