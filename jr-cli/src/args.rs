@@ -89,6 +89,9 @@ pub struct Invocation {
     pub body_headers: Vec<(String, String)>,
     /// See [`RawArgs::paging_by_shape`].
     pub paging_by_shape: bool,
+    /// What `--dry-run` shows instead of a file body's bytes (see
+    /// [`body::Prepared::shown`]).
+    pub shown_body: Option<String>,
 }
 
 impl Invocation {
@@ -109,6 +112,7 @@ impl Invocation {
             content_type: prepared.content_type,
             body_headers: prepared.headers,
             paging_by_shape: raw.paging_by_shape,
+            shown_body: prepared.shown,
         })
     }
 

@@ -121,8 +121,8 @@ impl<'a> Ctx<'a> {
         (self.tree)(None)
     }
 
-    /// The root command with only `group` built (its operations and the
-    /// hand-written commands mounted in it).
+    /// The root command with only `group` built, in full (its operations
+    /// with their helper flags, and the hand-written commands mounted in it).
     pub fn group_tree(&self, group: &str) -> clap::Command {
         (self.tree)(Some(group))
     }

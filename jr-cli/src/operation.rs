@@ -33,10 +33,11 @@ pub fn run(
     ctx.settings()?;
     let mut invocation = Invocation::prepare(raw)?;
     (extension.before_send)(ctx, matches, &mut invocation).map_err(extension.explain)?;
+    check_body_given(&invocation, extension)?;
     if ctx.globals.dry_run {
         let plan = invocation.plan()?;
         let settings = ctx.settings()?;
-        let shown = dry_run_json(settings, &plan);
+        let shown = dry_run_json(settings, &plan, invocation.shown_body.as_deref());
         if let Some(note) = settings.auth.dry_run_note() {
             let _ = writeln!(ctx.err, "{note}");
         }
@@ -60,6 +61,36 @@ pub fn run(
         let _ = writeln!(ctx.err, "{line}");
     }
     checked.error.or(partial.error).map_or(Ok(()), Err)
+}
+
+/// A required body that neither `--body` nor the helper flags gave: the
+/// message names both (without helper flags, building the request plan
+/// says so, naming `--body`).
+///
+/// Errors: exit 4.
+fn check_body_given(invocation: &Invocation, extension: &Extension) -> Result<(), Error> {
+    let op = invocation.op;
+    if invocation.body.is_some() || !op.body.is_some_and(|body| body.required) {
+        return Ok(());
+    }
+    let helpers: Vec<String> = (extension.args)()
+        .iter()
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect();
+    if helpers.is_empty() {
+        return Ok(());
+    }
+    Err(Error::validation(format!(
+        "`{} {}` needs a request body: pass --body, or the helper flags {}",
+        op.group(),
+        op.command(),
+        helpers.join(", ")
+    ))
+    .with_hint(format!(
+        "see jr {} {} --help for the helper flags and an example",
+        op.group(),
+        op.command()
+    )))
 }
 
 /// The stderr line jr writes before calling an operation the spec marks
@@ -181,8 +212,9 @@ fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
 }
 
 /// `{"method", "url", "headers", "body"}` with the credentials redacted by
-/// the one rule of `jr_core::redact` (headers, query values, body members).
-fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
+/// the one rule of `jr_core::redact` (headers, query values, body members);
+/// a file body is `shown` (`<file NAME, N bytes, TYPE>`), never its bytes.
+fn dry_run_json(settings: &Settings, plan: &RequestPlan, shown: Option<&str>) -> Vec<u8> {
     let mut headers = serde_json::Map::new();
     if let Some(auth) = settings.auth.redacted_header_value() {
         headers.insert("Authorization".into(), json!(auth));
@@ -194,6 +226,9 @@ fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
         headers.insert(name.clone(), json!(http::shown_header_value(name, value)));
     }
     let body = plan.body.as_ref().map(|(bytes, content_type)| {
+        if let Some(shown) = shown {
+            return Value::String(shown.to_owned());
+        }
         let shown = jr_core::redact::body(Some(content_type), bytes);
         serde_json::from_slice::<Value>(&shown)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&shown).into_owned()))

@@ -57,6 +57,15 @@ pub fn full_command(registry: Registry) -> Command {
         .subcommands(top_level(registry))
 }
 
+/// The root with one group built in full (every operation with its flags
+/// and helper flags): for `jr schema GROUP`, never for a normal run.
+pub fn group_in_full(registry: Registry, group: &str) -> Command {
+    match ops::group(group) {
+        Some(found) => root().subcommand(group_command(registry, found.name(), |_| true)),
+        None => root(),
+    }
+}
+
 /// The hand-written commands beside the groups (`configure`, `auth`,
 /// `completion`, `raw`, `schema`, hidden `__man`, `__docs`).
 fn top_level(registry: Registry) -> impl Iterator<Item = Command> {
@@ -187,12 +196,16 @@ fn example(registry: Registry, op: &'static Operation) -> String {
     }
 }
 
-/// Adds an extension's helper flags under "Helper options"; each conflicts
+/// The help heading of an extension's helper flags (`jr schema` and the
+/// reference pages find them by it).
+pub const HELPER_HEADING: &str = "Helper options";
+
+/// Adds an extension's helper flags under [`HELPER_HEADING`]; each conflicts
 /// with `--body`, which gives the whole body instead.
 fn helper_args(op: &Operation, extension: &Extension, command: Command) -> Command {
     let conflicts = op.body.is_some();
     command.args((extension.args)().into_iter().map(|arg| {
-        let arg = arg.help_heading("Helper options");
+        let arg = arg.help_heading(HELPER_HEADING);
         if conflicts {
             arg.conflicts_with("body")
         } else {

@@ -519,3 +519,119 @@ async fn raw_follows_a_next_link_on_the_site_and_paginates_by_shape() {
         "{message}"
     );
 }
+
+/// `jr --dry-run` aimed at a closed port, with no credentials.
+fn dry_run() -> assert_cmd::Command {
+    let mut cmd = jr_isolated();
+    cmd.args([
+        "--dry-run",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--auth-type",
+        "none",
+    ]);
+    cmd
+}
+
+#[test]
+fn a_dry_run_shows_a_file_body_by_name_size_and_type_never_its_bytes() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("face.png");
+    std::fs::write(&file, b"\x89PNG secret bytes").expect("written");
+    let path = file.to_string_lossy().into_owned();
+    let (plan, err, code) = run(dry_run().args([
+        "project",
+        "create-avatar",
+        "--projectIdOrKey",
+        "A",
+        "--body",
+        &format!("@{path}"),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        plan["body"],
+        json!(format!("<file {path}, 17 bytes, image/png>")),
+        "{plan}"
+    );
+    let (plan, err, code) =
+        run(dry_run().args(["issue", "add-attachment", "ABC-1", "--file", &path]));
+    assert_eq!(code, 0, "{err}");
+    let body = plan["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("filename=\"face.png\"")
+            && body.contains("<file face.png, 17 bytes, image/png>")
+            && !body.contains("secret"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn helper_flags_are_in_the_schema_and_in_the_messages() {
+    let (schema, err, code) = run(jr_isolated().args(["schema", "webhook", "register-dynamic"]));
+    assert_eq!(code, 0, "{err}");
+    let flags = schema["flags"].as_array().cloned().unwrap_or_default();
+    let helper = |name: &str| {
+        flags
+            .iter()
+            .any(|f| f["name"] == name && f["in"] == "helper")
+    };
+    assert!(
+        helper("url") && helper("jql") && helper("event"),
+        "{schema}"
+    );
+    let body = flags
+        .iter()
+        .find(|f| f["name"] == "body")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(body["required"], json!(false), "{body}");
+    assert!(
+        body["description"]
+            .to_string()
+            .contains("required unless a helper flag is given"),
+        "{body}"
+    );
+    let (schema, _, _) = run(jr_isolated().args(["schema", "webhook", "delete-by-id"]));
+    for name in ["id", "all"] {
+        assert!(
+            schema["flags"]
+                .to_string()
+                .contains(&format!(r#""name":"{name}""#)),
+            "{schema}"
+        );
+    }
+    // A missing body names the helper flags.
+    let (_, err, code) = run(dry_run().args(["webhook", "register-dynamic"]));
+    assert_eq!(code, 4, "{err}");
+    let message = error_line(&err)["message"].to_string();
+    assert!(
+        ["--body", "--url", "--jql", "--event"]
+            .iter()
+            .all(|f| message.contains(f)),
+        "{message}"
+    );
+    // A helper flag's bad value is reported against the flag.
+    let (_, err, code) = run(dry_run().args([
+        "webhook",
+        "register-dynamic",
+        "--url",
+        "https://app.example.com/hook",
+        "--jql",
+        "project = ABC",
+        "--event",
+        "jira:issue_create",
+    ]));
+    assert_eq!(code, 4, "{err}");
+    let error = error_line(&err);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("invalid value `jira:issue_create` for --event")
+            && message.contains("jira:issue_created, jira:issue_updated")
+            && !message.contains("body"),
+        "{error}"
+    );
+    assert_eq!(
+        error["hint"],
+        json!("did you mean --event jira:issue_created?")
+    );
+}
