@@ -441,10 +441,18 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
     }
     if let Some(expr) = &globals.jq_expr {
         let named = std::mem::take(&mut globals.jq_named);
-        let filter = jq::compile_with(expr, named)?.with_diagnostics(|bytes| {
-            // `debug`, `stderr` and `halt_error` messages, as jq writes them.
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), bytes);
-        });
+        // With `--stream` (and `--output ndjson`) each item is one run's input.
+        let inputs = if globals.stream || globals.output == OutputFormat::Ndjson {
+            jq::Inputs::PerItem
+        } else {
+            jq::Inputs::One
+        };
+        let filter = jq::compile_with(expr, named)?
+            .with_diagnostics(|bytes| {
+                // `debug`, `stderr` and `halt_error` messages, as jq writes them.
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), bytes);
+            })
+            .with_inputs(inputs);
         globals.jq = Some(Arc::new(filter));
     } else if !globals.jq_named.is_empty() || globals.jq_json {
         return Err(Error::validation(

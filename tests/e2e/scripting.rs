@@ -635,3 +635,36 @@ fn helper_flags_are_in_the_schema_and_in_the_messages() {
         json!("did you mean --event jira:issue_created?")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn input_and_inputs_see_one_document_or_fail_naming_stream() {
+    let jira = FakeJira::start().await;
+    for _ in 0..3 {
+        register(&jira, APP, "https://app.example.com/hook");
+    }
+    let paged = ["webhook", "list", "--maxResults", "1"];
+    // The merged pages are the one input: `inputs` is empty, as in jq.
+    let (out, err, code) = stdout(app(&jira).args(paged).args([
+        "--jq",
+        "[., inputs] | [length, (.[0].values | length)]",
+        "--compact",
+    ]));
+    assert_eq!((out.as_str(), code), ("[1,3]\n", 0), "{err}");
+    let (_, err, code) = stdout(app(&jira).args(paged).args(["--jq", "input"]));
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        error_line(&err)["message"]
+            .to_string()
+            .contains("No more inputs"),
+        "{err}"
+    );
+    // With --stream each item is the input of its own run: never an empty `inputs`.
+    for filter in ["[inputs]", "input"] {
+        let (out, err, code) = stdout(app(&jira).args(paged).args(["--stream", "--jq", filter]));
+        assert_eq!((out.as_str(), code), ("", 4), "{filter}: {err}");
+        assert!(
+            error_line(&err)["message"].to_string().contains("--stream"),
+            "{err}"
+        );
+    }
+}
