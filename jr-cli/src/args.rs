@@ -30,6 +30,9 @@ pub struct RawArgs {
     pub body: Option<BodySource>,
     /// `--no-validate`, `--file`, `--content-type`.
     pub body_options: BodyOptions,
+    /// `jr raw --paginate`: follow the pages the answer's shape shows
+    /// (the ad-hoc operation declares no paging style).
+    pub paging_by_shape: bool,
 }
 
 impl RawArgs {
@@ -67,6 +70,7 @@ impl RawArgs {
             values,
             body,
             body_options: BodyOptions::from_matches(matches),
+            paging_by_shape: false,
         })
     }
 }
@@ -83,6 +87,11 @@ pub struct Invocation {
     pub content_type: Option<String>,
     /// Headers the body needs (`X-Atlassian-Token: no-check` for uploads).
     pub body_headers: Vec<(String, String)>,
+    /// See [`RawArgs::paging_by_shape`].
+    pub paging_by_shape: bool,
+    /// What `--dry-run` shows instead of a file body's bytes (see
+    /// [`body::Prepared::shown`]).
+    pub shown_body: Option<String>,
 }
 
 impl Invocation {
@@ -102,6 +111,8 @@ impl Invocation {
             body: prepared.body,
             content_type: prepared.content_type,
             body_headers: prepared.headers,
+            paging_by_shape: raw.paging_by_shape,
+            shown_body: prepared.shown,
         })
     }
 

@@ -79,6 +79,10 @@ pub struct Prepared {
     pub body: Option<Vec<u8>>,
     pub content_type: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// What `--dry-run` shows instead of the bytes: a binary body read from
+    /// a file or stdin as `<file NAME, N bytes, TYPE>`, a multipart body
+    /// with each file part so; `None` shows the body itself.
+    pub shown: Option<String>,
 }
 
 /// Reads and checks the body (stage 2).
@@ -106,6 +110,7 @@ pub fn prepare(
         .unwrap_or(spec.content_type());
     let file_name = match &source {
         Some(BodySource::File(path)) => Some(path.clone()),
+        Some(BodySource::Stdin) => Some(STDIN_NAME.to_owned()),
         _ => None,
     };
     let body = source
@@ -134,17 +139,31 @@ pub fn prepare(
         "*/*" => {
             let sent = file_name
                 .as_deref()
+                .filter(|name| *name != STDIN_NAME)
                 .map_or("application/octet-stream", encode::guess_type);
             (Some(sent.to_owned()), no_check())
         }
         other if other != spec.content_type() => (Some(other.to_owned()), Vec::new()),
         _ => (None, Vec::new()),
     };
+    let sent_type = content_type.as_deref().unwrap_or(chosen);
+    let shown = file_name
+        .filter(|_| is_binary(sent_type))
+        .map(|name| encode::file_summary(&name, bytes.len(), sent_type));
     Ok(Prepared {
         body: Some(bytes),
         content_type,
         headers,
+        shown,
     })
+}
+
+/// How [`Prepared::shown`] names a body read from stdin.
+const STDIN_NAME: &str = "(stdin)";
+
+/// A body that is neither JSON nor text: `--dry-run` shows its size, not its bytes.
+fn is_binary(content_type: &str) -> bool {
+    !(content_type.contains("json") || content_type.starts_with("text/"))
 }
 
 fn read_source(
@@ -214,6 +233,7 @@ fn multipart(
         body: Some(encoded.bytes),
         content_type: Some(encoded.content_type),
         headers: no_check(),
+        shown: Some(encode::multipart_shown(fields, &parts)?),
     })
 }
 
@@ -293,6 +313,10 @@ mod tests {
         .expect("reads");
         assert_eq!(prepared.content_type.as_deref(), Some("image/png"));
         assert_eq!(prepared.headers, no_check());
+        assert_eq!(
+            prepared.shown.as_deref(),
+            Some("<file face.png, 2 bytes, image/png>")
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use jr_core::Error;
 use jr_core::config::Settings;
 use jr_core::http::Response;
 use jr_core::ops::Pagination;
+use jr_core::paginate::Page;
 use jr_core::request::RequestPlan;
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -78,22 +79,35 @@ impl<'a> Ctx<'a> {
     ///
     /// Errors: those of [`Exec::for_each_page`] and of the sink.
     pub fn stream_items(&mut self, plan: &RequestPlan, style: Pagination) -> Result<(), Error> {
+        self.stream_items_from(plan, style, None)
+    }
+
+    /// [`Ctx::stream_items`] going on from a `first` page read already.
+    ///
+    /// Errors: as [`Ctx::stream_items`].
+    pub fn stream_items_from(
+        &mut self,
+        plan: &RequestPlan,
+        style: Pagination,
+        first: Option<Page>,
+    ) -> Result<(), Error> {
         let out = &mut self.out;
         let mut left = self.exec.limit().unwrap_or(usize::MAX);
-        self.exec.for_each_page(plan, style, &mut |page| {
-            for item in page.items() {
-                if left == 0 || out.line(item.get().as_bytes())?.is_break() {
+        self.exec
+            .for_each_page_from(plan, style, first, &mut |page| {
+                for item in page.items() {
+                    if left == 0 || out.line(item.get().as_bytes())?.is_break() {
+                        let _ = out.flush()?;
+                        return Ok(ControlFlow::Break(()));
+                    }
+                    left -= 1;
+                }
+                if left == 0 {
                     let _ = out.flush()?;
                     return Ok(ControlFlow::Break(()));
                 }
-                left -= 1;
-            }
-            if left == 0 {
-                let _ = out.flush()?;
-                return Ok(ControlFlow::Break(()));
-            }
-            out.flush()
-        })
+                out.flush()
+            })
     }
 
     /// Writes one diagnostic line (a JSON object) on stderr; a failing
@@ -107,8 +121,8 @@ impl<'a> Ctx<'a> {
         (self.tree)(None)
     }
 
-    /// The root command with only `group` built (its operations and the
-    /// hand-written commands mounted in it).
+    /// The root command with only `group` built, in full (its operations
+    /// with their helper flags, and the hand-written commands mounted in it).
     pub fn group_tree(&self, group: &str) -> clap::Command {
         (self.tree)(Some(group))
     }

@@ -69,7 +69,7 @@ fn run_with(
     let globals = globals::read(&matches)?;
     let tree = |group: Option<&str>| match group {
         None => tree::full_command(registry),
-        Some(group) => tree::command(registry, &["jr".to_owned(), group.to_owned()]),
+        Some(group) => tree::group_in_full(registry, group),
     };
     let mut ctx = Ctx::new(globals, stdout, stderr, &tree);
     let result = match target {

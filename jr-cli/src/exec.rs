@@ -10,6 +10,7 @@
 //! so that Ctrl-C still ends it.
 
 use crate::globals::Globals;
+use crate::progress::Progress;
 use crate::{keychain, session, signals};
 use jr_core::Error;
 use jr_core::config::{self, Overrides, Settings};
@@ -159,7 +160,9 @@ impl Exec {
     }
 
     /// [`Exec::fetch_all`] for a listing the user asked for: stops,
-    /// successfully, after `--limit` items (see [`paginate::fetch_up_to`]).
+    /// successfully, after `--limit` items (see [`paginate::fetch_up_to`]),
+    /// and shows its progress on a terminal's stderr when it is slow (see
+    /// [`Progress`]).
     ///
     /// Errors: as [`Exec::fetch_all`].
     pub fn fetch_listing(
@@ -167,9 +170,31 @@ impl Exec {
         plan: &RequestPlan,
         style: Pagination,
     ) -> Result<Vec<u8>, Error> {
+        self.fetch_listing_from(plan, style, None)
+    }
+
+    /// [`Exec::fetch_listing`] going on from a `first` page read already
+    /// (`jr raw --paginate` reads it to learn the paging style).
+    ///
+    /// Errors: as [`Exec::fetch_listing`].
+    pub fn fetch_listing_from(
+        &mut self,
+        plan: &RequestPlan,
+        style: Pagination,
+        first: Option<Page>,
+    ) -> Result<Vec<u8>, Error> {
         let (max_pages, limit) = (self.max_pages, self.limit);
+        // `--stream` never comes here: its items are its progress.
+        let mut progress = Progress::start(true);
+        let mut first = first;
         self.with_client(async |client| {
-            paginate::fetch_up_to(client, plan, style, max_pages, limit).await
+            let walk = paginate::Walk {
+                max_pages,
+                limit,
+                first: first.take(),
+            };
+            let progress = &mut |pages, items| progress.update(pages, items);
+            paginate::merge(client, plan, style, walk, progress).await
         })
     }
 
@@ -178,19 +203,23 @@ impl Exec {
         self.limit
     }
 
-    /// Sends `plan` and hands each page of `style` to `on_page` as it
-    /// arrives, until the last page, `--max-pages`, or `Break`.
+    /// Sends `plan` (unless `first`, a page read already, is given) and
+    /// hands each page of `style` to `on_page` as it arrives, until the last
+    /// page, `--max-pages`, or `Break`.
     ///
     /// Errors: as [`Exec::fetch_all`], and those of `on_page`.
-    pub fn for_each_page(
+    pub fn for_each_page_from(
         &mut self,
         plan: &RequestPlan,
         style: Pagination,
+        first: Option<Page>,
         on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
     ) -> Result<(), Error> {
         let max_pages = self.max_pages;
+        let mut first = first;
         self.with_client(async |client| {
-            paginate::for_each_page(client, plan, style, max_pages, on_page).await
+            paginate::for_each_page_from(client, plan, style, max_pages, first.take(), on_page)
+                .await
         })
     }
 

@@ -5,6 +5,7 @@
 //! spelled once.
 
 use clap::{Arg, ArgAction, ArgMatches};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use jr_core::config::Overrides;
 use jr_core::output::Style;
 use jr_core::paginate::DEFAULT_MAX_PAGES;
@@ -114,6 +115,9 @@ pub struct GlobalFlag {
     pub default: Option<&'static str>,
     /// A flag it cannot be given with.
     pub conflicts_with: Option<&'static str>,
+    /// The values TAB completion offers (read at TAB time, e.g. the config
+    /// file's profiles); checking the value stays with `kind`.
+    pub completes: Option<fn() -> Vec<String>>,
     pub kind: FlagKind,
 }
 
@@ -146,6 +150,7 @@ const fn flag(name: &'static str, help: &'static str, kind: FlagKind) -> GlobalF
         env: None,
         default: None,
         conflicts_with: None,
+        completes: None,
         kind,
     }
 }
@@ -202,6 +207,11 @@ impl GlobalFlag {
         self
     }
 
+    const fn completes(mut self, values: fn() -> Vec<String>) -> GlobalFlag {
+        self.completes = Some(values);
+        self
+    }
+
     /// The flag as a global clap argument under "Global options".
     pub fn arg(&self) -> Arg {
         let mut help = self.help.to_owned();
@@ -226,6 +236,11 @@ impl GlobalFlag {
                 .value_names(value_names)
                 .action(ArgAction::Append),
         };
+        if let Some(values) = self.completes {
+            arg = arg.add(ArgValueCandidates::new(move || {
+                values().into_iter().map(CompletionCandidate::new).collect()
+            }));
+        }
         if let Some(letter) = self.short {
             arg = arg.short(letter);
         }
@@ -242,14 +257,16 @@ pub static FLAGS: &[GlobalFlag] = &[
     text("base-url", "URL", "Jira site or API gateway base URL", |g| &mut g.overrides.base_url)
         .env("JR_BASE_URL"),
     text("auth-type", "TYPE", "basic, bearer, oauth2, connect or none", |g| &mut g.overrides.auth_type)
-        .env("JR_AUTH_TYPE"),
+        .env("JR_AUTH_TYPE")
+        .completes(|| owned(jr_core::auth::AUTH_TYPES)),
     text("auth-user", "EMAIL", "Account email for basic auth", |g| &mut g.overrides.auth_user)
         .env("JR_AUTH_USER"),
     text("auth-token", "TOKEN", "API token (basic) or access token (bearer)", |g| &mut g.overrides.auth_token)
         .env("JR_AUTH_TOKEN"),
     text("profile", "NAME", "Profile of the config file; wins over the environment", |g| &mut g.overrides.profile)
         .env("JR_PROFILE")
-        .short('p'),
+        .short('p')
+        .completes(profile_names),
     switch("pretty", "Indent the JSON output (the default on a terminal)", |g| g.style = Style::Pretty),
     switch("compact", "Print the JSON as Jira sent it, one line (the default in a pipe)", |g| g.style = Style::Compact)
         .conflicts_with("pretty"),
@@ -281,7 +298,8 @@ pub static FLAGS: &[GlobalFlag] = &[
         Ok(())
     }),
     value("output", "FORMAT", "json, ndjson (one item per line) or table", set_output)
-        .default("json"),
+        .default("json")
+        .completes(|| owned(&["json", "ndjson", "table"])),
     value("columns", "PATHS", "Table columns as comma-separated JSON paths (fields.summary)", |g, v| {
         g.columns = Some(v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect());
         Ok(())
@@ -298,6 +316,21 @@ pub static FLAGS: &[GlobalFlag] = &[
     })
     .default("100MiB"),
 ];
+
+fn owned(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
+}
+
+/// The profiles of the config file (`JR_CONFIG_PATH`, else the default
+/// path), for `-p` at TAB time; none when it is missing or not valid.
+fn profile_names() -> Vec<String> {
+    let env = |name: &str| std::env::var(name).ok();
+    jr_core::config::load_config_for_run(&env)
+        .file
+        .profiles
+        .into_keys()
+        .collect()
+}
 
 fn set_output(globals: &mut Globals, format: &str) -> Result<(), Error> {
     globals.output = match format {
@@ -408,10 +441,18 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
     }
     if let Some(expr) = &globals.jq_expr {
         let named = std::mem::take(&mut globals.jq_named);
-        let filter = jq::compile_with(expr, named)?.with_diagnostics(|bytes| {
-            // `debug`, `stderr` and `halt_error` messages, as jq writes them.
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), bytes);
-        });
+        // With `--stream` (and `--output ndjson`) each item is one run's input.
+        let inputs = if globals.stream || globals.output == OutputFormat::Ndjson {
+            jq::Inputs::PerItem
+        } else {
+            jq::Inputs::One
+        };
+        let filter = jq::compile_with(expr, named)?
+            .with_diagnostics(|bytes| {
+                // `debug`, `stderr` and `halt_error` messages, as jq writes them.
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), bytes);
+            })
+            .with_inputs(inputs);
         globals.jq = Some(Arc::new(filter));
     } else if !globals.jq_named.is_empty() || globals.jq_json {
         return Err(Error::validation(

@@ -12,7 +12,9 @@ use std::path::Path;
 /// Lowest first. `commands/*` is every command file; `commands` is the
 /// registry that lists them.
 const LAYERS: &[&[&str]] = &[
-    &["globals", "keychain", "body", "signals", "table", "human"],
+    &[
+        "globals", "keychain", "body", "signals", "table", "human", "progress",
+    ],
     &["sink", "session", "profiles", "args"],
     &["exec"],
     &["context"],

@@ -22,6 +22,7 @@ mod keychain;
 mod layers;
 mod operation;
 mod profiles;
+mod progress;
 mod session;
 mod signals;
 mod sink;

@@ -10,6 +10,7 @@ use crate::globals::OutputFormat;
 use clap::ArgMatches;
 use jr_core::config::Settings;
 use jr_core::ops::{Operation, Pagination};
+use jr_core::paginate::{self, Page};
 use jr_core::request::RequestPlan;
 use jr_core::{Error, http};
 use serde_json::{Value, json};
@@ -32,10 +33,11 @@ pub fn run(
     ctx.settings()?;
     let mut invocation = Invocation::prepare(raw)?;
     (extension.before_send)(ctx, matches, &mut invocation).map_err(extension.explain)?;
+    check_body_given(&invocation, extension)?;
     if ctx.globals.dry_run {
         let plan = invocation.plan()?;
         let settings = ctx.settings()?;
-        let shown = dry_run_json(settings, &plan);
+        let shown = dry_run_json(settings, &plan, invocation.shown_body.as_deref());
         if let Some(note) = settings.auth.dry_run_note() {
             let _ = writeln!(ctx.err, "{note}");
         }
@@ -61,6 +63,36 @@ pub fn run(
     checked.error.or(partial.error).map_or(Ok(()), Err)
 }
 
+/// A required body that neither `--body` nor the helper flags gave: the
+/// message names both (without helper flags, building the request plan
+/// says so, naming `--body`).
+///
+/// Errors: exit 4.
+fn check_body_given(invocation: &Invocation, extension: &Extension) -> Result<(), Error> {
+    let op = invocation.op;
+    if invocation.body.is_some() || !op.body.is_some_and(|body| body.required) {
+        return Ok(());
+    }
+    let helpers: Vec<String> = (extension.args)()
+        .iter()
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect();
+    if helpers.is_empty() {
+        return Ok(());
+    }
+    Err(Error::validation(format!(
+        "`{} {}` needs a request body: pass --body, or the helper flags {}",
+        op.group(),
+        op.command(),
+        helpers.join(", ")
+    ))
+    .with_hint(format!(
+        "see jr {} {} --help for the helper flags and an example",
+        op.group(),
+        op.command()
+    )))
+}
+
 /// The stderr line jr writes before calling an operation the spec marks
 /// deprecated: `{"warning": "…", "operation": "<operationId>"}`.
 fn deprecation_warning(op: &jr_core::ops::Operation) -> serde_json::Value {
@@ -82,25 +114,85 @@ fn deprecation_warning(op: &jr_core::ops::Operation) -> serde_json::Value {
 /// `--stream` printed it already, item by item.
 fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error> {
     let plan = invocation.plan()?;
+    if invocation.paging_by_shape && ctx.globals.paginate {
+        return send_paged_by_shape(ctx, invocation.op, plan);
+    }
     let style = if ctx.globals.paginate {
         invocation.op.pagination
     } else {
         Pagination::None
     };
-    if !ctx.globals.stream && ctx.globals.output != OutputFormat::Ndjson {
+    if !streaming(ctx) {
         return ctx.fetch_listing(&plan, style).map(Some);
     }
     if style == Pagination::None {
-        // An operation that does not page prints its answer as one line,
-        // or a plain array's elements one per line.
         let body = ctx.send(&plan)?.body;
-        check_is_json(invocation.op, &body)?;
-        if ctx.out.items(&body)?.is_continue() {
-            let _ = ctx.out.flush()?;
-        }
-        return Ok(None);
+        return stream_one(ctx, invocation.op, &body).map(|()| None);
     }
     ctx.stream_items(&plan, style).map(|()| None)
+}
+
+/// `--stream` or `--output ndjson`: items are printed as the pages arrive.
+fn streaming(ctx: &Ctx) -> bool {
+    ctx.globals.stream || ctx.globals.output == OutputFormat::Ndjson
+}
+
+/// An answer that does not page, streamed: one line, or a plain array's
+/// elements one per line.
+fn stream_one(ctx: &mut Ctx, op: &Operation, body: &[u8]) -> Result<(), Error> {
+    check_is_json(op, body)?;
+    if ctx.out.items(body)?.is_continue() {
+        let _ = ctx.out.flush()?;
+    }
+    Ok(())
+}
+
+/// `jr raw --paginate`: the first answer shows the paging style (see
+/// [`paginate::detect`]); the walk goes on from it, merged or streamed, or
+/// the answer is printed as it is when it has no known paging shape.
+fn send_paged_by_shape(
+    ctx: &mut Ctx,
+    op: &Operation,
+    plan: RequestPlan,
+) -> Result<Option<Vec<u8>>, Error> {
+    let body = ctx.send(&plan)?.body;
+    let style = paginate::detect(&body);
+    if style == Pagination::None {
+        if streaming(ctx) {
+            return stream_one(ctx, op, &body).map(|()| None);
+        }
+        return Ok(Some(body));
+    }
+    let first = Page::parse(&body)?;
+    let plan = open_to_paging(plan);
+    if streaming(ctx) {
+        return ctx
+            .stream_items_from(&plan, style, Some(first))
+            .map(|()| None);
+    }
+    ctx.exec
+        .fetch_listing_from(&plan, style, Some(first))
+        .map(Some)
+}
+
+/// An ad-hoc request may carry the paging parameters: in its JSON body when
+/// it has one (Jira's POST searches), else in the query.
+fn open_to_paging(mut plan: RequestPlan) -> RequestPlan {
+    const PAGING: [&str; 2] = ["startAt", "nextPageToken"];
+    let json_body = plan.body.as_ref().is_some_and(|(bytes, content_type)| {
+        content_type.contains("json") && bytes.trim_ascii_start().starts_with(b"{")
+    });
+    let declared = if json_body {
+        &mut plan.body_paging
+    } else {
+        &mut plan.query_params
+    };
+    for name in PAGING {
+        if !declared.contains(&name) {
+            declared.push(name);
+        }
+    }
+    plan
 }
 
 /// A 2xx answer that should be JSON but is not (an HTML login page, a cut
@@ -120,8 +212,9 @@ fn check_is_json(op: &Operation, body: &[u8]) -> Result<(), Error> {
 }
 
 /// `{"method", "url", "headers", "body"}` with the credentials redacted by
-/// the one rule of `jr_core::redact` (headers, query values, body members).
-fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
+/// the one rule of `jr_core::redact` (headers, query values, body members);
+/// a file body is `shown` (`<file NAME, N bytes, TYPE>`), never its bytes.
+fn dry_run_json(settings: &Settings, plan: &RequestPlan, shown: Option<&str>) -> Vec<u8> {
     let mut headers = serde_json::Map::new();
     if let Some(auth) = settings.auth.redacted_header_value() {
         headers.insert("Authorization".into(), json!(auth));
@@ -133,6 +226,9 @@ fn dry_run_json(settings: &Settings, plan: &RequestPlan) -> Vec<u8> {
         headers.insert(name.clone(), json!(http::shown_header_value(name, value)));
     }
     let body = plan.body.as_ref().map(|(bytes, content_type)| {
+        if let Some(shown) = shown {
+            return Value::String(shown.to_owned());
+        }
         let shown = jr_core::redact::body(Some(content_type), bytes);
         serde_json::from_slice::<Value>(&shown)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&shown).into_owned()))

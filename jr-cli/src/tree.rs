@@ -15,9 +15,10 @@
 use crate::entry::{Extension, Registry};
 use crate::globals;
 use clap::{Arg, ArgAction, Command};
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 use jr_core::ops::{self, ItemType, Location, Operation, ParamType};
 use jr_core::request::type_name;
+use std::ffi::OsStr;
 
 /// The root command with its global flags and what `argv` needs of the
 /// rest (see the module docs).
@@ -55,6 +56,15 @@ pub fn full_command(registry: Registry) -> Command {
                 .map(|group| group_command(registry, group, |_| true)),
         )
         .subcommands(top_level(registry))
+}
+
+/// The root with one group built in full (every operation with its flags
+/// and helper flags): for `jr schema GROUP`, never for a normal run.
+pub fn group_in_full(registry: Registry, group: &str) -> Command {
+    match ops::group(group) {
+        Some(found) => root().subcommand(group_command(registry, found.name(), |_| true)),
+        None => root(),
+    }
 }
 
 /// The hand-written commands beside the groups (`configure`, `auth`,
@@ -187,12 +197,16 @@ fn example(registry: Registry, op: &'static Operation) -> String {
     }
 }
 
-/// Adds an extension's helper flags under "Helper options"; each conflicts
+/// The help heading of an extension's helper flags (`jr schema` and the
+/// reference pages find them by it).
+pub const HELPER_HEADING: &str = "Helper options";
+
+/// Adds an extension's helper flags under [`HELPER_HEADING`]; each conflicts
 /// with `--body`, which gives the whole body instead.
 fn helper_args(op: &Operation, extension: &Extension, command: Command) -> Command {
     let conflicts = op.body.is_some();
     command.args((extension.args)().into_iter().map(|arg| {
-        let arg = arg.help_heading("Helper options");
+        let arg = arg.help_heading(HELPER_HEADING);
         if conflicts {
             arg.conflicts_with("body")
         } else {
@@ -408,6 +422,10 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         arg = arg.add(ArgValueCandidates::new(move || {
             values.iter().map(CompletionCandidate::new).collect()
         }));
+    } else if let Some(values) = expand_values(param) {
+        arg = arg.add(ArgValueCompleter::new(move |typed: &OsStr| {
+            comma_list_candidates(&values, &typed.to_string_lossy())
+        }));
     }
     if allowed.is_some_and(|values| values.iter().any(|v| v.starts_with('-'))) {
         // `--orderBy -name` is a value of the enum, not a flag.
@@ -418,6 +436,44 @@ fn param_arg(param: &'static jr_core::ops::Param) -> Arg {
         arg = arg.num_args(0..=1).default_missing_value("true");
     }
     arg
+}
+
+/// The values of an `expand` parameter, which the spec lists in its
+/// description as markdown bullets (`` *  `renderedFields` Returns ... ``)
+/// rather than as an enum; `None` for other parameters.
+fn expand_values(param: &jr_core::ops::Param) -> Option<Vec<&'static str>> {
+    if param.name() != "expand" || !matches!(param.ty, ParamType::String | ParamType::Array(_)) {
+        return None;
+    }
+    let values: Vec<&'static str> = param
+        .description()
+        .lines()
+        .filter_map(|line| {
+            line.trim_start()
+                .strip_prefix('*')?
+                .trim_start()
+                .strip_prefix('`')
+        })
+        .filter_map(|rest| rest.split_once('`').map(|(value, _)| value))
+        .filter(|value| !value.is_empty() && !value.contains(char::is_whitespace))
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
+/// Candidates for the last item of a comma-separated list being typed
+/// (`names,sch` offers `names,schema`).
+fn comma_list_candidates(values: &[&str], typed: &str) -> Vec<CompletionCandidate> {
+    let (done, last) = typed.rsplit_once(',').unwrap_or(("", typed));
+    let prefix = if done.is_empty() && !typed.contains(',') {
+        String::new()
+    } else {
+        format!("{done},")
+    };
+    values
+        .iter()
+        .filter(|value| value.starts_with(last))
+        .map(|value| CompletionCandidate::new(format!("{prefix}{value}")))
+        .collect()
 }
 
 /// The one-word type of a hand-written command's argument, as `jr schema`
@@ -643,6 +699,26 @@ mod tests {
             "\n  - Browse projects permission.\n  - If set, more."
         );
         assert_eq!(plain_text("*Administer Jira*."), "Administer Jira.");
+    }
+
+    #[test]
+    fn expand_values_come_from_the_descriptions_bullets() {
+        let op = ops::find("issue", "get").expect("in the table");
+        let expand = op
+            .params()
+            .iter()
+            .find(|p| p.name() == "expand")
+            .expect("expand");
+        let values = expand_values(expand).expect("listed");
+        assert!(
+            values.contains(&"renderedFields") && values.contains(&"changelog"),
+            "{values:?}"
+        );
+        let offered: Vec<String> = comma_list_candidates(&values, "names,ch")
+            .iter()
+            .map(|c| c.get_value().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(offered, ["names,changelog"]);
     }
 
     #[test]

@@ -36,7 +36,38 @@ pub struct FilePart {
 ///
 /// Errors: exit 4 when `fields` is not a JSON object.
 pub fn multipart(fields: Option<&[u8]>, files: &[FilePart]) -> Result<Encoded, Error> {
-    let mut parts: Vec<(String, Option<&str>, Vec<u8>)> = Vec::new();
+    let parts = parts(fields, files)?;
+    let boundary = boundary_for(&parts);
+    Ok(Encoded {
+        bytes: write_parts(&parts, &boundary, |content, _| content.to_vec()),
+        content_type: format!("multipart/form-data; boundary={boundary}"),
+    })
+}
+
+/// What `--dry-run` shows of [`multipart`]'s body: the same parts and
+/// boundary, each file's bytes replaced by [`file_summary`].
+///
+/// Errors: as [`multipart`].
+pub fn multipart_shown(fields: Option<&[u8]>, files: &[FilePart]) -> Result<String, Error> {
+    let parts = parts(fields, files)?;
+    let boundary = boundary_for(&parts);
+    let bytes = write_parts(&parts, &boundary, |content, file_name| match file_name {
+        Some(name) => file_summary(name, content.len(), guess_type(name)).into_bytes(),
+        None => content.to_vec(),
+    });
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A file's bytes as `--dry-run` shows them: `<file NAME, N bytes, TYPE>`.
+pub fn file_summary(name: &str, len: usize, content_type: &str) -> String {
+    format!("<file {name}, {len} bytes, {content_type}>")
+}
+
+/// One part: its name, its file name for a file, its contents.
+type Part<'a> = (String, Option<&'a str>, Vec<u8>);
+
+fn parts<'a>(fields: Option<&[u8]>, files: &'a [FilePart]) -> Result<Vec<Part<'a>>, Error> {
+    let mut parts: Vec<Part<'a>> = Vec::new();
     if let Some(fields) = fields {
         let object = match serde_json::from_slice::<Value>(fields) {
             Ok(Value::Object(map)) => map,
@@ -63,9 +94,17 @@ pub fn multipart(fields: Option<&[u8]>, files: &[FilePart]) -> Result<Encoded, E
     for file in files {
         parts.push(("file".into(), Some(&file.file_name), file.bytes.clone()));
     }
-    let boundary = boundary_for(&parts);
+    Ok(parts)
+}
+
+/// The parts on the wire, each part's contents as `content(bytes, file name)` gives them.
+fn write_parts(
+    parts: &[Part<'_>],
+    boundary: &str,
+    content: impl Fn(&[u8], Option<&str>) -> Vec<u8>,
+) -> Vec<u8> {
     let mut bytes = Vec::new();
-    for (name, file_name, content) in &parts {
+    for (name, file_name, contents) in parts {
         bytes.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         let disposition = match file_name {
             Some(file) => format!(
@@ -80,18 +119,15 @@ pub fn multipart(fields: Option<&[u8]>, files: &[FilePart]) -> Result<Encoded, E
             ),
         };
         bytes.extend_from_slice(disposition.as_bytes());
-        bytes.extend_from_slice(content);
+        bytes.extend_from_slice(&content(contents, *file_name));
         bytes.extend_from_slice(b"\r\n");
     }
     bytes.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    Ok(Encoded {
-        bytes,
-        content_type: format!("multipart/form-data; boundary={boundary}"),
-    })
+    bytes
 }
 
 /// A boundary found in none of the parts (RFC 2046 §5.1.1).
-fn boundary_for(parts: &[(String, Option<&str>, Vec<u8>)]) -> String {
+fn boundary_for(parts: &[Part<'_>]) -> String {
     let mut n: u64 = 0x006a_722d_6a69_7261;
     loop {
         let boundary = format!("jr-boundary-{n:016x}");
@@ -181,6 +217,26 @@ mod tests {
         };
         let encoded = multipart(None, &[sneaky]).expect("encodes");
         assert!(!encoded.content_type.ends_with(&boundary));
+    }
+
+    #[test]
+    fn a_dry_run_shows_a_file_part_by_name_size_and_type_only() {
+        let files = [FilePart {
+            file_name: "face.png".into(),
+            bytes: vec![0x89, b'P', b'N', b'G'],
+        }];
+        let sent = multipart(Some(br#"{"a":"b"}"#), &files).expect("encodes");
+        let shown = multipart_shown(Some(br#"{"a":"b"}"#), &files).expect("encodes");
+        let boundary = sent.content_type.rsplit('=').next().expect("boundary");
+        assert!(shown.contains(boundary), "the boundary sent: {shown}");
+        assert!(
+            shown.contains("\r\n\r\n<file face.png, 4 bytes, image/png>\r\n"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("name=\"a\"\r\n\r\nb\r\n") && !shown.contains("PNG"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -11,8 +11,10 @@
 //! `debug` and `stderr` writing to a diagnostics function the caller gives
 //! (jr-core itself never prints); `halt` and `halt_error` ending the run
 //! (a bare `halt_error` exits [`HALT_ERROR_EXIT`], not jq's 5, which is jr's
-//! "rate limited"); `input`/`inputs`, which see no further document: jr
-//! gives the filter one document, the merged pages (or one item with `--stream`).
+//! "rate limited"); `input`/`inputs` as [`Inputs`] says: jr gives the filter
+//! one document, the merged pages, so `inputs` is empty and `input` fails as
+//! in jq given one document; with `--stream` each item is an input of its own
+//! run, and `input`/`inputs` fail with an error that says so.
 
 use crate::error::{Error, ErrorKind};
 use jaq_core::load::{Arena, File, Loader};
@@ -55,6 +57,20 @@ pub enum Named {
 /// write as they are.
 pub type Diagnostics = fn(&[u8]);
 
+/// What `input` and `inputs` read besides the document being filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Inputs {
+    /// The filter sees one document (the merged pages): `inputs` yields
+    /// nothing and `input` fails with "No more inputs", as in jq given one
+    /// document.
+    #[default]
+    One,
+    /// `--stream`: the filter runs once per item, each item its input; a
+    /// run cannot read the next items, so `input` and `inputs` fail with an
+    /// error naming `--stream` rather than silently yield nothing.
+    PerItem,
+}
+
 /// A compiled jq filter.
 pub struct Filter {
     filter: jaq_core::Filter<Data>,
@@ -63,6 +79,7 @@ pub struct Filter {
     /// `--arg`/`--argjson`, in the order given.
     named: Vec<(String, Named)>,
     diagnostics: Diagnostics,
+    inputs: Inputs,
 }
 
 impl std::fmt::Debug for Filter {
@@ -114,6 +131,18 @@ def @tsv: if type != "array" then error("\(type) (\(tojson)) cannot be tsv-forma
 thread_local! {
     /// The running filter's [`Diagnostics`] (natives are plain functions).
     static DIAGNOSTICS: Cell<Diagnostics> = const { Cell::new(|_| {}) };
+    /// The running filter's [`Inputs`].
+    static INPUTS: Cell<Inputs> = const { Cell::new(Inputs::One) };
+}
+
+/// The error of `input` (and, per item, of `inputs`).
+fn no_more_inputs() -> jaq_core::Error<Val> {
+    jaq_core::Error::str(match INPUTS.with(Cell::get) {
+        Inputs::One => "No more inputs: jr gives the filter one document, the merged answer",
+        Inputs::PerItem => {
+            "input and inputs read nothing with --stream: each item runs the filter on its own; drop --stream to filter the merged answer as one document"
+        }
+    })
 }
 
 fn diagnose(bytes: &[u8]) {
@@ -149,12 +178,11 @@ fn jr_funs() -> impl Iterator<Item = Fun<Data>> {
             diagnose(&message);
             Box::new(std::iter::empty())
         }),
-        ("input", v(0), |_| {
-            bome(Err(jaq_core::Error::str(
-                "No more inputs: jr gives the filter one document",
-            )))
+        ("input", v(0), |_| bome(Err(no_more_inputs()))),
+        ("inputs", v(0), |_| match INPUTS.with(Cell::get) {
+            Inputs::One => Box::new(std::iter::empty()),
+            Inputs::PerItem => bome(Err(no_more_inputs())),
         }),
-        ("inputs", v(0), |_| Box::new(std::iter::empty())),
     ];
     funs.into_iter().map(run::<Data>)
 }
@@ -245,6 +273,7 @@ pub fn compile_with(expr: &str, named: Vec<(String, Named)>) -> Result<Filter, E
         expr: expr.to_owned(),
         named,
         diagnostics: |_| {},
+        inputs: Inputs::One,
     })
 }
 /// The deepest nesting of `(`, `[` and `{` in `expr`, outside string literals.
@@ -338,6 +367,13 @@ impl Filter {
         self
     }
 
+    /// The filter with `input` and `inputs` as `inputs` says (default
+    /// [`Inputs::One`]).
+    pub fn with_inputs(mut self, inputs: Inputs) -> Filter {
+        self.inputs = inputs;
+        self
+    }
+
     /// The global variables in the order the compiler was given their
     /// names: `$ENV`, `$ARGS`, then the named values.
     fn globals(&self) -> Vec<Val> {
@@ -389,6 +425,7 @@ impl Filter {
         let value = parse_input(input)?;
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new(self.globals()));
         let previous = DIAGNOSTICS.with(|d| d.replace(self.diagnostics));
+        let previous_inputs = INPUTS.with(|i| i.replace(self.inputs));
         let outcome = self.filter.id.run((ctx, value)).try_for_each(|result| {
             let value = match result {
                 Ok(value) => value,
@@ -410,6 +447,7 @@ impl Filter {
             }
         });
         DIAGNOSTICS.with(|d| d.set(previous));
+        INPUTS.with(|i| i.set(previous_inputs));
         match outcome {
             Ok(()) | Err(None) => Ok(()),
             Err(Some(error)) => Err(error),
@@ -735,6 +773,25 @@ mod tests {
         assert_eq!(SEEN.with(|s| s.take()), b"{\"a\":1}\n");
         assert_eq!(compile("[inputs]").unwrap().run(b"1").unwrap(), ["[]"]);
         assert!(compile("input").unwrap().run(b"1").is_err());
+        assert!(
+            compile("first(inputs)")
+                .unwrap()
+                .run(b"1")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn per_item_input_and_inputs_fail_naming_stream() {
+        for expr in ["[inputs]", "input", "., input"] {
+            let filter = compile(expr).unwrap().with_inputs(Inputs::PerItem);
+            let err = filter.run(b"1").unwrap_err();
+            assert_eq!(err.exit_code(), 4, "{expr}");
+            assert!(err.message().contains("--stream"), "{}", err.message());
+        }
+        // The mode is the filter's own: another filter on the thread is not affected.
+        assert_eq!(compile("[inputs]").unwrap().run(b"1").unwrap(), ["[]"]);
     }
 
     #[test]

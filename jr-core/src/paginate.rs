@@ -29,6 +29,7 @@ use crate::http::HttpClient;
 use crate::ops::Pagination;
 use crate::request::RequestPlan;
 use futures_util::StreamExt;
+use futures_util::future::Either;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
@@ -153,23 +154,88 @@ pub async fn fetch_up_to(
     max_pages: usize,
     limit: Option<usize>,
 ) -> Result<Vec<u8>, Error> {
-    if style == Pagination::None {
+    let walk = Walk {
+        max_pages,
+        limit,
+        first: None,
+    };
+    merge(client, plan, style, walk, &mut |_, _| {}).await
+}
+
+/// How far a merged walk goes and where it starts.
+#[derive(Debug)]
+pub struct Walk {
+    /// Requests before the walk fails (`--max-pages`).
+    pub max_pages: usize,
+    /// Items after which it stops, successfully (`--limit`).
+    pub limit: Option<usize>,
+    /// The first page, when the caller has read it already; it counts as
+    /// one of `max_pages`.
+    pub first: Option<Page>,
+}
+
+/// [`fetch_up_to`] with its settings in `walk`, calling `progress(pages,
+/// items)` after each page is merged (a progress line on a terminal).
+///
+/// Errors: as [`fetch_all`].
+pub async fn merge(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    style: Pagination,
+    walk: Walk,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<u8>, Error> {
+    if style == Pagination::None && walk.first.is_none() {
         return Ok(client.send(plan).await?.body);
     }
     let mut merged = Merge::default();
     let size_limit = client.max_response_bytes();
     let mut held: u64 = 0;
     let mut pages = 0usize;
-    for_each_page(client, plan, style, max_pages, &mut |page| {
-        pages += 1;
-        held = held.saturating_add(page.items().iter().map(|i| i.get().len() as u64 + 1).sum());
-        if held > size_limit {
-            return Err(merged_too_big(size_limit, pages));
-        }
-        Ok(merged.add(page, limit))
-    })
+    let limit = walk.limit;
+    for_each_page_from(
+        client,
+        plan,
+        style,
+        walk.max_pages,
+        walk.first,
+        &mut |page| {
+            pages += 1;
+            held = held.saturating_add(page.items().iter().map(|i| i.get().len() as u64 + 1).sum());
+            if held > size_limit {
+                return Err(merged_too_big(size_limit, pages));
+            }
+            let flow = merged.add(page, limit);
+            progress(pages, merged.items.len());
+            Ok(flow)
+        },
+    )
     .await?;
     Ok(merged.finish(style))
+}
+
+/// The paging style an answer's shape shows, for a request the operation
+/// table does not describe (`jr raw --paginate`): a `nextPageToken` string
+/// is [`Pagination::Token`]; `isLast`, or a numeric `startAt` beside an items
+/// array, is [`Pagination::Offset`]; a `next` link beside an items array is
+/// [`Pagination::Cursor`]; anything else (not an object, no items) is
+/// [`Pagination::None`].
+pub fn detect(body: &[u8]) -> Pagination {
+    let Ok(page) = Page::parse(body) else {
+        return Pagination::None;
+    };
+    let has_items = page.items_key.is_some();
+    if page.field::<String>("nextPageToken").is_some() {
+        Pagination::Token
+    } else if page.field::<bool>("isLast").is_some()
+        || (has_items && page.field::<i64>("startAt").is_some())
+    {
+        Pagination::Offset
+    } else if has_items && page.field::<String>("next").is_some() {
+        Pagination::Cursor
+    } else {
+        Pagination::None
+    }
 }
 
 /// A merged answer is held in memory until the last page: it obeys the same
@@ -197,21 +263,44 @@ pub async fn for_each_page(
     max_pages: usize,
     on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
 ) -> Result<(), Error> {
+    for_each_page_from(client, plan, style, max_pages, None, on_page).await
+}
+
+/// [`for_each_page`] that starts from `first` when the caller has read the
+/// first page already (it is handed to `on_page` and not asked for again).
+///
+/// Errors: as [`for_each_page`].
+pub async fn for_each_page_from(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    style: Pagination,
+    max_pages: usize,
+    first: Option<Page>,
+    on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
+) -> Result<(), Error> {
     match style {
         // An answer shaped like a page from an operation that cannot be
         // asked for another (no `startAt` in its query or body schema,
         // e.g. `getCommentsByIds`): one request.
         Pagination::Offset if !can_set(plan, "startAt") => {
-            let page = Page::parse(&client.send(plan).await?.body)?;
-            on_page(page).map(|_| ())
+            on_page(first_page(client, plan, first).await?).map(|_| ())
         }
-        Pagination::Offset => offset(client, plan, max_pages, on_page).await,
-        Pagination::Token => token(client, plan, max_pages, on_page).await,
-        Pagination::Cursor => cursor(client, plan, max_pages, on_page).await,
-        Pagination::None => {
-            let page = Page::parse(&client.send(plan).await?.body)?;
-            on_page(page).map(|_| ())
-        }
+        Pagination::Offset => offset(client, plan, max_pages, first, on_page).await,
+        Pagination::Token => token(client, plan, max_pages, first, on_page).await,
+        Pagination::Cursor => cursor(client, plan, max_pages, first, on_page).await,
+        Pagination::None => on_page(first_page(client, plan, first).await?).map(|_| ()),
+    }
+}
+
+/// `first`, or the answer to `plan` as a page.
+async fn first_page(
+    client: &HttpClient,
+    plan: &RequestPlan,
+    first: Option<Page>,
+) -> Result<Page, Error> {
+    match first {
+        Some(page) => Ok(page),
+        None => Page::parse(&client.send(plan).await?.body),
     }
 }
 
@@ -219,6 +308,7 @@ async fn offset(
     client: &HttpClient,
     plan: &RequestPlan,
     max_pages: usize,
+    mut first: Option<Page>,
     on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
 ) -> Result<(), Error> {
     let fetch = |start: i64| async move {
@@ -246,9 +336,16 @@ async fn offset(
         if starts.is_empty() {
             return Ok(());
         }
-        let mut pages = futures_util::stream::iter(starts)
-            .map(fetch)
-            .buffered(CONCURRENT_PAGES);
+        // A first page read already answers the first start (the first
+        // round asks for one page only: `total` is not known yet).
+        let mut pages = match first.take() {
+            Some(page) => Either::Left(futures_util::stream::iter([Ok((next_start, page))])),
+            None => Either::Right(
+                futures_util::stream::iter(starts)
+                    .map(fetch)
+                    .buffered(CONCURRENT_PAGES),
+            ),
+        };
         while let Some(result) = pages.next().await {
             let (start, page) = result?;
             if start != next_start {
@@ -306,13 +403,14 @@ async fn token(
     client: &HttpClient,
     plan: &RequestPlan,
     max_pages: usize,
+    mut first: Option<Page>,
     on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
 ) -> Result<(), Error> {
     let mut page_plan = plan.clone();
     let mut seen = HashSet::new();
     let mut empty_in_a_row = 0;
     for _ in 0..max_pages {
-        let page = Page::parse(&client.send(&page_plan).await?.body)?;
+        let page = first_page(client, &page_plan, first.take()).await?;
         let next = page
             .field::<String>("nextPageToken")
             .filter(|t| !t.is_empty());
@@ -348,11 +446,12 @@ async fn cursor(
     client: &HttpClient,
     plan: &RequestPlan,
     max_pages: usize,
+    first: Option<Page>,
     on_page: &mut dyn FnMut(Page) -> Result<ControlFlow<()>, Error>,
 ) -> Result<(), Error> {
     let base = client.settings().base_url.clone();
     let mut seen = HashSet::new();
-    let mut page = Page::parse(&client.send(plan).await?.body)?;
+    let mut page = first_page(client, plan, first).await?;
     for fetched in 1..=max_pages {
         let next = page.field::<String>("next");
         let empty = page.items().is_empty();
@@ -641,6 +740,35 @@ mod tests {
             Pagination::Token,
         );
         assert_eq!(out, r#"{"issues":[{"id":"1"},{"id":"2"}],"isLast":true}"#);
+    }
+
+    #[test]
+    fn the_paging_style_is_read_from_an_answers_shape() {
+        let style = |body: &str| detect(body.as_bytes());
+        assert_eq!(
+            style(r#"{"issues":[],"nextPageToken":"t","isLast":false}"#),
+            Pagination::Token
+        );
+        assert_eq!(
+            style(r#"{"startAt":0,"maxResults":1,"isLast":false,"values":[1]}"#),
+            Pagination::Offset
+        );
+        assert_eq!(
+            style(r#"{"startAt":0,"total":9,"comments":[1]}"#),
+            Pagination::Offset
+        );
+        assert_eq!(
+            style(r#"{"values":[1],"next":"https://x/rest/a?after=1"}"#),
+            Pagination::Cursor
+        );
+        for plain in [
+            r#"{"accountId":"a"}"#,
+            "[1,2]",
+            r#"{"next":"x"}"#,
+            "not json",
+        ] {
+            assert_eq!(style(plain), Pagination::None, "{plain}");
+        }
     }
 
     #[test]

@@ -5,7 +5,11 @@
 use crate::support::jr_isolated;
 
 fn candidates(words: &[&str]) -> Vec<String> {
-    let output = jr_isolated()
+    candidates_with(&mut jr_isolated(), words)
+}
+
+fn candidates_with(jr: &mut assert_cmd::Command, words: &[&str]) -> Vec<String> {
+    let output = jr
         .env("COMPLETE", "fish")
         .arg("--")
         .arg("jr")
@@ -61,4 +65,58 @@ fn every_shell_gets_a_small_registration_snippet() {
         .output()
         .expect("jr runs");
     assert_eq!(output.status.code(), Some(4));
+}
+
+#[test]
+fn values_complete_for_enums_helpers_globals_and_expand() {
+    assert_eq!(
+        candidates(&["webhook", "register-dynamic", "--event", "jira:issue_c"]),
+        ["jira:issue_created"]
+    );
+    let events = candidates(&["webhook", "register-dynamic", "--event", ""]);
+    assert_eq!(events.len(), 20, "{events:?}");
+    assert_eq!(candidates(&["--auth-type", "o"]), ["oauth2"]);
+    let types = candidates(&["--auth-type", ""]);
+    assert_eq!(types, ["basic", "bearer", "oauth2", "connect", "none"]);
+    assert_eq!(candidates(&["--output", "n"]), ["ndjson"]);
+    let expand = candidates(&["issue", "get", "ABC-1", "--expand", ""]);
+    assert!(
+        expand.contains(&"renderedFields".to_owned()) && expand.contains(&"changelog".to_owned()),
+        "{expand:?}"
+    );
+    assert_eq!(
+        candidates(&["issue", "get", "ABC-1", "--expand", "names,ch"]),
+        ["names,changelog"]
+    );
+}
+
+#[test]
+fn profile_names_come_from_the_config_file() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = dir.path().join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"profiles": {"prod": {"base_url": "https://prod.example"}, "staging": {"base_url": "https://staging.example"}}}"#,
+    )
+    .expect("written");
+    let mut jr = jr_isolated();
+    jr.env("JR_CONFIG_PATH", &config);
+    assert_eq!(candidates_with(&mut jr, &["-p", ""]), ["prod", "staging"]);
+    let mut jr = jr_isolated();
+    jr.env("JR_CONFIG_PATH", &config);
+    assert_eq!(candidates_with(&mut jr, &["--profile", "st"]), ["staging"]);
+    // With no config file there is nothing to offer, and no error.
+    assert!(candidates(&["-p", ""]).is_empty());
+}
+
+#[test]
+fn groups_commands_and_flags_complete_after_aliases_and_global_flags() {
+    assert_eq!(candidates(&["webhook", "li"]), ["list", "listen"]);
+    let flags = candidates(&["webhook", "list", "--maxR"]);
+    assert_eq!(flags, ["--maxResults"]);
+    assert_eq!(candidates(&["-p", "prod", "webh"]), ["webhook"]);
+    assert_eq!(
+        candidates(&["--pretty", "webhook", "get-f"]),
+        ["get-failed"]
+    );
 }

@@ -2,7 +2,7 @@
 //! and help on a terminal, commands that are easy to guess. Terminal cases
 //! run `jr` under `script`, which gives it a pseudo-terminal.
 
-use crate::support::{APP, CLOUD_ID, error_line, jr_as, jr_isolated, register, run};
+use crate::support::{APP, CLOUD_ID, control, error_line, jr_as, jr_isolated, register, run};
 use jr_mock::FakeJira;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
@@ -415,4 +415,256 @@ async fn stream_prints_a_plain_arrays_elements_one_per_line() {
         ".name",
     ]));
     assert_eq!((out.lines().count(), code), (count, 0), "{out}");
+}
+
+/// Every page of the webhook listing `ms` milliseconds late (jr-mock's
+/// latency fault), so a listing of several pages really takes its time.
+async fn slow_pages(jira: &FakeJira, ms: u64) {
+    let rules = control(
+        jira,
+        "/_mock/faults",
+        json!({"rules": [{"path": "/rest/api/3/webhook", "method": "GET", "kind": "latency", "ms": ms}]}),
+    )
+    .await;
+    assert!(rules.to_string().contains("latency"), "{rules}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_listing_shows_its_progress_on_a_terminal_only() {
+    let jira = FakeJira::start().await;
+    for _ in 0..3 {
+        register(&jira, APP, "https://app.example.com/hook");
+    }
+    let listing = "webhook list --maxResults 1 --compact";
+    // A quick listing on a terminal shows no progress line.
+    let (shown, _) = on_a_terminal(Some(&jira), listing);
+    assert!(
+        !shown.contains("so far") && shown.contains(r#""maxResults":3"#),
+        "{shown}"
+    );
+    slow_pages(&jira, 300).await;
+    let (shown, code) = on_a_terminal(Some(&jira), listing);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("items so far"), "{shown}");
+    // The result itself is whole (the line was cleared, not mixed into it).
+    assert!(shown.contains(r#""maxResults":3"#), "{shown}");
+    // In a pipe, and with --stream, there is no progress line.
+    let (out, err, code) = stdout(app(&jira).args(["webhook", "list", "--maxResults", "1"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty() && out.contains(r#""maxResults":3"#), "{err}");
+    let (shown, code) = on_a_terminal(Some(&jira), &format!("{listing} --stream"));
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        !shown.contains("so far") && shown.lines().count() == 3,
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_follows_a_next_link_on_the_site_and_paginates_by_shape() {
+    use crate::support::{advance, issue_created, oauth_reads_failed, receiver};
+    let jira = FakeJira::start().await;
+    oauth_reads_failed(&jira).await;
+    let broken = receiver(500).await;
+    let hook = format!("{}/hook", broken.uri());
+    register(&jira, APP, &hook);
+    for key in ["ABC-1", "ABC-2", "ABC-3"] {
+        issue_created(&jira, key).await;
+        advance(&jira, 2 * 60 * 60 * 1000).await;
+    }
+    let (first, err, code) = run(app(&jira).args([
+        "webhook",
+        "get-failed",
+        "--maxResults",
+        "1",
+        "--no-paginate",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let next = first["next"].as_str().unwrap_or_default().to_owned();
+    assert!(next.starts_with("http"), "an absolute link: {first}");
+    let count = |out: &serde_json::Value| out["values"].as_array().map(Vec::len);
+    let (one, err, code) = run(app(&jira).args(["raw", "GET", &next]));
+    assert_eq!((code, count(&one)), (0, Some(1)), "{err}");
+    assert_ne!(one["values"][0], first["values"][0], "the second page");
+    let (rest, err, code) = run(app(&jira).args(["raw", "GET", &next, "--paginate"]));
+    assert_eq!((code, count(&rest)), (0, Some(2)), "{err}");
+    // Offset pages (startAt/isLast), merged or streamed.
+    for _ in 0..2 {
+        register(&jira, APP, &hook);
+    }
+    let list = format!("{}/rest/api/3/webhook?maxResults=1", jira.base_url());
+    let (all, err, code) = run(app(&jira).args(["raw", "GET", &list, "--paginate"]));
+    assert_eq!((code, count(&all)), (0, Some(3)), "{err}");
+    assert_eq!(all["isLast"], json!(true), "{all}");
+    let (lines, err, code) = stdout(app(&jira).args([
+        "raw",
+        "GET",
+        "/rest/api/3/webhook",
+        "--query",
+        "maxResults=2",
+        "--paginate",
+        "--stream",
+        "--jq",
+        ".id",
+    ]));
+    assert_eq!((code, lines.lines().count()), (0, 3), "{err}");
+    // Another host is refused before anything is sent, naming both hosts.
+    let (_, err, code) =
+        run(app(&jira).args(["raw", "GET", "https://elsewhere.example/rest/api/3/myself"]));
+    assert_eq!(code, 4, "{err}");
+    let message = error_line(&err)["message"].to_string();
+    let site = jira.base_url().replace("http://", "");
+    assert!(
+        message.contains("elsewhere.example") && message.contains(site.trim_end_matches('/')),
+        "{message}"
+    );
+}
+
+/// `jr --dry-run` aimed at a closed port, with no credentials.
+fn dry_run() -> assert_cmd::Command {
+    let mut cmd = jr_isolated();
+    cmd.args([
+        "--dry-run",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--auth-type",
+        "none",
+    ]);
+    cmd
+}
+
+#[test]
+fn a_dry_run_shows_a_file_body_by_name_size_and_type_never_its_bytes() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("face.png");
+    std::fs::write(&file, b"\x89PNG secret bytes").expect("written");
+    let path = file.to_string_lossy().into_owned();
+    let (plan, err, code) = run(dry_run().args([
+        "project",
+        "create-avatar",
+        "--projectIdOrKey",
+        "A",
+        "--body",
+        &format!("@{path}"),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        plan["body"],
+        json!(format!("<file {path}, 17 bytes, image/png>")),
+        "{plan}"
+    );
+    let (plan, err, code) =
+        run(dry_run().args(["issue", "add-attachment", "ABC-1", "--file", &path]));
+    assert_eq!(code, 0, "{err}");
+    let body = plan["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("filename=\"face.png\"")
+            && body.contains("<file face.png, 17 bytes, image/png>")
+            && !body.contains("secret"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn helper_flags_are_in_the_schema_and_in_the_messages() {
+    let (schema, err, code) = run(jr_isolated().args(["schema", "webhook", "register-dynamic"]));
+    assert_eq!(code, 0, "{err}");
+    let flags = schema["flags"].as_array().cloned().unwrap_or_default();
+    let helper = |name: &str| {
+        flags
+            .iter()
+            .any(|f| f["name"] == name && f["in"] == "helper")
+    };
+    assert!(
+        helper("url") && helper("jql") && helper("event"),
+        "{schema}"
+    );
+    let body = flags
+        .iter()
+        .find(|f| f["name"] == "body")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(body["required"], json!(false), "{body}");
+    assert!(
+        body["description"]
+            .to_string()
+            .contains("required unless a helper flag is given"),
+        "{body}"
+    );
+    let (schema, _, _) = run(jr_isolated().args(["schema", "webhook", "delete-by-id"]));
+    for name in ["id", "all"] {
+        assert!(
+            schema["flags"]
+                .to_string()
+                .contains(&format!(r#""name":"{name}""#)),
+            "{schema}"
+        );
+    }
+    // A missing body names the helper flags.
+    let (_, err, code) = run(dry_run().args(["webhook", "register-dynamic"]));
+    assert_eq!(code, 4, "{err}");
+    let message = error_line(&err)["message"].to_string();
+    assert!(
+        ["--body", "--url", "--jql", "--event"]
+            .iter()
+            .all(|f| message.contains(f)),
+        "{message}"
+    );
+    // A helper flag's bad value is reported against the flag.
+    let (_, err, code) = run(dry_run().args([
+        "webhook",
+        "register-dynamic",
+        "--url",
+        "https://app.example.com/hook",
+        "--jql",
+        "project = ABC",
+        "--event",
+        "jira:issue_create",
+    ]));
+    assert_eq!(code, 4, "{err}");
+    let error = error_line(&err);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("invalid value `jira:issue_create` for --event")
+            && message.contains("jira:issue_created, jira:issue_updated")
+            && !message.contains("body"),
+        "{error}"
+    );
+    assert_eq!(
+        error["hint"],
+        json!("did you mean --event jira:issue_created?")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn input_and_inputs_see_one_document_or_fail_naming_stream() {
+    let jira = FakeJira::start().await;
+    for _ in 0..3 {
+        register(&jira, APP, "https://app.example.com/hook");
+    }
+    let paged = ["webhook", "list", "--maxResults", "1"];
+    // The merged pages are the one input: `inputs` is empty, as in jq.
+    let (out, err, code) = stdout(app(&jira).args(paged).args([
+        "--jq",
+        "[., inputs] | [length, (.[0].values | length)]",
+        "--compact",
+    ]));
+    assert_eq!((out.as_str(), code), ("[1,3]\n", 0), "{err}");
+    let (_, err, code) = stdout(app(&jira).args(paged).args(["--jq", "input"]));
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        error_line(&err)["message"]
+            .to_string()
+            .contains("No more inputs"),
+        "{err}"
+    );
+    // With --stream each item is the input of its own run: never an empty `inputs`.
+    for filter in ["[inputs]", "input"] {
+        let (out, err, code) = stdout(app(&jira).args(paged).args(["--stream", "--jq", filter]));
+        assert_eq!((out.as_str(), code), ("", 4), "{filter}: {err}");
+        assert!(
+            error_line(&err)["message"].to_string().contains("--stream"),
+            "{err}"
+        );
+    }
 }

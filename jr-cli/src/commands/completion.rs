@@ -3,7 +3,10 @@
 //!
 //! The snippet is a few lines that call `jr` back at TAB time with
 //! `COMPLETE=<shell>`; [`complete_if_asked`] answers those calls from the
-//! lazily built tree (only the group being typed is built). A static script
+//! lazily built tree (only the group being typed is built): groups,
+//! commands (aliases too), flags, and values: enums, booleans, `--event`,
+//! the `expand` values the spec lists, `--auth-type`, `--output`, and `-p`
+//! with the config file's profiles (read at TAB time). A static script
 //! for ~620 commands would be about 2 MB and slow every shell start
 //! (docs/architecture.md §6).
 
@@ -27,7 +30,7 @@ const VAR: &str = "COMPLETE";
 
 fn command() -> Command {
     Command::new(NAME)
-        .about("Print the shell snippet that enables TAB completion of groups, commands and flags")
+        .about("Print the shell snippet that enables TAB completion of groups, commands, flags and their values")
         .arg(
             Arg::new("shell")
                 .value_name("SHELL")

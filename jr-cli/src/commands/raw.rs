@@ -4,6 +4,14 @@
 //! allowed on every method, DELETE included (Jira's `webhook delete-by-id`
 //! takes one).
 //!
+//! PATH may also be an absolute URL on the configured site (or API gateway),
+//! such as the `next` link of `jr webhook get-failed`: its path goes below
+//! the base URL and its query becomes `--query` pairs. A URL on any other
+//! host is refused (exit 4) before anything is sent, so credentials never
+//! leave for it. `--paginate` follows the pages of an answer whose shape
+//! says how (`startAt`/`isLast`, `nextPageToken`, a `next` link; see
+//! `jr_core::paginate::detect`).
+//!
 //! The request becomes an ad-hoc [`Operation`] so that everything after
 //! parsing is shared with the generated commands. It lives as long as the
 //! process, which is one invocation, so its few strings are leaked rather
@@ -17,6 +25,7 @@ use crate::operation;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jr_core::Error;
 use jr_core::ops::{ItemType, Location, Method, Operation, Param, ParamType, RequestBody};
+use url::Url;
 
 /// `jr raw METHOD PATH ...`.
 pub const ENTRY: Entry = Entry::TopLevel(Own {
@@ -38,9 +47,15 @@ fn command() -> Command {
         )
         .arg(
             Arg::new("path")
-                .value_name("PATH")
+                .value_name("PATH|URL")
                 .required(true)
-                .help("The path after the base URL, e.g. /rest/api/3/myself; sent as written"),
+                .help("The path after the base URL, e.g. /rest/api/3/myself, sent as written; or an absolute URL on the configured site (a next link)"),
+        )
+        .arg(
+            Arg::new("paginate")
+                .long("paginate")
+                .action(ArgAction::SetTrue)
+                .help("Follow the pages when the answer has a known paging shape (startAt/isLast, nextPageToken, a next link)"),
         )
         .arg(
             Arg::new("query")
@@ -64,20 +79,103 @@ fn command() -> Command {
         )
         .after_help(
             "Example:\n  jr raw GET /rest/api/3/myself --query expand=groups\n  \
-             jr raw DELETE /rest/api/3/webhook --body '{\"webhookIds\": [10000]}'",
+             jr raw DELETE /rest/api/3/webhook --body '{\"webhookIds\": [10000]}'\n  \
+             jr raw GET \"$(jr webhook get-failed --no-paginate --jq .next)\" --paginate",
         )
 }
 
 /// Sends the request as the generated commands send theirs.
+///
+/// Errors: exit 4 for an absolute URL on another host than the configured
+/// one, and those of [`args`] and [`operation::run`].
 fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
-    let raw = args(matches)?;
+    let text = matches
+        .get_one::<String>("path")
+        .cloned()
+        .unwrap_or_default();
+    let target = if is_absolute(&text) {
+        let settings = ctx.settings()?;
+        on_the_site(&text, &settings.base_url, settings.site_url.as_ref())?
+    } else {
+        Target {
+            path: text,
+            query: Vec::new(),
+        }
+    };
+    let raw = args(matches, target)?;
     operation::run(ctx, raw, matches, None)
+}
+
+/// Where a raw request goes: a path below the base URL, and the query pairs
+/// of an absolute URL (before those of `--query`).
+#[derive(Debug, PartialEq)]
+struct Target {
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+fn is_absolute(text: &str) -> bool {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// An absolute URL as a [`Target`] below `base` (the site or the API
+/// gateway's `/ex/jira/<cloudId>`): its host must be the base URL's or the
+/// configured site's. A link naming the site while jr talks to the gateway
+/// keeps its path from `/rest/` on, as the paging walk does with `next` links.
+///
+/// Errors: exit 4 for text that is not a URL, or a URL on another host,
+/// naming both hosts.
+fn on_the_site(text: &str, base: &Url, site: Option<&Url>) -> Result<Target, Error> {
+    let url =
+        Url::parse(text).map_err(|e| Error::validation(format!("invalid URL `{text}`: {e}")))?;
+    let known = |other: &Url| other.origin() == url.origin();
+    if !known(base) && !site.is_some_and(known) {
+        let host = |u: &Url| u.host_str().map_or_else(|| u.to_string(), str::to_owned);
+        let configured = site.filter(|s| !known(s)).unwrap_or(base);
+        return Err(Error::validation(format!(
+            "refused to send to `{}`: the URL is not on the configured site `{}`",
+            authority(&url).unwrap_or_else(|| host(&url)),
+            authority(configured).unwrap_or_else(|| host(configured)),
+        ))
+        .with_hint("jr raw sends its credentials only to the configured site; give a path (/rest/...) or a URL on that site"));
+    }
+    let base_path = base.path().trim_end_matches('/');
+    let path = match url.path() {
+        below if !base_path.is_empty() && below.starts_with(base_path) => {
+            below[base_path.len()..].to_owned()
+        }
+        other if known(base) => other.to_owned(),
+        other => other
+            .find("/rest/")
+            .map_or(other, |at| &other[at..])
+            .to_owned(),
+    };
+    let path = if path.is_empty() {
+        "/".to_owned()
+    } else {
+        path
+    };
+    let query = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Ok(Target { path, query })
+}
+
+/// `host:port` (the port only when the URL names one).
+fn authority(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 /// Stage 1 for `jr raw`: the request as an ad-hoc operation with checked
 /// values. Errors: exit 4 for an unknown method, a path not starting with
 /// `/` or holding white space, or a `--query`/`--header` without its separator.
-fn args(matches: &ArgMatches) -> Result<RawArgs, Error> {
+fn args(matches: &ArgMatches, target: Target) -> Result<RawArgs, Error> {
     let text = |name: &str| matches.get_one::<String>(name).cloned().unwrap_or_default();
     let many = |name: &str| -> Vec<String> {
         matches
@@ -86,15 +184,18 @@ fn args(matches: &ArgMatches) -> Result<RawArgs, Error> {
             .unwrap_or_default()
     };
     let method = method(&text("method"))?;
-    let path = text("path");
+    let path = target.path;
     if !path.starts_with('/') || path.chars().any(char::is_whitespace) {
         return Err(Error::validation(format!(
-            "invalid PATH `{path}`: expected a path starting with / and without spaces"
+            "invalid PATH `{path}`: expected a path starting with / (or a URL on the configured site) and without spaces"
         ))
         .with_hint("e.g. jr raw GET /rest/api/3/myself; put query parameters in --query k=v"));
     }
     let mut params = Vec::new();
     let mut values: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, value) in &target.query {
+        add(&mut params, &mut values, name, value, Location::Query);
+    }
     for (flag, separator, location) in [
         ("query", '=', Location::Query),
         ("header", ':', Location::Header),
@@ -120,6 +221,7 @@ fn args(matches: &ArgMatches) -> Result<RawArgs, Error> {
         values,
         body,
         body_options: BodyOptions::default(),
+        paging_by_shape: matches.get_flag("paginate"),
     })
 }
 
@@ -186,7 +288,14 @@ mod tests {
         let matches = command()
             .try_get_matches_from(std::iter::once("raw").chain(words.iter().copied()))
             .expect("parses");
-        let raw = args(&matches)?;
+        let target = Target {
+            path: matches
+                .get_one::<String>("path")
+                .cloned()
+                .unwrap_or_default(),
+            query: Vec::new(),
+        };
+        let raw = args(&matches, target)?;
         let body = match raw.body {
             Some(BodySource::Inline(bytes)) => Some(bytes),
             _ => None,
@@ -247,5 +356,47 @@ mod tests {
         ] {
             assert_eq!(plan(args).expect_err("refused").exit_code(), 4, "{args:?}");
         }
+    }
+
+    #[test]
+    fn an_absolute_url_must_be_on_the_configured_site() {
+        let site = Url::parse("https://acme.atlassian.net").expect("URL");
+        let gateway = Url::parse("https://api.atlassian.com/ex/jira/abc").expect("URL");
+        let next = "https://acme.atlassian.net/rest/api/3/webhook/failed?after=5&maxResults=2";
+        let expected = Target {
+            path: "/rest/api/3/webhook/failed".into(),
+            query: vec![
+                ("after".into(), "5".into()),
+                ("maxResults".into(), "2".into()),
+            ],
+        };
+        assert_eq!(
+            on_the_site(next, &site, Some(&site)).expect("same host"),
+            expected
+        );
+        // Through the gateway, a link naming the site or the gateway goes below it.
+        assert_eq!(
+            on_the_site(next, &gateway, Some(&site)).expect("the site"),
+            expected
+        );
+        let via_gateway =
+            "https://api.atlassian.com/ex/jira/abc/rest/api/3/webhook/failed?after=5&maxResults=2";
+        assert_eq!(
+            on_the_site(via_gateway, &gateway, Some(&site)).expect("the gateway"),
+            expected
+        );
+        let err = on_the_site(
+            "https://evil.example:8443/rest/api/3/myself",
+            &site,
+            Some(&site),
+        )
+        .expect_err("another host");
+        assert_eq!(err.exit_code(), 4);
+        assert!(
+            err.message().contains("evil.example:8443")
+                && err.message().contains("acme.atlassian.net"),
+            "{}",
+            err.message()
+        );
     }
 }

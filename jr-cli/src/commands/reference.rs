@@ -222,7 +222,7 @@ fn command_section(op: &'static Operation, command: &Command) -> String {
     out.push_str("| Flag | Type | Required | Description |\n|---|---|---|---|\n");
     let helpers = command
         .get_arguments()
-        .any(|a| a.get_help_heading() == Some("Helper options"));
+        .any(|a| a.get_help_heading() == Some(crate::tree::HELPER_HEADING));
     for arg in command.get_arguments().filter(|a| a.get_long().is_some()) {
         out.push_str(&flag_row(op, arg, helpers));
     }

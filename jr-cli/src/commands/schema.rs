@@ -17,13 +17,17 @@
 //! include them.
 //!
 //! A flag's `name` is bare (`maxResults`); a body is the flag
-//! `{"name": "body", "in": "body", ...}`. Types are `string`, `integer`,
+//! `{"name": "body", "in": "body", ...}`. An operation with helper flags
+//! (`jr webhook register-dynamic --url --jql --event`) lists them with
+//! `"in": "helper"`; its body, when the spec requires one, is then
+//! `"required": false` with `"required_unless": [helper flag names]` and a
+//! description that says "required unless a helper flag is given". Types are `string`, `integer`,
 //! `int64`, `number`, `boolean`, `enum` (with `"values"`) and `array` (with
 //! `"items"`, the element type).
 
 use crate::context::Ctx;
 use crate::entry::{Entry, Own};
-use crate::tree::{own_arg_type, own_value_type, pagination_name};
+use crate::tree::{HELPER_HEADING, own_arg_type, own_value_type, pagination_name};
 use clap::{Arg, ArgMatches, Command};
 use jr_core::Error;
 use jr_core::ops::{self, Operation, Param, ParamType};
@@ -85,7 +89,7 @@ fn schema(matches: &ArgMatches, tree: &Command) -> Result<Value, Error> {
             let own = own_commands(tree, group);
             Ok(Value::Array(
                 ops::in_group(group)
-                    .map(operation)
+                    .map(|op| with_helpers(op, tree))
                     .chain(own.iter().map(|c| own_command(group, c)))
                     .collect(),
             ))
@@ -93,7 +97,7 @@ fn schema(matches: &ArgMatches, tree: &Command) -> Result<Value, Error> {
         (Some(group), Some(command)) => {
             known_group(group)?;
             if let Some(op) = ops::find(group, command) {
-                return Ok(operation(op));
+                return Ok(with_helpers(op, tree));
             }
             let own = own_commands(tree, group);
             match own.iter().find(|c| c.get_name() == command) {
@@ -177,6 +181,47 @@ fn own_flag(arg: &Arg) -> Value {
         flag["env"] = json!(env.to_string_lossy());
     }
     flag
+}
+
+/// [`operation`] with the helper flags its command in `tree` has (see the
+/// module docs).
+fn with_helpers(op: &Operation, tree: &Command) -> Value {
+    let mut found = operation(op);
+    let helpers: Vec<&Arg> = tree
+        .find_subcommand(op.group())
+        .and_then(|group| group.find_subcommand(op.command()))
+        .map(|command| {
+            command
+                .get_arguments()
+                .filter(|a| a.get_help_heading() == Some(HELPER_HEADING))
+                .collect()
+        })
+        .unwrap_or_default();
+    if helpers.is_empty() {
+        return found;
+    }
+    let names: Vec<&str> = helpers
+        .iter()
+        .map(|a| a.get_long().unwrap_or(a.get_id().as_str()))
+        .collect();
+    if let Some(flags) = found["flags"].as_array_mut() {
+        if let Some(body) = flags
+            .iter_mut()
+            .find(|f| f["in"] == "body" && f["required"] == true)
+        {
+            body["required"] = json!(false);
+            body["required_unless"] = json!(names);
+            body["description"] = json!(
+                "request body (JSON string, @file, or - for stdin); required unless a helper flag is given"
+            );
+        }
+        flags.extend(helpers.into_iter().map(|arg| {
+            let mut flag = own_flag(arg);
+            flag["in"] = json!("helper");
+            flag
+        }));
+    }
+    found
 }
 
 fn known_group(group: &str) -> Result<(), Error> {
@@ -309,12 +354,49 @@ mod tests {
             .and_then(|f| f.iter().find(|f| f["name"] == "body"))
             .expect("a body flag");
         assert_eq!(body["in"], "body");
-        assert_eq!(body["required"], true);
+        // Required by the spec, unless the helper flags give it.
+        assert_eq!(body["required"], false);
+        assert_eq!(body["required_unless"][1], "jql");
         assert_eq!(
             got["body_schema"]["$ref"],
             "#/$defs/WebhookRegistrationDetails"
         );
         assert!(got["body_schema"]["$defs"]["WebhookDetails"].is_object());
+    }
+
+    #[test]
+    fn helper_flags_are_listed_and_the_body_is_required_unless_one_is_given() {
+        let got = schema(&["webhook", "register-dynamic"]).expect("exists");
+        let flags = got["flags"].as_array().cloned().unwrap_or_default();
+        let helpers: Vec<&str> = flags
+            .iter()
+            .filter(|f| f["in"] == "helper")
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        assert_eq!(
+            helpers,
+            ["url", "jql", "event", "field-id", "issue-property-key"]
+        );
+        let body = flags.iter().find(|f| f["in"] == "body").expect("a body");
+        assert_eq!(body["required"], false);
+        assert_eq!(body["required_unless"][0], "url");
+        assert!(
+            body["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("required unless a helper flag is given")),
+            "{body}"
+        );
+        let refresh = schema(&["webhook", "refresh"]).expect("exists");
+        let all = refresh["flags"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "all").cloned())
+            .expect("--all");
+        assert_eq!(
+            (all["in"].as_str(), all["type"].as_str()),
+            (Some("helper"), Some("boolean"))
+        );
+        let plain = schema(&["webhook", "get-failed"]).expect("exists");
+        assert!(!plain.to_string().contains("\"helper\""), "{plain}");
     }
 
     #[test]

@@ -22,6 +22,8 @@ use crate::context::Ctx;
 use crate::entry::{Checked, Entry, Extension};
 use api::{explain_app_only, ids_json};
 use clap::{Arg, ArgAction, ArgMatches};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use jr_core::webhook::events::EVENTS;
 use jr_core::{Error, webhook};
 use serde_json::{Value, json};
 
@@ -109,7 +111,8 @@ fn register_args() -> Vec<Arg> {
         Arg::new("jql").long("jql").value_name("JQL").help(
             "JQL filter (subset: issueKey, project, issuetype, status, assignee, reporter, issue.property, cf[id]; =, !=, IN, NOT IN). Required: Jira rejects an empty filter; use 'project != null' to match everything",
         ),
-        repeatable("event", "EVENT", "Event to deliver, e.g. jira:issue_created; repeatable or comma-separated"),
+        repeatable("event", "EVENT", "Event to deliver, e.g. jira:issue_created; repeatable or comma-separated")
+            .add(ArgValueCandidates::new(|| EVENTS.iter().map(CompletionCandidate::new).collect())),
         repeatable("field-id", "ID", "Only send jira:issue_updated when one of these fields changed; repeatable or comma-separated"),
         repeatable("issue-property-key", "KEY", "Only send issue property events for these keys; repeatable or comma-separated"),
     ]
@@ -146,6 +149,7 @@ fn register_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
             "give --url, --jql and at least one --event, or the whole request with --body",
         ));
     }
+    check_events(&events)?;
     let jql = jql.map(|j| j.trim()).unwrap_or_default();
     if jql.is_empty() {
         return Err(
@@ -162,6 +166,31 @@ fn register_body(matches: &ArgMatches) -> Result<Option<Vec<u8>>, Error> {
     }
     let body = json!({"url": url, "webhooks": [item]});
     Ok(Some(body.to_string().into_bytes()))
+}
+
+/// A helper flag's bad value is reported against the flag, with the
+/// values Jira accepts (the spec's `WebhookDetails.events` enum), not as a
+/// schema error of the body built from it.
+///
+/// Errors: exit 4 naming `--event`, the bad value and the valid events.
+fn check_events(events: &[String]) -> Result<(), Error> {
+    let Some(bad) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) else {
+        return Ok(());
+    };
+    let closest = EVENTS
+        .iter()
+        .map(|known| (strsim::jaro_winkler(bad, known), *known))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.8)
+        .map(|(_, known)| known);
+    let error = Error::validation(format!(
+        "invalid value `{bad}` for --event: expected one of {}",
+        EVENTS.join(", ")
+    ));
+    Err(match closest {
+        Some(known) => error.with_hint(format!("did you mean --event {known}?")),
+        None => error.with_hint("repeat --event, or separate events with commas"),
+    })
 }
 
 fn register_check(_: &mut Ctx, body: &[u8]) -> Checked {
