@@ -54,22 +54,65 @@ pub async fn until_signalled<T>(work: impl Future<Output = Result<T, Error>>) ->
 pub fn start_watchdog() {
     static STARTED: Once = Once::new();
     STARTED.call_once(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        // The handlers are installed here, before this returns: a signal
+        // that comes a moment later is caught, never the default death.
+        let Some(listening) = Listening::install(&runtime) else {
+            return;
+        };
         let _ = std::thread::Builder::new()
             .name("jr-signals".into())
-            .stack_size(64 * 1024)
-            .spawn(watch);
+            .stack_size(256 * 1024)
+            .spawn(move || watch(runtime, listening));
     });
 }
 
-fn watch() {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
+/// SIGINT and SIGTERM handlers installed on a runtime.
+struct Listening {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Listening {
+    #[cfg(unix)]
+    fn install(runtime: &tokio::runtime::Runtime) -> Option<Listening> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _context = runtime.enter();
+        Some(Listening {
+            interrupt: signal(SignalKind::interrupt()).ok()?,
+            terminate: signal(SignalKind::terminate()).ok()?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn install(_runtime: &tokio::runtime::Runtime) -> Option<Listening> {
+        None
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) -> ErrorKind {
+        tokio::select! {
+            _ = self.interrupt.recv() => ErrorKind::Interrupted,
+            _ = self.terminate.recv() => ErrorKind::Terminated,
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) -> ErrorKind {
+        std::future::pending().await
+    }
+}
+
+fn watch(runtime: tokio::runtime::Runtime, mut listening: Listening) {
     let kind = runtime.block_on(async {
-        let kind = signalled().await;
+        let kind = listening.next().await;
         let code = if kind == ErrorKind::Terminated { 2 } else { 1 };
         RECEIVED.store(code, Ordering::SeqCst);
         tokio::time::sleep(GRACE).await;

@@ -15,7 +15,7 @@
 //!
 //! Headers sent: `Content-Type: application/json; charset=utf-8`, `User-Agent: Atlassian
 //! Webhook HTTP Client`, `X-Atlassian-Webhook-Identifier` (the delivery ID),
-//! `X-Atlassian-Webhook-Flow: Primary`, `X-Atlassian-Webhook-Retry` (1–5,
+//! `X-Atlassian-Webhook-Flow` (`Primary`; `Secondary` for a cascade), `X-Atlassian-Webhook-Retry` (1–5,
 //! absent on attempt 1), and `Authorization`: for OAuth 2.0 apps `Bearer` +
 //! HS256 JWT `{iss: clientId, iat, exp: iat + 60}` under the client secret;
 //! for Connect apps `JWT` + HS256 JWT `{iss: clientKey, iat, exp: iat + 180,
@@ -412,7 +412,10 @@ fn headers(m: &Model, d: &Delivery, at_ms: i64) -> Vec<(String, String)> {
             "Atlassian Webhook HTTP Client".to_owned(),
         ),
         ("X-Atlassian-Webhook-Identifier".to_owned(), d.id.clone()),
-        ("X-Atlassian-Webhook-Flow".to_owned(), "Primary".to_owned()),
+        (
+            "X-Atlassian-Webhook-Flow".to_owned(),
+            d.flow.header().to_owned(),
+        ),
     ];
     if d.attempts > 0 {
         h.push((

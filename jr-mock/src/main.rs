@@ -72,12 +72,22 @@ INSPECTOR: open http://127.0.0.1:PORT/_mock/ui in a browser (the URL is on stder
 STATEFUL OPERATIONS (answered from the model, after the same authentication and body checks):
   POST   /rest/api/3/issue                          createIssue: 201 {"id","key","self"}; 400 "errors"
                                                      naming project, issuetype, summary (Jira's texts)
+  POST   /rest/api/3/issue/bulk                     createIssues {"issueUpdates":[{"fields":..}..]}: 201
+                                                     {"issues":[..],"errors":[{"status":400,
+                                                     "failedElementNumber":N (0-based),"elementErrors"}]};
+                                                     400 in that shape when every element failed
   GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue; 404 "Issue does not exist or you
                                                      do not have permission to see it."
   PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...}}: 204 (summary, description,
                                                      labels, assignee, issuetype, environment, duedate,
                                                      priority, customfield_*; "update" is not modelled)
-  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204
+  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204 (its comments go with it)
+  POST   /rest/api/3/issue/{issueIdOrKey}/comment    addComment {"body": ADF}: 201 the comment
+  GET    /rest/api/3/issue/{issueIdOrKey}/comment    getComments: {"startAt","maxResults" (5000),
+                                                     "total","comments"}, oldest first (orderBy=-created)
+  GET|PUT|DELETE .../comment/{id}                    getComment / updateComment {"body": ADF} (200) /
+                                                     deleteComment (204); 404 "Can not find a comment
+                                                     for id: N."
   GET    /rest/api/3/issue/{issueIdOrKey}/transitions  getTransitions: the workflow's, from its status
   POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"}}: 204; 400
                                                      "Transition id '99' is not valid for this issue."
@@ -95,9 +105,12 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
   view it.", "The operator '<' is not supported by the 'project' field.", "Error in the JQL ...").
   Each change fires its webhook event through the same delivery engine as POST /_mock/events
   (signatures, retries, failure records): jira:issue_created, jira:issue_updated (changelog.items
-  per changed field; issue_generic for a transition), jira:issue_deleted, with "user" = the caller.
+  per changed field; issue_generic for a transition), jira:issue_deleted, with "user" = the caller;
+  comment_created (and jira:issue_updated issue_commented with the comment), comment_updated,
+  comment_deleted, each with "comment" and "issue". Deleting an issue sends one comment_deleted
+  per comment with X-Atlassian-Webhook-Flow: Secondary.
   The answer returns first; GET /_mock/settle waits until the deliveries are done. Issues are
-  saved with --state and cleared by POST /_mock/reset.
+  saved with --state and cleared by POST /_mock/reset, and so are comments.
 
 SEED (--seed FILE replaces the default: user 5b10ac8d82e05b22cc7d4ef5 "jr-mock user"; projects
 ABC (id 10000) and XYZ (10001), issue types Task 10001, Bug 10002, Story 10003, statuses To Do 1,

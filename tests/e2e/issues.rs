@@ -190,3 +190,29 @@ async fn jr_searches_created_issues_across_token_pages_and_gets_each_once() {
         .count();
     assert_eq!(searches, 3, "{journal}");
 }
+
+/// `jr issue create-issues` against jr-mock's bulk create with one good
+/// and one bad element: Jira's partial success (201 with `errors`) is exit
+/// 4, the whole result on stdout and one `element N: field: message` line
+/// per element error on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jr_bulk_create_with_one_bad_element_exits_4_and_names_the_element() {
+    let jira = FakeJira::start().await;
+    let body = json!({"issueUpdates": [
+        {"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}, "summary": "Good"}},
+        {"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}}}]});
+    let (result, stderr, code) = run(jr_as(&jira, "oauth-app-token").args([
+        "issue",
+        "create-issues",
+        "--body",
+        &body.to_string(),
+    ]));
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(result["issues"][0]["key"], "ABC-1");
+    assert_eq!(result["errors"][0]["failedElementNumber"], 1);
+    assert!(
+        stderr.contains("element 1: summary: You must specify a summary of the issue."),
+        "{stderr}"
+    );
+    assert_eq!(jira.snapshot().issues.issues.len(), 1);
+}

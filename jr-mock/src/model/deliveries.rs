@@ -41,6 +41,30 @@ pub struct Delivery {
     pub attempts: u32,
     /// When the next attempt is due, ms since the UNIX epoch.
     pub next_attempt_ms: i64,
+    /// `X-Atlassian-Webhook-Flow` of every attempt.
+    pub flow: Flow,
+}
+
+/// `X-Atlassian-Webhook-Flow` (docs/jira-semantics.md §8.3): the event
+/// itself, or the fallout of a cascading change (the `comment_deleted`s of
+/// a deleted issue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flow {
+    /// The change's own event.
+    #[default]
+    Primary,
+    /// An event a cascading change caused.
+    Secondary,
+}
+
+impl Flow {
+    /// The header value: `Primary` or `Secondary`.
+    pub fn header(self) -> &'static str {
+        match self {
+            Flow::Primary => "Primary",
+            Flow::Secondary => "Secondary",
+        }
+    }
 }
 
 /// What one attempt produced.
@@ -192,8 +216,17 @@ impl DeliveryBook {
             body,
             attempts: 0,
             next_attempt_ms: due_ms,
+            flow: Flow::Primary,
         });
         seq
+    }
+
+    /// Sends the pending delivery `seq` with `flow` (new deliveries are
+    /// [`Flow::Primary`]).
+    pub fn set_flow(&mut self, seq: u64, flow: Flow) {
+        if let Some(d) = self.pending.iter_mut().find(|d| d.seq == seq) {
+            d.flow = flow;
+        }
     }
 
     /// Removes and returns every delivery due by `until_ms`, earliest due
@@ -470,6 +503,7 @@ mod tests {
                 body: "{}".into(),
                 attempts: 0,
                 next_attempt_ms: 2_000_000,
+                flow: Flow::Primary,
             },
             &AttemptResult::Status(200),
             2_000_000,

@@ -21,7 +21,7 @@ use crate::switches::Switches;
 
 use apps::{AppCaller, AppKind, Identities};
 use clock::{Clock, ClockError};
-use deliveries::{AttemptRecord, AttemptResult, Delivery, DeliveryBook, Outcome};
+use deliveries::{AttemptRecord, AttemptResult, Delivery, DeliveryBook, Flow, Outcome};
 use failed::{FailedPage, FailedRecord, FailedStore};
 use issues::{Actor, Issue, IssueError, IssueStore, Site};
 use rng::Rng;
@@ -275,13 +275,25 @@ impl Model {
     /// Returns the new deliveries' IDs.
     /// Errors: [`EventError`] (see [`check_event`]).
     pub fn enqueue_event(&mut self, event: &Value, now_ms: i64) -> Result<Vec<String>, EventError> {
+        self.enqueue_in_flow(event, Flow::Primary, now_ms)
+    }
+
+    /// [`Model::enqueue_event`] with the deliveries sent in `flow`.
+    fn enqueue_in_flow(
+        &mut self,
+        event: &Value,
+        flow: Flow,
+        now_ms: i64,
+    ) -> Result<Vec<String>, EventError> {
         let fields = check_event(event)?;
         let groups = self.webhooks.matching(event, now_ms);
         let ids = groups.into_iter().map(|g| {
             let id = self.rng.uuid();
             let body = payload(fields, now_ms, &g.webhook_ids);
-            self.deliveries
-                .enqueue(id.clone(), g.app, g.url, g.webhook_ids, body, now_ms);
+            let seq =
+                self.deliveries
+                    .enqueue(id.clone(), g.app, g.url, g.webhook_ids, body, now_ms);
+            self.deliveries.set_flow(seq, flow);
             id
         });
         Ok(ids.collect())
@@ -303,6 +315,23 @@ impl Model {
         };
         let (issue, events) = self.issues.create(site, actor, fields, now_ms)?;
         Ok((issue, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `createIssues`: creates each element of `issueUpdates` that Jira
+    /// would accept; enqueues `jira:issue_created` for each. Returns the
+    /// per-element results and how many deliveries were queued.
+    pub fn create_issues(
+        &mut self,
+        actor: &Actor,
+        elements: &[Value],
+        now_ms: i64,
+    ) -> (Vec<Result<Issue, IssueError>>, usize) {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (results, events) = self.issues.create_many(site, actor, elements, now_ms);
+        (results, self.enqueue_all(&events, now_ms))
     }
 
     /// `editIssue`: sets `fields` of the issue `key_or_id`; enqueues
@@ -355,16 +384,83 @@ impl Model {
             seed: &self.seed,
             base: &self.site_url,
         };
-        let events = self.issues.delete(site, actor, key_or_id)?;
+        let (events, cascade) = self.issues.delete(site, actor, key_or_id)?;
+        let queued = self.enqueue_all(&events, now_ms);
+        Ok(queued + self.enqueue_all_in(&cascade, Flow::Secondary, now_ms))
+    }
+
+    /// `addComment`: adds `body` (ADF) to the issue; enqueues
+    /// `comment_created` and `jira:issue_updated` (see [`issues::comments`]).
+    /// Returns the comment and the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn add_comment(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        body: Option<&Value>,
+        now_ms: i64,
+    ) -> Result<(issues::comments::Comment, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (comment, events) = self
+            .issues
+            .add_comment(site, actor, key_or_id, body, now_ms)?;
+        Ok((comment, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `updateComment`: replaces the comment's body; enqueues
+    /// `comment_updated`. Returns the comment and the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn update_comment(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        comment_id: &str,
+        body: Option<&Value>,
+        now_ms: i64,
+    ) -> Result<(issues::comments::Comment, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (comment, events) = self
+            .issues
+            .update_comment(site, actor, key_or_id, comment_id, body, now_ms)?;
+        Ok((comment, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `deleteComment`: removes the comment; enqueues `comment_deleted`.
+    /// Returns the deliveries queued. Errors: [`IssueError`], nothing changed.
+    pub fn delete_comment(
+        &mut self,
+        key_or_id: &str,
+        comment_id: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self.issues.delete_comment(site, key_or_id, comment_id)?;
         Ok(self.enqueue_all(&events, now_ms))
     }
 
     /// Enqueues each of the model's own events (always well formed, see
     /// [`check_event`]); returns the deliveries queued.
     fn enqueue_all(&mut self, events: &[Value], now_ms: i64) -> usize {
+        self.enqueue_all_in(events, Flow::Primary, now_ms)
+    }
+
+    /// [`Model::enqueue_all`] in `flow`.
+    fn enqueue_all_in(&mut self, events: &[Value], flow: Flow, now_ms: i64) -> usize {
         events
             .iter()
-            .map(|e| self.enqueue_event(e, now_ms).map_or(0, |ids| ids.len()))
+            .map(|e| {
+                self.enqueue_in_flow(e, flow, now_ms)
+                    .map_or(0, |ids| ids.len())
+            })
             .sum()
     }
 

@@ -27,29 +27,9 @@ pub const ID_EXHAUSTED: i64 = i64::MAX;
 /// The item error of a registration once IDs are exhausted.
 pub const IDS_EXHAUSTED: &str = "jr-mock has no webhook ID left (the last one is 9223372036854775806); reset it or start from a new state file";
 
-/// The 20 event names of the spec's `WebhookDetails.events` enum.
-pub const EVENTS: [&str; 20] = [
-    "jira:issue_created",
-    "jira:issue_updated",
-    "jira:issue_deleted",
-    "comment_created",
-    "comment_updated",
-    "comment_deleted",
-    "issue_property_set",
-    "issue_property_deleted",
-    "sprint_created",
-    "sprint_updated",
-    "sprint_closed",
-    "sprint_deleted",
-    "sprint_started",
-    "jira:version_released",
-    "jira:version_unreleased",
-    "jira:version_created",
-    "jira:version_moved",
-    "jira:version_updated",
-    "jira:version_merged",
-    "jira:version_deleted",
-];
+/// The 20 event names of the spec's `WebhookDetails.events` enum: one list,
+/// jr-core's, shared with `jr webhook trigger`.
+pub use jr_core::webhook::events::EVENTS;
 
 /// The request body of `registerDynamicWebhooks` (`WebhookRegistrationDetails`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -1,5 +1,6 @@
 //! The operations answered from the model rather than the catalog's
-//! examples ([`STATEFUL`]): the issue itself ([`issue`]), its
+//! examples ([`STATEFUL`]): the issue itself ([`issue`]), bulk creation
+//! ([`bulk`]), its comments ([`comments`]), its
 //! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
@@ -14,6 +15,8 @@
 //! delivery engine to run them ([`crate::store::Store::deliver_queued`]):
 //! the HTTP answer returns first; `GET /_mock/settle` waits for them.
 
+pub mod bulk;
+pub mod comments;
 pub mod issue;
 pub mod search;
 pub mod transitions;
@@ -27,11 +30,17 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 8] = [
+pub const STATEFUL: [&str; 14] = [
     "createIssue",
+    "createIssues",
     "getIssue",
     "editIssue",
     "deleteIssue",
+    "addComment",
+    "getComments",
+    "getComment",
+    "updateComment",
+    "deleteComment",
     "getTransitions",
     "doTransition",
     "searchAndReconsileIssuesUsingJql",
@@ -89,9 +98,15 @@ impl Call<'_> {
 pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
     let result = match operation_id {
         "createIssue" => issue::create(call),
+        "createIssues" => bulk::create(call),
         "getIssue" => issue::get(call),
         "editIssue" => issue::edit(call),
         "deleteIssue" => issue::delete(call),
+        "addComment" => comments::add(call),
+        "getComments" => comments::list(call),
+        "getComment" => comments::get(call),
+        "updateComment" => comments::update(call),
+        "deleteComment" => comments::delete(call),
         "getTransitions" => transitions::list(call),
         "doTransition" => transitions::apply(call),
         "searchAndReconsileIssuesUsingJql" => search::get(call),
@@ -138,6 +153,9 @@ impl Failure {
             }
             Failure::Issue(IssueError::Fields(errors)) => {
                 json_response(400, &json!({"errorMessages": [], "errors": errors}))
+            }
+            Failure::Issue(IssueError::CommentNotFound(m)) => {
+                json_response(404, &json!({"errorMessages": [m], "errors": {}}))
             }
             Failure::Issue(IssueError::Message(m)) => {
                 json_response(400, &json!({"errorMessages": [m], "errors": {}}))

@@ -121,8 +121,15 @@ fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
         "refreshWebhooks" => Some(json!({"webhookIds": [webhook_id]})),
         "createIssue" => Some(json!({"fields": {"project": {"key": "ABC"},
             "issuetype": {"name": "Task"}, "summary": "from the catalog test"}})),
+        // One created, one refused: Jira's partial success.
+        "createIssues" => Some(
+            json!({"issueUpdates": [{"fields": {"project": {"key": "ABC"},
+            "issuetype": {"name": "Task"}, "summary": "bulk"}}, {"fields": {}}]}),
+        ),
         "editIssue" => Some(json!({"fields": {"summary": "edited"}})),
         "doTransition" => Some(json!({"transition": {"id": "21"}})),
+        "addComment" | "updateComment" => Some(json!({"body": {"type": "doc", "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "c"}]}]}})),
         _ => None,
     }
 }
@@ -139,14 +146,20 @@ fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
 
 /// The operations jr-mock answers from its model, in the order the test
 /// sends them (see `jr_mock::stateful::STATEFUL`).
-const STATEFUL_ORDER: [&str; 8] = [
+const STATEFUL_ORDER: [&str; 14] = [
     "createIssue",
+    "createIssues",
     "getIssue",
     "searchAndReconsileIssuesUsingJql",
     "searchAndReconsileIssuesUsingJqlPost",
     "getTransitions",
     "editIssue",
     "doTransition",
+    "addComment",
+    "getComments",
+    "getComment",
+    "updateComment",
+    "deleteComment",
     "deleteIssue",
 ];
 

@@ -512,3 +512,242 @@ async fn search_jql_answers_from_the_model_and_pages_by_token() {
     .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn bulk_create_answers_each_element_with_jiras_shape_and_fires_one_event_per_created_issue() {
+    let jira = fake().await;
+    let hook = receiver(200).await;
+    register_issue_events(&jira, &format!("{}/hook", hook.uri()), "project = ABC").await;
+    let bad = json!({"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}}});
+    let bulk = json!({"issueUpdates": [new_issue("ABC", "One"), bad, new_issue("ABC", "Two")]});
+    let (status, body) = call(&jira, "POST", "/rest/api/3/issue/bulk", OAUTH, Some(bulk)).await;
+    assert_eq!(status, 201, "{body}");
+    let keys: Vec<&Value> = body["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["key"])
+        .collect();
+    assert_eq!(keys, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert!(
+        body["issues"][1]["self"]
+            .as_str()
+            .unwrap()
+            .ends_with("/rest/api/3/issue/10001")
+    );
+    assert_eq!(
+        body["errors"],
+        json!([{"status": 400, "failedElementNumber": 1, "elementErrors": {"errorMessages": [],
+            "errors": {"summary": "You must specify a summary of the issue."}}}])
+    );
+    settle(&jira).await;
+    let bodies = received(&hook).await;
+    // Deliveries run concurrently: their arrival order is not the creation order.
+    let mut created: Vec<String> = bodies
+        .iter()
+        .filter_map(|b| b["issue"]["key"].as_str().map(str::to_owned))
+        .collect();
+    created.sort();
+    assert_eq!(created, ["ABC-1", "ABC-2"]);
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b["webhookEvent"] == "jira:issue_created")
+    );
+
+    let all_bad =
+        json!({"issueUpdates": [{"fields": {}}, {"fields": {"project": {"key": "NOPE"}}}]});
+    let (status, body) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue/bulk",
+        OAUTH,
+        Some(all_bad),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["issues"], json!([]));
+    assert_eq!(body["errors"][0]["failedElementNumber"], 0);
+    assert_eq!(
+        body["errors"][0]["elementErrors"]["errors"]["project"],
+        "Specify a valid project ID or key"
+    );
+    assert_eq!(body["errors"][1]["failedElementNumber"], 1);
+    settle(&jira).await;
+    assert_eq!(
+        jira.snapshot().issues.issues.len(),
+        2,
+        "a failed element changes nothing"
+    );
+}
+
+/// The `X-Atlassian-Webhook-Flow` header and JSON body of each delivery, in order.
+async fn received_with_flow(server: &MockServer) -> Vec<(String, Value)> {
+    let requests = server.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .map(|r| {
+            let flow = r.headers.get("x-atlassian-webhook-flow").unwrap();
+            let body = serde_json::from_slice(&r.body).unwrap();
+            (flow.to_str().unwrap().to_owned(), body)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn comments_are_added_paged_edited_and_deleted_and_an_issues_deletion_cascades_as_secondary()
+{
+    let jira = fake().await;
+    let hook = receiver(200).await;
+    let hooks = json!({"url": format!("{}/hook", hook.uri()), "webhooks": [{"events":
+        ["jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated",
+         "comment_deleted"], "jqlFilter": "project = ABC"}]});
+    let (status, body) = call(&jira, "POST", "/rest/api/3/webhook", OAUTH, Some(hooks)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue",
+        OAUTH,
+        Some(new_issue("ABC", "c")),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let comments = "/rest/api/3/issue/ABC-1/comment";
+    for text in ["one", "two", "three"] {
+        let (status, body) = call(
+            &jira,
+            "POST",
+            comments,
+            USER,
+            Some(json!({"body": adf(text)})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["author"]["accountId"], "5b10ac8d82e05b22cc7d4ef5");
+    }
+    let (status, body) = call(
+        &jira,
+        "POST",
+        comments,
+        USER,
+        Some(json!({"body": "plain"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("Atlassian Document"), "{body}");
+    let (status, page) = call(
+        &jira,
+        "GET",
+        &format!("{comments}?startAt=1&maxResults=1"),
+        USER,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (
+            page["startAt"].as_u64(),
+            page["maxResults"].as_u64(),
+            page["total"].as_u64()
+        ),
+        (Some(1), Some(1), Some(3))
+    );
+    assert_eq!(page["comments"][0]["body"], adf("two"));
+    assert_eq!(page["comments"].as_array().unwrap().len(), 1);
+    let one = format!("{comments}/10000");
+    let (status, body) = call(&jira, "PUT", &one, USER, Some(json!({"body": adf("uno")}))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&jira, "GET", &one, USER, None).await;
+    assert_eq!((status, &body["body"]), (200, &adf("uno")));
+    let (status, _) = call(&jira, "DELETE", &format!("{comments}/10001"), USER, None).await;
+    assert_eq!(status, 204);
+    let (status, body) = call(&jira, "GET", &format!("{comments}/10001"), USER, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body["errorMessages"][0],
+        "Can not find a comment for id: 10001."
+    );
+    let (status, body) = call(&jira, "GET", "/rest/api/3/issue/ABC-9/comment", USER, None).await;
+    assert_eq!(
+        (status, body["errorMessages"][0].as_str()),
+        (404, Some(jr_mock::model::issues::NO_ISSUE))
+    );
+    let (status, _) = call(&jira, "DELETE", "/rest/api/3/issue/ABC-1", OAUTH, None).await;
+    assert_eq!(status, 204);
+    settle(&jira).await;
+
+    let got: Vec<(String, String, String)> = received_with_flow(&hook)
+        .await
+        .into_iter()
+        .map(|(flow, b)| {
+            let name = b["webhookEvent"].as_str().unwrap().to_owned();
+            let comment = b["comment"]["id"].as_str().unwrap_or("").to_owned();
+            (flow, name, comment)
+        })
+        .collect();
+    let want = |flow: &str, name: &str, comment: &str| {
+        (flow.to_owned(), name.to_owned(), comment.to_owned())
+    };
+    let mut expected = Vec::new();
+    for id in ["10000", "10001", "10002"] {
+        expected.push(want("Primary", "comment_created", id));
+        expected.push(want("Primary", "jira:issue_updated", id));
+    }
+    expected.extend([
+        want("Primary", "comment_updated", "10000"),
+        want("Primary", "comment_deleted", "10001"),
+        want("Primary", "jira:issue_deleted", ""),
+        want("Secondary", "comment_deleted", "10000"),
+        want("Secondary", "comment_deleted", "10002"),
+    ]);
+    // Deliveries due at the same instant run concurrently: compare as sets.
+    let (mut got, mut expected) = (got, expected);
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+    assert!(jira.snapshot().issues.comments.is_empty());
+}
+
+#[tokio::test]
+async fn comments_survive_a_restart_with_state_and_reset_clears_them() {
+    let dir = std::env::temp_dir().join(format!("jr-mock-comments-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let _ = std::fs::remove_file(&state);
+    let with_state = || MockConfig {
+        state_file: Some(state.clone()),
+        ..config()
+    };
+    {
+        let jira = FakeJira::start_with(with_state()).await;
+        let (status, _) = call(
+            &jira,
+            "POST",
+            "/rest/api/3/issue",
+            USER,
+            Some(new_issue("ABC", "k")),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (status, _) = call(
+            &jira,
+            "POST",
+            "/rest/api/3/issue/ABC-1/comment",
+            USER,
+            Some(json!({"body": adf("kept")})),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let jira = FakeJira::start_with(with_state()).await;
+    let (status, page) = call(&jira, "GET", "/rest/api/3/issue/ABC-1/comment", USER, None).await;
+    assert_eq!((status, page["total"].as_u64()), (200, Some(1)));
+    assert_eq!(page["comments"][0]["body"], adf("kept"));
+    let (status, _) = call(&jira, "POST", "/_mock/reset", Auth::None, None).await;
+    assert!(status < 300, "reset: {status}");
+    assert!(jira.snapshot().issues.comments.is_empty());
+    assert_eq!(jira.snapshot().issues.next_comment_id, 10000);
+    drop(jira);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

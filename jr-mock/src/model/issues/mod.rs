@@ -10,11 +10,11 @@
 //!
 //! | change | events |
 //! |---|---|
-//! | create | `jira:issue_created` (`issue_created`) |
+//! | create (alone or in bulk, per created issue) | `jira:issue_created` (`issue_created`) |
 //! | edit that changes something | `jira:issue_updated` (`issue_updated`; `issue_assigned` when only the assignee changed) with one `changelog.items` entry per changed field |
 //! | edit that changes nothing | none |
 //! | transition | `jira:issue_updated` (`issue_generic`) with a `status` item |
-//! | delete | `jira:issue_deleted` (`issue_deleted`), the issue as it was |
+//! | delete | `jira:issue_deleted` (`issue_deleted`), the issue as it was; then the comments' `comment_deleted` (see [`comments`]) |
 //!
 //! Issue IDs start at 10000 and are never reused; keys count per project
 //! (`ABC-1`, `ABC-2`, …) and are never reused either.
@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+pub mod comments;
 pub mod search;
 
 use super::seed::{Project, Seed};
@@ -92,6 +93,10 @@ pub enum IssueError {
     /// 400 with this one `errorMessages` entry.
     #[error("{0}")]
     Message(String),
+    /// 404 with this `errorMessages` entry: the issue exists, the comment
+    /// is not on it.
+    #[error("{0}")]
+    CommentNotFound(String),
 }
 
 fn field_error(field: &str, message: &str) -> IssueError {
@@ -110,6 +115,16 @@ pub struct IssueStore {
     pub last_number: BTreeMap<String, u64>,
     /// The next changelog ID.
     pub next_changelog_id: u64,
+    /// The comments by ID (see [`comments`]).
+    #[serde(default)]
+    pub comments: BTreeMap<u64, comments::Comment>,
+    /// The next comment ID.
+    #[serde(default = "first_id")]
+    pub next_comment_id: u64,
+}
+
+fn first_id() -> u64 {
+    FIRST_ISSUE_ID
 }
 
 impl Default for IssueStore {
@@ -119,6 +134,8 @@ impl Default for IssueStore {
             next_id: FIRST_ISSUE_ID,
             last_number: BTreeMap::new(),
             next_changelog_id: FIRST_ISSUE_ID,
+            comments: BTreeMap::new(),
+            next_comment_id: FIRST_ISSUE_ID,
         }
     }
 }
@@ -219,6 +236,33 @@ impl IssueStore {
             None,
         );
         Ok((issue, vec![event]))
+    }
+
+    /// `createIssues`: [`IssueStore::create`] for each element of
+    /// `issueUpdates` (`{"fields": {...}}`), in order; a refused element
+    /// changes nothing and the others go on. Returns, per element, the new
+    /// issue or why it was refused, and the events of those created.
+    pub fn create_many(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        elements: &[Value],
+        now_ms: i64,
+    ) -> (Vec<Result<Issue, IssueError>>, Vec<Value>) {
+        let mut events = Vec::new();
+        let results = elements
+            .iter()
+            .map(|element| {
+                let fields = match element.get("fields") {
+                    Some(Value::Object(f)) => f,
+                    _ => return Err(field_error("fields", "\"fields\" must be an object")),
+                };
+                let (issue, fired) = self.create(site, actor, fields, now_ms)?;
+                events.extend(fired);
+                Ok(issue)
+            })
+            .collect();
+        (results, events)
     }
 
     /// `editIssue`: sets each of `fields` (`summary`, `description`,
@@ -331,25 +375,30 @@ impl IssueStore {
         Ok(vec![e])
     }
 
-    /// `deleteIssue`: removes the issue. Errors: [`IssueError::NotFound`].
+    /// `deleteIssue`: removes the issue and its comments. Returns the
+    /// primary events (`jira:issue_deleted`) and the cascade (one
+    /// `comment_deleted` per comment), sent as the `Secondary` flow.
+    /// Errors: [`IssueError::NotFound`].
     pub fn delete(
         &mut self,
         site: Site<'_>,
         actor: &Actor,
         key_or_id: &str,
-    ) -> Result<Vec<Value>, IssueError> {
+    ) -> Result<(Vec<Value>, Vec<Value>), IssueError> {
         let id = self.id_of(key_or_id)?;
         let Some(issue) = self.issues.remove(&id) else {
             return Err(IssueError::NotFound);
         };
-        Ok(vec![event(
+        let deleted = event(
             "jira:issue_deleted",
             "issue_deleted",
             site,
             actor,
             &issue,
             None,
-        )])
+        );
+        let cascade = self.cascade_comments(site, &deleted["issue"], id);
+        Ok((vec![deleted], cascade))
     }
 
     fn changelog(&mut self, items: Vec<Value>) -> Value {
@@ -563,7 +612,7 @@ pub fn jira_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn render_actor(actor: &Actor, base: &str) -> Value {
+pub(crate) fn render_actor(actor: &Actor, base: &str) -> Value {
     json!({"self": format!("{base}/rest/api/3/user?accountId={}", actor.account_id),
         "accountId": actor.account_id, "displayName": actor.display_name,
         "active": true, "timeZone": "UTC", "accountType": actor.account_type})

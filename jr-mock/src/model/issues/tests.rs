@@ -203,7 +203,8 @@ fn delete_fires_issue_deleted_and_the_key_is_never_reused() {
         seed: &seed,
         base: "http://h",
     };
-    let events = store.delete(site, &actor(), "ABC-1").unwrap();
+    let (events, cascade) = store.delete(site, &actor(), "ABC-1").unwrap();
+    assert!(cascade.is_empty(), "no comments, no cascade");
     assert_eq!(events[0]["webhookEvent"], "jira:issue_deleted");
     assert_eq!(events[0]["issue"]["key"], "ABC-1");
     assert_eq!(
@@ -252,6 +253,8 @@ enum Change {
     Edit(usize, String, Vec<String>),
     Transition(usize, u8),
     Delete(usize),
+    Comment(usize),
+    DeleteComment(usize),
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -265,14 +268,18 @@ fn change() -> impl Strategy<Value = Change> {
             .prop_map(|(i, s, l)| Change::Edit(i, s, l)),
         (0usize..6, 0u8..5).prop_map(|(i, t)| Change::Transition(i, t)),
         (0usize..6).prop_map(Change::Delete),
+        (0usize..6).prop_map(Change::Comment),
+        (0usize..6).prop_map(Change::DeleteComment),
     ]
 }
 
 proptest! {
-    /// Every accepted change fires exactly its documented event (one, of
-    /// the right name and type name, carrying the issue; an edit that
-    /// changes nothing fires none), every refused one fires none, and the
-    /// changelog names exactly the fields that differ.
+    /// Every accepted change fires exactly its documented events (of the
+    /// right names and type names, in order, carrying the issue and, for
+    /// comment events, the comment; an edit that changes nothing fires
+    /// none; deleting an issue adds one `comment_deleted` per comment),
+    /// every refused one fires none, and the changelog names exactly the
+    /// fields that differ.
     #[test]
     fn every_change_fires_exactly_the_documented_events(changes in proptest::collection::vec(change(), 1..25)) {
         let seed = Seed::default();
@@ -281,36 +288,60 @@ proptest! {
         let key = |i: usize| format!("ABC-{}", i + 1);
         for c in changes {
             let before = store.clone();
+            let issue_events = |name, type_name| vec![(name, Some(type_name))];
             let (result, expect) = match &c {
                 Change::Create(abc, summary) => {
                     let f = fields(json!({"project": {"key": if *abc {"ABC"} else {"XYZ"}},
                         "issuetype": {"name": "Bug"}, "summary": summary}));
                     let ok = !summary.trim().is_empty();
-                    (store.create(site, &actor(), &f, NOW).map(|(_, e)| e), ok.then_some(("jira:issue_created", "issue_created")))
+                    (store.create(site, &actor(), &f, NOW).map(|(_, e)| e), ok.then(|| issue_events("jira:issue_created", "issue_created")))
                 }
                 Change::Edit(i, summary, labels) => {
                     let f = fields(json!({"summary": summary, "labels": labels}));
                     let existing = before.find(&key(*i));
                     let changed = existing.is_some_and(|x| x.summary != *summary || x.labels != *labels);
-                    (store.edit(site, &actor(), &key(*i), &f, NOW), changed.then_some(("jira:issue_updated", "issue_updated")))
+                    (store.edit(site, &actor(), &key(*i), &f, NOW), changed.then(|| issue_events("jira:issue_updated", "issue_updated")))
                 }
                 Change::Transition(i, t) => {
                     let id = ["11", "21", "31", "99", ""][usize::from(*t)];
                     let ok = before.transitions(&seed, &key(*i)).is_ok_and(|ts| ts.iter().any(|x| x.id == id));
-                    (store.transition(site, &actor(), &key(*i), id, NOW), ok.then_some(("jira:issue_updated", "issue_generic")))
+                    (store.transition(site, &actor(), &key(*i), id, NOW), ok.then(|| issue_events("jira:issue_updated", "issue_generic")))
                 }
                 Change::Delete(i) => {
+                    let comments = before.comments_of(&key(*i)).map_or(0, |c| c.len());
+                    let expect = before.find(&key(*i)).is_some().then(|| {
+                        let mut e = issue_events("jira:issue_deleted", "issue_deleted");
+                        e.extend(std::iter::repeat_n(("comment_deleted", None), comments));
+                        e
+                    });
+                    let fired = store.delete(site, &actor(), &key(*i)).map(|(mut p, s)| { p.extend(s); p });
+                    (fired, expect)
+                }
+                Change::Comment(i) => {
                     let ok = before.find(&key(*i)).is_some();
-                    (store.delete(site, &actor(), &key(*i)), ok.then_some(("jira:issue_deleted", "issue_deleted")))
+                    let fired = store.add_comment(site, &actor(), &key(*i), Some(&adf("hi")), NOW).map(|(_, e)| e);
+                    (fired, ok.then(|| vec![("comment_created", None), ("jira:issue_updated", Some("issue_commented"))]))
+                }
+                Change::DeleteComment(i) => {
+                    let oldest = before.comments_of(&key(*i)).ok().and_then(|c| c.first().map(|c| c.id.to_string()));
+                    let id = oldest.clone().unwrap_or_else(|| "1".into());
+                    let fired = store.delete_comment(site, &key(*i), &id);
+                    (fired, oldest.map(|_| vec![("comment_deleted", None)]))
                 }
             };
             match (result, expect) {
-                (Ok(events), Some((name, type_name))) => {
-                    prop_assert_eq!(events.len(), 1, "{:?}", c);
-                    prop_assert_eq!(&events[0]["webhookEvent"], name);
-                    prop_assert_eq!(&events[0]["issue_event_type_name"], type_name);
-                    prop_assert!(events[0]["issue"]["key"].is_string());
-                    if name == "jira:issue_updated" {
+                (Ok(events), Some(expected)) => {
+                    let names: Vec<(&str, Option<&str>)> = events.iter()
+                        .map(|e| (e["webhookEvent"].as_str().unwrap_or(""), e["issue_event_type_name"].as_str()))
+                        .collect();
+                    prop_assert_eq!(&names, &expected, "{:?}", c);
+                    for e in &events {
+                        prop_assert!(e["issue"]["key"].is_string());
+                        if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("comment_")) {
+                            prop_assert!(e["comment"]["id"].is_string());
+                        }
+                    }
+                    if expected[0].1.is_some_and(|t| t == "issue_updated" || t == "issue_generic") {
                         let items = events[0]["changelog"]["items"].as_array().cloned().unwrap_or_default();
                         prop_assert!(!items.is_empty());
                         for item in items {
@@ -327,4 +358,102 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn bulk_create_keeps_going_past_a_refused_element_and_fires_only_for_those_created() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let good = |s: &str| json!({"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}, "summary": s}});
+    let elements = [
+        good("A"),
+        json!({"fields": {"project": {"key": "NOPE"}}}),
+        json!({}),
+        good("B"),
+    ];
+    let (results, events) = store.create_many(site, &actor(), &elements, NOW);
+    let keys: Vec<Option<&str>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().map(|i| i.key.as_str()))
+        .collect();
+    assert_eq!(keys, [Some("ABC-1"), None, None, Some("ABC-2")]);
+    let Err(IssueError::Fields(errors)) = &results[1] else {
+        panic!("{:?}", results[1]);
+    };
+    assert_eq!(errors["project"], "Specify a valid project ID or key");
+    assert!(matches!(&results[2], Err(IssueError::Fields(e)) if e.contains_key("fields")));
+    let fired: Vec<&Value> = events.iter().map(|e| &e["issue"]["key"]).collect();
+    assert_eq!(fired, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert_eq!(store.issues.len(), 2);
+}
+
+#[test]
+fn comments_live_on_their_issue_and_deleting_the_issue_cascades_them() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    create(&mut store, &seed, "ABC", "First").unwrap();
+    create(&mut store, &seed, "ABC", "Second").unwrap();
+    let (c1, events) = store
+        .add_comment(site, &actor(), "ABC-1", Some(&adf("one")), NOW + 5)
+        .unwrap();
+    assert_eq!(c1.id, 10000);
+    assert_eq!(events[0]["webhookEvent"], "comment_created");
+    assert_eq!(events[0]["comment"]["body"], adf("one"));
+    assert_eq!(
+        events[0]["comment"]["self"],
+        "http://h/rest/api/3/issue/10000/comment/10000"
+    );
+    assert_eq!(events[1]["webhookEvent"], "jira:issue_updated");
+    assert_eq!(events[1]["issue_event_type_name"], "issue_commented");
+    assert_eq!(events[1]["comment"]["id"], "10000");
+    assert_eq!(store.find("ABC-1").unwrap().updated_ms, NOW + 5);
+    let plain = json!("plain");
+    assert_eq!(
+        store.add_comment(site, &actor(), "ABC-1", Some(&plain), NOW),
+        Err(IssueError::Fields(BTreeMap::from([(
+            "comment".to_owned(),
+            comments::EMPTY_BODY.to_owned()
+        )])))
+    );
+    assert_eq!(
+        store.add_comment(site, &actor(), "ABC-9", Some(&adf("x")), NOW),
+        Err(IssueError::NotFound)
+    );
+    store
+        .add_comment(site, &actor(), "ABC-1", Some(&adf("two")), NOW)
+        .unwrap();
+    store
+        .add_comment(site, &actor(), "ABC-2", Some(&adf("other")), NOW)
+        .unwrap();
+    assert_eq!(store.comments_of("ABC-1").unwrap().len(), 2);
+    assert_eq!(
+        store.comment("ABC-2", "10000"),
+        Err(IssueError::CommentNotFound(
+            "Can not find a comment for id: 10000.".into()
+        )),
+        "a comment is found only on its own issue"
+    );
+    let (c1, events) = store
+        .update_comment(site, &actor(), "ABC-1", "10000", Some(&adf("uno")), NOW + 9)
+        .unwrap();
+    assert_eq!((c1.body, c1.updated_ms), (adf("uno"), NOW + 9));
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["webhookEvent"], "comment_updated");
+    let events = store.delete_comment(site, "ABC-2", "10002").unwrap();
+    assert_eq!(events[0]["webhookEvent"], "comment_deleted");
+    assert_eq!(events[0]["issue"]["key"], "ABC-2");
+    let (primary, cascade) = store.delete(site, &actor(), "ABC-1").unwrap();
+    assert_eq!(primary[0]["webhookEvent"], "jira:issue_deleted");
+    let deleted: Vec<&Value> = cascade.iter().map(|e| &e["comment"]["id"]).collect();
+    assert_eq!(deleted, [&json!("10000"), &json!("10001")]);
+    assert!(cascade.iter().all(|e| e["issue"]["key"] == "ABC-1"));
+    assert!(store.comments.is_empty());
 }

@@ -1,0 +1,193 @@
+//! Comments on issues: add, list, get, update, delete, each with an
+//! explicit `now` (ms since the UNIX epoch), and the events each fires
+//! (docs/jira-semantics.md §8.2):
+//!
+//! | change | events |
+//! |---|---|
+//! | add | `comment_created`, then `jira:issue_updated` (`issue_commented`) carrying the comment |
+//! | update | `comment_updated` |
+//! | delete | `comment_deleted` |
+//! | delete the issue | one `comment_deleted` per comment, sent as the `Secondary` flow |
+//!
+//! Comment events are `{"webhookEvent", "comment", "issue"}` (the model
+//! adds `issue_event_type_name` as for `/_mock/events`). Comment IDs start
+//! at 10000 and are never reused.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Actor, IssueError, IssueStore, Site, field_error, jira_time, render, render_actor};
+
+/// Jira's 400 text for a comment without a body.
+pub const EMPTY_BODY: &str = "Comment body can not be empty!";
+
+/// One comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Comment {
+    /// The numeric ID.
+    pub id: u64,
+    /// The issue it is on.
+    pub issue_id: u64,
+    /// Who wrote it.
+    pub author: Actor,
+    /// Who changed it last.
+    pub update_author: Actor,
+    /// The body (ADF).
+    pub body: Value,
+    /// Creation time, ms since the UNIX epoch.
+    pub created_ms: i64,
+    /// Last change, ms since the UNIX epoch.
+    pub updated_ms: i64,
+}
+
+/// The 404 for a comment that is not on the issue (`Can not find a comment
+/// for id: N.`).
+fn no_comment(id: &str) -> IssueError {
+    IssueError::CommentNotFound(format!("Can not find a comment for id: {id}."))
+}
+
+/// The body as sent, when it is an ADF document.
+/// Errors: [`IssueError::Fields`] `comment`: [`EMPTY_BODY`].
+fn adf_body(body: Option<&Value>) -> Result<Value, IssueError> {
+    match body {
+        Some(b) if b.get("type").and_then(Value::as_str) == Some("doc") => Ok(b.clone()),
+        _ => Err(field_error("comment", EMPTY_BODY)),
+    }
+}
+
+impl IssueStore {
+    /// `getComments`: the issue's comments, oldest first.
+    /// Errors: [`IssueError::NotFound`].
+    pub fn comments_of(&self, key_or_id: &str) -> Result<Vec<&Comment>, IssueError> {
+        let issue = self.id_of(key_or_id)?;
+        Ok(self
+            .comments
+            .values()
+            .filter(|c| c.issue_id == issue)
+            .collect())
+    }
+
+    /// `getComment`. Errors: [`IssueError::NotFound`] for the issue,
+    /// [`IssueError::CommentNotFound`] for a comment not on it.
+    pub fn comment(&self, key_or_id: &str, comment_id: &str) -> Result<&Comment, IssueError> {
+        let issue = self.id_of(key_or_id)?;
+        comment_id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| self.comments.get(&id))
+            .filter(|c| c.issue_id == issue)
+            .ok_or_else(|| no_comment(comment_id))
+    }
+
+    /// `addComment` `{"body": ADF}`: returns the comment and its events.
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Fields`] for a
+    /// missing body (nothing changed).
+    pub fn add_comment(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        body: Option<&Value>,
+        now_ms: i64,
+    ) -> Result<(Comment, Vec<Value>), IssueError> {
+        let issue_id = self.id_of(key_or_id)?;
+        let body = adf_body(body)?;
+        let comment = Comment {
+            id: self.next_comment_id,
+            issue_id,
+            author: actor.clone(),
+            update_author: actor.clone(),
+            body,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+        };
+        self.next_comment_id += 1;
+        self.comments.insert(comment.id, comment.clone());
+        let issue = self.issues.get_mut(&issue_id).ok_or(IssueError::NotFound)?;
+        issue.updated_ms = now_ms;
+        let rendered_issue = render(site, issue);
+        let shown = render_comment(site, &comment);
+        let created = json!({"webhookEvent": "comment_created", "comment": shown,
+            "issue": rendered_issue});
+        let updated = json!({"webhookEvent": "jira:issue_updated",
+            "issue_event_type_name": "issue_commented", "user": render_actor(actor, site.base),
+            "issue": created["issue"], "comment": created["comment"]});
+        Ok((comment, vec![created, updated]))
+    }
+
+    /// `updateComment` `{"body": ADF}`: returns the comment and its event.
+    /// Errors: as [`IssueStore::comment`]; [`IssueError::Fields`] for a
+    /// missing body (nothing changed).
+    pub fn update_comment(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        comment_id: &str,
+        body: Option<&Value>,
+        now_ms: i64,
+    ) -> Result<(Comment, Vec<Value>), IssueError> {
+        let mut comment = self.comment(key_or_id, comment_id)?.clone();
+        comment.body = adf_body(body)?;
+        comment.update_author = actor.clone();
+        comment.updated_ms = now_ms;
+        self.comments.insert(comment.id, comment.clone());
+        let e = self.comment_event("comment_updated", site, &comment);
+        Ok((comment, vec![e]))
+    }
+
+    /// `deleteComment`: returns its event. Errors: as [`IssueStore::comment`].
+    pub fn delete_comment(
+        &mut self,
+        site: Site<'_>,
+        key_or_id: &str,
+        comment_id: &str,
+    ) -> Result<Vec<Value>, IssueError> {
+        let id = self.comment(key_or_id, comment_id)?.id;
+        let Some(comment) = self.comments.remove(&id) else {
+            return Err(no_comment(comment_id));
+        };
+        Ok(vec![self.comment_event("comment_deleted", site, &comment)])
+    }
+
+    /// Removes the comments of the issue `issue_id` (being deleted, shown
+    /// as `issue`); returns one `comment_deleted` each, oldest first.
+    pub(super) fn cascade_comments(
+        &mut self,
+        site: Site<'_>,
+        issue: &Value,
+        issue_id: u64,
+    ) -> Vec<Value> {
+        let ids: Vec<u64> = self
+            .comments
+            .values()
+            .filter(|c| c.issue_id == issue_id)
+            .map(|c| c.id)
+            .collect();
+        ids.into_iter()
+            .filter_map(|id| self.comments.remove(&id))
+            .map(|c| {
+                json!({"webhookEvent": "comment_deleted",
+                "comment": render_comment(site, &c), "issue": issue})
+            })
+            .collect()
+    }
+
+    fn comment_event(&self, name: &str, site: Site<'_>, comment: &Comment) -> Value {
+        let issue = self
+            .issues
+            .get(&comment.issue_id)
+            .map_or(Value::Null, |i| render(site, i));
+        json!({"webhookEvent": name, "comment": render_comment(site, comment), "issue": issue})
+    }
+}
+
+/// A comment as `getComment` answers it: `{"self", "id", "author", "body",
+/// "updateAuthor", "created", "updated", "jsdPublic": true}`.
+pub fn render_comment(site: Site<'_>, c: &Comment) -> Value {
+    json!({"self": format!("{}/rest/api/3/issue/{}/comment/{}", site.base, c.issue_id, c.id),
+        "id": c.id.to_string(), "author": render_actor(&c.author, site.base), "body": c.body,
+        "updateAuthor": render_actor(&c.update_author, site.base),
+        "created": jira_time(c.created_ms), "updated": jira_time(c.updated_ms), "jsdPublic": true})
+}
