@@ -1,7 +1,9 @@
 // A real external client against jr-mock: the jira.js package's dynamic-webhook calls,
 // as an OAuth 2.0 app (bearer token, through the gateway prefix /ex/jira/{cloudId} with the
 // cloud ID from /_edge/tenant_info) and as a Connect app (jira.js signs the JWT with qsh);
-// then a paged operation outside the webhook API (projects.searchProjects, which must end)
+// then the stateful issues as the OAuth 2.0 app (issues.createIssue, the enhanced search
+// issueSearch.searchForIssuesUsingJqlEnhancedSearch, issues.deleteIssue and the 404 after it),
+// a paged operation outside the webhook API (projects.searchProjects, which must end)
 // and the 401 for missing or misplaced credentials.
 //
 // Starts a fresh jr-mock (JR_MOCK_BIN, default ../../target/debug/jr-mock), reads its URL from
@@ -129,6 +131,44 @@ async function oauthApp(site) {
   console.log('ok: OAuth 2.0 app (bearer): register, list, refresh, failed, 429, delete, 401');
 }
 
+async function issueLifecycle(site) {
+  const jira = oauthClient(await gatewayBase(site), 'oauth-app-token');
+  const summary = 'jira.js made this';
+  const created = await jira.issues.createIssue({
+    fields: {
+      project: { key: 'ABC' },
+      issuetype: { name: 'Task' },
+      summary,
+      description: 'A plain string: jira.js wraps it in ADF',
+    },
+  });
+  assert.match(created.key, /^ABC-\d+$/, JSON.stringify(created));
+  assert.match(created.id, /^\d+$/);
+
+  const jql = 'project = ABC AND created >= -1d AND text ~ "wraps it" ORDER BY created DESC';
+  const found = await jira.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+    jql,
+    fields: ['summary', 'status'],
+    maxResults: 10,
+  });
+  assert.deepEqual(found.issues.map((i) => i.key), [created.key], JSON.stringify(found));
+  assert.equal(found.issues[0].fields.summary, summary);
+  assert.equal(found.isLast, true);
+  const older = await jira.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql: 'created < -1d' });
+  assert.deepEqual(older.issues, [], 'nothing is older than a day');
+  assert.equal(
+    await statusOf(jira.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql: 'created > yesterday' })),
+    400,
+    'a date Jira cannot read',
+  );
+
+  await jira.issues.deleteIssue({ issueIdOrKey: created.key });
+  assert.equal(await statusOf(jira.issues.getIssue({ issueIdOrKey: created.key })), 404, 'gone after delete');
+  const after = await jira.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql: `key = ${created.key}` });
+  assert.deepEqual(after.issues, [], 'a deleted issue is not found');
+  console.log(`ok: OAuth 2.0 app issues: createIssue ${created.key}, enhanced search (created, text), deleteIssue, 404`);
+}
+
 async function connectApp(base) {
   const jira = connectClient(base, 'connect-app-secret');
   const registered = await jira.webhooks.registerDynamicWebhooks({
@@ -184,6 +224,7 @@ const { child, base } = await startMock();
 let failure;
 try {
   await oauthApp(base);
+  await issueLifecycle(base);
   await connectApp(base);
   await pagedCatalog(base);
 } catch (e) {

@@ -1,9 +1,10 @@
 //! `cargo xtask demo`: the whole dynamic-webhook life cycle, then the
 //! developer's loop (`ensure`, `listen` receiving a signed delivery from
 //! `trigger`, a failing endpoint, `status`, `replay`, `ensure` refreshing
-//! after the virtual clock moved), as a Jira app developer runs them, with
-//! the real `jr` binary against a `jr-mock` and a local webhook receiver
-//! that this task starts itself. Everything stays on 127.0.0.1; each step
+//! after the virtual clock moved) and, last, an issue created with `jr issue
+//! create-issue` whose `jira:issue_created` `listen` receives signed, as a
+//! Jira app developer runs them, with the real `jr` binary against a
+//! `jr-mock` and a local webhook receiver that this task starts itself. Everything stays on 127.0.0.1; each step
 //! prints the command, its output and its exit code.
 
 use crate::workspace::{self, MockProcess, Profile};
@@ -20,6 +21,8 @@ const CONNECT_SECRET: &str = "connect-app-secret";
 /// Fixed retry delay, so the failed delivery settles after a known clock move.
 const RETRY_DELAY_MS: u64 = 60_000;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+/// Deliveries of earlier steps `listen` may print before the created issue's.
+const MAX_EARLIER_DELIVERIES: usize = 5;
 
 pub fn main(args: &[String]) -> Result<()> {
     if let Some(extra) = args.first() {
@@ -243,6 +246,50 @@ impl Demo {
         println!("  {clock}");
         self.jr(APP_TOKEN, &["webhook", "status"])?;
         self.jr(APP_TOKEN, &wanted)?;
+
+        step(
+            "15. The app creates an issue with jr; jr-mock fires jira:issue_created; listen checks it",
+        );
+        self.create_issue_and_receive(&listener)
+    }
+
+    /// `jr issue create-issue` as the OAuth app, then the signed
+    /// `jira:issue_created` delivery `listen` receives for it.
+    /// Errors: no delivery in 10 s, another event or issue, a bad signature.
+    fn create_issue_and_receive(&self, listener: &Listener) -> Result<()> {
+        let body = json!({"fields": {
+            "project": {"key": "ABC"},
+            "issuetype": {"name": "Task"},
+            "summary": "Created by the demo through jr",
+        }});
+        let created = self.jr(
+            APP_TOKEN,
+            &["issue", "create-issue", "--body", &body.to_string()],
+        )?;
+        let key = created["key"]
+            .as_str()
+            .context("createIssue answered no key")?;
+        // Earlier steps' deliveries to listen (step 11's trigger matched its
+        // webhook too) may come first: skip a bounded number of them.
+        let mut found = None;
+        for _ in 0..MAX_EARLIER_DELIVERIES {
+            let delivery = listener.show_next()?;
+            if delivery["body"]["issue"]["key"].as_str() == Some(key) {
+                found = Some(delivery);
+                break;
+            }
+        }
+        let delivery = found.with_context(|| format!("no delivery for {key} reached listen"))?;
+        if delivery["body"]["webhookEvent"].as_str() != Some("jira:issue_created") {
+            bail!("expected jira:issue_created for {key}, listen got {delivery}");
+        }
+        if delivery["signature"]["valid"] != json!(true) {
+            bail!(
+                "the delivery's signature did not check out: {}",
+                delivery["signature"]
+            );
+        }
+        println!("  {key} created; its jira:issue_created arrived with a valid signature");
         Ok(())
     }
 
@@ -398,8 +445,9 @@ impl Listener {
         Ok(Listener { child, url, lines })
     }
 
-    /// Prints the next delivery line (waits at most 10 s).
-    fn show_next(&self) -> Result<()> {
+    /// Prints the next delivery line (waits at most 10 s) and returns it
+    /// (`body` cut to the event name, issue key, changelog and webhook IDs).
+    fn show_next(&self) -> Result<Value> {
         let line = self
             .lines
             .recv_timeout(std::time::Duration::from_secs(10))
@@ -414,7 +462,7 @@ impl Listener {
             "  [listen] {}",
             serde_json::to_string_pretty(&value)?.replace('\n', "\n  ")
         );
-        Ok(())
+        Ok(value)
     }
 }
 

@@ -86,13 +86,13 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
             seed: &m.seed,
             base: call.base,
         };
-        let page = search::page(
-            &m.seed,
-            m.issues.issues.values(),
-            &asked.jql,
-            asked.token.as_deref(),
-            size,
-        )?;
+        let ask = search::PageAsk {
+            jql: &asked.jql,
+            token: asked.token.as_deref(),
+            max_results: size,
+            now_ms: m.now_ms(),
+        };
+        let page = search::page(&m.seed, m.issues.issues.values(), ask)?;
         let issues: Vec<Value> = page
             .issues
             .iter()

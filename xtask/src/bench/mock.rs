@@ -6,7 +6,9 @@
 //! (`--webhook-limit`), then, from one keep-alive client:
 //! - registers N webhooks (default 1,000) one request each (`POST /rest/api/3/webhook`);
 //! - lists them `--requests` times (default 500) in one page
-//!   (`GET /rest/api/3/webhook?maxResults=N`).
+//!   (`GET /rest/api/3/webhook?maxResults=N`);
+//! - creates `--requests` issues (`POST /rest/api/3/issue`), each timed
+//!   until its `jira:issue_created` reached a local receiver ([`delivery`]).
 //!
 //! The baseline is a bare HTTP/1.1 server on 127.0.0.1 answering the same
 //! bytes jr-mock answered, without any work: the ratio says what jr-mock's
@@ -32,6 +34,8 @@ use std::time::{Duration, Instant};
 use crate::workspace::{self, Profile};
 use anyhow::{Context, Result, bail};
 
+mod delivery;
+
 const TOKEN: &str = "Bearer oauth-app-token";
 /// OAuth 2.0 tokens are accepted only under the gateway prefix.
 const GATEWAY: &str = "/ex/jira/a436116f-02ce-4520-8fbb-7301462a1674";
@@ -51,7 +55,8 @@ pub fn main(args: &[String]) -> Result<()> {
     eprintln!("Building jr-mock and its hello-world baseline (release) ...");
     let bin = workspace::build(Profile::Release, &["jr-mock"])?;
     build_baseline()?;
-    let limit = webhooks.to_string();
+    // One more than registered: the issue row adds its receiver's webhook.
+    let limit = (webhooks + 1).to_string();
     let mock = Server::start(
         &bin.join("jr-mock"),
         &["--port", "0", "--webhook-limit", &limit],
@@ -82,11 +87,14 @@ pub fn main(args: &[String]) -> Result<()> {
     };
     let listed = measure(requests, list)?;
     let page_len = listed.last_body.len();
+    let created = delivery::create_and_deliver(&agent, &mock.base_url, requests)?;
 
     let baseline_register = Baseline::start(registered.last_body.clone())?;
     let base_register = measure(webhooks, |_| baseline_register.post(&agent))?;
     let baseline_list = Baseline::start(listed.last_body.clone())?;
     let base_list = measure(requests, |_| baseline_list.get(&agent))?;
+    let baseline_create = Baseline::start(created.last_body.clone())?;
+    let base_create = measure(requests, |_| baseline_create.post(&agent))?;
 
     println!(
         "jr-mock over loopback, one keep-alive client; baseline: a bare HTTP/1.1 server answering the same bytes\n"
@@ -105,7 +113,15 @@ pub fn main(args: &[String]) -> Result<()> {
         &listed,
         &base_list,
     );
+    report(
+        &format!("POST /rest/api/3/issue + delivery (x{requests})"),
+        &created,
+        &base_create,
+    );
     println!("\nratio = jr-mock req/s / baseline req/s (1.0 = as fast as a bare server)");
+    println!(
+        "POST /rest/api/3/issue + delivery: each timed until a local receiver has its jira:issue_created; baseline: the bare server's answer alone"
+    );
 
     let hello = Server::start(&baseline_path(), &[])?;
     let clients = options.clients;

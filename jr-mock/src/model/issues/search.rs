@@ -7,19 +7,32 @@
 //!
 //! Supported: fields `project` (key, ID or name), `issuetype`/`type` (name
 //! or ID), `status` (name or ID), `assignee`, `reporter` (account IDs),
-//! `labels`, `key`/`issueKey`/`id` (key or numeric ID), `summary`;
+//! `labels`, `key`/`issueKey`/`id` (key or numeric ID), `summary`, `text`,
+//! `created`, `updated`;
 //! operators `=`, `!=`, `IN`, `NOT IN`, `IS EMPTY`, `IS NOT EMPTY` (all but
-//! `summary`), `~` and `!~` (`summary` only: case-insensitive substring,
-//! `*` ignored); `AND`, `OR`, `NOT`, parentheses; `ORDER BY created|updated|key
-//! [ASC|DESC]`, comma-separated. Values compare case-insensitively. As in
-//! Jira, `!=` and `NOT IN` never match an issue whose field is empty.
+//! `summary`, `text` and the dates), `~` and `!~` (`summary`: case-insensitive
+//! substring, `*` ignored), `~` (`text`: the same over the summary and the
+//! description's ADF text), `=`, `!=`, `>`, `>=`, `<`, `<=` (`created`,
+//! `updated`: against an instant, see below); `AND`, `OR`, `NOT`,
+//! parentheses; `ORDER BY created|updated|key [ASC|DESC]`, comma-separated.
+//! Values compare case-insensitively. As in Jira, `!=` and `NOT IN` never
+//! match an issue whose field is empty.
+//!
+//! Date values, as Jira accepts them: absolute `yyyy-MM-dd`, `yyyy/MM/dd`,
+//! `yyyy-MM-dd HH:mm`, `yyyy/MM/dd HH:mm` (UTC: the fake's users all have
+//! that time zone), or a period relative to the model's virtual `now`:
+//! `-7d`, `-1w`, `-4h`, `-30m`, `"-1w 2d"` (`w`eeks, `d`ays, `h`ours,
+//! `m`inutes; a leading `-` goes back, `+` or none forward). Each is an
+//! instant in ms; `=` matches only that instant, as in Jira.
 //! Without `ORDER BY` results come by issue ID ascending (creation order);
 //! ties always fall back to the ID, so the order is total and pages stable.
 //!
 //! Errors (400 `errorMessages`): Jira's `Field 'x' does not exist or you do
 //! not have permission to view it.`, `The operator '<' is not supported by
 //! the 'project' field.`, `Unable to find JQL function 'f()'.`, `Not able
-//! to sort using field 'x'.` and the parser's `Error in the JQL Query: …`.
+//! to sort using field 'x'.`, `Date value 'x' for field 'created' is
+//! invalid. Valid formats include: …` and the parser's `Error in the JQL
+//! Query: …`.
 
 use std::cmp::Ordering;
 
@@ -50,11 +63,37 @@ enum Filter {
         field: SField,
         negated: bool,
     },
-    /// `summary ~ text` (negated: `!~`); text lower-case, `*` removed.
+    /// `summary ~ text` (negated: `!~`), or with `description` also
+    /// `text ~ text`; text lower-case, `*` removed.
     Contains {
         negated: bool,
+        description: bool,
         text: String,
     },
+    /// `created|updated <op> instant`.
+    Date {
+        field: DateField,
+        op: DateOp,
+        at_ms: i64,
+    },
+}
+
+/// A date field of the model (ms since the UNIX epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateField {
+    Created,
+    Updated,
+}
+
+/// A comparison of a date field with an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateOp {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +115,11 @@ enum SortKey {
     Key,
 }
 
-/// Parses and validates `jql`; blank means every issue.
+/// Parses and validates `jql`; blank means every issue. Relative dates
+/// (`-7d`) count from `now_ms` (ms since the UNIX epoch, the model's
+/// virtual clock).
 /// Errors: the message Jira puts in `errorMessages` (see the module docs).
-pub fn parse(jql: &str) -> Result<Search, String> {
+pub fn parse(jql: &str, now_ms: i64) -> Result<Search, String> {
     if jql.trim().is_empty() {
         return Ok(Search {
             filter: None,
@@ -87,16 +128,16 @@ pub fn parse(jql: &str) -> Result<Search, String> {
     }
     let (raw, order) = crate::jql::parse_raw(jql).map_err(|e| e.message().to_owned())?;
     Ok(Search {
-        filter: filter(&raw)?,
+        filter: filter(&raw, now_ms)?,
         order: sort_keys(&order)?,
     })
 }
 
-fn filter(raw: &Raw) -> Result<Option<Filter>, String> {
+fn filter(raw: &Raw, now_ms: i64) -> Result<Option<Filter>, String> {
     let all = |parts: &[Raw]| -> Result<Vec<Filter>, String> {
         Ok(parts
             .iter()
-            .map(filter)
+            .map(|p| filter(p, now_ms))
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .flatten()
@@ -106,12 +147,12 @@ fn filter(raw: &Raw) -> Result<Option<Filter>, String> {
         Raw::OrderBy => None,
         Raw::And(parts) => Some(Filter::And(all(parts)?)),
         Raw::Or(parts) => Some(Filter::Or(all(parts)?)),
-        Raw::Not(inner) => filter(inner)?.map(|f| Filter::Not(Box::new(f))),
-        Raw::Clause(c) => Some(clause(c)?),
+        Raw::Not(inner) => filter(inner, now_ms)?.map(|f| Filter::Not(Box::new(f))),
+        Raw::Clause(c) => Some(clause(c, now_ms)?),
     })
 }
 
-fn clause(c: &RawClause) -> Result<Filter, String> {
+fn clause(c: &RawClause, now_ms: i64) -> Result<Filter, String> {
     let written = c.field.written();
     let unsupported = || {
         format!(
@@ -125,15 +166,21 @@ fn clause(c: &RawClause) -> Result<Filter, String> {
         Operand::List(vs) => vs.clone(),
         Operand::Nothing => return Err(unsupported()),
     };
-    if c.field.bracket.is_none() && written.eq_ignore_ascii_case("summary") {
+    let plain = |name: &str| c.field.bracket.is_none() && written.eq_ignore_ascii_case(name);
+    if let Some(field) = date_field(&written).filter(|_| c.field.bracket.is_none()) {
+        return date_clause(c, field, &values, now_ms).ok_or_else(unsupported)?;
+    }
+    let description = plain("text");
+    if description || plain("summary") {
         let negated = match c.op.as_str() {
             "~" => false,
-            "!~" => true,
+            "!~" if !description => true,
             _ => return Err(unsupported()),
         };
         return match values.as_slice() {
             [Val::Text(t)] => Ok(Filter::Contains {
                 negated,
+                description,
                 text: t.replace('*', ""),
             }),
             _ => Err(format!(
@@ -158,6 +205,91 @@ fn clause(c: &RawClause) -> Result<Filter, String> {
         }),
         _ => Err(unsupported()),
     }
+}
+
+fn date_field(written: &str) -> Option<DateField> {
+    match written.to_ascii_lowercase().as_str() {
+        "created" | "createddate" => Some(DateField::Created),
+        "updated" | "updateddate" => Some(DateField::Updated),
+        _ => None,
+    }
+}
+
+/// `created|updated <op> value`: `None` for an operator or operand shape
+/// the date fields do not take; `Some(Err)` for a value that is no date.
+fn date_clause(
+    c: &RawClause,
+    field: DateField,
+    values: &[Val],
+    now_ms: i64,
+) -> Option<Result<Filter, String>> {
+    let op = match c.op.as_str() {
+        "=" => DateOp::Eq,
+        "!=" => DateOp::Ne,
+        ">" => DateOp::Gt,
+        ">=" => DateOp::Ge,
+        "<" => DateOp::Lt,
+        "<=" => DateOp::Le,
+        _ => return None,
+    };
+    let [Val::Text(text)] = values else {
+        return None;
+    };
+    if matches!(c.operand, Operand::List(_)) {
+        return None;
+    }
+    Some(date_value(text, now_ms).map(|at_ms| Filter::Date { field, op, at_ms }).ok_or_else(|| {
+        format!(
+            "Date value '{text}' for field '{}' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.",
+            c.field.written()
+        )
+    }))
+}
+
+/// The instant (ms since the UNIX epoch) a date value names: absolute in
+/// UTC, or a period from `now_ms`. `None`: not a date Jira accepts.
+fn date_value(text: &str, now_ms: i64) -> Option<i64> {
+    let text = text.trim();
+    absolute_ms(text).or_else(|| period_ms(text).and_then(|d| now_ms.checked_add(d)))
+}
+
+fn absolute_ms(text: &str) -> Option<i64> {
+    let text = text.replace('/', "-");
+    let dt = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M", &text)
+        .or_else(|_| {
+            jiff::civil::Date::strptime("%Y-%m-%d", &text)
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })
+        .ok()?;
+    let zoned = dt.to_zoned(jiff::tz::TimeZone::UTC).ok()?;
+    Some(zoned.timestamp().as_millisecond())
+}
+
+/// A period such as `-1w 2d` in ms (negative: back in time).
+fn period_ms(text: &str) -> Option<i64> {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let mut total: i64 = 0;
+    let mut parts = 0;
+    for part in rest.split_whitespace() {
+        let unit_ms: i64 = match part.chars().last()?.to_ascii_lowercase() {
+            'w' => 7 * 86_400_000,
+            'd' => 86_400_000,
+            'h' => 3_600_000,
+            'm' => 60_000,
+            _ => return None,
+        };
+        let digits = &part[..part.len() - 1];
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: i64 = digits.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit_ms)?)?;
+        parts += 1;
+    }
+    (parts > 0).then_some(sign * total)
 }
 
 fn search_field(written: &str) -> Option<SField> {
@@ -261,8 +393,31 @@ fn eval(f: &Filter, seed: &Seed, issue: &Issue) -> bool {
         Filter::And(parts) => parts.iter().all(|p| eval(p, seed, issue)),
         Filter::Or(parts) => parts.iter().any(|p| eval(p, seed, issue)),
         Filter::Not(inner) => !eval(inner, seed, issue),
-        Filter::Contains { negated, text } => {
-            issue.summary.to_lowercase().contains(text.as_str()) != *negated
+        Filter::Contains {
+            negated,
+            description,
+            text,
+        } => {
+            let in_description = *description
+                && issue
+                    .description
+                    .as_ref()
+                    .is_some_and(|d| super::adf_text(d).to_lowercase().contains(text.as_str()));
+            (in_description || issue.summary.to_lowercase().contains(text.as_str())) != *negated
+        }
+        Filter::Date { field, op, at_ms } => {
+            let t = match field {
+                DateField::Created => issue.created_ms,
+                DateField::Updated => issue.updated_ms,
+            };
+            match op {
+                DateOp::Eq => t == *at_ms,
+                DateOp::Ne => t != *at_ms,
+                DateOp::Gt => t > *at_ms,
+                DateOp::Ge => t >= *at_ms,
+                DateOp::Lt => t < *at_ms,
+                DateOp::Le => t <= *at_ms,
+            }
         }
         Filter::Empty { field, negated } => values_of(*field, seed, issue).is_empty() != *negated,
         Filter::In {
@@ -330,17 +485,34 @@ pub enum PageError {
     Token(String),
 }
 
-/// The page of the search `jql` that starts at `token` (the first page
-/// without one), at most `max_results` issues (at least 1).
+/// What a page asks: the query, where to start and how many.
+#[derive(Debug, Clone, Copy)]
+pub struct PageAsk<'a> {
+    /// The JQL text.
+    pub jql: &'a str,
+    /// The token of the page (none: the first page).
+    pub token: Option<&'a str>,
+    /// At most this many issues (at least 1 is served).
+    pub max_results: usize,
+    /// The model's virtual time, ms since the UNIX epoch (for `-7d`).
+    pub now_ms: i64,
+}
+
+/// The page of the search `ask.jql` that starts at `ask.token` (the first
+/// page without one), at most `ask.max_results` issues (at least 1).
 /// Errors: [`PageError`].
 pub fn page<'i>(
     seed: &Seed,
     issues: impl IntoIterator<Item = &'i Issue>,
-    jql: &str,
-    token: Option<&str>,
-    max_results: usize,
+    ask: PageAsk<'_>,
 ) -> Result<Page<'i>, PageError> {
-    let search = parse(jql).map_err(PageError::Jql)?;
+    let PageAsk {
+        jql,
+        token,
+        max_results,
+        now_ms,
+    } = ask;
+    let search = parse(jql, now_ms).map_err(PageError::Jql)?;
     let offset = token
         .map_or(Ok(0), |t| token_offset(jql, t))
         .map_err(PageError::Token)?;
