@@ -778,32 +778,28 @@ async fn list_is_an_alias_and_delete_by_id_all_needs_all_or_id() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn listen_ends_with_130_on_ctrl_c_after_printing_what_it_received() {
+/// Starts `listen`, sees one delivery of `key`, sends `signal` (`INT`,
+/// `TERM`) and returns the exit code.
+async fn listen_until_signalled(key: &str, signal: &str) -> i32 {
     let jira = FakeJira::start().await;
     let listener = Listener::start(&[]);
     register_with(jr_as(&jira, APP), &listener.url);
-    issue_created(&jira, "ABC-10").await;
-    assert_eq!(listener.next()["body"]["issue"]["key"], "ABC-10");
-    let interrupted = Command::new("kill")
-        .args(["-INT", &listener.child.id().to_string()])
+    issue_created(&jira, key).await;
+    assert_eq!(listener.next()["body"]["issue"]["key"], key);
+    let sent = Command::new("kill")
+        .args([format!("-{signal}"), listener.child.id().to_string()])
         .status()
         .expect("kill runs");
-    assert!(interrupted.success());
-    assert_eq!(listener.exit_code(), 130);
+    assert!(sent.success());
+    listener.exit_code()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_ends_with_130_on_ctrl_c_after_printing_what_it_received() {
+    assert_eq!(listen_until_signalled("ABC-10", "INT").await, 130);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_ends_with_143_on_sigterm() {
-    let jira = FakeJira::start().await;
-    let listener = Listener::start(&[]);
-    register_with(jr_as(&jira, APP), &listener.url);
-    issue_created(&jira, "ABC-11").await;
-    assert_eq!(listener.next()["body"]["issue"]["key"], "ABC-11");
-    let terminated = Command::new("kill")
-        .args(["-TERM", &listener.child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(terminated.success());
-    assert_eq!(listener.exit_code(), 143);
+    assert_eq!(listen_until_signalled("ABC-11", "TERM").await, 143);
 }

@@ -18,6 +18,25 @@ fn spawn(args: &[&str]) -> (std::process::Child, String) {
     (child, line)
 }
 
+/// The base URL in jr-mock's first line, a client without proxies, and
+/// the switches it answers.
+async fn url_and_switches(line: &str) -> (String, reqwest::Client, serde_json::Value) {
+    let url = line
+        .trim()
+        .trim_start_matches("jr-mock listening on ")
+        .to_owned();
+    let client = crate::common::client();
+    let switches = client
+        .get(format!("{url}/_mock/switches"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (url, client, switches)
+}
+
 #[tokio::test]
 async fn prints_its_url_first_and_serves_until_killed() {
     let dir = std::env::temp_dir().join(format!("jr-mock-test-{}", std::process::id()));
@@ -138,20 +157,7 @@ fn a_bad_config_file_fails_with_a_message() {
 #[tokio::test]
 async fn switches_on_the_command_line_reach_the_fake() {
     let (mut child, line) = spawn(&["--duplicate-deliveries", "--allow-second-url"]);
-    let url = line
-        .trim()
-        .trim_start_matches("jr-mock listening on ")
-        .to_owned();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let switches: serde_json::Value = client
-        .get(format!("{url}/_mock/switches"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (url, client, switches) = url_and_switches(&line).await;
     let mut statuses = Vec::new();
     for hook in ["https://a.test/hook", "https://b.test/hook"] {
         let body = serde_json::json!({"url": hook,
@@ -236,20 +242,7 @@ async fn switches_from_the_config_file_and_the_command_line_add_up() {
         config.to_str().unwrap(),
         "--duplicate-deliveries",
     ]);
-    let url = line
-        .trim()
-        .trim_start_matches("jr-mock listening on ")
-        .to_owned();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let switches: serde_json::Value = client
-        .get(format!("{url}/_mock/switches"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, _, switches) = url_and_switches(&line).await;
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
