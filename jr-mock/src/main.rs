@@ -203,7 +203,7 @@ LIMITS (against runaway and hostile clients)
   request head takes longer than --header-timeout-ms (default 10000) from its first byte, or when
   no request is in progress for --idle-timeout-ms (default 60000; a response being computed, such
   as a clock move waiting for deliveries, is never idle). The request journal keeps about 4 MB and
-  the attempt log the last 10,000 attempts; POST /_mock/reset empties both.
+  the attempt log the last 10,000 attempts (16 MiB at most); POST /_mock/reset empties both.
 
 USING IT FROM ANOTHER LANGUAGE
   Start `jr-mock --port 0`, read the first stdout line (`jr-mock listening on http://127.0.0.1:PORT`),

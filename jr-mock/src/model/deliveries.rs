@@ -15,8 +15,11 @@ use serde_json::{Map, Value};
 pub const MAX_RETRIES: u32 = 5;
 /// Attempts per delivery, first included.
 pub const MAX_ATTEMPTS: u32 = MAX_RETRIES + 1;
-/// The attempt log keeps this many most recent entries.
+/// The attempt log keeps at most this many most recent entries.
 pub const LOG_CAPACITY: usize = 10_000;
+/// … and at most this many bytes of them (16 MiB, measured as each
+/// record's JSON length), so large payloads cannot grow memory without bound.
+pub const LOG_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// With the degradation switch on, a URL that has failed without a
 /// success for this long (30 minutes, ms) gets a single attempt per
 /// delivery (docs/jira-semantics.md §8.4).
@@ -175,6 +178,10 @@ pub struct DeliveryBook {
     /// Shared records, so a listing copies pointers under the store's lock
     /// and serialises outside it.
     log: VecDeque<Arc<AttemptRecord>>,
+    /// The JSON length of each record in `log`, in the same order, bytes.
+    log_sizes: VecDeque<usize>,
+    /// The sum of `log_sizes`, bytes.
+    log_bytes: usize,
     /// Attempts ever logged, so the `n`-th (from 1) keeps its number for
     /// paging after older ones are dropped.
     logged: u64,
@@ -330,13 +337,26 @@ impl DeliveryBook {
         at_ms.saturating_sub(since)
     }
 
-    /// Appends to the attempt log, dropping the oldest beyond [`LOG_CAPACITY`].
+    /// Appends to the attempt log, dropping the oldest beyond
+    /// [`LOG_CAPACITY`] entries or [`LOG_MAX_BYTES`] bytes (the newest
+    /// record is always kept, whatever its size).
     pub fn log(&mut self, record: AttemptRecord) {
-        if self.log.len() >= LOG_CAPACITY {
+        let size = serde_json::to_vec(&record).map_or(0, |bytes| bytes.len());
+        while !self.log.is_empty()
+            && (self.log.len() >= LOG_CAPACITY || self.log_bytes + size > LOG_MAX_BYTES)
+        {
             self.log.pop_front();
+            self.log_bytes -= self.log_sizes.pop_front().unwrap_or(0);
         }
         self.log.push_back(Arc::new(record));
+        self.log_sizes.push_back(size);
+        self.log_bytes += size;
         self.logged += 1;
+    }
+
+    /// The bytes the kept attempt records take as JSON.
+    pub fn log_bytes(&self) -> usize {
+        self.log_bytes
     }
 
     /// Up to `limit` (all when `None`) logged attempts numbered after
@@ -414,6 +434,42 @@ mod tests {
             due,
         );
         b
+    }
+
+    fn record_with_payload(bytes: usize) -> AttemptRecord {
+        let delivery = book_with_one(0).pending()[0].clone();
+        let mut record = record(
+            &delivery,
+            1,
+            0,
+            &AttemptResult::Status(204),
+            Decision {
+                outcome: Outcome::Delivered,
+                next_attempt_ms: None,
+            },
+            Map::new(),
+        );
+        record.body = Value::String("x".repeat(bytes));
+        record
+    }
+
+    #[test]
+    fn the_attempt_log_is_bounded_by_bytes_as_well_as_by_count() {
+        let mut b = DeliveryBook::default();
+        // 40 records of 1 MiB each: only the newest 16 MiB stay.
+        for _ in 0..40 {
+            b.log(record_with_payload(1024 * 1024));
+        }
+        assert_eq!(b.logged(), 40);
+        assert!(b.log_bytes() <= LOG_MAX_BYTES, "{}", b.log_bytes());
+        let kept = b.attempts().count();
+        assert!((14..=15).contains(&kept), "{kept}");
+        // Paging still numbers the kept ones after the dropped ones.
+        let (page, next) = b.attempts_after(Some(39), None);
+        assert_eq!((page.len(), next), (1, None));
+        // A record larger than the whole budget is still kept, alone.
+        b.log(record_with_payload(LOG_MAX_BYTES + 1));
+        assert_eq!(b.attempts().count(), 1);
     }
 
     #[test]
