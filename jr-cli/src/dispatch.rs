@@ -37,6 +37,21 @@ enum Target<'m> {
     Operation(RawArgs, &'m ArgMatches, Option<&'static Extension>),
 }
 
+/// `--output-file` writes an operation's answer: a hand-written command
+/// other than `jr raw` prints no such answer, so the flag would be ignored.
+///
+/// Errors: exit 4 naming the command.
+fn refuse_output_file(globals: &globals::Globals, own: &Own) -> Result<(), Error> {
+    if globals.output_file.is_none() || own.name == commands::raw::NAME {
+        return Ok(());
+    }
+    Err(Error::validation(format!(
+        "--output-file writes an operation's answer, and `jr {}` does not print one",
+        own.name
+    ))
+    .with_hint("drop --output-file and redirect stdout (> FILE) instead"))
+}
+
 /// [`run`] with another registry (tests mount commands of their own).
 fn run_with(
     registry: Registry,
@@ -71,6 +86,9 @@ fn run_with(
         None => tree::full_command(registry),
         Some(group) => tree::group_in_full(registry, group),
     };
+    if let Target::Own(own, _) = &target {
+        refuse_output_file(&globals, own)?;
+    }
     let mut ctx = Ctx::new(globals, stdout, stderr, &tree);
     let result = match target {
         Target::Own(own, matches) => (own.run)(&mut ctx, matches),

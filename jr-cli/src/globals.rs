@@ -55,6 +55,9 @@ pub struct Globals {
     pub output: OutputFormat,
     /// `--columns`: the table's columns, as dotted JSON paths.
     pub columns: Option<Vec<String>>,
+    /// `--output-file`: where the answer's body goes, unchanged; stdout then
+    /// gets a summary (see `operation`).
+    pub output_file: Option<String>,
     /// `--limit`: stop after this many items, successfully.
     pub limit: Option<usize>,
     /// stdout is a terminal (tables cut long values; results flush one by one).
@@ -95,6 +98,7 @@ impl Default for Globals {
             jq_named: Vec::new(),
             output: OutputFormat::Json,
             columns: None,
+            output_file: None,
             limit: None,
             terminal: false,
         }
@@ -304,6 +308,8 @@ pub static FLAGS: &[GlobalFlag] = &[
         g.columns = Some(v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect());
         Ok(())
     }),
+    text("output-file", "PATH", "Write the answer's body unchanged to PATH; stdout gets a JSON summary", |g| &mut g.output_file)
+        .conflicts_with("stream"),
     value("limit", "N", "Stop after N items and succeed (--max-pages still caps the pages)", set_limit),
     switch("stream", "One item per line (NDJSON) as pages arrive; --jq applies per item", |g| g.stream = true),
     switch("verbose", "Each request, response and retry as a JSON line on stderr", |g| g.verbose = true),

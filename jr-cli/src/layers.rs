@@ -13,7 +13,14 @@ use std::path::Path;
 /// registry that lists them.
 const LAYERS: &[&[&str]] = &[
     &[
-        "globals", "keychain", "body", "signals", "table", "human", "progress",
+        "globals",
+        "keychain",
+        "body",
+        "signals",
+        "table",
+        "human",
+        "progress",
+        "output_file",
     ],
     &["sink", "session", "profiles", "args"],
     &["exec"],

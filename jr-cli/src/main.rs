@@ -21,6 +21,7 @@ mod keychain;
 #[cfg(test)]
 mod layers;
 mod operation;
+mod output_file;
 mod profiles;
 mod progress;
 mod session;

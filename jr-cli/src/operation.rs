@@ -7,6 +7,7 @@ use crate::args::{Invocation, RawArgs};
 use crate::context::Ctx;
 use crate::entry::Extension;
 use crate::globals::OutputFormat;
+use crate::output_file;
 use clap::ArgMatches;
 use jr_core::config::Settings;
 use jr_core::ops::{Operation, Pagination};
@@ -46,17 +47,24 @@ pub fn run(
     if invocation.op.deprecated {
         ctx.warn(&deprecation_warning(invocation.op));
     }
-    let Some(body) = send(ctx, &invocation).map_err(extension.explain)? else {
+    let Some(answer) = send(ctx, &invocation).map_err(extension.explain)? else {
         return Ok(());
     };
-    check_is_json(invocation.op, &body)?;
-    ctx.out.json(&body)?;
-    let checked = (extension.check)(ctx, &body);
+    if !reads_as_json(&answer) {
+        return write_unchanged(ctx, &answer);
+    }
+    let body = answer.body.as_slice();
+    check_is_json(invocation.op, body)?;
+    match ctx.globals.output_file.clone() {
+        Some(path) => write_to_file(ctx, &path, &answer)?,
+        None => ctx.out.json(body)?,
+    }
+    let checked = (extension.check)(ctx, body);
     for warning in &checked.warnings {
         ctx.warn(warning);
     }
     // Per-item failures the spec declares for this operation (bulk answers).
-    let partial = jr_core::partial::check(invocation.op, &body);
+    let partial = jr_core::partial::check(invocation.op, body);
     for line in &partial.lines {
         let _ = writeln!(ctx.err, "{line}");
     }
@@ -110,9 +118,10 @@ fn deprecation_warning(op: &jr_core::ops::Operation) -> serde_json::Value {
     })
 }
 
-/// Sends the invocation: the merged answer of every page, or `None` when
-/// `--stream` printed it already, item by item.
-fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error> {
+/// Sends the invocation: the one answer, the merged answer of every page
+/// (JSON, status 200), or `None` when `--stream` printed it already, item
+/// by item.
+fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<http::Response>, Error> {
     let plan = invocation.plan()?;
     if invocation.paging_by_shape && ctx.globals.paginate {
         return send_paged_by_shape(ctx, invocation.op, plan);
@@ -122,14 +131,79 @@ fn send(ctx: &mut Ctx, invocation: &Invocation) -> Result<Option<Vec<u8>>, Error
     } else {
         Pagination::None
     };
-    if !streaming(ctx) {
-        return ctx.fetch_listing(&plan, style).map(Some);
-    }
     if style == Pagination::None {
-        let body = ctx.send(&plan)?.body;
-        return stream_one(ctx, invocation.op, &body).map(|()| None);
+        let answer = ctx.send(&plan)?;
+        return one_answer(ctx, invocation.op, answer);
+    }
+    if !streaming(ctx) {
+        return ctx.fetch_listing(&plan, style).map(merged).map(Some);
     }
     ctx.stream_items(&plan, style).map(|()| None)
+}
+
+/// A merged listing as an answer: JSON by construction.
+fn merged(body: Vec<u8>) -> http::Response {
+    http::Response {
+        status: 200,
+        body,
+        content_type: None,
+    }
+}
+
+/// An answer that does not page: returned to be printed, or with
+/// `--stream` printed here (one line, or a plain array's elements one per
+/// line). An answer that is not JSON is returned either way, to be
+/// written unchanged.
+fn one_answer(
+    ctx: &mut Ctx,
+    op: &Operation,
+    answer: http::Response,
+) -> Result<Option<http::Response>, Error> {
+    if streaming(ctx) && reads_as_json(&answer) {
+        return stream_one(ctx, op, &answer.body).map(|()| None);
+    }
+    Ok(Some(answer))
+}
+
+/// Whether an answer is read as JSON (printed, filtered, checked): its
+/// Content-Type says JSON or is absent (then it must be JSON, see
+/// [`check_is_json`]); it is a web page (an error there too); or, whatever
+/// type it names, its body is JSON (`text/plain` JSON is still JSON to a
+/// script). Anything else (an image, an attachment, plain text) is written
+/// unchanged.
+fn reads_as_json(answer: &http::Response) -> bool {
+    answer.is_json()
+        || answer.is_web_page()
+        || jr_core::json_scan::scan(answer.body.trim_ascii()).is_ok()
+}
+
+/// An answer whose Content-Type is not JSON (an avatar image, an
+/// attachment, text): its bytes exactly as sent, to `--output-file` or to
+/// stdout when that is not a terminal.
+///
+/// Errors: those of [`output_file::write`] and [`crate::sink::Sink::bytes`].
+fn write_unchanged(ctx: &mut Ctx, answer: &http::Response) -> Result<(), Error> {
+    match ctx.globals.output_file.clone() {
+        Some(path) => write_to_file(ctx, &path, answer),
+        None => {
+            let content_type = answer.content_type.as_deref().unwrap_or("no Content-Type");
+            ctx.out.bytes(&answer.body, content_type)
+        }
+    }
+}
+
+/// `--output-file PATH`: the body to the file, unchanged, and on stdout
+/// `{"file": PATH, "bytes": N, "contentType": "image/png" | null,
+/// "status": 200}` (through `--jq` like any result).
+fn write_to_file(ctx: &mut Ctx, path: &str, answer: &http::Response) -> Result<(), Error> {
+    output_file::write(path, &answer.body)?;
+    let summary = json!({
+        "file": path,
+        "bytes": answer.body.len(),
+        "contentType": answer.content_type,
+        "status": answer.status,
+    });
+    ctx.out.json(summary.to_string().as_bytes())
 }
 
 /// `--stream` or `--output ndjson`: items are printed as the pages arrive.
@@ -154,16 +228,13 @@ fn send_paged_by_shape(
     ctx: &mut Ctx,
     op: &Operation,
     plan: RequestPlan,
-) -> Result<Option<Vec<u8>>, Error> {
-    let body = ctx.send(&plan)?.body;
-    let style = paginate::detect(&body);
-    if style == Pagination::None {
-        if streaming(ctx) {
-            return stream_one(ctx, op, &body).map(|()| None);
-        }
-        return Ok(Some(body));
+) -> Result<Option<http::Response>, Error> {
+    let answer = ctx.send(&plan)?;
+    let style = paginate::detect(&answer.body);
+    if style == Pagination::None || !reads_as_json(&answer) {
+        return one_answer(ctx, op, answer);
     }
-    let first = Page::parse(&body)?;
+    let first = Page::parse(&answer.body)?;
     let plan = open_to_paging(plan);
     if streaming(ctx) {
         return ctx
@@ -172,6 +243,7 @@ fn send_paged_by_shape(
     }
     ctx.exec
         .fetch_listing_from(&plan, style, Some(first))
+        .map(merged)
         .map(Some)
 }
 

@@ -135,6 +135,38 @@ impl<'a> Sink<'a> {
         self.write_text(text)
     }
 
+    /// Writes an answer that is not JSON (an image, an attachment, text)
+    /// exactly as Jira sent it, and flushes. `content_type` names it in
+    /// the errors.
+    ///
+    /// Errors: exit 4 when stdout is a terminal (bytes that are not text
+    /// would garble it: the hint names `--output-file PATH` and a
+    /// redirect), and when `--jq` or an `--output` other than json was
+    /// given (they read JSON); exit 1 when stdout fails other than by
+    /// being closed.
+    pub fn bytes(&mut self, bytes: &[u8], content_type: &str) -> Result<(), Error> {
+        let refusal = if self.jq.is_some() || self.format != OutputFormat::Json {
+            Some("--jq and --output read JSON")
+        } else if self.terminal {
+            Some("jr does not write it to a terminal")
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            return Err(Error::validation(format!(
+                "Jira answered with {content_type} ({} bytes), not JSON: {reason}",
+                bytes.len()
+            ))
+            .with_hint("write it to a file with --output-file PATH, or redirect stdout (> FILE)"));
+        }
+        if self.closed {
+            return Ok(());
+        }
+        let written = self.out.write_all(bytes);
+        let _ = self.outcome(written)?;
+        self.flush().map(|_| ())
+    }
+
     /// Prints a table laid out by the command itself (`jr webhook status`).
     ///
     /// Errors: as [`Sink::text`] without the refusal.

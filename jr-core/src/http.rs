@@ -48,6 +48,49 @@ pub struct Response {
     pub status: u16,
     /// The body's bytes exactly as Jira sent them (empty for 202/204).
     pub body: Vec<u8>,
+    /// The `Content-Type` header as sent (`application/json;charset=UTF-8`,
+    /// `image/png`), `None` when there was none or it was not text.
+    pub content_type: Option<String>,
+}
+
+impl Response {
+    /// Whether the body is to be read as JSON: its `Content-Type` names
+    /// JSON (`application/json`, `application/vnd.x+json`, any parameters),
+    /// or there is none (RFC 9110 §8.3 leaves the type to the reader; Jira's
+    /// REST answers are JSON).
+    pub fn is_json(&self) -> bool {
+        self.content_type
+            .as_deref()
+            .is_none_or(is_json_type)
+    }
+
+    /// Whether the answer is a web page (`text/html`, or a body that starts
+    /// as an HTML document whatever its type says): no operation of Jira's
+    /// REST API answers HTML, so a 200 page is a login or proxy page from a
+    /// wrong base URL, an error rather than a result.
+    pub fn is_web_page(&self) -> bool {
+        let html_type = self.content_type.as_deref().is_some_and(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("text/html")
+        });
+        html_type || looks_like_html(&self.body)
+    }
+}
+
+/// Whether a `Content-Type` value is a JSON media type (RFC 8259 §11:
+/// `application/json`, or a `+json` structured syntax suffix, RFC 6839).
+pub fn is_json_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
 }
 
 /// Sends requests for one invocation.
@@ -211,7 +254,15 @@ impl HttpClient {
             .map_err(|(error, reason)| failed(error, reason))?;
         self.emit(|| response_event(status, started.elapsed(), url, &headers));
         if (200..300).contains(&status) {
-            return Ok(Response { status, body });
+            let content_type = headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            return Ok(Response {
+                status,
+                body,
+                content_type,
+            });
         }
         let (error, retry_after) = status_failure(status, &body, url, &headers);
         Err(Failure {
@@ -637,6 +688,29 @@ mod tests {
         assert_eq!(err.exit_code(), 5);
         assert!(err.message().contains("HTTP 429"), "{}", err.message());
         assert!(!err.hint().unwrap_or_default().contains("base URL"));
+    }
+
+    #[test]
+    fn json_and_web_page_answers_are_told_by_type_and_html_by_its_start() {
+        let answer = |content_type: Option<&str>, body: &[u8]| Response {
+            status: 200,
+            body: body.to_vec(),
+            content_type: content_type.map(str::to_owned),
+        };
+        for json_type in [
+            None,
+            Some("application/json;charset=UTF-8"),
+            Some("Application/JSON"),
+            Some("application/vnd.atlassian+json; v=1"),
+        ] {
+            assert!(answer(json_type, b"{}").is_json(), "{json_type:?}");
+        }
+        for other in ["image/png", "text/plain", "application/octet-stream", "text/json-ish"] {
+            assert!(!answer(Some(other), b"x").is_json(), "{other}");
+        }
+        assert!(answer(Some("text/html; charset=utf-8"), b"x").is_web_page());
+        assert!(answer(Some("text/plain"), b"  <!DOCTYPE html><html>").is_web_page());
+        assert!(!answer(Some("image/png"), b"\x89PNG").is_web_page());
     }
 
     #[test]

@@ -268,3 +268,119 @@ fn credentials_in_queries_headers_and_bodies_are_never_shown() {
         }
     }
 }
+
+/// Bytes no JSON or UTF-8 reader would keep as they are.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe binary";
+
+async fn answering_png() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Content-Type", "image/png")
+                .set_body_bytes(PNG),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+const AVATAR: [&str; 4] = [
+    "universal_avatar",
+    "get-avatar-image-by-type",
+    "--type",
+    "project",
+];
+
+/// An answer that is not JSON (an avatar image, issue 12 class 7) used to
+/// be refused or mangled: it is written byte for byte to a pipe, to
+/// `--output-file` whole (with a summary on stdout), and never to a
+/// terminal or through `--jq`, which read JSON.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_json_answer_is_written_unchanged_to_a_pipe_or_a_file_never_to_a_terminal() {
+    let server = answering_png().await;
+    let piped = jr(&server).args(AVATAR).output().unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(piped.stdout, PNG, "the bytes unchanged in a pipe");
+
+    let raw = jr(&server)
+        .args([
+            "raw",
+            "GET",
+            "/rest/api/3/universal_avatar/view/type/project",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!((raw.status.code(), raw.stdout.as_slice()), (Some(0), PNG));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("avatar.png");
+    let (summary, _, code) = run(jr(&server)
+        .args(AVATAR)
+        .args(["--output-file", file.to_str().unwrap()]));
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read(&file).unwrap(), PNG);
+    assert_eq!(summary["bytes"], PNG.len());
+    assert_eq!(summary["contentType"], "image/png");
+    assert_eq!(summary["file"], file.to_str().unwrap());
+
+    let (out, err, code) = run_text(jr(&server).args(AVATAR).args(["--jq", "."]));
+    assert_eq!((out.as_str(), code), ("", 4), "{err}");
+    let error = error_line(&err);
+    assert!(
+        error["message"].as_str().unwrap().contains("image/png"),
+        "{err}"
+    );
+    assert!(
+        error["hint"].as_str().unwrap().contains("--output-file"),
+        "{err}"
+    );
+
+    // On a pseudo-terminal (`script`): refused, nothing garbles the screen.
+    let jr_bin = env!("CARGO_BIN_EXE_jr");
+    let shown = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{jr_bin} {}", AVATAR.join(" ")),
+            "/dev/null",
+        ])
+        .env("JR_BASE_URL", server.uri())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", "token")
+        .env("XDG_CONFIG_HOME", "/nonexistent/jr-test-config")
+        .env("JR_NO_KEYRING", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert_eq!(shown.status.code(), Some(4), "{screen}");
+    assert!(
+        screen.contains("--output-file") && !screen.contains("IHDR"),
+        "{screen}"
+    );
+}
+
+/// `--output-file` belongs to an operation's answer: a command that prints
+/// none refuses it rather than ignoring it, and a folder that does not
+/// exist is named.
+#[tokio::test(flavor = "multi_thread")]
+async fn output_file_is_refused_where_it_would_be_ignored_and_names_a_bad_folder() {
+    let server = answering_png().await;
+    let (_, err, code) = run_text(jr(&server).args(["completion", "bash", "--output-file", "x"]));
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        error_line(&err)["message"]
+            .as_str()
+            .unwrap()
+            .contains("jr completion"),
+        "{err}"
+    );
+
+    let (_, err, code) = run_text(
+        jr(&server)
+            .args(AVATAR)
+            .args(["--output-file", "/nonexistent/jr-test/avatar.png"]),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("/nonexistent/jr-test/avatar.png"), "{err}");
+}

@@ -11,7 +11,7 @@ mod auth;
 mod completion;
 mod configure;
 mod man;
-mod raw;
+pub mod raw;
 mod reference;
 mod schema;
 mod webhook;

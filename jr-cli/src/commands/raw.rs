@@ -34,7 +34,9 @@ pub const ENTRY: Entry = Entry::TopLevel(Own {
     run,
 });
 
-const NAME: &str = "raw";
+/// The command's name: the one hand-written command that prints an
+/// operation's answer, and so takes `--output-file`.
+pub const NAME: &str = "raw";
 
 fn command() -> Command {
     Command::new(NAME)
