@@ -59,9 +59,7 @@ impl Response {
     /// or there is none (RFC 9110 §8.3 leaves the type to the reader; Jira's
     /// REST answers are JSON).
     pub fn is_json(&self) -> bool {
-        self.content_type
-            .as_deref()
-            .is_none_or(is_json_type)
+        self.content_type.as_deref().is_none_or(is_json_type)
     }
 
     /// Whether the answer is a web page (`text/html`, or a body that starts
@@ -705,7 +703,12 @@ mod tests {
         ] {
             assert!(answer(json_type, b"{}").is_json(), "{json_type:?}");
         }
-        for other in ["image/png", "text/plain", "application/octet-stream", "text/json-ish"] {
+        for other in [
+            "image/png",
+            "text/plain",
+            "application/octet-stream",
+            "text/json-ish",
+        ] {
             assert!(!answer(Some(other), b"x").is_json(), "{other}");
         }
         assert!(answer(Some("text/html; charset=utf-8"), b"x").is_web_page());

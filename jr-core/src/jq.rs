@@ -17,6 +17,7 @@
 //! run, and `input`/`inputs` fail with an error that says so.
 
 use crate::error::{Error, ErrorKind};
+use jaq_core::load::lex::{StrPart, Tok, Token};
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::native::{Fun, bome, run, v};
 use jaq_core::{Compiler, Ctx, Vars, data};
@@ -39,6 +40,19 @@ pub const MAX_DEPTH: usize = 1_000;
 /// (with room to spare in an unoptimised build): 64 MiB, which costs only
 /// the address space until it is touched. jr runs its work on such a thread.
 pub const STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// How much of the stack a filter may use before a call of a function it
+/// defines fails (24 MiB of [`STACK_BYTES`]; the other 40 MiB are room for
+/// the work between two such calls: evaluating a chain of filter
+/// parameters `f(n-1)` builds, or walking input 1,000 levels deep). A function that recurses without
+/// end (`def f: [f]; f`) ends with a runtime error (exit 4) instead of
+/// overflowing the stack; see [`guard_definitions`].
+pub const STACK_LIMIT_BYTES: usize = STACK_BYTES - 40 * 1024 * 1024;
+
+/// The native filter put at the start of the body of every function the
+/// expression defines: it passes its input through, or fails when the
+/// running filter has used more than [`STACK_LIMIT_BYTES`] of stack.
+const STACK_GUARD: &str = "jr_stack_guard";
 
 /// The longest a JSON value or string may be inside a runtime error message
 /// before it is cut with `…` (characters).
@@ -133,6 +147,96 @@ thread_local! {
     static DIAGNOSTICS: Cell<Diagnostics> = const { Cell::new(|_| {}) };
     /// The running filter's [`Inputs`].
     static INPUTS: Cell<Inputs> = const { Cell::new(Inputs::One) };
+    /// The stack address where the outermost running filter started (0
+    /// when none runs on this thread), for [`stack_used`].
+    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The address of a local of the caller's frame: the stack's current depth.
+#[inline(never)]
+fn stack_here() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
+}
+
+/// Bytes of stack used since the running filter started (the stack grows
+/// downwards on every platform jr is built for).
+fn stack_used() -> usize {
+    let base = STACK_BASE.with(Cell::get);
+    base.saturating_sub(stack_here())
+}
+
+/// The error of a function call when [`STACK_LIMIT_BYTES`] are used.
+fn recursion_too_deep() -> jaq_core::Error<Val> {
+    jaq_core::Error::str(format!(
+        "a function defined in the filter recursed too deep (its calls used more than {} MiB of stack); jr stops it rather than overflow",
+        STACK_LIMIT_BYTES / (1024 * 1024)
+    ))
+}
+
+/// `expr` with [`STACK_GUARD`] at the start of the body of every function
+/// it defines: `def f(x): BODY;` becomes `def f(x): jr_stack_guard as
+/// $__jr_guard | BODY;`, which is the same function (`E as $v | B` runs B
+/// on the same input, and reaches as far right as BODY does) that first
+/// checks the stack. jaq has no recursion limit of its own, so a function
+/// that recurses without end would otherwise abort the process.
+///
+/// Definitions are found with jaq's own lexer (`def`, a name, optional
+/// parameters in parentheses, `:`), so strings and comments are never
+/// touched; an expression the lexer refuses is returned unchanged for the
+/// parser to report.
+pub fn guard_definitions(expr: &str) -> String {
+    let Ok(tokens) = jaq_core::load::Lexer::new(expr).lex() else {
+        return expr.to_owned();
+    };
+    let mut bodies = Vec::new();
+    body_starts(expr, &tokens, &mut bodies);
+    bodies.sort_unstable();
+    let mut guarded = String::with_capacity(expr.len() + bodies.len() * 40);
+    let mut from = 0;
+    for at in bodies {
+        guarded.push_str(&expr[from..at]);
+        guarded.push_str(&format!(" {STACK_GUARD} as $__jr_guard | "));
+        from = at;
+    }
+    guarded.push_str(&expr[from..]);
+    guarded
+}
+
+/// Pushes the byte offset in `expr` just after the `:` of each definition
+/// among `tokens` (and inside their blocks and string interpolations).
+fn body_starts(expr: &str, tokens: &[Token<&str>], found: &mut Vec<usize>) {
+    let offset = |text: &str| text.as_ptr() as usize - expr.as_ptr() as usize;
+    for (i, token) in tokens.iter().enumerate() {
+        match &token.1 {
+            Tok::Block(inner) => body_starts(expr, inner, found),
+            Tok::Str(parts) => {
+                for part in parts {
+                    if let StrPart::Term(term) = part {
+                        body_starts(expr, std::slice::from_ref(term), found);
+                    }
+                }
+            }
+            Tok::Word if token.0 == "def" => {
+                let mut rest = tokens[i + 1..].iter();
+                let Some(Token(_, Tok::Word)) = rest.next() else {
+                    continue;
+                };
+                let mut next = rest.next();
+                if let Some(Token(text, Tok::Block(_))) = next
+                    && text.starts_with('(')
+                {
+                    next = rest.next();
+                }
+                if let Some(Token(colon, Tok::Sym)) = next
+                    && *colon == ":"
+                {
+                    found.push(offset(colon) + 1);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The error of `input` (and, per item, of `inputs`).
@@ -161,7 +265,7 @@ fn raw_or_json(v: &Val) -> Vec<u8> {
 /// The natives that replace jaq's (which log through the `log` crate) or
 /// that jq has and jaq leaves to its command line.
 fn jr_funs() -> impl Iterator<Item = Fun<Data>> {
-    let funs: [jaq_core::native::Filter<jaq_core::RunPtr<Data>>; 5] = [
+    let funs: [jaq_core::native::Filter<jaq_core::RunPtr<Data>>; 6] = [
         ("stderr_empty", v(0), |cv| {
             diagnose(&raw_or_json(&cv.1));
             Box::new(std::iter::empty())
@@ -177,6 +281,12 @@ fn jr_funs() -> impl Iterator<Item = Fun<Data>> {
             }
             diagnose(&message);
             Box::new(std::iter::empty())
+        }),
+        (STACK_GUARD, v(0), |cv| {
+            if stack_used() > STACK_LIMIT_BYTES {
+                return bome(Err(recursion_too_deep()));
+            }
+            bome(Ok(cv.1))
         }),
         ("input", v(0), |_| bome(Err(no_more_inputs()))),
         ("inputs", v(0), |_| match INPUTS.with(Cell::get) {
@@ -236,12 +346,13 @@ pub fn compile_with(expr: &str, named: Vec<(String, Named)>) -> Result<Filter, E
         .chain(jaq_json::funs())
         .filter(|(name, _, _)| !replaced.contains(name))
         .chain(jr_funs());
+    let guarded = guard_definitions(expr);
     let (loader, arena) = (Loader::new(defs), Arena::default());
     let modules = loader
         .load(
             &arena,
             File {
-                code: expr,
+                code: guarded.as_str(),
                 path: (),
             },
         )
@@ -426,6 +537,11 @@ impl Filter {
         let ctx = Ctx::<Data>::new(&self.filter.lut, Vars::new(self.globals()));
         let previous = DIAGNOSTICS.with(|d| d.replace(self.diagnostics));
         let previous_inputs = INPUTS.with(|i| i.replace(self.inputs));
+        // The outermost run on this thread sets where the stack starts.
+        let outermost = STACK_BASE.with(|b| b.get() == 0);
+        if outermost {
+            STACK_BASE.with(|b| b.set(stack_here()));
+        }
         let outcome = self.filter.id.run((ctx, value)).try_for_each(|result| {
             let value = match result {
                 Ok(value) => value,
@@ -448,6 +564,9 @@ impl Filter {
         });
         DIAGNOSTICS.with(|d| d.set(previous));
         INPUTS.with(|i| i.set(previous_inputs));
+        if outermost {
+            STACK_BASE.with(|b| b.set(0));
+        }
         match outcome {
             Ok(()) | Err(None) => Ok(()),
             Err(Some(error)) => Err(error),
@@ -629,6 +748,65 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
+    }
+
+    /// Issue 12: a function that recursed without end (`def f: [f]; f`)
+    /// overflowed jaq's stack (SIGABRT, exit 134). It is a runtime error
+    /// now, as deep but finite recursion through a filter parameter is;
+    /// recursion in tail position still runs in constant stack.
+    #[test]
+    fn endless_recursion_in_a_defined_function_is_an_error_not_an_abort() {
+        std::thread::Builder::new()
+            .stack_size(STACK_BYTES)
+            .spawn(|| {
+                for endless in [
+                    "def f: [f]; f",
+                    "def f(n): if n == 0 then 0 else f(n-1)+1 end; f(1000000)",
+                    "def a: def b: {x: b}; b; a",
+                    "\"\\(def h: [h]; h)\"",
+                ] {
+                    let err = compile(endless).unwrap().run(b"null").unwrap_err();
+                    assert_eq!(err.exit_code(), 4, "{endless}");
+                    assert!(
+                        err.message().contains("recursed too deep"),
+                        "{}",
+                        err.message()
+                    );
+                }
+                let counted = "def f: if . < 200000 then .+1|f else . end; 0|f";
+                assert_eq!(compile(counted).unwrap().run(b"null").unwrap(), ["200000"]);
+                let finite = "def f($n): if $n == 0 then 0 else f($n-1)+1 end; f(100)";
+                assert_eq!(compile(finite).unwrap().run(b"null").unwrap(), ["100"]);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn definitions_get_the_guard_and_nothing_else_is_touched() {
+        let guarded = guard_definitions(
+            r#"def f(x; $y): x; "def s: 1;" | {def: 1} | # def c: 2;
+.def | [def g: 3; g]"#,
+        );
+        assert_eq!(guarded.matches(STACK_GUARD).count(), 2, "{guarded}");
+        assert!(
+            guarded.starts_with("def f(x; $y): jr_stack_guard as $__jr_guard |  x;"),
+            "{guarded}"
+        );
+        assert!(
+            guarded.contains(r#""def s: 1;""#) && guarded.contains("# def c: 2;"),
+            "{guarded}"
+        );
+        assert!(
+            guarded.contains("[def g: jr_stack_guard as $__jr_guard |  3; g]"),
+            "{guarded}"
+        );
+        assert_eq!(
+            guard_definitions(".a | (."),
+            ".a | (.",
+            "unlexable: unchanged"
+        );
     }
 
     fn deep_cases() {

@@ -384,3 +384,26 @@ async fn output_file_is_refused_where_it_would_be_ignored_and_names_a_bad_folder
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("/nonexistent/jr-test/avatar.png"), "{err}");
 }
+
+/// A function the filter defines that recursed without end overflowed
+/// jaq's stack (SIGABRT, exit 134, no JSON line): it is exit 4 with the
+/// error line now.
+#[tokio::test]
+async fn endless_recursion_in_jq_is_exit_4_with_a_json_line() {
+    let server = answering("{}".to_string()).await;
+    let (stdout, stderr, code) = run_text(jr(&server).args([
+        "raw",
+        "GET",
+        "/rest/api/3/x",
+        "--jq",
+        "def f: [f]; f",
+    ]));
+    assert_eq!((stdout.as_str(), code), ("", 4), "{stderr}");
+    assert!(
+        error_line(&stderr)["message"]
+            .as_str()
+            .unwrap()
+            .contains("recursed too deep"),
+        "{stderr}"
+    );
+}
