@@ -308,7 +308,7 @@ pub static FLAGS: &[GlobalFlag] = &[
         g.columns = Some(v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect());
         Ok(())
     }),
-    text("output-file", "PATH", "Write the answer's body unchanged to PATH; stdout gets a JSON summary", |g| &mut g.output_file)
+    text("output-file", "PATH", "Save the answer's body, unchanged, to PATH (- for stdout)", |g| &mut g.output_file)
         .conflicts_with("stream"),
     value("limit", "N", "Stop after N items and succeed (--max-pages still caps the pages)", set_limit),
     switch("stream", "One item per line (NDJSON) as pages arrive; --jq applies per item", |g| g.stream = true),

@@ -194,8 +194,13 @@ fn write_unchanged(ctx: &mut Ctx, answer: &http::Response) -> Result<(), Error> 
 
 /// `--output-file PATH`: the body to the file, unchanged, and on stdout
 /// `{"file": PATH, "bytes": N, "contentType": "image/png" | null,
-/// "status": 200}` (through `--jq` like any result).
+/// "status": 200}` (through `--jq` like any result). `--output-file -` is
+/// stdout itself, as with curl's `-o -`: the body unchanged, terminal or
+/// not, and no summary.
 fn write_to_file(ctx: &mut Ctx, path: &str, answer: &http::Response) -> Result<(), Error> {
+    if path == "-" {
+        return ctx.out.unchanged(&answer.body);
+    }
     output_file::write(path, &answer.body)?;
     let summary = json!({
         "file": path,

@@ -159,6 +159,14 @@ impl<'a> Sink<'a> {
             ))
             .with_hint("write it to a file with --output-file PATH, or redirect stdout (> FILE)"));
         }
+        self.unchanged(bytes)
+    }
+
+    /// Writes `bytes` as they are, wherever stdout is (`--output-file -`
+    /// asks for exactly that), and flushes.
+    ///
+    /// Errors: exit 1 when stdout fails other than by being closed.
+    pub fn unchanged(&mut self, bytes: &[u8]) -> Result<(), Error> {
         if self.closed {
             return Ok(());
         }

@@ -324,6 +324,16 @@ async fn a_non_json_answer_is_written_unchanged_to_a_pipe_or_a_file_never_to_a_t
     assert_eq!(summary["contentType"], "image/png");
     assert_eq!(summary["file"], file.to_str().unwrap());
 
+    let dashed = jr(&server)
+        .args(AVATAR)
+        .args(["--output-file", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (dashed.status.code(), dashed.stdout.as_slice()),
+        (Some(0), PNG)
+    );
+
     let (out, err, code) = run_text(jr(&server).args(AVATAR).args(["--jq", "."]));
     assert_eq!((out.as_str(), code), ("", 4), "{err}");
     let error = error_line(&err);
@@ -391,13 +401,8 @@ async fn output_file_is_refused_where_it_would_be_ignored_and_names_a_bad_folder
 #[tokio::test]
 async fn endless_recursion_in_jq_is_exit_4_with_a_json_line() {
     let server = answering("{}".to_string()).await;
-    let (stdout, stderr, code) = run_text(jr(&server).args([
-        "raw",
-        "GET",
-        "/rest/api/3/x",
-        "--jq",
-        "def f: [f]; f",
-    ]));
+    let (stdout, stderr, code) =
+        run_text(jr(&server).args(["raw", "GET", "/rest/api/3/x", "--jq", "def f: [f]; f"]));
     assert_eq!((stdout.as_str(), code), ("", 4), "{stderr}");
     assert!(
         error_line(&stderr)["message"]
