@@ -8,8 +8,11 @@
 //!   the global flags are not marked global, since no subcommand will parse
 //!   them, so clap copies none into the stubs; for `jr --version` alone
 //!   not even the stubs;
-//! - a group or hand-written command named: that one alone, its operations
-//!   stubs but the one named after it (`jr webhook get-failed ...`);
+//! - a group named alone (`jr issue --help`): that group with its
+//!   operations as stubs, the global flags on the root and the group and not
+//!   marked global, so clap copies none into the stubs;
+//! - a group and a word after it, or a hand-written command: that one alone,
+//!   its operations stubs but the one named (`jr webhook get-failed ...`);
 //! - an unknown word: every stub, for clap's "similar" suggestion.
 
 use crate::entry::{Extension, Registry};
@@ -37,6 +40,15 @@ pub fn command(registry: Registry, argv: &[String]) -> Command {
         return root().subcommand((own.command)());
     }
     match ops::group(&group) {
+        // `jr GROUP [--help]`: no operation will parse, so the global flags
+        // sit on the root and on the group, not marked global, and clap
+        // copies none into the group's operation stubs.
+        Some(found) if command.is_none() => root_without_flags()
+            .args(globals::args().map(|arg| arg.global(false)))
+            .subcommand(
+                group_command(registry, found.name(), |_| false)
+                    .args(globals::args().map(|arg| arg.global(false))),
+            ),
         Some(found) => root().subcommand(group_command(registry, found.name(), |name| {
             command.as_deref() == Some(name)
         })),
@@ -585,7 +597,11 @@ mod tests {
         let copied = root
             .get_subcommands()
             .filter(|group| ops::group(group.get_name()).is_some())
-            .flat_map(Command::get_arguments)
+            .flat_map(|group| {
+                std::iter::once(group)
+                    .chain(group.get_subcommands())
+                    .flat_map(Command::get_arguments)
+            })
             .filter(|arg| arg.is_global_set())
             .count();
         (in_full, copied)
@@ -610,7 +626,10 @@ mod tests {
                 .count(),
             0
         );
-        assert_eq!(built(&["jr", "issue", "--help"]).0, 0);
+        // A group's help copies no global flag into its operation stubs
+        // (issue 17 review: `jr issue --help` copied ~17 into each).
+        assert_eq!(built(&["jr", "issue", "--help"]), (0, 0));
+        assert_eq!(built(&["jr", "help", "issue"]), (0, 0));
         assert_eq!(built(&["jr", "webhook", "get-failed", "--help"]).0, 1);
         let tree = command(COMMANDS, &argv(&["jr", "webhook", "get-failed", "--help"]));
         assert_eq!(tree.get_subcommands().count(), 1);
@@ -649,6 +668,11 @@ mod tests {
             &["jr", "webhook", "get-failed", "--after", "1", "--pretty"],
             &["jr", "help", "webhook", "get-failed"],
             &["jr", "schema", "--help"],
+            &["jr", "issue", "--help"],
+            &["jr", "help", "issue"],
+            &["jr", "issue", "--pretty"],
+            &["jr", "issue", "--max-pages"],
+            &["jr", "--compact", "issue", "--pretty", "--help"],
         ];
         for words in cases {
             let (lazy, full) = answers(words);
