@@ -199,6 +199,30 @@ async fn a_paged_listing_records_one_file_per_page() {
     }
 }
 
+/// Hand-written commands send through the same client: `refresh --all`
+/// lists, then refreshes, and both exchanges are recorded by operationId.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_written_command_records_every_request_it_sends() {
+    let jira = FakeJira::start().await;
+    register(&jira, APP, "https://hooks.example/jira");
+    let dir = tempfile::tempdir().unwrap();
+    let (_, stderr, code) =
+        run(jr_as(&jira, APP).args(["--record", &arg(dir.path()), "webhook", "refresh", "--all"]));
+    assert_eq!(code, 0, "{stderr}");
+    let found = recordings(dir.path());
+    assert_eq!(
+        names(&found),
+        ["getDynamicWebhooksForApp.1.json", "refreshWebhooks.1.json"]
+    );
+    let refresh = &found["refreshWebhooks.1.json"];
+    assert_eq!(refresh.request.method, "PUT");
+    assert!(
+        matches!(&refresh.request.body, Some(recording::Body::Json(body)) if body["webhookIds"].is_array()),
+        "{:?}",
+        refresh.request.body
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn each_attempt_of_a_retry_is_its_own_file() {
     let jira = FakeJira::start().await;
