@@ -97,7 +97,18 @@ fn run_with(
         }
     };
     let flushed = ctx.out.flush();
-    result.and(flushed.map(|_| ()))
+    let result = result.and(flushed.map(|_| ()));
+    // A recording that could not be written: exit 1 after the output, or a
+    // warning beside the command's own error.
+    match (result, ctx.exec.recording_failure()) {
+        (Ok(()), Some(failure)) => Err(failure),
+        (Err(error), Some(failure)) => {
+            let warning = serde_json::json!({"warning": failure.message()});
+            let _ = writeln!(ctx.err, "{warning}");
+            Err(error)
+        }
+        (result, None) => result,
+    }
 }
 
 /// Finds what `jr WORD [WORD] ...` names; for an operation, stage 1 of its

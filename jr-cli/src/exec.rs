@@ -1,8 +1,10 @@
 //! The one execution path for requests, generated or hand-written: the
 //! invocation's settings (flags, environment, profile, keychain), an OAuth
 //! 2.0 session kept fresh, `--retries`/`--timeout`/`--verbose`/
-//! `--max-response-size` on the client, pages followed up to `--max-pages`,
-//! and Ctrl-C ending the work at once with exit 130.
+//! `--max-response-size` on the client, `--record` (every exchange written
+//! into a directory, opened before the first request; nothing under
+//! `--dry-run`), pages followed up to `--max-pages`, and Ctrl-C ending the
+//! work at once with exit 130.
 //!
 //! Each call blocks on a current-thread tokio runtime made on first use.
 //! Tokio catches SIGINT from the first call on: a hand-written command that
@@ -17,10 +19,12 @@ use jr_core::config::{self, Overrides, Settings};
 use jr_core::http::{HttpClient, Response};
 use jr_core::ops::Pagination;
 use jr_core::paginate::{self, Page};
+use jr_core::record::Recorder;
 use jr_core::request::RequestPlan;
 use jr_core::retry::RetryPolicy;
 use std::io::Write;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +38,9 @@ pub struct Exec {
     /// Resolved on first use, and replaced by renewed OAuth 2.0 tokens.
     settings: Option<Settings>,
     runtime: Option<tokio::runtime::Runtime>,
+    /// `--record DIR` and `--record-pseudonymise`, until the recorder is
+    /// opened into [`ClientOptions::recorder`].
+    record: Option<(PathBuf, bool)>,
 }
 
 /// What the global flags say about each request.
@@ -43,6 +50,7 @@ struct ClientOptions {
     retry: RetryPolicy,
     verbose: bool,
     max_response_bytes: u64,
+    recorder: Option<Arc<Recorder>>,
 }
 
 impl Exec {
@@ -60,12 +68,39 @@ impl Exec {
                 },
                 verbose: globals.verbose,
                 max_response_bytes: globals.max_response_bytes,
+                recorder: None,
             },
             max_pages: globals.max_pages,
             limit: globals.limit,
             settings: None,
             runtime: None,
+            // `--dry-run` sends nothing that could be recorded; any read a
+            // dry run still makes is not recorded either.
+            record: globals
+                .record
+                .as_ref()
+                .filter(|_| !globals.dry_run)
+                .map(|dir| (PathBuf::from(dir), globals.record_pseudonymise)),
         }
+    }
+
+    /// Opens the `--record` directory on the first request: created when
+    /// missing, checked writable, its key read or made.
+    ///
+    /// Errors (exit 1): see [`Recorder::open`]; nothing has been sent.
+    fn open_recorder(&mut self) -> Result<(), Error> {
+        if let Some((dir, pseudonymise)) = &self.record {
+            let recorder = Recorder::open(dir, *pseudonymise)?;
+            self.client.recorder = Some(Arc::new(recorder));
+            self.record = None;
+        }
+        Ok(())
+    }
+
+    /// The first recording that could not be written after its exchange,
+    /// if any (see [`jr_core::record`]); asked once, at the end of the run.
+    pub fn recording_failure(&self) -> Option<Error> {
+        self.client.recorder.as_ref().and_then(|r| r.failure())
     }
 
     /// The target and credentials: flags, then the environment, then the
@@ -119,6 +154,7 @@ impl Exec {
         mut work: impl AsyncFnMut(&HttpClient) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let settings = self.settings()?.clone();
+        self.open_recorder()?;
         let options = self.client.clone();
         let mut used = None;
         let result = self.block_on(async {
@@ -229,6 +265,7 @@ impl Exec {
     ///
     /// Errors: those of [`HttpClient::send`].
     pub fn send_as(&mut self, settings: Settings, plan: &RequestPlan) -> Result<Response, Error> {
+        self.open_recorder()?;
         let client = self.client.client(&settings);
         self.block_on(async { client.send(plan).await })
     }
@@ -236,9 +273,12 @@ impl Exec {
 
 impl ClientOptions {
     fn client(&self, settings: &Settings) -> HttpClient {
-        let client = HttpClient::new(settings.clone(), self.timeout)
+        let mut client = HttpClient::new(settings.clone(), self.timeout)
             .with_retry(self.retry.clone())
             .with_max_response_bytes(self.max_response_bytes);
+        if let Some(recorder) = &self.recorder {
+            client = client.with_recorder(Arc::clone(recorder));
+        }
         if self.verbose {
             // stderr is line-buffered per call; each event is one line.
             client.with_events(Arc::new(|event| {

@@ -62,6 +62,11 @@ pub struct Globals {
     pub limit: Option<usize>,
     /// stdout is a terminal (tables cut long values; results flush one by one).
     pub terminal: bool,
+    /// `--record DIR` (else `JR_RECORD_DIR`): write every exchange into DIR.
+    pub record: Option<String>,
+    /// `--record-pseudonymise`: recordings hold keyed hashes instead of
+    /// e-mail addresses and account IDs.
+    pub record_pseudonymise: bool,
 }
 
 /// `--output`: the form of a result on stdout.
@@ -101,6 +106,8 @@ impl Default for Globals {
             output_file: None,
             limit: None,
             terminal: false,
+            record: None,
+            record_pseudonymise: false,
         }
     }
 }
@@ -321,7 +328,15 @@ pub static FLAGS: &[GlobalFlag] = &[
         Ok(())
     })
     .default("100MiB"),
+    text("record", "DIR", "Write each HTTP exchange (every attempt, every page) into DIR as a redacted JSON file, e.g. jr --record ./rec issue get ABC-1", |g| &mut g.record)
+        .env(RECORD_DIR_ENV),
+    switch("record-pseudonymise", "With --record: replace e-mail addresses and account IDs by keyed hashes, stable within DIR", |g| {
+        g.record_pseudonymise = true
+    }),
 ];
+
+/// The environment variable that supplies `--record`'s directory.
+pub const RECORD_DIR_ENV: &str = "JR_RECORD_DIR";
 
 fn owned(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| (*v).to_owned()).collect()
@@ -336,6 +351,25 @@ fn profile_names() -> Vec<String> {
         .profiles
         .into_keys()
         .collect()
+}
+
+/// `--record`, else a non-empty `JR_RECORD_DIR`; `--record-pseudonymise`
+/// needs one of them.
+///
+/// Errors (exit 4): `--record-pseudonymise` without a directory.
+fn read_record(globals: &mut Globals, env: &dyn Fn(&str) -> Option<String>) -> Result<(), Error> {
+    if globals.record.is_none() {
+        globals.record = env(RECORD_DIR_ENV).filter(|dir| !dir.is_empty());
+    }
+    if globals.record.as_deref() == Some("") {
+        return Err(Error::validation("--record needs a directory"));
+    }
+    if globals.record_pseudonymise && globals.record.is_none() {
+        return Err(Error::validation(format!(
+            "--record-pseudonymise goes with --record DIR (or {RECORD_DIR_ENV})"
+        )));
+    }
+    Ok(())
 }
 
 fn set_output(globals: &mut Globals, format: &str) -> Result<(), Error> {
@@ -465,6 +499,7 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
             "--arg, --argjson and --jq-json go with --jq",
         ));
     }
+    read_record(&mut globals, &|name| std::env::var(name).ok())?;
     globals.colour = globals.style == Style::Pretty
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     Ok(globals)
@@ -541,6 +576,31 @@ mod tests {
         for word in ["--pretty", "-pp", "--p", "webhook", "-x", "--jq-json"] {
             assert_eq!(values_after(word), 0, "{word}");
         }
+    }
+
+    #[test]
+    fn the_record_directory_comes_from_the_flag_else_the_environment() {
+        let env =
+            |dir: &'static str| move |name: &str| (name == RECORD_DIR_ENV).then(|| dir.to_owned());
+        let mut flag = Globals {
+            record: Some("flag-dir".into()),
+            ..Globals::default()
+        };
+        read_record(&mut flag, &env("env-dir")).expect("valid");
+        assert_eq!(flag.record.as_deref(), Some("flag-dir"));
+        let mut from_env = Globals::default();
+        read_record(&mut from_env, &env("env-dir")).expect("valid");
+        assert_eq!(from_env.record.as_deref(), Some("env-dir"));
+        let mut empty = Globals::default();
+        read_record(&mut empty, &env("")).expect("valid");
+        assert_eq!(empty.record, None);
+        let mut alone = Globals {
+            record_pseudonymise: true,
+            ..Globals::default()
+        };
+        let err = read_record(&mut alone, &env("")).expect_err("refused");
+        assert_eq!(err.exit_code(), 4);
+        assert!(err.message().contains("--record"), "{}", err.message());
     }
 
     #[test]

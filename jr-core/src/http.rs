@@ -7,6 +7,7 @@
 use crate::config::Settings;
 use crate::error::{Error, ErrorCollection, ErrorKind};
 use crate::ops::Method;
+use crate::record::{Exchange, Recorder};
 use crate::request::RequestPlan;
 use crate::retry::{self, Reason, RetryPolicy, Sleeper, TokioSleeper};
 use serde_json::{Map, Value, json};
@@ -100,10 +101,13 @@ pub struct HttpClient {
     sleeper: Arc<dyn Sleeper>,
     events: Option<EventSink>,
     max_response_bytes: u64,
+    recorder: Option<Arc<Recorder>>,
 }
 
 /// One request as it goes on the wire, before credentials are added.
 struct Outgoing<'a> {
+    /// Names the recording of the exchange (see [`crate::record`]).
+    operation_id: Option<&'a str>,
     method: Method,
     url: String,
     headers: &'a [(String, String)],
@@ -129,6 +133,7 @@ impl HttpClient {
             sleeper: Arc::new(TokioSleeper),
             events: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            recorder: None,
         }
     }
 
@@ -147,6 +152,13 @@ impl HttpClient {
     /// Sends every request, response and retry event to `sink` (`--verbose`).
     pub fn with_events(mut self, sink: EventSink) -> HttpClient {
         self.events = Some(sink);
+        self
+    }
+
+    /// Writes every exchange with a complete answer (each attempt, each
+    /// page) into `recorder`'s directory (`--record`, see [`crate::record`]).
+    pub fn with_recorder(mut self, recorder: Arc<Recorder>) -> HttpClient {
+        self.recorder = Some(recorder);
         self
     }
 
@@ -177,6 +189,7 @@ impl HttpClient {
     /// `retry_after` (seconds) when the server gave one.
     pub async fn send(&self, plan: &RequestPlan) -> Result<Response, Error> {
         let outgoing = Outgoing {
+            operation_id: plan.operation_id,
             method: plan.method,
             url: plan.url(&self.settings.base_url),
             headers: &plan.headers,
@@ -189,9 +202,11 @@ impl HttpClient {
     }
 
     /// Sends a GET to an absolute `url` (a `next` link), with the same
-    /// credentials and retries.
-    pub async fn get_url(&self, url: &str) -> Result<Response, Error> {
+    /// credentials and retries; `operation_id` (the listing's, if known)
+    /// names its recording.
+    pub async fn get_url(&self, url: &str, operation_id: Option<&str>) -> Result<Response, Error> {
         let outgoing = Outgoing {
+            operation_id,
             method: Method::Get,
             url: url.to_owned(),
             headers: &[],
@@ -237,11 +252,21 @@ impl HttpClient {
             reason,
             retry_after: None,
         };
-        let request = self.request(outgoing).map_err(|e| failed(e, None))?;
+        let (client, request) = self
+            .request(outgoing)
+            .map_err(|e| failed(e, None))?
+            .build_split();
+        let request = request
+            .map_err(|e| failed(transport_error(&e, url, self.timeout), transport_reason(&e)))?;
+        // What went out, kept only when it is to be recorded.
+        let sent = self
+            .recorder
+            .as_ref()
+            .map(|_| (now_ms(), request.url().clone(), pairs(request.headers())));
         self.emit(|| self.request_event(outgoing, attempt));
         let started = Instant::now();
-        let response = request
-            .send()
+        let response = client
+            .execute(request)
             .await
             .map_err(|e| failed(transport_error(&e, url, self.timeout), transport_reason(&e)))?;
         let status = response.status().as_u16();
@@ -251,6 +276,21 @@ impl HttpClient {
             .await
             .map_err(|(error, reason)| failed(error, reason))?;
         self.emit(|| response_event(status, started.elapsed(), url, &headers));
+        if let (Some(recorder), Some((time_ms, sent_url, sent_headers))) = (&self.recorder, sent) {
+            recorder.record(&Exchange {
+                time_ms,
+                operation_id: outgoing.operation_id,
+                base_url: &self.settings.base_url,
+                cloud_id: self.settings.cloud_id.as_deref(),
+                method: method.as_str(),
+                url: &sent_url,
+                request_headers: sent_headers,
+                request_body: outgoing.body.map(|(bytes, _)| bytes),
+                status,
+                response_headers: pairs(&headers),
+                response_body: &body,
+            });
+        }
         if (200..300).contains(&status) {
             let content_type = headers
                 .get(reqwest::header::CONTENT_TYPE)
@@ -372,6 +412,27 @@ impl HttpClient {
         let client = build_client(self.timeout)?;
         Ok(self.client.get_or_init(|| client))
     }
+}
+
+/// Now, in ms since the UNIX epoch (0 before it).
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+/// Header names and values in order; a value that is not UTF-8 is read
+/// lossily.
+fn pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect()
 }
 
 /// The error for a non-2xx answer and the wait its `Retry-After` asks for.

@@ -29,6 +29,7 @@ pub mod ops;
 pub mod output;
 pub mod paginate;
 pub mod partial;
+pub mod record;
 pub mod recording;
 pub mod redact;
 pub mod request;

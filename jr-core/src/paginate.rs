@@ -469,7 +469,12 @@ async fn cursor(
                 "the server returned the same next page twice ({next}); stopped to avoid a loop"
             )));
         }
-        page = Page::parse(&client.get_url(&same_origin(&base, &next)?).await?.body)?;
+        page = Page::parse(
+            &client
+                .get_url(&same_origin(&base, &next)?, plan.operation_id)
+                .await?
+                .body,
+        )?;
     }
     Err(too_many_pages(max_pages))
 }

@@ -138,9 +138,15 @@ impl Body {
 /// directory: `<operationId>.<n>.json`, or `raw.<METHOD>.<n>.json` without
 /// an operationId.
 pub fn file_name(operation_id: Option<&str>, method: &str, n: u32) -> String {
+    format!("{}.{n}.json", file_prefix(operation_id, method))
+}
+
+/// The part of [`file_name`] before `.<n>.json`: the operationId, or
+/// `raw.<METHOD>`.
+pub fn file_prefix(operation_id: Option<&str>, method: &str) -> String {
     match operation_id {
-        Some(id) => format!("{id}.{n}.json"),
-        None => format!("raw.{}.{n}.json", method.to_ascii_uppercase()),
+        Some(id) => id.to_owned(),
+        None => format!("raw.{}", method.to_ascii_uppercase()),
     }
 }
 

@@ -249,6 +249,30 @@ mod tests {
         }
     }
 
+    /// The members a recording must never keep (issue 19): the OAuth 2.0
+    /// token endpoint's and Connect's, in requests and answers alike.
+    #[test]
+    fn the_token_exchange_members_are_credentials_in_json_and_forms() {
+        let names = [
+            "client_secret",
+            "refresh_token",
+            "access_token",
+            "id_token",
+            "code",
+            "code_verifier",
+            "password",
+            "sharedSecret",
+        ];
+        for name in names {
+            let mut value = serde_json::json!({"outer": [{ name: "v4lue" }]});
+            json(&mut value);
+            assert_eq!(value["outer"][0][name], REDACTED, "{name}");
+            let form = format!("{name}=v4lue&grant_type=x");
+            let shown = body(Some("application/x-www-form-urlencoded"), form.as_bytes());
+            assert!(!String::from_utf8_lossy(&shown).contains("v4lue"), "{name}");
+        }
+    }
+
     #[test]
     fn bodies_lose_credential_members_at_any_depth() {
         let form = body(

@@ -89,6 +89,10 @@ pub fn type_name(ty: &ParamType) -> String {
 /// Everything needed to send one request, relative to a base URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestPlan {
+    /// The spec's operationId (`getFailedWebhooks`) when the operation is
+    /// in the table; `None` for `jr raw`'s ad-hoc operations. Recordings
+    /// are named by it (see [`crate::record`]).
+    pub operation_id: Option<&'static str>,
     /// The HTTP method.
     pub method: Method,
     /// The path with its parameters filled in and encoded (`/rest/api/3/issue/ABC-1`).
@@ -137,6 +141,7 @@ impl RequestPlan {
         body: Option<Vec<u8>>,
     ) -> Result<RequestPlan, Error> {
         let mut plan = RequestPlan {
+            operation_id: crate::ops::by_operation_id(op.operation_id()).map(|o| o.operation_id()),
             method: op.method,
             path: op.path().to_owned(),
             query: Vec::new(),

@@ -310,3 +310,54 @@ async fn parallel_commands_with_an_expired_token_renew_it_once() {
         );
     }
 }
+
+/// Issue 19: `--record` with a token renewal. The token endpoint is not a
+/// Jira API call and is never recorded; no client secret, refresh token or
+/// access token (old or new) reaches any recorded file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_run_that_renews_its_token_records_no_token_exchange() {
+    let jira = FakeJira::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let rec = dir.path().join("rec");
+    let jira_for_login = &jira;
+    let (_, stderr, code) =
+        tokio::task::block_in_place(|| login(jira_for_login, &config, "oauth-app-secret"));
+    assert_eq!(code, 0, "{stderr}");
+    let mut file = stored(&config);
+    let auth = |file: &Value, name: &str| {
+        file["profiles"]["work"]["auth"][name]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (old_refresh, old_access) = (auth(&file, "refresh_token"), auth(&file, "token"));
+    file["profiles"]["work"]["auth"]["expires_at"] = json!(0);
+    std::fs::write(&config, file.to_string()).unwrap();
+    let (_, stderr, code) = run(jr_profile(&config).args([
+        "--record",
+        &rec.display().to_string(),
+        "webhook",
+        "get-dynamic-webhooks-for-app",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let file = stored(&config);
+    let (new_refresh, new_access) = (auth(&file, "refresh_token"), auth(&file, "token"));
+    assert_ne!(new_refresh, old_refresh, "the token was renewed");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&rec).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in [
+            "oauth-app-secret",
+            &old_refresh,
+            &old_access,
+            &new_refresh,
+            &new_access,
+        ] {
+            assert!(!text.contains(secret), "{secret} in {}", path.display());
+        }
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    assert_eq!(names, ["getDynamicWebhooksForApp.1.json"]);
+}

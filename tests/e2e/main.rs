@@ -19,6 +19,7 @@ mod issues;
 mod login;
 mod partial;
 mod precedence;
+mod record;
 mod scripting;
 mod webhook;
 mod webhook_loop;

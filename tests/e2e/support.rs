@@ -25,6 +25,7 @@ pub fn jr_isolated() -> Command {
         .env_remove("JR_CONNECT_SECRET")
         .env_remove("JR_CLOUD_ID")
         .env_remove("JR_API_GATEWAY_URL")
+        .env_remove("JR_RECORD_DIR")
         .env_remove("NO_COLOR")
         // Tests never touch the machine's real keychain.
         .env("JR_NO_KEYRING", "1")
