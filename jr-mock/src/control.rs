@@ -15,7 +15,7 @@
 //! | `GET /_mock/ui` | 200 the inspector, an HTML page ([`crate::inspector`]) |
 //! | `GET /_mock/ui/events` | 200 `text/event-stream`: `event: change` when the state changes, a heartbeat comment at least every 10 s ([`crate::inspector`]) |
 //! | `POST /_mock/ui/send` `{"event": NAME, "issue"?: KEY, "project"?: KEY}` | like `POST /_mock/events` with jr-core's realistic payload of `NAME` (one of the 20) about that issue; 400 for an unknown name ([`crate::inspector::sample_event`]) |
-//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, issues, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
+//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, issues, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept, the recorded answers' sequences start over (`--fixtures`); chains still running are abandoned, not waited for |
 //! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool, "degradeFailingUrls": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
 //! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
@@ -56,6 +56,7 @@ use serde_json::{Value, json};
 
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
+use crate::fixtures::Fixtures;
 use crate::inspector;
 use crate::store::Store;
 use crate::wire::{Answer, ApiError, json_answer, json_bytes, json_stream};
@@ -74,19 +75,27 @@ pub(crate) struct Control {
     engine: Arc<Engine>,
     store: Arc<Store>,
     faults: Arc<FaultStore>,
+    fixtures: Arc<Fixtures>,
 }
 
 /// The request body, or why it could not be read.
 pub(crate) type Body = Result<Bytes, ApiError>;
 
 impl Control {
-    /// The control API over `engine` (deliveries), `store` (the model) and
-    /// `faults` (the rules).
-    pub(crate) fn new(engine: Arc<Engine>, store: Arc<Store>, faults: Arc<FaultStore>) -> Self {
+    /// The control API over `engine` (deliveries), `store` (the model),
+    /// `faults` (the rules) and `fixtures` (the recorded answers, whose
+    /// sequences reset starts over).
+    pub(crate) fn new(
+        engine: Arc<Engine>,
+        store: Arc<Store>,
+        faults: Arc<FaultStore>,
+        fixtures: Arc<Fixtures>,
+    ) -> Self {
         Self {
             engine,
             store,
             faults,
+            fixtures,
         }
     }
 
@@ -108,7 +117,10 @@ impl Control {
             ("GET", "/failed") => Ok(self.failed()),
             ("GET", "/state") => Ok(self.state()),
             ("POST", "/ui/send") => self.send_sample(body).await,
-            ("POST", "/reset") => Ok(json!({"nowMs": self.engine.clone().reset().await})),
+            ("POST", "/reset") => {
+                self.fixtures.reset();
+                Ok(json!({"nowMs": self.engine.clone().reset().await}))
+            }
             ("GET", "/switches") => Ok(self.store.read(|m| json!(m.rules.switches))),
             ("POST", "/switches") => self.set_switches(body),
             ("GET" | "POST" | "DELETE", "/faults") => self.faults(method, body),

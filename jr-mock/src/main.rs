@@ -278,6 +278,15 @@ struct Args {
     /// request body may take to arrive.
     #[arg(long, value_name = "MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout_ms: u64,
+    /// Answer requests that match a recording in DIR (written by
+    /// `jr --record DIR`) with the recorded answer (see FIXTURES in --help).
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+    /// Check the recordings in DIR instead of serving: each `.json` file a
+    /// recording, each answer's drift from the spec on the known list
+    /// (exit 1 otherwise; see FIXTURES in --help).
+    #[arg(long, value_name = "DIR", conflicts_with = "fixtures")]
+    check_fixtures: Option<PathBuf>,
 }
 
 /// `--max-body-size`: jr's size syntax (`jr_core::http::parse_size`).
@@ -290,7 +299,11 @@ fn parse_body_size(text: &str) -> Result<usize, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
+    let args = Args::parse();
+    if let Some(dir) = &args.check_fixtures {
+        return check_fixtures(dir);
+    }
+    match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("jr-mock: {e}");
@@ -313,9 +326,55 @@ async fn run(args: Args) -> Result<(), String> {
     for line in client_hints(&fake) {
         eprintln!("jr-mock: {line}");
     }
+    for line in fake.fixture_warnings() {
+        eprintln!("jr-mock: warning: drift from the spec: {line}");
+    }
     shutdown_signal().await;
     eprintln!("jr-mock: shutting down");
     Ok(())
+}
+
+/// `--check-fixtures DIR`: the report on stdout, exit 1 when it fails.
+fn check_fixtures(dir: &std::path::Path) -> ExitCode {
+    let report = match jr_mock::fixtures::check::check_dir(dir) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("jr-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for problem in &report.invalid {
+        let _ = writeln!(out, "not a recording: {problem}");
+    }
+    for deviation in &report.deviations {
+        let kind = match deviation.known {
+            Some(_) => "known drift",
+            None => "drift",
+        };
+        let _ = writeln!(out, "{kind}: {deviation}");
+    }
+    let unknown = report
+        .deviations
+        .iter()
+        .filter(|d| d.known.is_none())
+        .count();
+    let verdict = match report.failed() {
+        true => "FAILED",
+        false => "ok",
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: {} files in {}, {} not recordings, {} deviations from the spec ({unknown} not on the known list)",
+        report.files,
+        dir.display(),
+        report.invalid.len(),
+        report.deviations.len(),
+    );
+    match report.failed() {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
+    }
 }
 
 fn config(args: &Args) -> Result<MockConfig, String> {
@@ -325,7 +384,17 @@ fn config(args: &Args) -> Result<MockConfig, String> {
             identities: Identities::default(),
             switches: Switches::default(),
             cloud_id: None,
+            fixtures: None,
         },
+    };
+    // The flag wins; the file's directory is relative to the file.
+    let fixtures = match (&args.fixtures, &file.fixtures, &args.config) {
+        (Some(dir), _, _) => Some(dir.clone()),
+        (None, Some(dir), Some(path)) => Some(
+            path.parent()
+                .map_or_else(|| dir.clone(), |parent| parent.join(dir)),
+        ),
+        (None, dir, _) => dir.clone(),
     };
     let cloud_id = match (&args.cloud_id, file.cloud_id) {
         (Some(id), _) if !jr_mock::config::valid_cloud_id(id) => {
@@ -364,6 +433,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         max_body_size: args.max_body_size,
         header_timeout: Duration::from_millis(args.header_timeout_ms),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        fixtures,
         ..MockConfig::default()
     })
 }
