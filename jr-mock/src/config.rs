@@ -68,6 +68,10 @@ pub struct MockConfig {
     /// How long a connection may stay open with no request in progress
     /// (`--idle-timeout-ms`, default 60 s).
     pub idle_timeout: Duration,
+    /// A directory of recordings whose `GET` answers of users, projects
+    /// and issues replace [`MockConfig::site`] and give the starting issues
+    /// (`--seed-from DIR`; see [`crate::model::seed_from`]); `None` = none.
+    pub seed_from: Option<PathBuf>,
     /// A directory of recordings to answer from (`--fixtures DIR`, the
     /// config file's `"fixtures"`; see [`crate::fixtures`]); `None` = none.
     pub fixtures: Option<PathBuf>,
@@ -94,6 +98,7 @@ impl Default for MockConfig {
             header_timeout: crate::front::watch::DEFAULT_HEADER_TIMEOUT,
             idle_timeout: crate::front::watch::DEFAULT_IDLE_TIMEOUT,
             fixtures: None,
+            seed_from: None,
         }
     }
 }

@@ -242,6 +242,11 @@ impl FakeJira {
         }
         model.cloud_id = config.cloud_id.clone();
         model.seed = config.site.clone();
+        if let Some(dir) = &config.seed_from {
+            let from = seed_from(dir, start_ms)?;
+            from.install_issues(&mut model.issues);
+            model.seed = from.seed;
+        }
         model.site_url = base_url.clone();
         let store = Arc::new(match &config.state_file {
             Some(path) => Store::open(model, path.clone())?,
@@ -442,6 +447,17 @@ enum Mode {
     Embedded,
     /// From the front door directly (the binary).
     Standalone,
+}
+
+/// The state recorded answers in `dir` describe ([`model::seed_from`]).
+/// Errors: [`StartError::Fixtures`] for a file that is not a recording,
+/// [`StartError::Seed`] when the seed they give is inconsistent.
+fn seed_from(dir: &std::path::Path, now_ms: i64) -> Result<model::seed_from::SeedFrom, StartError> {
+    let loaded = fixtures::Fixtures::load(dir).map_err(StartError::Fixtures)?;
+    let recordings: Vec<_> = loaded.all().iter().map(|f| f.recording.clone()).collect();
+    let from = model::seed_from::from_recordings(&recordings, now_ms);
+    from.seed.validate()?;
+    Ok(from)
 }
 
 /// The recordings of `config.fixtures` (none without it) and their drift

@@ -287,6 +287,10 @@ struct Args {
     /// (exit 1 otherwise; see FIXTURES in --help).
     #[arg(long, value_name = "DIR", conflicts_with = "fixtures")]
     check_fixtures: Option<PathBuf>,
+    /// Start from the users, projects and issues of the recorded GET
+    /// answers in DIR instead of the default seed (see SEED in --help).
+    #[arg(long, value_name = "DIR", conflicts_with = "seed")]
+    seed_from: Option<PathBuf>,
 }
 
 /// `--max-body-size`: jr's size syntax (`jr_core::http::parse_size`).
@@ -434,6 +438,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         header_timeout: Duration::from_millis(args.header_timeout_ms),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms),
         fixtures,
+        seed_from: args.seed_from.clone(),
         ..MockConfig::default()
     })
 }

@@ -432,3 +432,66 @@ fn the_projects_own_fixtures_pass_the_check() {
     assert!(report.files >= 2, "{report:?}");
     assert!(!report.failed(), "{report:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_from_starts_with_the_recorded_projects_users_and_issues() {
+    let dir = tempfile::tempdir().unwrap();
+    let issue = json!({"id": "20001", "key": "SHOP-7", "self": format!("{SITE}/rest/api/3/issue/20001"),
+        "fields": {"summary": "Recorded summary", "labels": ["vip"],
+            "project": {"id": "30000", "key": "SHOP", "name": "Shop"},
+            "issuetype": {"id": "10100", "name": "Feature"},
+            "status": {"id": "7", "name": "Review", "statusCategory": {"key": "indeterminate"}},
+            "reporter": {"accountId": "acc-1", "displayName": "Ann"},
+            "created": "2026-12-01T10:00:00.000+0000"}});
+    let mut get_issue = recording(
+        SITE,
+        "GET",
+        "/rest/api/3/issue/SHOP-7",
+        json!([]),
+        json!({"status": 200, "headers": [], "body": {"json": issue}}),
+    );
+    get_issue["operationId"] = json!("getIssue");
+    write(dir.path(), "getIssue.1.json", &get_issue);
+    let mut project = recording(
+        SITE,
+        "GET",
+        "/rest/api/3/project/SHOP",
+        json!([]),
+        json!({"status": 200, "headers": [], "body": {"json": {"id": "30000", "key": "SHOP",
+            "name": "Shop", "lead": {"accountId": "acc-2", "displayName": "Bo"}}}}),
+    );
+    project["operationId"] = json!("getProject");
+    write(dir.path(), "getProject.1.json", &project);
+
+    let mock = crate::common::Binary::start(&["--seed-from", dir.path().to_str().unwrap()]);
+    let body: Value = get(&format!("{}/rest/api/3/issue/SHOP-7", mock.url), true)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["key"], "SHOP-7");
+    assert_eq!(body["fields"]["summary"], "Recorded summary");
+    assert_eq!(body["fields"]["status"]["name"], "Review");
+    let search = format!(
+        "{}/rest/api/3/search/jql?jql=project%20%3D%20SHOP&fields=summary",
+        mock.url
+    );
+    let found: Value = get(&search, true).await.json().await.unwrap();
+    assert_eq!(found["issues"][0]["key"], "SHOP-7", "{found}");
+    assert_eq!(found["issues"][0]["fields"]["summary"], "Recorded summary");
+    // A new issue in the recorded project is numbered after the recorded one.
+    let created: Value = crate::common::client()
+        .post(format!("{}/rest/api/3/issue", mock.url))
+        .basic_auth(USER_AUTH.0, Some(USER_AUTH.1))
+        .json(
+            &json!({"fields": {"project": {"key": "SHOP"}, "issuetype": {"id": "10100"},
+            "summary": "new"}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["key"], "SHOP-8", "{created}");
+}
