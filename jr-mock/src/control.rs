@@ -10,7 +10,7 @@
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery; 400 naming the 20 valid names when `webhookEvent` is none of the spec's `WebhookDetails.events` |
 //! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000, streamed), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
 //! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
-//! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, with `"nextAfter": SEQ` when more remain |
+//! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, each with the `"source"` of its answer (and the recording's `"fixture"` file), with `"nextAfter": SEQ` when more remain |
 //! | `GET /_mock/state` | 200 what the inspector shows besides the listings: the clock, every app with its webhooks (expiry, `expired`), the numbers of the newest attempt and journal entry, the switches ([`crate::inspector::state`]) |
 //! | `GET /_mock/ui` | 200 the inspector, an HTML page ([`crate::inspector`]) |
 //! | `GET /_mock/ui/events` | 200 `text/event-stream`: `event: change` when the state changes, a heartbeat comment at least every 10 s ([`crate::inspector`]) |

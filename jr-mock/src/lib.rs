@@ -59,7 +59,11 @@
 //! - `delivery` (outbound webhooks on the virtual clock, concurrent chains)
 //!   → `model`, `store`, `jwt`;
 //! - [`routes`] (the table of the fake's responders behind the fault rules,
-//!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`;
+//!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`,
+//!   `journal` (the source marker);
+//! - [`fixtures`] (the recorded answers of `--fixtures DIR`, their URL
+//!   rewriting and drift from the spec; `--check-fixtures`) → `api` (auth),
+//!   `journal`, `routes`, `store`, `wire`;
 //! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
 //!   `routes`, `wire`, `jwt`;
 //! - [`stateful`] (the operations answered from the model: issues and
@@ -71,7 +75,7 @@
 //! - [`inspector`] (the web page at `/_mock/ui`, its event stream and the
 //!   state it shows) → `model`, `store`, `wire`;
 //! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`,
-//!   `inspector`;
+//!   `inspector`, `fixtures` (reset starts their sequences over);
 //! - `front` (the public listener) → `control`, `inspector`, `routes`, `faults`, `wire`,
 //!   `store`, `journal`: it refuses oversized and malformed requests, closes
 //!   slow connections (`front::watch`), serves the whole control API

@@ -495,3 +495,56 @@ async fn seed_from_starts_with_the_recorded_projects_users_and_issues() {
         .unwrap();
     assert_eq!(created["key"], "SHOP-8", "{created}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_takes_fixtures_from_its_config_file_and_warns_about_drift() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "rec/getDynamicWebhooksForApp.1.json",
+        &webhook_list(true),
+    );
+    let config = dir.path().join("jr-mock.json");
+    std::fs::write(&config, r#"{"fixtures": "rec"}"#).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jr-mock"))
+        .args(["--port", "0", "--lenient-auth", "--config"])
+        .arg(&config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .trim_start_matches("jr-mock listening on ")
+        .to_owned();
+    let list: Value = get(&format!("{url}/rest/api/3/webhook"), false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let _ = child.wait();
+    assert_eq!(list["total"], "one", "answered from the recording");
+    let drift = stderr
+        .lines()
+        .find(|l| l.contains("\"/total\""))
+        .unwrap_or_else(|| panic!("no warning about /total in {stderr}"));
+    assert!(
+        drift.starts_with(
+            "jr-mock: warning: drift from the spec: getDynamicWebhooksForApp.1.json: "
+        ),
+        "{drift}"
+    );
+}
