@@ -56,6 +56,11 @@ export interface StartOptions {
   args?: string[];
   /** More environment variables for the child. */
   env?: Record<string, string>;
+  /**
+   * A directory of recordings (`jr --record DIR`) to answer from: `--fixtures DIR`. A request
+   * matching a recording gets its answer, after authentication and fault rules.
+   */
+  fixtures?: string;
 }
 
 /** A running jr-mock. Every method talks to its control API on loopback. */

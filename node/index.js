@@ -78,11 +78,13 @@ function readBaseUrl(child, binary) {
 
 /**
  * Starts jr-mock and resolves once it listens.
- * @param {{binary?: string, args?: string[], env?: Record<string,string>}} [options]
+ * @param {{binary?: string, args?: string[], env?: Record<string,string>, fixtures?: string}} [options]
+ *   `fixtures`: a directory of recordings (`jr --record DIR`) to answer from (`--fixtures DIR`).
  */
 export async function startJrMock(options = {}) {
   const binary = findBinary(options.binary);
-  const child = spawn(binary, ['--port', '0', ...(options.args ?? [])], {
+  const fixtures = options.fixtures === undefined ? [] : ['--fixtures', options.fixtures];
+  const child = spawn(binary, ['--port', '0', ...fixtures, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...(options.env ?? {}) },
   });

@@ -68,6 +68,13 @@ pub struct MockConfig {
     /// How long a connection may stay open with no request in progress
     /// (`--idle-timeout-ms`, default 60 s).
     pub idle_timeout: Duration,
+    /// A directory of recordings whose `GET` answers of users, projects
+    /// and issues replace [`MockConfig::site`] and give the starting issues
+    /// (`--seed-from DIR`; see [`crate::model::seed_from`]); `None` = none.
+    pub seed_from: Option<PathBuf>,
+    /// A directory of recordings to answer from (`--fixtures DIR`, the
+    /// config file's `"fixtures"`; see [`crate::fixtures`]); `None` = none.
+    pub fixtures: Option<PathBuf>,
 }
 
 impl Default for MockConfig {
@@ -90,6 +97,8 @@ impl Default for MockConfig {
             max_body_size: crate::front::DEFAULT_MAX_BODY,
             header_timeout: crate::front::watch::DEFAULT_HEADER_TIMEOUT,
             idle_timeout: crate::front::watch::DEFAULT_IDLE_TIMEOUT,
+            fixtures: None,
+            seed_from: None,
         }
     }
 }
@@ -108,7 +117,9 @@ impl MockConfig {
 /// The file of `jr-mock --config FILE`: the JSON of [`Identities`] (see
 /// [`crate::model::apps`]) plus an optional `"switches"` object, the JSON
 /// of [`Switches`] (`{"duplicateDeliveries": true}`; absent switches are
-/// off), and an optional `"cloudId"` string (letters, digits and `-`).
+/// off), an optional `"cloudId"` string (letters, digits and `-`), and an
+/// optional `"fixtures"` string: a directory of recordings, relative to the
+/// config file's directory (see [`crate::fixtures`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFile {
     /// Who may call (replaces the default identities).
@@ -117,6 +128,9 @@ pub struct ConfigFile {
     pub switches: Switches,
     /// The site's cloud ID, when the file sets one.
     pub cloud_id: Option<String>,
+    /// The fixtures directory as written in the file (relative to the
+    /// file's directory), when it names one.
+    pub fixtures: Option<PathBuf>,
 }
 
 impl ConfigFile {
@@ -137,11 +151,21 @@ impl ConfigFile {
                 ));
             }
         };
+        let fixtures = match value.as_object_mut().and_then(|m| m.remove("fixtures")) {
+            None => None,
+            Some(Value::String(dir)) if !dir.is_empty() => Some(PathBuf::from(dir)),
+            Some(other) => {
+                return Err(format!(
+                    "fixtures must be the path of a directory of recordings, not {other}"
+                ));
+            }
+        };
         let identities = serde_json::from_value(value).map_err(|e| e.to_string())?;
         Ok(Self {
             identities,
             switches,
             cloud_id,
+            fixtures,
         })
     }
 }
@@ -169,5 +193,8 @@ mod tests {
         let site = ConfigFile::parse(r#"{"cloudId": "c-1"}"#).unwrap();
         assert_eq!(site.cloud_id.as_deref(), Some("c-1"));
         assert!(ConfigFile::parse(r#"{"cloudId": "a/b"}"#).is_err());
+        let recorded = ConfigFile::parse(r#"{"fixtures": "recorded"}"#).unwrap();
+        assert_eq!(recorded.fixtures, Some(PathBuf::from("recorded")));
+        assert!(ConfigFile::parse(r#"{"fixtures": 1}"#).is_err());
     }
 }

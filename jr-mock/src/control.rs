@@ -10,12 +10,12 @@
 //! | `POST /_mock/events` (a Jira event body with `webhookEvent`) | 200 `{"timestamp": T, "deliveries": [attempt]}` after attempt 1 of each delivery; 400 naming the 20 valid names when `webhookEvent` is none of the spec's `WebhookDetails.events` |
 //! | `GET /_mock/deliveries[?after=N&limit=M]` | 200 `{"deliveries": [attempt]}`, oldest first: every attempt kept (the last 10 000 or 16 MiB, streamed), or the `M` after the `N`-th, with `"nextAfter": N'` when more remain |
 //! | `GET /_mock/failed` | 200 `{"failed": [record]}`, the failed-delivery store of every app, oldest first: `{"id", "body", "url", "failureTime", "app"}` (the values of `GET /rest/api/3/webhook/failed` plus the owning app), those still kept (72 hours) |
-//! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, with `"nextAfter": SEQ` when more remain |
+//! | `GET /_mock/requests[?after=SEQ&limit=M]` | 200 `{"requests": [request], "dropped": N}`, the request journal ([`crate::journal`]), oldest first, each with the `"source"` of its answer (and the recording's `"fixture"` file), with `"nextAfter": SEQ` when more remain |
 //! | `GET /_mock/state` | 200 what the inspector shows besides the listings: the clock, every app with its webhooks (expiry, `expired`), the numbers of the newest attempt and journal entry, the switches ([`crate::inspector::state`]) |
 //! | `GET /_mock/ui` | 200 the inspector, an HTML page ([`crate::inspector`]) |
 //! | `GET /_mock/ui/events` | 200 `text/event-stream`: `event: change` when the state changes, a heartbeat comment at least every 10 s ([`crate::inspector`]) |
 //! | `POST /_mock/ui/send` `{"event": NAME, "issue"?: KEY, "project"?: KEY}` | like `POST /_mock/events` with jr-core's realistic payload of `NAME` (one of the 20) about that issue; 400 for an unknown name ([`crate::inspector::sample_event`]) |
-//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, issues, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept; chains still running are abandoned, not waited for |
+//! | `POST /_mock/reset` | 200 `{"nowMs": T}`; webhooks, issues, failures, pending deliveries, the attempt log and the request journal are cleared, the clock kept, the recorded answers' sequences start over (`--fixtures`); chains still running are abandoned, not waited for |
 //! | `GET /_mock/switches` | 200 `{"duplicateDeliveries": bool, "allowSecondUrl": bool, "oauthReadsFailed": bool, "lenientAuth": bool, "degradeFailingUrls": bool}` ([`crate::Switches`]) |
 //! | `POST /_mock/switches` `{"duplicateDeliveries": bool, …}` (any subset) | 200 every switch after the change; 400 for an unknown switch or a non-boolean |
 //! | `GET /_mock/faults` | 200 `{"rules": [rule]}`, the active fault rules with their remaining `times` |
@@ -56,6 +56,7 @@ use serde_json::{Value, json};
 
 use crate::delivery::{ClockMove, Engine};
 use crate::faults::{FaultRule, FaultStore};
+use crate::fixtures::Fixtures;
 use crate::inspector;
 use crate::store::Store;
 use crate::wire::{Answer, ApiError, json_answer, json_bytes, json_stream};
@@ -74,19 +75,27 @@ pub(crate) struct Control {
     engine: Arc<Engine>,
     store: Arc<Store>,
     faults: Arc<FaultStore>,
+    fixtures: Arc<Fixtures>,
 }
 
 /// The request body, or why it could not be read.
 pub(crate) type Body = Result<Bytes, ApiError>;
 
 impl Control {
-    /// The control API over `engine` (deliveries), `store` (the model) and
-    /// `faults` (the rules).
-    pub(crate) fn new(engine: Arc<Engine>, store: Arc<Store>, faults: Arc<FaultStore>) -> Self {
+    /// The control API over `engine` (deliveries), `store` (the model),
+    /// `faults` (the rules) and `fixtures` (the recorded answers, whose
+    /// sequences reset starts over).
+    pub(crate) fn new(
+        engine: Arc<Engine>,
+        store: Arc<Store>,
+        faults: Arc<FaultStore>,
+        fixtures: Arc<Fixtures>,
+    ) -> Self {
         Self {
             engine,
             store,
             faults,
+            fixtures,
         }
     }
 
@@ -108,7 +117,10 @@ impl Control {
             ("GET", "/failed") => Ok(self.failed()),
             ("GET", "/state") => Ok(self.state()),
             ("POST", "/ui/send") => self.send_sample(body).await,
-            ("POST", "/reset") => Ok(json!({"nowMs": self.engine.clone().reset().await})),
+            ("POST", "/reset") => {
+                self.fixtures.reset();
+                Ok(json!({"nowMs": self.engine.clone().reset().await}))
+            }
             ("GET", "/switches") => Ok(self.store.read(|m| json!(m.rules.switches))),
             ("POST", "/switches") => self.set_switches(body),
             ("GET" | "POST" | "DELETE", "/faults") => self.faults(method, body),

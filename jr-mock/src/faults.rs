@@ -315,7 +315,8 @@ impl FaultStore {
     /// time, ms since the UNIX epoch, for `X-RateLimit-Reset`.
     pub fn reply(&self, req: &Request, now_ms: impl FnOnce() -> i64) -> Option<Reply> {
         let fault = self.take(Class::Reply, req)?;
-        Some(reply(&fault, now_ms()))
+        let source = crate::journal::Source::Control.as_str();
+        Some(reply(&fault, now_ms()).insert_header(crate::journal::SOURCE_HEADER, source))
     }
 
     /// The delay a latency rule adds to `req`'s answer, if any (one use taken).

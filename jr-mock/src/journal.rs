@@ -8,6 +8,10 @@
 //! counted in `dropped`. Each entry has a sequence number, from 1, never
 //! reused (not even after reset), for `?after=SEQ` paging.
 //!
+//! Each entry says where its answer came from ([`Source`]): the routes mark
+//! each answer with [`SOURCE_HEADER`], which the front door takes off
+//! before sending it and records here.
+//!
 //! This module imports no other module of the crate.
 
 use std::collections::VecDeque;
@@ -19,6 +23,62 @@ use serde_json::{Map, Value};
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// The most of one request body kept, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The internal response header carrying an answer's [`Source`] from the
+/// routes to the front door (never sent): `model`, `catalog`, `control`,
+/// or `fixture <file name, percent-encoded>`.
+pub const SOURCE_HEADER: &str = "x-jr-mock-source";
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A recording of `jr-mock --fixtures DIR` (`crate::fixtures`).
+    Fixture,
+    /// A modelled operation: the webhook operations, OAuth 2.0, the
+    /// stateful issues.
+    Model,
+    /// The catalog of the spec's operations (examples, 401, 404, 405, 410).
+    Catalog,
+    /// jr-mock's own machinery: a fault rule, a front-door refusal (body too
+    /// large, not a path), the authentication in front of the fixtures.
+    Control,
+}
+
+impl Source {
+    /// The lower-case name, as journaled.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Fixture => "fixture",
+            Source::Model => "model",
+            Source::Catalog => "catalog",
+            Source::Control => "control",
+        }
+    }
+
+    /// The source and, for a fixture, its file name, from a
+    /// [`SOURCE_HEADER`] value; `None` for anything else.
+    pub fn parse(marker: &str) -> Option<(Source, Option<String>)> {
+        let (kind, file) = match marker.split_once(' ') {
+            Some((kind, file)) => (kind, Some(file)),
+            None => (marker, None),
+        };
+        let source = [
+            Source::Fixture,
+            Source::Model,
+            Source::Catalog,
+            Source::Control,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == kind)?;
+        let file = file.map(|f| {
+            percent_encoding::percent_decode_str(f)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        Some((source, file))
+    }
+}
 
 /// One request, as `GET /_mock/requests` lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +104,13 @@ pub struct Entry {
     pub body_truncated: bool,
     /// The status answered (0 when the connection was closed unanswered).
     pub status: u16,
+    /// Where the answer came from; absent for a test's own wiremock mock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// For [`Source::Fixture`], the recording's file name relative to the
+    /// fixtures directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixture: Option<String>,
 }
 
 /// A request as it arrived, before redaction.
@@ -97,7 +164,18 @@ impl Entry {
             body: String::from_utf8_lossy(kept).into_owned(),
             body_truncated: cut,
             status,
+            source: None,
+            fixture: None,
         }
+    }
+
+    /// The same entry, its answer from `source` (and the recording `fixture`).
+    pub fn with_source(mut self, source: Option<(Source, Option<String>)>) -> Entry {
+        if let Some((source, fixture)) = source {
+            self.source = Some(source);
+            self.fixture = fixture;
+        }
+        self
     }
 
     fn size(&self) -> usize {
@@ -106,7 +184,13 @@ impl Entry {
             .iter()
             .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
             .sum();
-        64 + self.method.len() + self.path.len() + self.query.len() + headers + self.body.len()
+        let fixture = self.fixture.as_ref().map_or(0, String::len);
+        64 + self.method.len()
+            + self.path.len()
+            + self.query.len()
+            + headers
+            + self.body.len()
+            + fixture
     }
 }
 
@@ -191,6 +275,20 @@ mod tests {
             body,
         };
         Entry::redacted(1, raw, 200)
+    }
+
+    #[test]
+    fn source_markers_read_back() {
+        assert_eq!(Source::parse("model"), Some((Source::Model, None)));
+        assert_eq!(
+            Source::parse("fixture docs/getIssue%20%C3%A9.1.json"),
+            Some((Source::Fixture, Some("docs/getIssue é.1.json".to_owned())))
+        );
+        assert_eq!(Source::parse("nonsense"), None);
+        let entry = entry(b"").with_source(Source::parse("catalog"));
+        let shown = serde_json::to_value(&entry).unwrap();
+        assert_eq!(shown["source"], "catalog");
+        assert!(shown.get("fixture").is_none());
     }
 
     #[test]

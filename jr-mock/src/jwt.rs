@@ -258,11 +258,11 @@ mod tests {
         );
     }
 
-    /// `fixtures/connect-qsh-vectors.json`: requests canonicalised by
+    /// `tests/vectors/connect-qsh-vectors.json`: requests canonicalised by
     /// Atlassian's reference library (atlassian-jwt 2.0.3).
     #[test]
     fn qsh_matches_every_vector_of_the_reference_library() {
-        let text = include_str!("../../fixtures/connect-qsh-vectors.json");
+        let text = include_str!("../../tests/vectors/connect-qsh-vectors.json");
         let fixture: Value = serde_json::from_str(text).unwrap();
         assert!(
             fixture["source"]

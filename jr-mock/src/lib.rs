@@ -59,7 +59,11 @@
 //! - `delivery` (outbound webhooks on the virtual clock, concurrent chains)
 //!   → `model`, `store`, `jwt`;
 //! - [`routes`] (the table of the fake's responders behind the fault rules,
-//!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`;
+//!   mounted on wiremock or answering directly) → `faults`, `store`, `wire`,
+//!   `journal` (the source marker);
+//! - [`fixtures`] (the recorded answers of `--fixtures DIR`, their URL
+//!   rewriting and drift from the spec; `--check-fixtures`) → `api` (auth),
+//!   `journal`, `routes`, `store`, `wire`;
 //! - [`api`] (the webhook operations and OAuth 2.0) → `model`, `store`,
 //!   `routes`, `wire`, `jwt`;
 //! - [`stateful`] (the operations answered from the model: issues and
@@ -71,7 +75,7 @@
 //! - [`inspector`] (the web page at `/_mock/ui`, its event stream and the
 //!   state it shows) → `model`, `store`, `wire`;
 //! - [`control`] (`/_mock`) → `delivery`, `store`, `faults`, `wire`,
-//!   `inspector`;
+//!   `inspector`, `fixtures` (reset starts their sequences over);
 //! - `front` (the public listener) → `control`, `inspector`, `routes`, `faults`, `wire`,
 //!   `store`, `journal`: it refuses oversized and malformed requests, closes
 //!   slow connections (`front::watch`), serves the whole control API
@@ -93,6 +97,7 @@ pub mod config;
 pub mod control;
 mod delivery;
 pub mod faults;
+pub mod fixtures;
 mod front;
 pub mod inspector;
 pub mod journal;
@@ -147,6 +152,10 @@ pub enum StartError {
     /// A port on 127.0.0.1 could not be bound or served (the front door or wiremock's).
     #[error("cannot listen on 127.0.0.1: {0}")]
     Listen(std::io::Error),
+    /// A file of the fixtures directory is not a recording (the message
+    /// names the file and the problem), or the directory cannot be read.
+    #[error("invalid fixtures: {0}")]
+    Fixtures(String),
 }
 
 /// A running fake Jira: a wiremock server on 127.0.0.1 with the webhook
@@ -159,6 +168,8 @@ pub struct FakeJira {
     base_url: String,
     runtime: Option<tokio::runtime::Runtime>,
     faults: Arc<faults::FaultStore>,
+    fixtures: Arc<fixtures::Fixtures>,
+    fixture_warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for FakeJira {
@@ -215,6 +226,7 @@ impl FakeJira {
     ) -> Result<Self, StartError> {
         config.identities.validate()?;
         config.site.validate()?;
+        let (fixtures, fixture_warnings) = load_fixtures(&config)?;
         let base_url = format!(
             "http://{}",
             listener.local_addr().map_err(StartError::Listen)?
@@ -234,6 +246,11 @@ impl FakeJira {
         }
         model.cloud_id = config.cloud_id.clone();
         model.seed = config.site.clone();
+        if let Some(dir) = &config.seed_from {
+            let from = seed_from(dir, start_ms)?;
+            from.install_issues(&mut model.issues);
+            model.seed = from.seed;
+        }
         model.site_url = base_url.clone();
         let store = Arc::new(match &config.state_file {
             Some(path) => Store::open(model, path.clone())?,
@@ -272,6 +289,13 @@ impl FakeJira {
             base_url: base_url.clone(),
         };
         let mut table = api::routes(&ctx);
+        if !fixtures.is_empty() {
+            table.push(fixtures::route(
+                fixtures.clone(),
+                store.clone(),
+                base_url.clone(),
+            ));
+        }
         table.push(catalog::route(&ctx));
         let routes = Arc::new(routes::Routes::new(table, faults.clone(), store.clone()));
         let backend = match mode {
@@ -281,7 +305,12 @@ impl FakeJira {
             }
             Mode::Standalone => front::Backend::Direct(routes),
         };
-        let control = Control::new(engine.clone(), store.clone(), faults.clone());
+        let control = Control::new(
+            engine.clone(),
+            store.clone(),
+            faults.clone(),
+            fixtures.clone(),
+        );
         let limits = front::Limits {
             max_body: config.max_body_size,
             timeouts: front::watch::Timeouts {
@@ -305,7 +334,16 @@ impl FakeJira {
             base_url,
             runtime: Some(runtime),
             faults,
+            fixtures,
+            fixture_warnings,
         })
+    }
+
+    /// One line per deviation of the loaded recordings from the spec's
+    /// response schemas (file, operationId, JSON pointer, problem), known
+    /// ones marked; the binary prints them at start.
+    pub fn fixture_warnings(&self) -> &[String] {
+        &self.fixture_warnings
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -376,6 +414,7 @@ impl FakeJira {
 
     /// Clears webhooks, failures, pending deliveries and the log (the clock stays).
     pub async fn reset(&self) {
+        self.fixtures.reset();
         let engine = self.engine.clone();
         self.engine.run(engine.reset()).await;
     }
@@ -412,6 +451,34 @@ enum Mode {
     Embedded,
     /// From the front door directly (the binary).
     Standalone,
+}
+
+/// The state recorded answers in `dir` describe ([`model::seed_from`]).
+/// Errors: [`StartError::Fixtures`] for a file that is not a recording,
+/// [`StartError::Seed`] when the seed they give is inconsistent.
+fn seed_from(dir: &std::path::Path, now_ms: i64) -> Result<model::seed_from::SeedFrom, StartError> {
+    let loaded = fixtures::Fixtures::load(dir).map_err(StartError::Fixtures)?;
+    let recordings: Vec<_> = loaded.all().iter().map(|f| f.recording.clone()).collect();
+    let from = model::seed_from::from_recordings(&recordings, now_ms);
+    from.seed.validate()?;
+    Ok(from)
+}
+
+/// The recordings of `config.fixtures` (none without it) and their drift
+/// warnings. Errors: [`StartError::Fixtures`].
+fn load_fixtures(
+    config: &MockConfig,
+) -> Result<(Arc<fixtures::Fixtures>, Vec<String>), StartError> {
+    let Some(dir) = &config.fixtures else {
+        return Ok((Arc::default(), Vec::new()));
+    };
+    let loaded = fixtures::Fixtures::load(dir).map_err(StartError::Fixtures)?;
+    let warnings = fixtures::drift::check(loaded.all())
+        .map_err(StartError::Fixtures)?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok((Arc::new(loaded), warnings))
 }
 
 fn wall_now_ms() -> i64 {

@@ -34,7 +34,8 @@ AUTHENTICATION (as Jira; --lenient-auth restores the old, looser rules and hides
 
 CONFIG FILE (--config) replaces the default identities; every list is optional, and so is
 "switches" (each false unless set; a flag on the command line turns one on), and so is
-"cloudId" (the site's cloud ID):
+"cloudId" (the site's cloud ID), and so is "fixtures" (a directory of recordings, relative to
+the config file; --fixtures wins):
   {
     "oauthApps": [{"clientId": "oauth-app", "clientSecret": "oauth-app-secret",
                    "accessTokens": [{"token": "oauth-app-token", "accountId": "5b10ac8d82e05b22cc7d4ef5"}]}],
@@ -126,6 +127,15 @@ In Progress 3, Done 10000 with global transitions 11, 21, 31 to each):
   status but its target). Keys are upper-case letters and digits; IDs are numbers in strings;
   categories are new, indeterminate, done; leads are users. A bad seed is refused at start,
   naming the value (projects[0].lead: no user has the account ID "x").
+  --seed-from DIR builds the seed, and the starting issues, from recorded GET answers (FIXTURES):
+  users from getUser, getCurrentUser, user searches, leads, reporters and assignees (the default
+  user is always kept); projects from getProject, searchProjects, getAllProjects and each issue's
+  project; issues (key, id, summary, description, labels, status, type, reporter, assignee,
+  created, updated, custom fields) from getIssue and the search/jql answers with fields; each
+  project's statuses from its issues and recorded getTransitions targets, its transitions the
+  recorded ones (global) plus one to each status they miss. Without a recorded status a project
+  keeps the simplified workflow; without a recorded project the default projects stay. The later
+  recording of the same thing wins; POST /_mock/reset clears the seeded issues too.
 
 CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/health                              -> {"status":"ok"}
@@ -138,9 +148,13 @@ CONTROL API (times in ms since the UNIX epoch; the clock only moves when told):
   GET    /_mock/failed                              -> {"failed":[{"id","body","url","failureTime","app"}]}
                                                      (every app's failed deliveries, oldest first)
   GET    /_mock/requests[?after=SEQ&limit=M]        -> {"requests":[{"seq","timeMs","method","path","query",
-                                                     "headers","body","status"}],"dropped":N,"nextAfter"?}
-                                                     (every request outside /_mock, credentials redacted,
-                                                     about 4 MB kept, oldest dropped first; -v logs them)
+                                                     "headers","body","status","source","fixture"?}],
+                                                     "dropped":N,"nextAfter"?} (every request outside
+                                                     /_mock, credentials redacted, about 4 MB kept, oldest
+                                                     dropped first; -v logs them). source: "fixture"
+                                                     (with the recording's file name under DIR), "model",
+                                                     "catalog" or "control" (a fault rule, a refusal of
+                                                     the front door, authentication before a recording)
   POST   /_mock/reset                               -> {"nowMs":T} (the clock is kept; running
                                                      delivery chains are abandoned, never waited for)
   GET    /_mock/state                               -> {"nowMs":T,"cloudId","apps":[{"app","kind","webhooks":[{"id",
@@ -204,6 +218,31 @@ LIMITS (against runaway and hostile clients)
   no request is in progress for --idle-timeout-ms (default 60000; a response being computed, such
   as a clock move waiting for deliveries, is never idle). The request journal keeps about 4 MB and
   the attempt log the last 10,000 attempts (16 MiB at most); POST /_mock/reset empties both.
+
+FIXTURES (--fixtures DIR: answer from what `jr --record DIR` recorded; format jr-recording/1,
+docs/recording.schema.json)
+  Every *.json file in DIR and its subdirectories (names starting with "." skipped) must be a
+  recording, else jr-mock refuses to start, naming the file and the problem (exit 1). A request
+  matches a recording with the same method, the same path (a gateway recording, base.cloudId
+  set, under /ex/jira/<any cloud ID>; a site recording on the site path only) and every query
+  pair the recording had ("<redacted>" matches any value; other parameters are ignored).
+  Matching recordings answer in recorded order (time, then file name), the last repeating;
+  POST /_mock/reset starts over. They answer after authentication (paths under /rest/: 401
+  without valid credentials) and the fault rules, before the modelled operations and the
+  catalog; /_mock is never answered from a recording. The answer is the recorded status,
+  headers (Content-Length, Transfer-Encoding, Connection and Content-Encoding recomputed) and
+  body, with every URL under the recorded base moved to jr-mock's: a site recording's to
+  http://127.0.0.1:PORT, a gateway recording's to http://127.0.0.1:PORT/ex/jira/<the request's
+  cloud ID> (Location and Link headers too); every other byte as recorded.
+  At start each recorded body is checked against the spec's response schema for its
+  operationId and status; each deviation is a warning on stderr with the file and the JSON
+  pointer. --check-fixtures DIR checks without serving: every .json file a recording, every
+  deviation on the known list (expirationDate as a string, webhook list entries without url),
+  else exit 1.
+    jr --record rec/ issue get --issueIdOrKey ABC-1   # against your site
+    jr-mock --fixtures rec/                            # then the same command, with jr-mock's
+                                                       # JR_* lines, gets the recorded answer
+    jr-mock --seed-from rec/                           # or: start from the site's state
 
 USING IT FROM ANOTHER LANGUAGE
   Start `jr-mock --port 0`, read the first stdout line (`jr-mock listening on http://127.0.0.1:PORT`),
@@ -278,6 +317,19 @@ struct Args {
     /// request body may take to arrive.
     #[arg(long, value_name = "MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout_ms: u64,
+    /// Answer requests that match a recording in DIR (written by
+    /// `jr --record DIR`) with the recorded answer (see FIXTURES in --help).
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+    /// Check the recordings in DIR instead of serving: each `.json` file a
+    /// recording, each answer's drift from the spec on the known list
+    /// (exit 1 otherwise; see FIXTURES in --help).
+    #[arg(long, value_name = "DIR", conflicts_with = "fixtures")]
+    check_fixtures: Option<PathBuf>,
+    /// Start from the users, projects and issues of the recorded GET
+    /// answers in DIR instead of the default seed (see SEED in --help).
+    #[arg(long, value_name = "DIR", conflicts_with = "seed")]
+    seed_from: Option<PathBuf>,
 }
 
 /// `--max-body-size`: jr's size syntax (`jr_core::http::parse_size`).
@@ -290,7 +342,11 @@ fn parse_body_size(text: &str) -> Result<usize, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    match run(Args::parse()).await {
+    let args = Args::parse();
+    if let Some(dir) = &args.check_fixtures {
+        return check_fixtures(dir);
+    }
+    match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("jr-mock: {e}");
@@ -313,9 +369,55 @@ async fn run(args: Args) -> Result<(), String> {
     for line in client_hints(&fake) {
         eprintln!("jr-mock: {line}");
     }
+    for line in fake.fixture_warnings() {
+        eprintln!("jr-mock: warning: drift from the spec: {line}");
+    }
     shutdown_signal().await;
     eprintln!("jr-mock: shutting down");
     Ok(())
+}
+
+/// `--check-fixtures DIR`: the report on stdout, exit 1 when it fails.
+fn check_fixtures(dir: &std::path::Path) -> ExitCode {
+    let report = match jr_mock::fixtures::check::check_dir(dir) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("jr-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for problem in &report.invalid {
+        let _ = writeln!(out, "not a recording: {problem}");
+    }
+    for deviation in &report.deviations {
+        let kind = match deviation.known {
+            Some(_) => "known drift",
+            None => "drift",
+        };
+        let _ = writeln!(out, "{kind}: {deviation}");
+    }
+    let unknown = report
+        .deviations
+        .iter()
+        .filter(|d| d.known.is_none())
+        .count();
+    let verdict = match report.failed() {
+        true => "FAILED",
+        false => "ok",
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: {} files in {}, {} not recordings, {} deviations from the spec ({unknown} not on the known list)",
+        report.files,
+        dir.display(),
+        report.invalid.len(),
+        report.deviations.len(),
+    );
+    match report.failed() {
+        true => ExitCode::FAILURE,
+        false => ExitCode::SUCCESS,
+    }
 }
 
 fn config(args: &Args) -> Result<MockConfig, String> {
@@ -325,7 +427,17 @@ fn config(args: &Args) -> Result<MockConfig, String> {
             identities: Identities::default(),
             switches: Switches::default(),
             cloud_id: None,
+            fixtures: None,
         },
+    };
+    // The flag wins; the file's directory is relative to the file.
+    let fixtures = match (&args.fixtures, &file.fixtures, &args.config) {
+        (Some(dir), _, _) => Some(dir.clone()),
+        (None, Some(dir), Some(path)) => Some(
+            path.parent()
+                .map_or_else(|| dir.clone(), |parent| parent.join(dir)),
+        ),
+        (None, dir, _) => dir.clone(),
     };
     let cloud_id = match (&args.cloud_id, file.cloud_id) {
         (Some(id), _) if !jr_mock::config::valid_cloud_id(id) => {
@@ -364,6 +476,8 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         max_body_size: args.max_body_size,
         header_timeout: Duration::from_millis(args.header_timeout_ms),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        fixtures,
+        seed_from: args.seed_from.clone(),
         ..MockConfig::default()
     })
 }

@@ -14,13 +14,18 @@
 //!
 //! Fault rules apply the same way in both: a `closeConnection` rule first,
 //! then a reply rule (429, 503, HTML, truncated), then the route's answer,
-//! made late by a latency rule.
+//! made late by a latency rule. The first route is the recorded answers'
+//! ([`crate::fixtures`], when any are loaded), which answers only the
+//! requests a recording matches ([`Responder::accepts`]). Every answer
+//! carries its source for the request journal ([`SOURCE_HEADER`]; the front
+//! door takes it off).
 
 use std::sync::Arc;
 
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::faults::{self, FaultStore};
+use crate::journal::{SOURCE_HEADER, Source};
 use crate::store::Store;
 use crate::wire::{ApiError, Reply};
 
@@ -35,6 +40,12 @@ pub trait Responder: Send + Sync + 'static {
     /// The answer to `req` (its `url` is `http://localhost` + the path and
     /// query as sent; `Host` is among its headers).
     fn respond(&self, req: &Request) -> Reply;
+
+    /// Whether this responder answers `req` at all, beyond its route's
+    /// method and path (the fixtures answer only what a recording matches).
+    fn accepts(&self, _req: &Request) -> bool {
+        true
+    }
 }
 
 /// Which paths a route answers.
@@ -74,6 +85,7 @@ pub struct Route {
     path: Path,
     name: &'static str,
     priority: u8,
+    source: Source,
     responder: Arc<dyn Responder>,
 }
 
@@ -91,24 +103,35 @@ impl Route {
             path,
             name,
             priority: PRIORITY,
+            source: Source::Model,
             responder: Arc::new(responder),
         }
     }
 
-    /// `responder` for every request, at `priority` (after the others: the
-    /// catalog's is 100).
+    /// `responder` for every request it accepts, at `priority` (after the
+    /// others: the catalog's is 100), its answers journaled as the catalog's.
     pub fn any(name: &'static str, priority: u8, responder: impl Responder) -> Self {
         Self {
             method: None,
             path: Path::Any,
             name,
             priority,
+            source: Source::Catalog,
             responder: Arc::new(responder),
         }
     }
 
-    fn covers(&self, method: &str, path: &str) -> bool {
-        self.method.is_none_or(|m| m == method) && self.path.matches(path)
+    /// The same route, its answers journaled as coming from `source`
+    /// unless the responder marks them itself ([`SOURCE_HEADER`]).
+    pub fn with_source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    fn covers(&self, req: &Request) -> bool {
+        self.method.is_none_or(|m| m == req.method.as_str())
+            && self.path.matches(req.url.path())
+            && self.responder.accepts(req)
     }
 }
 
@@ -147,8 +170,8 @@ impl Routes {
             return Ok(reply);
         }
         let (method, path) = (req.method.as_str(), req.url.path());
-        let mut reply = match self.routes.iter().find(|r| r.covers(method, path)) {
-            Some(route) => route.responder.respond(req),
+        let mut reply = match self.routes.iter().find(|r| r.covers(req)) {
+            Some(route) => marked(route.responder.respond(req), route.source),
             None => ApiError::no_operation(method, path).template(),
         };
         if let Some(delay) = self.faults.latency(req) {
@@ -169,9 +192,11 @@ impl Routes {
             Mock::given(Covers {
                 method: route.method,
                 path: route.path,
+                responder: route.responder.clone(),
             })
             .respond_with(Wired {
                 responder: route.responder.clone(),
+                source: route.source,
                 faults: self.faults.clone(),
             })
             .with_priority(route.priority)
@@ -182,27 +207,40 @@ impl Routes {
     }
 }
 
-/// wiremock's matcher for a route's method and path.
+/// `reply` marked as coming from `source`, unless its responder marked it.
+fn marked(reply: Reply, source: Source) -> Reply {
+    match reply.headers.iter().any(|(n, _)| n == SOURCE_HEADER) {
+        true => reply,
+        false => reply.insert_header(SOURCE_HEADER, source.as_str()),
+    }
+}
+
+/// wiremock's matcher for a route's method and path (and what its
+/// responder accepts).
 struct Covers {
     method: Option<&'static str>,
     path: Path,
+    responder: Arc<dyn Responder>,
 }
 
 impl Match for Covers {
     fn matches(&self, req: &Request) -> bool {
-        self.method.is_none_or(|m| m == req.method.as_str()) && self.path.matches(req.url.path())
+        self.method.is_none_or(|m| m == req.method.as_str())
+            && self.path.matches(req.url.path())
+            && self.responder.accepts(req)
     }
 }
 
 /// A responder answering through wiremock, delayed by the latency rules.
 struct Wired {
     responder: Arc<dyn Responder>,
+    source: Source,
     faults: Arc<FaultStore>,
 }
 
 impl Respond for Wired {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let mut reply = self.responder.respond(req);
+        let mut reply = marked(self.responder.respond(req), self.source);
         if let Some(delay) = self.faults.latency(req) {
             reply.delay = Some(delay);
         }

@@ -150,7 +150,8 @@ pub fn reply(result: Result<Reply, ApiError>) -> Reply {
 pub struct Reply {
     /// The HTTP status (100–599; anything else is sent as 500).
     pub status: u16,
-    /// Header names and values, in order; a name appears at most once.
+    /// Header names and values, in order; [`Reply::insert_header`] keeps a
+    /// name once, a recorded answer may repeat one (`Set-Cookie`).
     pub headers: Vec<(String, String)>,
     /// The body's bytes.
     pub body: Vec<u8>,
@@ -214,7 +215,7 @@ impl Reply {
     pub fn template(&self) -> ResponseTemplate {
         let mut template = ResponseTemplate::new(self.status_code());
         for (name, value) in self.typed_headers() {
-            template = template.insert_header(name, value);
+            template = template.append_header(name, value);
         }
         template = template.set_body_bytes(self.body.clone());
         match self.delay {
@@ -233,7 +234,7 @@ impl Reply {
         );
         *resp.status_mut() = self.status_code();
         for (name, value) in self.typed_headers() {
-            resp.headers_mut().insert(name, value);
+            resp.headers_mut().append(name, value);
         }
         resp
     }

@@ -1,4 +1,4 @@
-// Regenerates fixtures/connect-qsh-vectors.json: Connect query string hashes (qsh) computed by
+// Regenerates tests/vectors/connect-qsh-vectors.json: Connect query string hashes (qsh) computed by
 // Atlassian's reference library, atlassian-jwt 2.0.3 (`createCanonicalRequest`,
 // `createQueryStringHash`), for requests whose canonical form is easy to get wrong: repeated
 // values, non-ASCII, names that need encoding, `+`, `*`, `~`, space, empty values, and
@@ -7,7 +7,7 @@
 //
 // The library is not a dependency of this package (nothing else needs it); run, from any
 // scratch directory outside the repository:
-//   npm install atlassian-jwt@2.0.3 && node /path/to/tests/jira-js/qsh-vectors.mjs > fixtures/connect-qsh-vectors.json
+//   npm install atlassian-jwt@2.0.3 && node /path/to/tests/jira-js/qsh-vectors.mjs > tests/vectors/connect-qsh-vectors.json
 // (NODE_PATH is not used by ES modules, so the script resolves the library from the current directory.)
 
 import { createRequire } from 'node:module';

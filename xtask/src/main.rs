@@ -10,11 +10,14 @@
 //!   (default `target/man`).
 //! - `bench <startup | request | mock>`: benchmarks, reported as ratios against a
 //!   baseline measured in the same run.
+//! - `fixtures check [DIR]`: every `.json` file of DIR (default `fixtures/`) is a
+//!   recording, and its drift from the spec is on the documented allow-list.
 
 mod bench;
 mod codegen;
 mod demo;
 mod docs;
+mod fixtures;
 mod jr;
 mod man;
 #[cfg(test)]
@@ -27,7 +30,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         bail!(
-            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR]>"
+            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR] | fixtures check [DIR]>"
         );
     };
     match task.as_str() {
@@ -36,8 +39,11 @@ fn main() -> anyhow::Result<()> {
         "bench" => bench::main(rest),
         "man" => man::main(rest),
         "docs" => docs::main(rest),
+        "fixtures" => fixtures::main(rest),
         other => {
-            bail!("unknown task `{other}`; expected `codegen`, `demo`, `bench`, `docs` or `man`")
+            bail!(
+                "unknown task `{other}`; expected `codegen`, `demo`, `bench`, `docs`, `man` or `fixtures`"
+            )
         }
     }
 }

@@ -32,7 +32,7 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// order of JavaScript's and Java's string sorts, so upper case sorts first
 /// and U+1F600 sorts before U+FF5E), then percent-encoded; repeated values are
 /// joined with `,`. Source: atlassian-jwt 2.0.3 `createCanonicalRequest`,
-/// vectors in `fixtures/connect-qsh-vectors.json`.
+/// vectors in `tests/vectors/connect-qsh-vectors.json`.
 pub fn canonical_request(method: &str, url: &Url, context_path: &str) -> String {
     format!(
         "{}&{}&{}",
@@ -229,11 +229,11 @@ mod tests {
         }
     }
 
-    /// `fixtures/connect-qsh-vectors.json`: requests canonicalised by
+    /// `tests/vectors/connect-qsh-vectors.json`: requests canonicalised by
     /// Atlassian's reference library (atlassian-jwt 2.0.3).
     #[test]
     fn qsh_matches_every_vector_of_the_reference_library() {
-        let text = include_str!("../../../fixtures/connect-qsh-vectors.json");
+        let text = include_str!("../../../tests/vectors/connect-qsh-vectors.json");
         let fixture: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
         assert!(
             fixture["source"]

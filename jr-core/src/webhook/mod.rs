@@ -115,9 +115,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The response body of a recording in `fixtures/` (`jr-recording/1`).
+    fn recorded_answer(file: &[u8]) -> Vec<u8> {
+        let recording = crate::recording::parse(file).unwrap();
+        recording.response.body.unwrap().to_bytes().unwrap()
+    }
+
     #[test]
     fn rejected_items_keep_request_positions_and_jira_texts() {
-        let body = include_bytes!("../../../fixtures/registerDynamicWebhooks.rejected-items.json");
+        let body = &recorded_answer(include_bytes!(
+            "../../../fixtures/jira-docs/registerDynamicWebhooks.1.json"
+        ));
         let rejected = rejected_items(body);
         assert_eq!(rejected.len(), 2);
         assert_eq!(
@@ -151,9 +159,9 @@ mod tests {
 
     #[test]
     fn every_expiration_form_of_a_list_answer_is_read() {
-        let list: Value = serde_json::from_slice(include_bytes!(
-            "../../../fixtures/getDynamicWebhooksForApp.expiration-forms.json"
-        ))
+        let list: Value = serde_json::from_slice(&recorded_answer(include_bytes!(
+            "../../../fixtures/jira-docs/getDynamicWebhooksForApp.1.json"
+        )))
         .unwrap();
         let read: Vec<Option<i64>> = list["values"]
             .as_array()

@@ -215,7 +215,8 @@ impl Catalog {
                 base: &base,
             };
             if let Some(answer) = crate::stateful::answer(op.operation_id, &call) {
-                return answer;
+                let model = crate::journal::Source::Model.as_str();
+                return answer.insert_header(crate::journal::SOURCE_HEADER, model);
             }
         }
         if op.operation_id == "getCurrentUser" {

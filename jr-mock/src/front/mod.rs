@@ -56,7 +56,7 @@ use tokio::runtime::Handle;
 use crate::control::{self, Control};
 use crate::faults::TRUNCATE_HEADER;
 use crate::inspector;
-use crate::journal::{Entry, Raw};
+use crate::journal::{Entry, Raw, SOURCE_HEADER, Source};
 use crate::routes::{Path, Routes};
 use crate::store::Store;
 use crate::wire::{Answer, ApiError, Reply};
@@ -195,8 +195,13 @@ impl Front {
     async fn jira(&self, req: Request<Incoming>) -> Result<Answer, ClosedByFault> {
         let (parts, body) = req.into_parts();
         let seen = Seen::of(&parts);
-        let (body, answer) = match self.read_body(&parts, body).await {
-            Err(refusal) => (Bytes::new(), Ok(refusal.answer())),
+        let (body, mut answer) = match self.read_body(&parts, body).await {
+            Err(refusal) => {
+                let mut answer = refusal.answer();
+                let control = HeaderValue::from_static(Source::Control.as_str());
+                answer.headers_mut().insert(SOURCE_HEADER, control);
+                (Bytes::new(), Ok(answer))
+            }
             Ok(body) => {
                 let answer = match &self.upstream {
                     Upstream::Direct(routes) => direct(routes, parts, body.clone()).await,
@@ -208,7 +213,14 @@ impl Front {
             }
         };
         let status = answer.as_ref().map_or(0, |a| a.status().as_u16());
-        self.journal(&seen, &body, status);
+        let source = match &mut answer {
+            Ok(answer) => answer
+                .headers_mut()
+                .remove(SOURCE_HEADER)
+                .and_then(|v| Source::parse(v.to_str().ok()?)),
+            Err(ClosedByFault) => Some((Source::Control, None)),
+        };
+        self.journal(&seen, &body, status, source);
         answer
     }
 
@@ -242,7 +254,13 @@ impl Front {
 
     /// Records the request `seen` with `body` (answered `status`, 0 when
     /// closed unanswered) in the journal, and on stderr with `-v`.
-    fn journal(&self, seen: &Seen, body: &[u8], status: u16) {
+    fn journal(
+        &self,
+        seen: &Seen,
+        body: &[u8],
+        status: u16,
+        source: Option<(Source, Option<String>)>,
+    ) {
         let raw = Raw {
             method: &seen.method,
             path: &seen.path,
@@ -251,7 +269,7 @@ impl Front {
             body,
         };
         let now = self.store.read(crate::model::Model::now_ms);
-        let entry = Entry::redacted(now, raw, status);
+        let entry = Entry::redacted(now, raw, status).with_source(source);
         if self.store.logging() {
             let q = match entry.query.is_empty() {
                 true => String::new(),

@@ -13,6 +13,7 @@ pub mod issues;
 pub mod oauth;
 pub mod rng;
 pub mod seed;
+pub mod seed_from;
 pub mod webhooks;
 
 use serde_json::{Map, Value};

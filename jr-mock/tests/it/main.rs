@@ -13,6 +13,7 @@ mod chains;
 mod deliveries;
 mod faithful;
 mod faults;
+mod fixtures;
 mod fuzz_webhook_paths;
 mod hostile;
 mod inspector;

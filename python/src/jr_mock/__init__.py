@@ -125,16 +125,19 @@ class JrMock:
         binary: Optional[str] = None,
         args: Sequence[str] = (),
         env: Optional[Dict[str, str]] = None,
+        fixtures: Optional["os.PathLike[str] | str"] = None,
     ) -> "JrMock":
         """Starts jr-mock on a free loopback port and returns once it listens.
 
         ``args`` go after ``--port 0`` (for example ``["--retry-delay-ms", "60000"]``).
+        ``fixtures`` is a directory of recordings (``jr --record DIR``) to answer from
+        (``--fixtures DIR``): a request matching a recording gets its answer.
         Raises :class:`JrMockError` when it cannot start or prints no URL in 15 s.
         """
         path = find_binary(binary)
         try:
             process = subprocess.Popen(
-                [path, "--port", "0", *args],
+                [path, "--port", "0", *(["--fixtures", os.fspath(fixtures)] if fixtures else []), *args],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 env={**os.environ, **(env or {})},
