@@ -223,8 +223,11 @@ fn memory(mock: &Server, soak_minutes: Option<u64>) -> Result<()> {
         end_rss - start_rss,
         (end_rss - start_rss) / (elapsed / 60.0)
     );
+    // At most about 20 samples, evenly spaced, so a 30-minute soak stays one readable line.
+    let step = samples.len().div_ceil(20).max(1);
     let shown: Vec<String> = samples
         .iter()
+        .step_by(step)
         .map(|(s, mb)| format!("{s}s {mb:.1}"))
         .collect();
     println!("soak RSS samples (MB): {}", shown.join(", "));
