@@ -9,7 +9,10 @@
 //! - contains `token`, `secret`, `password`, `session`, `api-key`, `api_key`
 //!   or `apikey`,
 //!
-//! except `X-Atlassian-Token` (Jira's XSRF switch, always `no-check`).
+//! except `X-Atlassian-Token` (Jira's XSRF switch, always `no-check`) and
+//! `nextPageToken` (the cursor of Jira's token-paged operations, such as
+//! `search/jql`: a position in a listing, not a credential; a recording
+//! must keep it to be replayed page by page).
 //! The user information of a URL (`https://user:pass@host`) is always a
 //! credential. A credential's value is shown as [`REDACTED`].
 //!
@@ -37,6 +40,9 @@ const EXACT: &[&str] = &[
     "code_verifier",
 ];
 
+/// Names that contain a part below but hold no credential (lower case).
+const NOT_CREDENTIALS: &[&str] = &["x-atlassian-token", "nextpagetoken"];
+
 /// Parts of names that make a name a credential.
 const PARTS: &[&str] = &[
     "token", "secret", "password", "session", "api-key", "api_key", "apikey",
@@ -46,7 +52,7 @@ const PARTS: &[&str] = &[
 /// `name` holds a credential (the rule of this module).
 pub fn is_credential(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    if name == "x-atlassian-token" {
+    if NOT_CREDENTIALS.contains(&name.as_str()) {
         return false;
     }
     EXACT.contains(&name.as_str()) || PARTS.iter().any(|part| name.contains(part))
@@ -209,6 +215,7 @@ mod tests {
         }
         let ordinary = [
             "X-Atlassian-Token",
+            "nextPageToken",
             "Content-Type",
             "jql",
             "expand",
