@@ -78,9 +78,10 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      400 in that shape when every element failed
   GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue; 404 "Issue does not exist or you
                                                      do not have permission to see it."
-  PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...}}: 204 (summary, description,
-                                                     labels, assignee, issuetype, environment, duedate,
-                                                     priority, customfield_*; "update" is not modelled)
+  PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...},"update":{...}}: 204 (summary,
+                                                     description, labels, assignee, issuetype, environment,
+                                                     duedate, priority, customfield_*; "update": labels
+                                                     add/remove/set, the others set; a field in both: 400)
   DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204 (its comments go with it)
   POST   /rest/api/3/issue/{issueIdOrKey}/comment    addComment {"body": ADF}: 201 the comment
   GET    /rest/api/3/issue/{issueIdOrKey}/comment    getComments: {"startAt","maxResults" (5000),
@@ -89,7 +90,8 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      deleteComment (204); 404 "Can not find a comment
                                                      for id: N."
   GET    /rest/api/3/issue/{issueIdOrKey}/transitions  getTransitions: the workflow's, from its status
-  POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"}}: 204; 400
+  POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"},"fields"?,
+                                                     "update"?}: 204 (fields set as an edit, one event); 400
                                                      "Transition id '99' is not valid for this issue."
   GET|POST /rest/api/3/search/jql                  searchAndReconsileIssuesUsingJql(Post): jql,
                                                      maxResults (50; cut to 5000), fields (as getIssue;

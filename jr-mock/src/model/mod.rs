@@ -334,32 +334,15 @@ impl Model {
         (results, self.enqueue_all(&events, now_ms))
     }
 
-    /// `editIssue`: sets `fields` of the issue `key_or_id`; enqueues
-    /// `jira:issue_updated` when something changed. Returns the deliveries queued.
+    /// `editIssue`: sets `edits.0` (`fields`) of the issue `key_or_id` and
+    /// applies `edits.1` (`update`); enqueues `jira:issue_updated` when
+    /// something changed. Returns the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.
     pub fn edit_issue(
         &mut self,
         actor: &Actor,
         key_or_id: &str,
-        fields: &Map<String, Value>,
-        now_ms: i64,
-    ) -> Result<usize, IssueError> {
-        let site = Site {
-            seed: &self.seed,
-            base: &self.site_url,
-        };
-        let events = self.issues.edit(site, actor, key_or_id, fields, now_ms)?;
-        Ok(self.enqueue_all(&events, now_ms))
-    }
-
-    /// `doTransition`: moves the issue along `transition_id`; enqueues
-    /// `jira:issue_updated`. Returns the deliveries queued.
-    /// Errors: [`IssueError`], nothing changed.
-    pub fn transition_issue(
-        &mut self,
-        actor: &Actor,
-        key_or_id: &str,
-        transition_id: &str,
+        edits: (&Map<String, Value>, &Map<String, Value>),
         now_ms: i64,
     ) -> Result<usize, IssueError> {
         let site = Site {
@@ -368,7 +351,28 @@ impl Model {
         };
         let events = self
             .issues
-            .transition(site, actor, key_or_id, transition_id, now_ms)?;
+            .edit_with(site, actor, key_or_id, edits.0, edits.1, now_ms)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// `doTransition`: moves the issue along `transition_id`, setting
+    /// `edits` (`fields`, `update`); enqueues `jira:issue_updated`.
+    /// Returns the deliveries queued. Errors: [`IssueError`], nothing changed.
+    pub fn transition_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        transition_id: &str,
+        edits: (&Map<String, Value>, &Map<String, Value>),
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events =
+            self.issues
+                .transition_with(site, actor, key_or_id, transition_id, edits, now_ms)?;
         Ok(self.enqueue_all(&events, now_ms))
     }
 

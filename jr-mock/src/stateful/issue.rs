@@ -7,9 +7,10 @@
 //! - `GET /rest/api/3/issue/{issueIdOrKey}[?fields=a,b,-c]`: 200 the issue
 //!   (see [`crate::model::issues::render`]); 404 `Issue does not exist or
 //!   you do not have permission to see it.`
-//! - `PUT /rest/api/3/issue/{issueIdOrKey}` `{"fields": {...}}`: 204 (200
-//!   with the issue when `returnIssue=true`); the `update` operations are
-//!   not modelled (400 saying so).
+//! - `PUT /rest/api/3/issue/{issueIdOrKey}` `{"fields": {...}, "update":
+//!   {"labels": [{"add": "x"}], ...}}`: 204 (200 with the issue when
+//!   `returnIssue=true`); 400 `errors` for a bad field or operation, or a
+//!   field in both (see [`crate::model::issues::update`]).
 //! - `DELETE /rest/api/3/issue/{issueIdOrKey}`: 204 (no issue has subtasks).
 
 use serde_json::{Map, Value, json};
@@ -64,17 +65,10 @@ pub(super) fn edit(call: &Call<'_>) -> Result<Reply, Failure> {
     let actor = call.actor()?;
     let key = call.param("issueIdOrKey");
     let body = call.body()?;
-    let updates = body.get("update").and_then(Value::as_object);
-    if updates.is_some_and(|u| !u.is_empty()) {
-        return Err(ApiError::BadRequest(
-            "jr-mock models only \"fields\" in an edit; the \"update\" operations are not modelled"
-                .into(),
-        )
-        .into());
-    }
     let fields = object(&body, "fields")?;
+    let update = object(&body, "update")?;
     let queued = call.store.try_write(|m, now| {
-        m.edit_issue(actor, &key, &fields, now)
+        m.edit_issue(actor, &key, (&fields, &update), now)
             .map_err(Failure::from)
     })?;
     deliver(call, queued);
@@ -97,7 +91,7 @@ pub(super) fn delete(call: &Call<'_>) -> Result<Reply, Failure> {
 
 /// The object `name` of `body` (empty when absent).
 /// Errors: 400 when it is not an object.
-fn object(body: &Map<String, Value>, name: &str) -> Result<Map<String, Value>, Failure> {
+pub(super) fn object(body: &Map<String, Value>, name: &str) -> Result<Map<String, Value>, Failure> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m.clone()),

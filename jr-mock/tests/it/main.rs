@@ -16,6 +16,7 @@ mod faults;
 mod fuzz_webhook_paths;
 mod hostile;
 mod inspector;
+mod issue_more;
 mod issues;
 mod journal;
 mod jql_props;

@@ -26,11 +26,14 @@ use serde_json::{Map, Value, json};
 
 pub mod comments;
 pub mod search;
+pub mod update;
 
 use super::seed::{Project, Seed};
 
 /// Jira's 404 text for an issue that does not exist or is hidden.
 pub const NO_ISSUE: &str = "Issue does not exist or you do not have permission to see it.";
+/// Jira's 400 text for a label that is not one word ([OBS]).
+pub const LABEL_WORDS: &str = "Labels must be words without spaces.";
 /// The first issue ID.
 pub const FIRST_ISSUE_ID: u64 = 10000;
 
@@ -265,11 +268,8 @@ impl IssueStore {
         (results, events)
     }
 
-    /// `editIssue`: sets each of `fields` (`summary`, `description`,
-    /// `labels`, `assignee`, `issuetype`, `environment`, `duedate`,
-    /// `priority`, `customfield_*`). Returns the events (none when nothing changed).
-    /// Errors: [`IssueError::NotFound`]; [`IssueError::Fields`] for a field
-    /// that cannot be set or a bad value (nothing is changed).
+    /// `editIssue` with `fields` only (see [`IssueStore::edit_with`]).
+    /// Errors: as [`IssueStore::edit_with`].
     pub fn edit(
         &mut self,
         site: Site<'_>,
@@ -278,51 +278,66 @@ impl IssueStore {
         fields: &Map<String, Value>,
         now_ms: i64,
     ) -> Result<Vec<Value>, IssueError> {
+        self.edit_with(site, actor, key_or_id, fields, &Map::new(), now_ms)
+    }
+
+    /// `editIssue`: sets each of `fields` (`summary`, `description`,
+    /// `labels`, `assignee`, `issuetype`, `environment`, `duedate`,
+    /// `priority`, `customfield_*`), then applies the `update` operations
+    /// (see [`update`]). Returns the events (none when nothing changed).
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Fields`] for a field
+    /// that cannot be set, a bad value, a bad operation or a field in both
+    /// `fields` and `update` (nothing is changed).
+    pub fn edit_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        fields: &Map<String, Value>,
+        update: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<Vec<Value>, IssueError> {
         let id = self.id_of(key_or_id)?;
         let before = self.issues[&id].clone();
         let project = project_of(site.seed, &before)?;
-        let mut after = before.clone();
-        for (name, value) in fields {
-            if name == "summary" {
-                match value.as_str().map(str::trim) {
-                    Some(s) if !s.is_empty() => after.summary = s.to_owned(),
-                    _ => {
-                        return Err(field_error(
-                            "summary",
-                            "You must specify a summary of the issue.",
-                        ));
-                    }
-                }
-            } else if name == "issuetype" {
-                let t = find_type(project, Some(value))
-                    .ok_or_else(|| field_error("issuetype", "Specify a valid issue type"))?;
-                after.issue_type = t.id.clone();
-            } else {
-                set_field(&mut after, site.seed, project, name, value)?;
-            }
-        }
+        let after = edited(site.seed, project, &before, fields, update)?;
         let items = changes(site.seed, project, &before, &after);
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        after.updated_ms = now_ms;
         let only_assignee = items.iter().all(|i| i["fieldId"] == "assignee");
         let type_name = if only_assignee {
             "issue_assigned"
         } else {
             "issue_updated"
         };
+        Ok(vec![self.commit_change(
+            site, actor, after, items, type_name, now_ms,
+        )])
+    }
+
+    /// Stores `after` (changed at `now_ms` by `actor`, `items` its
+    /// changelog) and returns its `jira:issue_updated` event.
+    fn commit_change(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        mut after: Issue,
+        items: Vec<Value>,
+        type_name: &str,
+        now_ms: i64,
+    ) -> Value {
+        after.updated_ms = now_ms;
         let changelog = self.changelog(items);
-        self.issues.insert(id, after.clone());
-        let e = event(
+        self.issues.insert(after.id, after.clone());
+        event(
             "jira:issue_updated",
             type_name,
             site,
             actor,
             &after,
             Some(changelog),
-        );
-        Ok(vec![e])
+        )
     }
 
     /// `getTransitions`: the transitions available from the issue's status.
@@ -337,16 +352,41 @@ impl IssueStore {
         Ok(project.workflow.available(&issue.status).collect())
     }
 
-    /// `doTransition`: moves the issue along the transition `transition_id`.
-    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`] (Jira's
-    /// `Transition id 'N' is not valid for this issue.`) for a transition
-    /// not available from the issue's status.
+    /// `doTransition` without `fields` or `update` (see
+    /// [`IssueStore::transition_with`]). Errors: as that.
     pub fn transition(
         &mut self,
         site: Site<'_>,
         actor: &Actor,
         key_or_id: &str,
         transition_id: &str,
+        now_ms: i64,
+    ) -> Result<Vec<Value>, IssueError> {
+        let none = Map::new();
+        self.transition_with(
+            site,
+            actor,
+            key_or_id,
+            transition_id,
+            (&none, &none),
+            now_ms,
+        )
+    }
+
+    /// `doTransition`: moves the issue along the transition
+    /// `transition_id`, setting `edits` (`fields`, `update`) as an edit
+    /// does. Fires one `jira:issue_updated` (`issue_generic`) whose
+    /// changelog has the `status` item and one per field changed.
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`] (Jira's
+    /// `Transition id 'N' is not valid for this issue.`) for a transition
+    /// not available from the issue's status; the edit's errors.
+    pub fn transition_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        transition_id: &str,
+        edits: (&Map<String, Value>, &Map<String, Value>),
         now_ms: i64,
     ) -> Result<Vec<Value>, IssueError> {
         let id = self.id_of(key_or_id)?;
@@ -358,21 +398,17 @@ impl IssueStore {
         };
         let before = self.issues[&id].clone();
         let project = project_of(site.seed, &before)?;
-        let mut after = before.clone();
+        let mut after = edited(site.seed, project, &before, edits.0, edits.1)?;
         after.status = t.to.clone();
-        after.updated_ms = now_ms;
         let items = changes(site.seed, project, &before, &after);
-        let changelog = self.changelog(items);
-        self.issues.insert(id, after.clone());
-        let e = event(
-            "jira:issue_updated",
-            "issue_generic",
+        Ok(vec![self.commit_change(
             site,
             actor,
-            &after,
-            Some(changelog),
-        );
-        Ok(vec![e])
+            after,
+            items,
+            "issue_generic",
+            now_ms,
+        )])
     }
 
     /// `deleteIssue`: removes the issue and its comments. Returns the
@@ -429,6 +465,59 @@ fn project_of<'s>(seed: &'s Seed, issue: &Issue) -> Result<&'s Project, IssueErr
     seed.project(&issue.project).ok_or(IssueError::NotFound)
 }
 
+/// `before` with `fields` set, then the `update` operations applied.
+/// Errors: [`IssueError::Fields`] (see [`IssueStore::edit_with`]).
+fn edited(
+    seed: &Seed,
+    project: &Project,
+    before: &Issue,
+    fields: &Map<String, Value>,
+    update_ops: &Map<String, Value>,
+) -> Result<Issue, IssueError> {
+    update::check_not_both(fields, update_ops)?;
+    let mut after = before.clone();
+    for (name, value) in fields {
+        set_edited(&mut after, seed, project, name, value)?;
+    }
+    for op in update::operations(update_ops)? {
+        if op.verb == "set" {
+            set_edited(&mut after, seed, project, op.field, op.value)?;
+        } else {
+            after.labels = update::label_op(&after.labels, op.verb, op.value)?;
+        }
+    }
+    Ok(after)
+}
+
+/// Sets one field of an edit: `summary` and `issuetype` besides what
+/// creation sets ([`set_field`]).
+fn set_edited(
+    issue: &mut Issue,
+    seed: &Seed,
+    project: &Project,
+    name: &str,
+    value: &Value,
+) -> Result<(), IssueError> {
+    match name {
+        "summary" => match value.as_str().map(str::trim) {
+            Some(s) if !s.is_empty() => issue.summary = s.to_owned(),
+            _ => {
+                return Err(field_error(
+                    "summary",
+                    "You must specify a summary of the issue.",
+                ));
+            }
+        },
+        "issuetype" => {
+            let t = find_type(project, Some(value))
+                .ok_or_else(|| field_error("issuetype", "Specify a valid issue type"))?;
+            issue.issue_type = t.id.clone();
+        }
+        _ => set_field(issue, seed, project, name, value)?,
+    }
+    Ok(())
+}
+
 fn set_field(
     issue: &mut Issue,
     seed: &Seed,
@@ -448,8 +537,7 @@ fn set_field(
                     })
                     .collect::<Option<Vec<_>>>()
             });
-            issue.labels = labels
-                .ok_or_else(|| field_error("labels", "Labels must be words without spaces."))?;
+            issue.labels = labels.ok_or_else(|| field_error("labels", LABEL_WORDS))?;
         }
         "assignee" => {
             let account = value.get("accountId").and_then(Value::as_str);

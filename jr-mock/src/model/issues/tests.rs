@@ -246,11 +246,107 @@ fn the_fields_parameter_selects_and_excludes() {
     );
 }
 
+#[test]
+fn update_operations_change_labels_in_order_and_a_field_in_both_is_refused() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "Old").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let none = Map::new();
+    let set = fields(json!({"labels": [{"set": ["a", "b"]}], "summary": [{"set": "New"}]}));
+    let events = store
+        .edit_with(site, &actor(), "ABC-1", &none, &set, NOW + 1)
+        .unwrap();
+    let items = events[0]["changelog"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    let ops = fields(json!({"labels": [{"add": "c"}, {"remove": "a"}, {"add": "c"}]}));
+    let events = store
+        .edit_with(site, &actor(), "ABC-1", &none, &ops, NOW + 2)
+        .unwrap();
+    assert_eq!(store.find("ABC-1").unwrap().labels, ["b", "c"]);
+    let item = &events[0]["changelog"]["items"][0];
+    assert_eq!(
+        (&item["fromString"], &item["toString"]),
+        (&json!("a b"), &json!("b c"))
+    );
+    let both = store.edit_with(
+        site,
+        &actor(),
+        "ABC-1",
+        &fields(json!({"labels": []})),
+        &ops,
+        NOW,
+    );
+    assert_eq!(
+        both,
+        Err(field_error("labels", &update::both_message("labels")))
+    );
+    let bad = fields(json!({"summary": [{"remove": "x"}]}));
+    assert!(matches!(
+        store.edit_with(site, &actor(), "ABC-1", &none, &bad, NOW),
+        Err(IssueError::Fields(e)) if e["summary"].contains("does not support operation 'remove'")
+    ));
+    assert_eq!(
+        store.find("ABC-1").unwrap().updated_ms,
+        NOW + 2,
+        "refusals change nothing"
+    );
+}
+
+#[test]
+fn a_transition_with_fields_and_update_fires_one_event_with_every_change() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let f = fields(json!({"summary": "Done now"}));
+    let u = fields(json!({"labels": [{"add": "shipped"}]}));
+    let events = store
+        .transition_with(site, &actor(), "ABC-1", "31", (&f, &u), NOW + 3)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["issue_event_type_name"], "issue_generic");
+    let mut changed: Vec<&str> = events[0]["changelog"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["fieldId"].as_str())
+        .collect();
+    changed.sort_unstable();
+    assert_eq!(changed, ["labels", "status", "summary"]);
+    let issue = store.find("ABC-1").unwrap();
+    assert_eq!(
+        (issue.status.as_str(), issue.summary.as_str()),
+        ("Done", "Done now")
+    );
+    let bad = fields(json!({"colour": "red"}));
+    assert!(
+        store
+            .transition_with(site, &actor(), "ABC-1", "21", (&bad, &Map::new()), NOW)
+            .is_err()
+    );
+    assert_eq!(
+        store.find("ABC-1").unwrap().status,
+        "Done",
+        "a refused transition does not move"
+    );
+}
+
 /// One generated change.
 #[derive(Debug, Clone)]
 enum Change {
     Create(bool, String),
     Edit(usize, String, Vec<String>),
+    /// `update.labels`: add the first, remove the second.
+    Update(usize, String, String),
+    /// A transition that also adds a label.
+    TransitionWith(usize, u8, String),
     Transition(usize, u8),
     Delete(usize),
     Comment(usize),
@@ -267,6 +363,8 @@ fn change() -> impl Strategy<Value = Change> {
         )
             .prop_map(|(i, s, l)| Change::Edit(i, s, l)),
         (0usize..6, 0u8..5).prop_map(|(i, t)| Change::Transition(i, t)),
+        (0usize..6, "[a-c]{1}", "[a-c ]{1}").prop_map(|(i, a, r)| Change::Update(i, a, r)),
+        (0usize..6, 0u8..5, "[a-c]{1}").prop_map(|(i, t, l)| Change::TransitionWith(i, t, l)),
         (0usize..6).prop_map(Change::Delete),
         (0usize..6).prop_map(Change::Comment),
         (0usize..6).prop_map(Change::DeleteComment),
@@ -306,6 +404,27 @@ proptest! {
                     let id = ["11", "21", "31", "99", ""][usize::from(*t)];
                     let ok = before.transitions(&seed, &key(*i)).is_ok_and(|ts| ts.iter().any(|x| x.id == id));
                     (store.transition(site, &actor(), &key(*i), id, NOW), ok.then(|| issue_events("jira:issue_updated", "issue_generic")))
+                }
+                Change::Update(i, add, remove) => {
+                    let u = fields(json!({"labels": [{"add": add}, {"remove": remove}]}));
+                    let existing = before.find(&key(*i));
+                    let valid = !remove.contains(' ');
+                    let changed = existing.is_some_and(|x| {
+                        let mut l = x.labels.clone();
+                        if !l.contains(add) { l.push(add.clone()); }
+                        l.retain(|x| x != remove);
+                        l != x.labels
+                    });
+                    let fired = store.edit_with(site, &actor(), &key(*i), &Map::new(), &u, NOW);
+                    let expect = (valid && changed).then(|| issue_events("jira:issue_updated", "issue_updated"));
+                    (fired, expect)
+                }
+                Change::TransitionWith(i, t, label) => {
+                    let id = ["11", "21", "31", "99", ""][usize::from(*t)];
+                    let ok = before.transitions(&seed, &key(*i)).is_ok_and(|ts| ts.iter().any(|x| x.id == id));
+                    let u = fields(json!({"labels": [{"add": label}]}));
+                    let fired = store.transition_with(site, &actor(), &key(*i), id, (&Map::new(), &u), NOW);
+                    (fired, ok.then(|| issue_events("jira:issue_updated", "issue_generic")))
                 }
                 Change::Delete(i) => {
                     let comments = before.comments_of(&key(*i)).map_or(0, |c| c.len());
