@@ -76,8 +76,14 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      {"issues":[..],"errors":[{"status":400,
                                                      "failedElementNumber":N (0-based),"elementErrors"}]};
                                                      400 in that shape when every element failed
-  GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue; 404 "Issue does not exist or you
-                                                     do not have permission to see it."
+  GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue (expand=changelog,names add them);
+                                                     404 "Issue does not exist or you do not have
+                                                     permission to see it."
+  GET    /rest/api/3/issue/{issueIdOrKey}/changelog  getChangeLogs: {"values":[{"id","author","created",
+                                                     "items"}..],"startAt","maxResults" (100),"total",
+                                                     "isLast","nextPage"?}, oldest first; one per edit or
+                                                     transition
+  POST   .../changelog/list {"changelogIds":[N..]}  getChangeLogsByIds: {"histories":[..],"total",..}
   PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...},"update":{...}}: 204 (summary,
                                                      description, labels, assignee, issuetype, environment,
                                                      duedate, priority, customfield_*; "update": labels
@@ -97,7 +103,8 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      maxResults (50; cut to 5000), fields (as getIssue;
                                                      without it each issue is only its id, as Jira's),
                                                      nextPageToken (last page: isLast true, no token;
-                                                     a token not issued for this jql: 400)
+                                                     a token not issued for this jql: 400), expand
+                                                     (changelog, names)
   Search JQL: project, issuetype, status, assignee, reporter, labels, key/issueKey with =, !=, IN,
   NOT IN, IS [NOT] EMPTY; summary ~ "text" and !~ (case-insensitive substring); text ~ "text"
   (summary or description); created/updated with =, !=, >, >=, <, <= and "2026-12-01",

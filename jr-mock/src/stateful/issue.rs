@@ -4,8 +4,9 @@
 //! - `POST /rest/api/3/issue` `{"fields": {...}}`: 201 `{"id", "key",
 //!   "self"}`; 400 `errors` naming `project`, `issuetype`, `summary` or an
 //!   unsettable field with Jira's texts.
-//! - `GET /rest/api/3/issue/{issueIdOrKey}[?fields=a,b,-c]`: 200 the issue
-//!   (see [`crate::model::issues::render`]); 404 `Issue does not exist or
+//! - `GET /rest/api/3/issue/{issueIdOrKey}[?fields=a,b,-c&expand=changelog,names]`:
+//!   200 the issue (see [`crate::model::issues::render`]), with
+//!   `changelog` and `names` when expanded; 404 `Issue does not exist or
 //!   you do not have permission to see it.`
 //! - `PUT /rest/api/3/issue/{issueIdOrKey}` `{"fields": {...}, "update":
 //!   {"labels": [{"add": "x"}], ...}}`: 204 (200 with the issue when
@@ -16,6 +17,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Call, Failure, deliver};
+use crate::model::issues::history::{Expand, field_names};
 use crate::model::issues::{Site, render, select_fields};
 use crate::wire::{ApiError, Reply, json_response};
 
@@ -39,25 +41,37 @@ pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
 /// `getIssue`.
 pub(super) fn get(call: &Call<'_>) -> Result<Reply, Failure> {
     let key = call.param("issueIdOrKey");
-    let mut issue = call.store.read(|m| {
+    let asked = query_values(call, "fields");
+    let expand = Expand::parse(query_values(call, "expand").iter().map(String::as_str));
+    let issue = call.store.read(|m| {
         let site = Site {
             seed: &m.seed,
             base: call.base,
         };
-        m.issues.find(&key).map(|i| render(site, i))
+        m.issues.find(&key).map(|i| {
+            let mut v = render(site, i);
+            select_fields(&mut v, &asked);
+            if expand.names {
+                v["names"] = field_names(v["fields"].as_object().unwrap_or(&Map::new()));
+            }
+            m.issues.expand_changelog(&mut v, i.id, expand, call.base);
+            v
+        })
     });
-    let Some(issue) = issue.as_mut() else {
+    let Some(issue) = issue else {
         return Err(crate::model::issues::IssueError::NotFound.into());
     };
-    let asked: Vec<String> = call
-        .req
+    Ok(json_response(200, &issue))
+}
+
+/// Every value of the query parameter `name`, in order.
+pub(super) fn query_values(call: &Call<'_>, name: &str) -> Vec<String> {
+    call.req
         .url
         .query_pairs()
-        .filter(|(k, _)| k == "fields")
+        .filter(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-        .collect();
-    select_fields(issue, &asked);
-    Ok(json_response(200, issue))
+        .collect()
 }
 
 /// `editIssue`.

@@ -1,6 +1,6 @@
 //! The operations answered from the model rather than the catalog's
 //! examples ([`STATEFUL`]): the issue itself ([`issue`]), bulk creation
-//! ([`bulk`]), its comments ([`comments`]), its
+//! ([`bulk`]), its comments ([`comments`]), its changelog ([`changelog`]), its
 //! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
@@ -16,6 +16,7 @@
 //! the HTTP answer returns first; `GET /_mock/settle` waits for them.
 
 pub mod bulk;
+pub mod changelog;
 pub mod comments;
 pub mod issue;
 pub mod search;
@@ -30,7 +31,7 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 14] = [
+pub const STATEFUL: [&str; 16] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -45,6 +46,8 @@ pub const STATEFUL: [&str; 14] = [
     "doTransition",
     "searchAndReconsileIssuesUsingJql",
     "searchAndReconsileIssuesUsingJqlPost",
+    "getChangeLogs",
+    "getChangeLogsByIds",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -111,6 +114,8 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "doTransition" => transitions::apply(call),
         "searchAndReconsileIssuesUsingJql" => search::get(call),
         "searchAndReconsileIssuesUsingJqlPost" => search::post(call),
+        "getChangeLogs" => changelog::list(call),
+        "getChangeLogsByIds" => changelog::by_ids(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))

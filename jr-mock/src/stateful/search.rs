@@ -11,11 +11,15 @@
 //! issue created or deleted between two pages can shift them (as a page
 //! is not a snapshot in Jira either).
 //!
+//! `expand=changelog` (query, or `"expand"` in the body) adds each issue's
+//! `changelog`; `expand=names` adds `names` for the fields returned.
+//!
 //! Errors: 400 `{"errorMessages": [message], "errors": {}}`.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Call, Failure};
+use crate::model::issues::history::{Expand, field_names};
 use crate::model::issues::search::{self, PageError};
 use crate::model::issues::{IssueError, Site, render, select_fields};
 use crate::wire::{ApiError, Reply, json_response, query_int, query_value};
@@ -31,6 +35,7 @@ struct Asked {
     token: Option<String>,
     max_results: u64,
     fields: Vec<String>,
+    expand: Expand,
 }
 
 /// `searchAndReconsileIssuesUsingJql`: the parameters from the query string.
@@ -45,6 +50,11 @@ pub(super) fn get(call: &Call<'_>) -> Result<Reply, Failure> {
             .filter(|(k, _)| k == "fields")
             .map(|(_, v)| v.into_owned())
             .collect(),
+        expand: Expand::parse(
+            super::issue::query_values(call, "expand")
+                .iter()
+                .map(String::as_str),
+        ),
     };
     answer(call, &asked)
 }
@@ -75,6 +85,7 @@ pub(super) fn post(call: &Call<'_>) -> Result<Reply, Failure> {
         token: text("nextPageToken"),
         max_results,
         fields,
+        expand: Expand::parse(text("expand").as_deref()),
     };
     answer(call, &asked)
 }
@@ -101,9 +112,12 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
                 // Without `fields`, Jira's enhanced search returns only each
                 // issue's ID (the spec: `fields` default "id").
                 if asked.fields.iter().all(|f| f.trim().is_empty()) {
-                    return serde_json::json!({"id": v["id"]});
+                    v = serde_json::json!({"id": v["id"]});
+                } else {
+                    select_fields(&mut v, &asked.fields);
                 }
-                select_fields(&mut v, &asked.fields);
+                m.issues
+                    .expand_changelog(&mut v, i.id, asked.expand, call.base);
                 v
             })
             .collect();
@@ -118,6 +132,13 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
         .into(),
     })?;
     let mut body = json!({"issues": issues, "isLast": next.is_none()});
+    if asked.expand.names {
+        let mut every = Map::new();
+        for i in &issues {
+            every.extend(i["fields"].as_object().cloned().unwrap_or_default());
+        }
+        body["names"] = field_names(&every);
+    }
     if let Some(token) = next {
         body["nextPageToken"] = token.into();
     }

@@ -89,3 +89,110 @@ async fn update_operations_and_fields_on_a_transition_change_the_issue_and_fire_
     assert_eq!(bodies[2]["issue_event_type_name"], "issue_generic");
     assert_eq!(field_ids(&bodies[2]), ["labels", "status", "summary"]);
 }
+
+#[tokio::test]
+async fn the_changelog_pages_oldest_first_and_expand_adds_it_and_the_names_to_get_and_search() {
+    let (jira, _hook) = with_issues(&["jira:issue_updated"], &["First"]).await;
+    for (i, s) in ["a", "b", "c"].iter().enumerate() {
+        let edit = json!({"fields": {"summary": s}});
+        let (status, _) = call(&jira, "PUT", "/rest/api/3/issue/ABC-1", OAUTH, Some(edit)).await;
+        assert_eq!(status, 204, "edit {i}");
+    }
+    let (status, page) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1/changelog?maxResults=2",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (page["total"].as_u64(), page["isLast"].as_bool()),
+        (Some(3), Some(false))
+    );
+    assert_eq!(page["values"][0]["items"][0]["toString"], "a");
+    assert_eq!(
+        page["values"][0]["author"]["accountId"],
+        "5b10ac8d82e05b22cc7d4ef5"
+    );
+    assert!(
+        page["nextPage"].as_str().unwrap().ends_with("startAt=2"),
+        "{page}"
+    );
+    let (_, last) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1/changelog?startAt=2",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            last["values"].as_array().unwrap().len(),
+            last["isLast"].as_bool()
+        ),
+        (1, Some(true))
+    );
+    assert!(last.get("nextPage").is_none());
+    let first_id = page["values"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    let (status, listed) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue/ABC-1/changelog/list",
+        OAUTH,
+        Some(json!({"changelogIds": [first_id, 99999]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["histories"][0]["items"][0]["toString"], "a");
+    let (status, missing) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-9/changelog",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{missing}");
+
+    let (_, issue) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1?expand=changelog,names&fields=summary",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(issue["changelog"]["total"], 3, "{issue}");
+    assert_eq!(
+        issue["changelog"]["histories"][2]["items"][0]["toString"],
+        "c"
+    );
+    assert_eq!(issue["names"], json!({"summary": "Summary"}));
+    let (_, plain) = call(&jira, "GET", "/rest/api/3/issue/ABC-1", OAUTH, None).await;
+    assert!(plain.get("changelog").is_none() && plain.get("names").is_none());
+    let search = json!({"jql": "project = ABC", "fields": ["summary", "status"], "expand": "changelog,names"});
+    let (status, found) = call(&jira, "POST", "/rest/api/3/search/jql", OAUTH, Some(search)).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["issues"][0]["changelog"]["total"], 3);
+    assert_eq!(found["names"]["status"], "Status");
+    let (_, found) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/search/jql?jql=project%3DABC&expand=changelog",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(
+        found["issues"][0]["changelog"]["histories"][0]["items"][0]["fieldId"],
+        "summary"
+    );
+}

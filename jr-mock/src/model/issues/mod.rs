@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub mod comments;
+pub mod history;
 pub mod search;
 pub mod update;
 
@@ -124,6 +125,9 @@ pub struct IssueStore {
     /// The next comment ID.
     #[serde(default = "first_id")]
     pub next_comment_id: u64,
+    /// The changelog by history ID (see [`history`]).
+    #[serde(default)]
+    pub histories: BTreeMap<u64, history::History>,
 }
 
 fn first_id() -> u64 {
@@ -139,6 +143,7 @@ impl Default for IssueStore {
             next_changelog_id: FIRST_ISSUE_ID,
             comments: BTreeMap::new(),
             next_comment_id: FIRST_ISSUE_ID,
+            histories: BTreeMap::new(),
         }
     }
 }
@@ -328,7 +333,7 @@ impl IssueStore {
         now_ms: i64,
     ) -> Value {
         after.updated_ms = now_ms;
-        let changelog = self.changelog(items);
+        let changelog = self.record_history(after.id, actor, now_ms, items);
         self.issues.insert(after.id, after.clone());
         event(
             "jira:issue_updated",
@@ -434,13 +439,8 @@ impl IssueStore {
             None,
         );
         let cascade = self.cascade_comments(site, &deleted["issue"], id);
+        self.drop_histories(id);
         Ok((vec![deleted], cascade))
-    }
-
-    fn changelog(&mut self, items: Vec<Value>) -> Value {
-        let id = self.next_changelog_id;
-        self.next_changelog_id += 1;
-        json!({"id": id.to_string(), "items": items})
     }
 }
 

@@ -576,3 +576,59 @@ fn comments_live_on_their_issue_and_deleting_the_issue_cascades_them() {
     assert!(cascade.iter().all(|e| e["issue"]["key"] == "ABC-1"));
     assert!(store.comments.is_empty());
 }
+
+#[test]
+fn each_change_with_a_changelog_is_kept_as_a_history_until_the_issue_goes() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    create(&mut store, &seed, "ABC", "other").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let events = store
+        .edit(
+            site,
+            &actor(),
+            "ABC-1",
+            &fields(json!({"summary": "t"})),
+            NOW + 1,
+        )
+        .unwrap();
+    store
+        .transition(site, &actor(), "ABC-1", "21", NOW + 2)
+        .unwrap();
+    store
+        .edit(
+            site,
+            &actor(),
+            "ABC-2",
+            &fields(json!({"summary": "u"})),
+            NOW + 3,
+        )
+        .unwrap();
+    let histories = store.histories_of("ABC-1").unwrap();
+    assert_eq!(histories.len(), 2);
+    assert_eq!(
+        json!(histories[0].id.to_string()),
+        events[0]["changelog"]["id"]
+    );
+    assert_eq!(json!(histories[0].items), events[0]["changelog"]["items"]);
+    assert_eq!(
+        (histories[0].created_ms, histories[1].created_ms),
+        (NOW + 1, NOW + 2)
+    );
+    let shown = history::render_history(histories[1], "http://h");
+    assert_eq!(shown["items"][0]["fieldId"], "status");
+    assert_eq!(shown["created"], "2023-11-14T22:13:20.002+0000");
+    let picked = store.histories_by_ids("ABC-1", &[10001, 10002]).unwrap();
+    assert_eq!(
+        picked.iter().map(|h| h.id).collect::<Vec<_>>(),
+        [10001],
+        "ABC-2's is left out"
+    );
+    store.delete(site, &actor(), "ABC-1").unwrap();
+    assert_eq!(store.histories.len(), 1, "only ABC-2's history is left");
+    assert_eq!(store.histories_of("ABC-1"), Err(IssueError::NotFound));
+}
