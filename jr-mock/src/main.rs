@@ -84,6 +84,11 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      "isLast","nextPage"?}, oldest first; one per edit or
                                                      transition
   POST   .../changelog/list {"changelogIds":[N..]}  getChangeLogsByIds: {"histories":[..],"total",..}
+  GET    /rest/api/3/issue/{issueIdOrKey}/properties getIssuePropertyKeys: {"keys":[{"self","key"}..]}
+  GET|PUT|DELETE .../properties/{propertyKey}        getIssueProperty {"key","value"} / setIssueProperty
+                                                     (body = the value, at most 32768 characters: 201
+                                                     created, 200 replaced) / deleteIssueProperty (204);
+                                                     404 "The property with key 'k' does not exist."
   PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...},"update":{...}}: 204 (summary,
                                                      description, labels, assignee, issuetype, environment,
                                                      duedate, priority, customfield_*; "update": labels
@@ -116,7 +121,9 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
   (signatures, retries, failure records): jira:issue_created, jira:issue_updated (changelog.items
   per changed field; issue_generic for a transition), jira:issue_deleted, with "user" = the caller;
   comment_created (and jira:issue_updated issue_commented with the comment), comment_updated,
-  comment_deleted, each with "comment" and "issue". Deleting an issue sends one comment_deleted
+  comment_deleted, each with "comment" and "issue"; issue_property_set and issue_property_deleted
+  with "property" {"key","value"} and "issue" (a webhook's issue.property[k] JQL sees the stored
+  properties). Deleting an issue sends one comment_deleted
   per comment with X-Atlassian-Webhook-Flow: Secondary.
   The answer returns first; GET /_mock/settle waits until the deliveries are done. Issues are
   saved with --state and cleared by POST /_mock/reset, and so are comments.

@@ -286,7 +286,10 @@ impl Model {
         now_ms: i64,
     ) -> Result<Vec<String>, EventError> {
         let fields = check_event(event)?;
-        let groups = self.webhooks.matching(event, now_ms);
+        let seen = self.issues.with_properties(event);
+        let groups = self
+            .webhooks
+            .matching(seen.as_ref().unwrap_or(event), now_ms);
         let ids = groups.into_iter().map(|g| {
             let id = self.rng.uuid();
             let body = payload(fields, now_ms, &g.webhook_ids);
@@ -448,6 +451,45 @@ impl Model {
             base: &self.site_url,
         };
         let events = self.issues.delete_comment(site, key_or_id, comment_id)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// `setIssueProperty`: stores `value` (`chars` characters of JSON
+    /// text) under `key` on the issue; enqueues `issue_property_set`.
+    /// Returns whether it was created and the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn set_issue_property(
+        &mut self,
+        key_or_id: &str,
+        key: &str,
+        value: &Value,
+        chars: usize,
+        now_ms: i64,
+    ) -> Result<(issues::properties::SetOutcome, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (outcome, events) = self
+            .issues
+            .set_property(site, key_or_id, key, value, chars)?;
+        Ok((outcome, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `deleteIssueProperty`: removes `key` from the issue; enqueues
+    /// `issue_property_deleted`. Returns the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn delete_issue_property(
+        &mut self,
+        key_or_id: &str,
+        key: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self.issues.delete_property(site, key_or_id, key)?;
         Ok(self.enqueue_all(&events, now_ms))
     }
 

@@ -57,7 +57,7 @@ pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
 fn element_error(number: usize, e: IssueError) -> Value {
     let (messages, fields) = match e {
         IssueError::Fields(f) => (Vec::new(), f),
-        IssueError::Message(m) | IssueError::CommentNotFound(m) => (vec![m], Default::default()),
+        IssueError::Message(m) | IssueError::Missing(m) => (vec![m], Default::default()),
         IssueError::NotFound => (
             vec![crate::model::issues::NO_ISSUE.to_owned()],
             Default::default(),

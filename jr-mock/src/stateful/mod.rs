@@ -1,6 +1,6 @@
 //! The operations answered from the model rather than the catalog's
 //! examples ([`STATEFUL`]): the issue itself ([`issue`]), bulk creation
-//! ([`bulk`]), its comments ([`comments`]), its changelog ([`changelog`]), its
+//! ([`bulk`]), its comments ([`comments`]), its changelog ([`changelog`]), its properties ([`properties`]), its
 //! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
@@ -19,6 +19,7 @@ pub mod bulk;
 pub mod changelog;
 pub mod comments;
 pub mod issue;
+pub mod properties;
 pub mod search;
 pub mod transitions;
 
@@ -31,7 +32,7 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 16] = [
+pub const STATEFUL: [&str; 20] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -48,6 +49,10 @@ pub const STATEFUL: [&str; 16] = [
     "searchAndReconsileIssuesUsingJqlPost",
     "getChangeLogs",
     "getChangeLogsByIds",
+    "getIssuePropertyKeys",
+    "getIssueProperty",
+    "setIssueProperty",
+    "deleteIssueProperty",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -116,6 +121,10 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "searchAndReconsileIssuesUsingJqlPost" => search::post(call),
         "getChangeLogs" => changelog::list(call),
         "getChangeLogsByIds" => changelog::by_ids(call),
+        "getIssuePropertyKeys" => properties::keys(call),
+        "getIssueProperty" => properties::get(call),
+        "setIssueProperty" => properties::set(call),
+        "deleteIssueProperty" => properties::delete(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))
@@ -159,7 +168,7 @@ impl Failure {
             Failure::Issue(IssueError::Fields(errors)) => {
                 json_response(400, &json!({"errorMessages": [], "errors": errors}))
             }
-            Failure::Issue(IssueError::CommentNotFound(m)) => {
+            Failure::Issue(IssueError::Missing(m)) => {
                 json_response(404, &json!({"errorMessages": [m], "errors": {}}))
             }
             Failure::Issue(IssueError::Message(m)) => {

@@ -82,7 +82,9 @@ async fn update_operations_and_fields_on_a_transition_change_the_issue_and_fire_
     assert_eq!(issue["fields"]["status"]["name"], "Done");
 
     settle(&jira).await;
-    let bodies = received(&hook).await;
+    let mut bodies = received(&hook).await;
+    // Deliveries run concurrently: put them in the order of the changes.
+    bodies.sort_by_key(|b| b["changelog"]["id"].as_str().map(str::to_owned));
     assert_eq!(bodies.len(), 3, "{bodies:?}");
     assert_eq!(field_ids(&bodies[0]), ["labels", "summary"]);
     assert_eq!(bodies[1]["changelog"]["items"][0]["toString"], "b");
@@ -194,5 +196,153 @@ async fn the_changelog_pages_oldest_first_and_expand_adds_it_and_the_names_to_ge
     assert_eq!(
         found["issues"][0]["changelog"]["histories"][0]["items"][0]["fieldId"],
         "summary"
+    );
+}
+
+#[tokio::test]
+async fn properties_answer_jiras_codes_and_fire_their_events_through_the_key_filter() {
+    let jira = fake().await;
+    let hook = receiver(200).await;
+    let hooks = json!({"url": format!("{}/hook", hook.uri()), "webhooks": [{"events":
+        ["issue_property_set", "issue_property_deleted"], "jqlFilter": "project = ABC",
+        "issuePropertyKeysFilter": ["support"]}]});
+    let (status, body) = call(&jira, "POST", "/rest/api/3/webhook", OAUTH, Some(hooks)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue",
+        OAUTH,
+        Some(new_issue("ABC", "p")),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let at = "/rest/api/3/issue/ABC-1/properties/support";
+    let (status, body) = call(&jira, "PUT", at, OAUTH, Some(json!({"tier": 1}))).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = call(&jira, "PUT", at, OAUTH, Some(json!({"tier": 2}))).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &jira,
+        "PUT",
+        "/rest/api/3/issue/ABC-1/properties/other",
+        OAUTH,
+        Some(json!(true)),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, got) = call(&jira, "GET", at, OAUTH, None).await;
+    assert_eq!(
+        (status, got),
+        (200, json!({"key": "support", "value": {"tier": 2}}))
+    );
+    let (_, keys) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1/properties",
+        OAUTH,
+        None,
+    )
+    .await;
+    let names: Vec<&str> = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["key"].as_str())
+        .collect();
+    assert_eq!(names, ["other", "support"]);
+    assert!(
+        keys["keys"][1]["self"]
+            .as_str()
+            .unwrap()
+            .ends_with("/issue/10000/properties/support")
+    );
+    let huge = json!("x".repeat(40_000));
+    let (status, body) = call(&jira, "PUT", at, OAUTH, Some(huge)).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = call(&jira, "DELETE", at, OAUTH, None).await;
+    assert_eq!(status, 204);
+    let (status, body) = call(&jira, "GET", at, OAUTH, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body["errorMessages"][0],
+        "The property with key 'support' does not exist."
+    );
+    let (status, body) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-9/properties",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+
+    settle(&jira).await;
+    let bodies = received(&hook).await;
+    // Deliveries run concurrently: compare them in a fixed order.
+    let mut seen: Vec<String> = bodies
+        .iter()
+        .map(|b| format!("{} {}", b["webhookEvent"].as_str().unwrap(), b["property"]))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            r#"issue_property_deleted {"key":"support"}"#,
+            r#"issue_property_set {"key":"support","value":{"tier":1}}"#,
+            r#"issue_property_set {"key":"support","value":{"tier":2}}"#,
+        ],
+        "the key filter leaves out 'other'"
+    );
+    assert!(bodies.iter().all(|b| b["issue"]["key"] == "ABC-1"));
+}
+
+#[tokio::test]
+async fn a_webhooks_issue_property_jql_matches_the_stored_properties() {
+    let jira = fake().await;
+    let hook = receiver(200).await;
+    let hooks = json!({"url": format!("{}/hook", hook.uri()), "webhooks": [{"events":
+        ["jira:issue_updated"], "jqlFilter": "issue.property[support].tier = 2"}]});
+    let (status, body) = call(&jira, "POST", "/rest/api/3/webhook", OAUTH, Some(hooks)).await;
+    assert_eq!(status, 200, "{body}");
+    for s in ["one", "two"] {
+        call(
+            &jira,
+            "POST",
+            "/rest/api/3/issue",
+            OAUTH,
+            Some(new_issue("ABC", s)),
+        )
+        .await;
+    }
+    let (status, _) = call(
+        &jira,
+        "PUT",
+        "/rest/api/3/issue/ABC-2/properties/support",
+        OAUTH,
+        Some(json!({"tier": 2})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    for key in ["ABC-1", "ABC-2"] {
+        let edit = json!({"fields": {"summary": "changed"}});
+        let (status, _) = call(
+            &jira,
+            "PUT",
+            &format!("/rest/api/3/issue/{key}"),
+            OAUTH,
+            Some(edit),
+        )
+        .await;
+        assert_eq!(status, 204);
+    }
+    settle(&jira).await;
+    let bodies = received(&hook).await;
+    let keys: Vec<&Value> = bodies.iter().map(|b| &b["issue"]["key"]).collect();
+    assert_eq!(keys, [&json!("ABC-2")]);
+    assert!(
+        bodies[0]["issue"].get("properties").is_none(),
+        "the payload stays Jira's shape"
     );
 }

@@ -44,7 +44,7 @@ pub struct Comment {
 /// The 404 for a comment that is not on the issue (`Can not find a comment
 /// for id: N.`).
 fn no_comment(id: &str) -> IssueError {
-    IssueError::CommentNotFound(format!("Can not find a comment for id: {id}."))
+    IssueError::Missing(format!("Can not find a comment for id: {id}."))
 }
 
 /// The body as sent, when it is an ADF document.
@@ -69,7 +69,7 @@ impl IssueStore {
     }
 
     /// `getComment`. Errors: [`IssueError::NotFound`] for the issue,
-    /// [`IssueError::CommentNotFound`] for a comment not on it.
+    /// [`IssueError::Missing`] for a comment not on it.
     pub fn comment(&self, key_or_id: &str, comment_id: &str) -> Result<&Comment, IssueError> {
         let issue = self.id_of(key_or_id)?;
         comment_id

@@ -26,6 +26,7 @@ use serde_json::{Map, Value, json};
 
 pub mod comments;
 pub mod history;
+pub mod properties;
 pub mod search;
 pub mod update;
 
@@ -97,10 +98,10 @@ pub enum IssueError {
     /// 400 with this one `errorMessages` entry.
     #[error("{0}")]
     Message(String),
-    /// 404 with this `errorMessages` entry: the issue exists, the comment
-    /// is not on it.
+    /// 404 with this `errorMessages` entry: the issue exists, the thing
+    /// asked about (comment, property, worklog) is not on it.
     #[error("{0}")]
-    CommentNotFound(String),
+    Missing(String),
 }
 
 fn field_error(field: &str, message: &str) -> IssueError {
@@ -128,6 +129,9 @@ pub struct IssueStore {
     /// The changelog by history ID (see [`history`]).
     #[serde(default)]
     pub histories: BTreeMap<u64, history::History>,
+    /// The issue properties by issue ID, then key (see [`properties`]).
+    #[serde(default)]
+    pub properties: BTreeMap<u64, BTreeMap<String, Value>>,
 }
 
 fn first_id() -> u64 {
@@ -144,6 +148,7 @@ impl Default for IssueStore {
             comments: BTreeMap::new(),
             next_comment_id: FIRST_ISSUE_ID,
             histories: BTreeMap::new(),
+            properties: BTreeMap::new(),
         }
     }
 }
@@ -440,6 +445,7 @@ impl IssueStore {
         );
         let cascade = self.cascade_comments(site, &deleted["issue"], id);
         self.drop_histories(id);
+        self.properties.remove(&id);
         Ok((vec![deleted], cascade))
     }
 }

@@ -347,6 +347,8 @@ enum Change {
     Update(usize, String, String),
     /// A transition that also adds a label.
     TransitionWith(usize, u8, String),
+    SetProperty(usize, String),
+    DeleteProperty(usize, String),
     Transition(usize, u8),
     Delete(usize),
     Comment(usize),
@@ -365,6 +367,8 @@ fn change() -> impl Strategy<Value = Change> {
         (0usize..6, 0u8..5).prop_map(|(i, t)| Change::Transition(i, t)),
         (0usize..6, "[a-c]{1}", "[a-c ]{1}").prop_map(|(i, a, r)| Change::Update(i, a, r)),
         (0usize..6, 0u8..5, "[a-c]{1}").prop_map(|(i, t, l)| Change::TransitionWith(i, t, l)),
+        (0usize..6, "[ab]").prop_map(|(i, k)| Change::SetProperty(i, k)),
+        (0usize..6, "[ab]").prop_map(|(i, k)| Change::DeleteProperty(i, k)),
         (0usize..6).prop_map(Change::Delete),
         (0usize..6).prop_map(Change::Comment),
         (0usize..6).prop_map(Change::DeleteComment),
@@ -426,6 +430,16 @@ proptest! {
                     let fired = store.transition_with(site, &actor(), &key(*i), id, (&Map::new(), &u), NOW);
                     (fired, ok.then(|| issue_events("jira:issue_updated", "issue_generic")))
                 }
+                Change::SetProperty(i, k) => {
+                    let ok = before.find(&key(*i)).is_some();
+                    let fired = store.set_property(site, &key(*i), k, &json!({"n": 1}), 7).map(|(_, e)| e);
+                    (fired, ok.then(|| vec![("issue_property_set", None)]))
+                }
+                Change::DeleteProperty(i, k) => {
+                    let ok = before.property(&key(*i), k).is_ok();
+                    let fired = store.delete_property(site, &key(*i), k);
+                    (fired, ok.then(|| vec![("issue_property_deleted", None)]))
+                }
                 Change::Delete(i) => {
                     let comments = before.comments_of(&key(*i)).map_or(0, |c| c.len());
                     let expect = before.find(&key(*i)).is_some().then(|| {
@@ -458,6 +472,9 @@ proptest! {
                         prop_assert!(e["issue"]["key"].is_string());
                         if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("comment_")) {
                             prop_assert!(e["comment"]["id"].is_string());
+                        }
+                        if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("issue_property_")) {
+                            prop_assert!(e["property"]["key"].is_string());
                         }
                     }
                     if expected[0].1.is_some_and(|t| t == "issue_updated" || t == "issue_generic") {
@@ -555,7 +572,7 @@ fn comments_live_on_their_issue_and_deleting_the_issue_cascades_them() {
     assert_eq!(store.comments_of("ABC-1").unwrap().len(), 2);
     assert_eq!(
         store.comment("ABC-2", "10000"),
-        Err(IssueError::CommentNotFound(
+        Err(IssueError::Missing(
             "Can not find a comment for id: 10000.".into()
         )),
         "a comment is found only on its own issue"
@@ -631,4 +648,69 @@ fn each_change_with_a_changelog_is_kept_as_a_history_until_the_issue_goes() {
     store.delete(site, &actor(), "ABC-1").unwrap();
     assert_eq!(store.histories.len(), 1, "only ABC-2's history is left");
     assert_eq!(store.histories_of("ABC-1"), Err(IssueError::NotFound));
+}
+
+#[test]
+fn properties_are_set_read_and_deleted_with_their_events_and_limits() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let v = json!({"team": "core"});
+    let (outcome, events) = store
+        .set_property(site, "ABC-1", "support", &v, 15)
+        .unwrap();
+    assert_eq!(outcome, properties::SetOutcome::Created);
+    assert_eq!(events[0]["webhookEvent"], "issue_property_set");
+    assert_eq!(events[0]["property"], json!({"key": "support", "value": v}));
+    assert_eq!(events[0]["issue"]["key"], "ABC-1");
+    let (outcome, _) = store
+        .set_property(site, "ABC-1", "support", &json!(2), 1)
+        .unwrap();
+    assert_eq!(outcome, properties::SetOutcome::Updated);
+    assert_eq!(store.property("ABC-1", "support"), Ok(&json!(2)));
+    assert_eq!(
+        store.property_keys("ABC-1").unwrap(),
+        (10000, vec!["support"])
+    );
+    let limit = properties::MAX_VALUE_CHARS;
+    assert!(
+        store
+            .set_property(site, "ABC-1", "big", &json!(1), limit + 1)
+            .is_err()
+    );
+    assert!(
+        store
+            .set_property(site, "ABC-1", "big", &json!(1), limit)
+            .is_ok()
+    );
+    assert!(
+        store
+            .set_property(site, "ABC-1", &"k".repeat(256), &json!(1), 1)
+            .is_err()
+    );
+    assert_eq!(
+        store.property("ABC-1", "nope"),
+        Err(IssueError::Missing(
+            "The property with key 'nope' does not exist.".into()
+        ))
+    );
+    let event = json!({"webhookEvent": "jira:issue_updated", "issue": {"id": "10000"}});
+    let seen = store.with_properties(&event).unwrap();
+    assert_eq!(
+        seen["issue"]["properties"]["support"], 2,
+        "webhook JQL sees the properties"
+    );
+    let events = store.delete_property(site, "ABC-1", "support").unwrap();
+    assert_eq!(events[0]["property"], json!({"key": "support"}));
+    assert!(store.delete_property(site, "ABC-1", "support").is_err());
+    assert_eq!(store.property("ABC-9", "x"), Err(IssueError::NotFound));
+    store.delete(site, &actor(), "ABC-1").unwrap();
+    assert!(
+        store.properties.is_empty(),
+        "properties go with their issue"
+    );
 }
