@@ -89,6 +89,13 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      (body = the value, at most 32768 characters: 201
                                                      created, 200 replaced) / deleteIssueProperty (204);
                                                      404 "The property with key 'k' does not exist."
+  POST   /rest/api/3/issue/{issueIdOrKey}/worklog    addWorklog {"timeSpent":"1h 30m"|"timeSpentSeconds":N,
+                                                     "started":"2021-01-17T12:34:00.000+0000","comment"?:
+                                                     ADF}: 201 the worklog; 400 errors.timeLogged/started
+  GET    /rest/api/3/issue/{issueIdOrKey}/worklog    getIssueWorklog: {"startAt","maxResults" (5000),"total",
+                                                     "worklogs"}, oldest first (startedAfter/Before, ms)
+  GET|PUT|DELETE .../worklog/{id}                    getWorklog / updateWorklog (200) / deleteWorklog (204);
+                                                     404 "Cannot find worklog with id: N."
   PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...},"update":{...}}: 204 (summary,
                                                      description, labels, assignee, issuetype, environment,
                                                      duedate, priority, customfield_*; "update": labels
@@ -123,7 +130,9 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
   comment_created (and jira:issue_updated issue_commented with the comment), comment_updated,
   comment_deleted, each with "comment" and "issue"; issue_property_set and issue_property_deleted
   with "property" {"key","value"} and "issue" (a webhook's issue.property[k] JQL sees the stored
-  properties). Deleting an issue sends one comment_deleted
+  properties); a worklog's add, update or delete sends jira:issue_updated (issue_work_logged,
+  issue_worklog_updated, issue_worklog_deleted; changelog timespent and WorklogId), as worklog_*
+  events cannot be registered by a dynamic webhook. Deleting an issue sends one comment_deleted
   per comment with X-Atlassian-Webhook-Flow: Secondary.
   The answer returns first; GET /_mock/settle waits until the deliveries are done. Issues are
   saved with --state and cleared by POST /_mock/reset, and so are comments.

@@ -493,8 +493,71 @@ impl Model {
         Ok(self.enqueue_all(&events, now_ms))
     }
 
-    /// Enqueues each of the model's own events (always well formed, see
-    /// [`check_event`]); returns the deliveries queued.
+    /// `addWorklog`: logs work on the issue; enqueues `jira:issue_updated`
+    /// (`issue_work_logged`; `worklog_created` matches no dynamic webhook,
+    /// see [`issues::worklogs`]). Returns the worklog and the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn add_worklog(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        body: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<(issues::worklogs::Worklog, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (worklog, events) = self
+            .issues
+            .add_worklog(site, actor, key_or_id, body, now_ms)?;
+        Ok((worklog, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `updateWorklog`: as [`Model::add_worklog`] for a change
+    /// (`issue_worklog_updated`).
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn update_worklog(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        worklog_id: &str,
+        body: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<(issues::worklogs::Worklog, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (worklog, events) = self
+            .issues
+            .update_worklog(site, actor, key_or_id, worklog_id, body, now_ms)?;
+        Ok((worklog, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `deleteWorklog`: removes the worklog; enqueues `jira:issue_updated`
+    /// (`issue_worklog_deleted`). Returns the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn delete_worklog(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        worklog_id: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self
+            .issues
+            .delete_worklog(site, actor, key_or_id, worklog_id, now_ms)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// Enqueues each of the model's own events (well formed, see
+    /// [`check_event`]; `worklog_*`, which no dynamic webhook can
+    /// register, queue nothing); returns the deliveries queued.
     fn enqueue_all(&mut self, events: &[Value], now_ms: i64) -> usize {
         self.enqueue_all_in(events, Flow::Primary, now_ms)
     }

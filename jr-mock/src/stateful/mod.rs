@@ -1,6 +1,6 @@
 //! The operations answered from the model rather than the catalog's
 //! examples ([`STATEFUL`]): the issue itself ([`issue`]), bulk creation
-//! ([`bulk`]), its comments ([`comments`]), its changelog ([`changelog`]), its properties ([`properties`]), its
+//! ([`bulk`]), its comments ([`comments`]), its changelog ([`changelog`]), its properties ([`properties`]), its worklogs ([`worklogs`]), its
 //! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
@@ -22,6 +22,7 @@ pub mod issue;
 pub mod properties;
 pub mod search;
 pub mod transitions;
+pub mod worklogs;
 
 use serde_json::{Map, Value, json};
 use wiremock::Request;
@@ -32,7 +33,7 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 20] = [
+pub const STATEFUL: [&str; 25] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -53,6 +54,11 @@ pub const STATEFUL: [&str; 20] = [
     "getIssueProperty",
     "setIssueProperty",
     "deleteIssueProperty",
+    "addWorklog",
+    "getIssueWorklog",
+    "getWorklog",
+    "updateWorklog",
+    "deleteWorklog",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -125,6 +131,11 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "getIssueProperty" => properties::get(call),
         "setIssueProperty" => properties::set(call),
         "deleteIssueProperty" => properties::delete(call),
+        "addWorklog" => worklogs::add(call),
+        "getIssueWorklog" => worklogs::list(call),
+        "getWorklog" => worklogs::get(call),
+        "updateWorklog" => worklogs::update(call),
+        "deleteWorklog" => worklogs::delete(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))

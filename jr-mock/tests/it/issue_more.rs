@@ -346,3 +346,100 @@ async fn a_webhooks_issue_property_jql_matches_the_stored_properties() {
         "the payload stays Jira's shape"
     );
 }
+
+#[tokio::test]
+async fn worklogs_are_added_paged_updated_and_deleted_and_fire_issue_work_logged() {
+    let (jira, hook) = with_issues(&["jira:issue_updated"], &["w"]).await;
+    let logs = "/rest/api/3/issue/ABC-1/worklog";
+    let started = "2021-01-17T12:34:00.000+0000";
+    for (spent, text) in [("1h 30m", "one"), ("2d", "two")] {
+        let body = json!({"timeSpent": spent, "started": started,
+            "comment": {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]}});
+        let (status, body) = call(&jira, "POST", logs, OAUTH, Some(body)).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["author"]["accountId"], "5b10ac8d82e05b22cc7d4ef5");
+        assert_eq!(body["started"], started);
+    }
+    let (status, body) = call(
+        &jira,
+        "POST",
+        logs,
+        OAUTH,
+        Some(json!({"started": started})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"]["timeLogged"],
+        "You must indicate the time spent working."
+    );
+    let (status, body) = call(
+        &jira,
+        "POST",
+        logs,
+        OAUTH,
+        Some(json!({"timeSpent": "1h", "started": "2021-01-17"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["errors"]["started"]
+            .as_str()
+            .unwrap()
+            .contains("yyyy-MM-dd'T'HH:mm:ss.SSSZ")
+    );
+    let (status, page) = call(
+        &jira,
+        "GET",
+        &format!("{logs}?maxResults=1&startAt=1"),
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (page["total"].as_u64(), page["maxResults"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(page["worklogs"][0]["timeSpentSeconds"], 2 * 8 * 3600);
+    let (status, one) = call(&jira, "GET", &format!("{logs}/10000"), OAUTH, None).await;
+    assert_eq!((status, one["timeSpent"].as_str()), (200, Some("1h 30m")));
+    let (status, changed) = call(
+        &jira,
+        "PUT",
+        &format!("{logs}/10000"),
+        OAUTH,
+        Some(json!({"timeSpent": "45m"})),
+    )
+    .await;
+    assert_eq!(
+        (status, changed["timeSpentSeconds"].as_u64()),
+        (200, Some(2700)),
+        "{changed}"
+    );
+    let (status, _) = call(&jira, "DELETE", &format!("{logs}/10001"), OAUTH, None).await;
+    assert_eq!(status, 204);
+    let (status, body) = call(&jira, "GET", &format!("{logs}/10001"), OAUTH, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body["errorMessages"][0],
+        "Cannot find worklog with id: 10001."
+    );
+
+    settle(&jira).await;
+    let mut types: Vec<String> = received(&hook)
+        .await
+        .iter()
+        .map(|b| b["issue_event_type_name"].as_str().unwrap_or("").to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "issue_work_logged",
+            "issue_work_logged",
+            "issue_worklog_deleted",
+            "issue_worklog_updated"
+        ]
+    );
+}

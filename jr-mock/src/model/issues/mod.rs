@@ -29,6 +29,7 @@ pub mod history;
 pub mod properties;
 pub mod search;
 pub mod update;
+pub mod worklogs;
 
 use super::seed::{Project, Seed};
 
@@ -132,6 +133,12 @@ pub struct IssueStore {
     /// The issue properties by issue ID, then key (see [`properties`]).
     #[serde(default)]
     pub properties: BTreeMap<u64, BTreeMap<String, Value>>,
+    /// The worklogs by ID (see [`worklogs`]).
+    #[serde(default)]
+    pub worklogs: BTreeMap<u64, worklogs::Worklog>,
+    /// The next worklog ID.
+    #[serde(default = "first_id")]
+    pub next_worklog_id: u64,
 }
 
 fn first_id() -> u64 {
@@ -149,6 +156,8 @@ impl Default for IssueStore {
             next_comment_id: FIRST_ISSUE_ID,
             histories: BTreeMap::new(),
             properties: BTreeMap::new(),
+            worklogs: BTreeMap::new(),
+            next_worklog_id: FIRST_ISSUE_ID,
         }
     }
 }
@@ -446,6 +455,7 @@ impl IssueStore {
         let cascade = self.cascade_comments(site, &deleted["issue"], id);
         self.drop_histories(id);
         self.properties.remove(&id);
+        self.drop_worklogs(id);
         Ok((vec![deleted], cascade))
     }
 }

@@ -348,6 +348,9 @@ enum Change {
     /// A transition that also adds a label.
     TransitionWith(usize, u8, String),
     SetProperty(usize, String),
+    /// Log this many minutes (0: refused).
+    AddWorklog(usize, u8),
+    DeleteWorklog(usize),
     DeleteProperty(usize, String),
     Transition(usize, u8),
     Delete(usize),
@@ -368,6 +371,8 @@ fn change() -> impl Strategy<Value = Change> {
         (0usize..6, "[a-c]{1}", "[a-c ]{1}").prop_map(|(i, a, r)| Change::Update(i, a, r)),
         (0usize..6, 0u8..5, "[a-c]{1}").prop_map(|(i, t, l)| Change::TransitionWith(i, t, l)),
         (0usize..6, "[ab]").prop_map(|(i, k)| Change::SetProperty(i, k)),
+        (0usize..6, 0u8..3).prop_map(|(i, m)| Change::AddWorklog(i, m)),
+        (0usize..6).prop_map(Change::DeleteWorklog),
         (0usize..6, "[ab]").prop_map(|(i, k)| Change::DeleteProperty(i, k)),
         (0usize..6).prop_map(Change::Delete),
         (0usize..6).prop_map(Change::Comment),
@@ -435,6 +440,18 @@ proptest! {
                     let fired = store.set_property(site, &key(*i), k, &json!({"n": 1}), 7).map(|(_, e)| e);
                     (fired, ok.then(|| vec![("issue_property_set", None)]))
                 }
+                Change::AddWorklog(i, minutes) => {
+                    let ok = *minutes > 0 && before.find(&key(*i)).is_some();
+                    let body = fields(json!({"timeSpent": format!("{minutes}m"), "started": "2021-01-17T12:34:00.000+0000"}));
+                    let fired = store.add_worklog(site, &actor(), &key(*i), &body, NOW).map(|(_, e)| e);
+                    (fired, ok.then(|| vec![("worklog_created", None), ("jira:issue_updated", Some("issue_work_logged"))]))
+                }
+                Change::DeleteWorklog(i) => {
+                    let oldest = before.worklogs_of(&key(*i)).ok().and_then(|w| w.first().map(|w| w.id.to_string()));
+                    let id = oldest.clone().unwrap_or_else(|| "1".into());
+                    let fired = store.delete_worklog(site, &actor(), &key(*i), &id, NOW);
+                    (fired, oldest.map(|_| vec![("worklog_deleted", None), ("jira:issue_updated", Some("issue_worklog_deleted"))]))
+                }
                 Change::DeleteProperty(i, k) => {
                     let ok = before.property(&key(*i), k).is_ok();
                     let fired = store.delete_property(site, &key(*i), k);
@@ -469,6 +486,10 @@ proptest! {
                         .collect();
                     prop_assert_eq!(&names, &expected, "{:?}", c);
                     for e in &events {
+                        if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("worklog_")) {
+                            prop_assert!(e["worklog"]["id"].is_string());
+                            continue;
+                        }
                         prop_assert!(e["issue"]["key"].is_string());
                         if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("comment_")) {
                             prop_assert!(e["comment"]["id"].is_string());
@@ -713,4 +734,118 @@ fn properties_are_set_read_and_deleted_with_their_events_and_limits() {
         store.properties.is_empty(),
         "properties go with their issue"
     );
+}
+
+#[test]
+fn worklogs_check_time_and_start_and_fire_the_work_logged_changelog() {
+    use worklogs::{duration_seconds, duration_text, started_ms};
+    assert_eq!(
+        duration_seconds("1w 2d 3h 4m"),
+        Some(((5 + 2) * 8 * 3600) + 3 * 3600 + 4 * 60)
+    );
+    assert_eq!(
+        duration_seconds("90"),
+        Some(90 * 60),
+        "a bare number is minutes"
+    );
+    assert_eq!(duration_seconds("1x"), None);
+    assert_eq!(duration_seconds(""), None);
+    assert_eq!(duration_text(5400), "1h 30m");
+    assert_eq!(duration_text(8 * 3600 + 60), "1d 1m");
+    assert_eq!(
+        started_ms("2021-01-17T12:34:00.000+0000"),
+        Some(1_610_886_840_000)
+    );
+    assert_eq!(
+        started_ms("2021-01-17T13:34:00.000+0100"),
+        Some(1_610_886_840_000)
+    );
+    assert_eq!(started_ms("2021-01-17 12:34"), None);
+
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let started = "2021-01-17T12:34:00.000+0000";
+    let refuse = |store: &mut IssueStore, body: Value, field: &str, text: &str| {
+        let Err(IssueError::Fields(e)) =
+            store.add_worklog(site, &actor(), "ABC-1", &fields(body), NOW)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(e[field], text);
+    };
+    refuse(
+        &mut store,
+        json!({"started": started}),
+        "timeLogged",
+        worklogs::NO_TIME,
+    );
+    refuse(
+        &mut store,
+        json!({"started": started, "timeSpent": "soon"}),
+        "timeLogged",
+        worklogs::BAD_DURATION,
+    );
+    refuse(
+        &mut store,
+        json!({"timeSpent": "1h"}),
+        "started",
+        worklogs::BAD_STARTED,
+    );
+    refuse(
+        &mut store,
+        json!({"timeSpent": "1h", "started": "yesterday"}),
+        "started",
+        worklogs::BAD_STARTED,
+    );
+    assert!(store.worklogs.is_empty());
+    let body = fields(json!({"timeSpent": "1h 30m", "started": started, "comment": adf("fixed")}));
+    let (w, events) = store
+        .add_worklog(site, &actor(), "ABC-1", &body, NOW + 1)
+        .unwrap();
+    assert_eq!((w.id, w.time_spent_seconds), (10000, 5400));
+    let shown = worklogs::render_worklog("http://h", &w);
+    assert_eq!(shown["timeSpent"], "1h 30m");
+    assert_eq!(shown["started"], started);
+    assert_eq!(shown["issueId"], "10000");
+    assert_eq!(events[0]["webhookEvent"], "worklog_created");
+    assert_eq!(events[1]["issue_event_type_name"], "issue_work_logged");
+    let items = &events[1]["changelog"]["items"];
+    assert_eq!(
+        (&items[0]["field"], &items[0]["to"]),
+        (&json!("timespent"), &json!("5400"))
+    );
+    assert_eq!(
+        (&items[1]["field"], &items[1]["to"]),
+        (&json!("WorklogId"), &json!("10000"))
+    );
+    assert_eq!(store.histories_of("ABC-1").unwrap().len(), 1);
+    let (w, events) = store
+        .update_worklog(
+            site,
+            &actor(),
+            "ABC-1",
+            "10000",
+            &fields(json!({"timeSpentSeconds": 60})),
+            NOW + 2,
+        )
+        .unwrap();
+    assert_eq!((w.time_spent_seconds, w.comment.is_some()), (60, true));
+    assert_eq!(events[1]["changelog"]["items"][0]["fromString"], "5400");
+    assert_eq!(
+        store.worklog("ABC-1", "1"),
+        Err(IssueError::Missing(
+            "Cannot find worklog with id: 1.".into()
+        ))
+    );
+    let events = store
+        .delete_worklog(site, &actor(), "ABC-1", "10000", NOW + 3)
+        .unwrap();
+    assert_eq!(events[1]["issue_event_type_name"], "issue_worklog_deleted");
+    assert_eq!(events[1]["changelog"]["items"][0]["to"], Value::Null);
+    assert!(store.worklogs.is_empty());
 }
