@@ -100,7 +100,13 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      description, labels, assignee, issuetype, environment,
                                                      duedate, priority, customfield_*; "update": labels
                                                      add/remove/set, the others set; a field in both: 400)
-  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204 (its comments go with it)
+  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204 (its comments, worklogs, properties
+                                                     go with it); with subtasks: 400 unless
+                                                     ?deleteSubtasks=true (each sends jira:issue_deleted)
+  PUT    /rest/api/3/issue/{issueIdOrKey}/assignee   assignIssue {"accountId":"..."|"-1" (the lead)|null}:
+                                                     204; 400 errors.assignee for an unknown account
+  GET    /rest/api/3/label                           getAllLabels: {"values":[labels on issues, sorted],
+                                                     "startAt","maxResults" (1000),"total","isLast"}
   POST   /rest/api/3/issue/{issueIdOrKey}/comment    addComment {"body": ADF}: 201 the comment
   GET    /rest/api/3/issue/{issueIdOrKey}/comment    getComments: {"startAt","maxResults" (5000),
                                                      "total","comments"}, oldest first (orderBy=-created)
@@ -139,11 +145,13 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
 
 SEED (--seed FILE replaces the default: user 5b10ac8d82e05b22cc7d4ef5 "jr-mock user"; projects
 ABC (id 10000) and XYZ (10001), issue types Task 10001, Bug 10002, Story 10003, statuses To Do 1,
-In Progress 3, Done 10000 with global transitions 11, 21, 31 to each):
+In Progress 3, Done 10000 with global transitions 11, 21, 31 to each; Subtask 10004 is a subtask
+type: its issues need "parent": {"key"} of another type in the same project):
   {"users": [{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "jr-mock user",
               "emailAddress": "user@example.com"}],
    "projects": [{"key": "ABC", "id": "10000", "name": "Alpha", "lead": "5b10ac8d82e05b22cc7d4ef5",
-                 "issueTypes": [{"id": "10001", "name": "Task"}],
+                 "issueTypes": [{"id": "10001", "name": "Task"},
+                                {"id": "10004", "name": "Subtask", "subtask": true}],
                  "workflow": {"statuses": [{"id": "1", "name": "To Do", "category": "new"},
                                            {"id": "10000", "name": "Done", "category": "done"}],
                               "transitions": [{"id": "31", "name": "Done", "to": "Done"}]}}]}

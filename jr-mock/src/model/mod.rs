@@ -379,21 +379,52 @@ impl Model {
         Ok(self.enqueue_all(&events, now_ms))
     }
 
-    /// `deleteIssue`: removes the issue; enqueues `jira:issue_deleted`.
-    /// Returns the deliveries queued. Errors: [`IssueError::NotFound`].
+    /// `deleteIssue`: removes the issue (and, with `delete_subtasks`, its
+    /// subtasks); enqueues `jira:issue_deleted` for each, and the comments'
+    /// `comment_deleted` as the `Secondary` flow. Returns the deliveries
+    /// queued. Errors: [`IssueError`], nothing changed.
     pub fn delete_issue(
         &mut self,
         actor: &Actor,
         key_or_id: &str,
+        delete_subtasks: bool,
         now_ms: i64,
     ) -> Result<usize, IssueError> {
         let site = Site {
             seed: &self.seed,
             base: &self.site_url,
         };
-        let (events, cascade) = self.issues.delete(site, actor, key_or_id)?;
+        let (events, cascade) = self
+            .issues
+            .delete_with(site, actor, key_or_id, delete_subtasks)?;
         let queued = self.enqueue_all(&events, now_ms);
         Ok(queued + self.enqueue_all_in(&cascade, Flow::Secondary, now_ms))
+    }
+
+    /// `assignIssue`: assigns the issue to `account` (`None`: unassigned;
+    /// `"-1"`: the project's lead, its default assignee); enqueues
+    /// `jira:issue_updated` (`issue_assigned`) when it changed. Returns the
+    /// deliveries queued. Errors: [`IssueError`] (an unknown account:
+    /// `errors.assignee`), nothing changed.
+    pub fn assign_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        account: Option<&str>,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let lead = self
+            .issues
+            .find(key_or_id)
+            .and_then(|i| self.seed.project(&i.project))
+            .map(|p| p.lead.clone());
+        let assignee = match account {
+            None => Value::Null,
+            Some("-1") => serde_json::json!({ "accountId": lead }),
+            Some(a) => serde_json::json!({ "accountId": a }),
+        };
+        let fields = Map::from_iter([("assignee".to_owned(), assignee)]);
+        self.edit_issue(actor, key_or_id, (&fields, &Map::new()), now_ms)
     }
 
     /// `addComment`: adds `body` (ADF) to the issue; enqueues

@@ -7,13 +7,15 @@
 //! {"users": [{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "jr-mock user",
 //!             "emailAddress": "user@example.com"}],
 //!  "projects": [{"key": "ABC", "id": "10000", "name": "Alpha", "lead": "5b10ac8d82e05b22cc7d4ef5",
-//!                "issueTypes": [{"id": "10001", "name": "Task"}],
+//!                "issueTypes": [{"id": "10001", "name": "Task"},
+//!                               {"id": "10004", "name": "Subtask", "subtask": true}],
 //!                "workflow": {"statuses": [{"id": "1", "name": "To Do", "category": "new"},
 //!                                          {"id": "10000", "name": "Done", "category": "done"}],
 //!                             "transitions": [{"id": "31", "name": "Done", "to": "Done"}]}}]}
 //! ```
 //!
-//! The first status is where a new issue starts. A transition without
+//! An issue of a `subtask` type needs a `parent` of another type in the
+//! same project. The first status is where a new issue starts. A transition without
 //! `from` is global (available from every status but its own target), as
 //! in Jira's simplified workflows. [`Seed::validate`] names the first
 //! problem (`projects[0].lead: no user has the account ID "x"`).
@@ -71,6 +73,9 @@ pub struct IssueType {
     pub id: String,
     /// The name (`Task`).
     pub name: String,
+    /// Whether issues of this type are subtasks (need a `parent`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub subtask: bool,
 }
 
 /// Statuses and the transitions between them.
@@ -114,7 +119,8 @@ const CATEGORIES: [&str; 3] = ["new", "indeterminate", "done"];
 
 impl Default for Seed {
     /// The default user (the default identities' account) and two
-    /// projects, `ABC` and `XYZ`, each with Task, Bug and Story and Jira's
+    /// projects, `ABC` and `XYZ`, each with Task, Bug, Story and Subtask
+    /// (a subtask type) and Jira's
     /// simplified workflow (To Do → In Progress → Done, every transition global).
     fn default() -> Self {
         let project = |key: &str, id: &str, name: &str| Project {
@@ -122,12 +128,18 @@ impl Default for Seed {
             id: id.into(),
             name: name.into(),
             lead: DEFAULT_ACCOUNT_ID.into(),
-            issue_types: [("10001", "Task"), ("10002", "Bug"), ("10003", "Story")]
-                .map(|(id, name)| IssueType {
-                    id: id.into(),
-                    name: name.into(),
-                })
-                .into(),
+            issue_types: [
+                ("10001", "Task", false),
+                ("10002", "Bug", false),
+                ("10003", "Story", false),
+                ("10004", "Subtask", true),
+            ]
+            .map(|(id, name, subtask)| IssueType {
+                id: id.into(),
+                name: name.into(),
+                subtask,
+            })
+            .into(),
             workflow: simplified_workflow(),
         };
         Seed {

@@ -1,5 +1,5 @@
-//! `createIssue`, `getIssue`, `editIssue` and `deleteIssue` over the
-//! model's issues ([`crate::model::issues`]).
+//! `createIssue`, `getIssue`, `editIssue`, `deleteIssue`, `assignIssue`
+//! and `getAllLabels` over the model's issues ([`crate::model::issues`]).
 //!
 //! - `POST /rest/api/3/issue` `{"fields": {...}}`: 201 `{"id", "key",
 //!   "self"}`; 400 `errors` naming `project`, `issuetype`, `summary` or an
@@ -12,13 +12,20 @@
 //!   {"labels": [{"add": "x"}], ...}}`: 204 (200 with the issue when
 //!   `returnIssue=true`); 400 `errors` for a bad field or operation, or a
 //!   field in both (see [`crate::model::issues::update`]).
-//! - `DELETE /rest/api/3/issue/{issueIdOrKey}`: 204 (no issue has subtasks).
+//! - `DELETE /rest/api/3/issue/{issueIdOrKey}[?deleteSubtasks=true]`: 204;
+//!   400 for an issue with subtasks without `deleteSubtasks=true`.
+//! - `PUT /rest/api/3/issue/{issueIdOrKey}/assignee` `{"accountId": "…" |
+//!   "-1" | null}`: 204; 400 `errors.assignee` for an unknown account or a
+//!   body without `accountId`.
+//! - `GET /rest/api/3/label[?startAt&maxResults]`: 200 `PageBeanString`
+//!   `{"self", "maxResults" (1000), "startAt", "total", "isLast",
+//!   "values"}`, every label on an issue, sorted, once.
 
 use serde_json::{Map, Value, json};
 
 use super::{Call, Failure, deliver};
 use crate::model::issues::history::{Expand, field_names};
-use crate::model::issues::{Site, render, select_fields};
+use crate::model::issues::{Site, select_fields};
 use crate::wire::{ApiError, Reply, json_response};
 
 /// `createIssue`.
@@ -49,7 +56,7 @@ pub(super) fn get(call: &Call<'_>) -> Result<Reply, Failure> {
             base: call.base,
         };
         m.issues.find(&key).map(|i| {
-            let mut v = render(site, i);
+            let mut v = m.issues.show(site, i);
             select_fields(&mut v, &asked);
             if expand.names {
                 v["names"] = field_names(v["fields"].as_object().unwrap_or(&Map::new()));
@@ -96,9 +103,12 @@ pub(super) fn edit(call: &Call<'_>) -> Result<Reply, Failure> {
 pub(super) fn delete(call: &Call<'_>) -> Result<Reply, Failure> {
     let actor = call.actor()?;
     let key = call.param("issueIdOrKey");
-    let queued = call
-        .store
-        .try_write(|m, now| m.delete_issue(actor, &key, now).map_err(Failure::from))?;
+    let with_subtasks =
+        crate::wire::query_value(&call.req.url, "deleteSubtasks").as_deref() == Some("true");
+    let queued = call.store.try_write(|m, now| {
+        m.delete_issue(actor, &key, with_subtasks, now)
+            .map_err(Failure::from)
+    })?;
     deliver(call, queued);
     Ok(Reply::new(204))
 }
@@ -115,4 +125,62 @@ pub(super) fn object(body: &Map<String, Value>, name: &str) -> Result<Map<String
         }
         .into()),
     }
+}
+
+/// `assignIssue`.
+pub(super) fn assign(call: &Call<'_>) -> Result<Reply, Failure> {
+    let actor = call.actor()?;
+    let key = call.param("issueIdOrKey");
+    let body = call.body()?;
+    let account = match body.get("accountId") {
+        Some(Value::Null) => None,
+        Some(Value::String(a)) => Some(a.clone()),
+        _ => {
+            return Err(ApiError::BadField {
+                field: "assignee".into(),
+                message: "Specify an accountId, \"-1\" or null".into(),
+            }
+            .into());
+        }
+    };
+    let queued = call.store.try_write(|m, now| {
+        m.assign_issue(actor, &key, account.as_deref(), now)
+            .map_err(Failure::from)
+    })?;
+    deliver(call, queued);
+    Ok(Reply::new(204))
+}
+
+/// `getAllLabels`' `maxResults` when absent (the spec's default).
+const LABELS_MAX_RESULTS: u64 = 1000;
+
+/// `getAllLabels`.
+pub(super) fn labels(call: &Call<'_>) -> Result<Reply, Failure> {
+    let url = &call.req.url;
+    let start = crate::wire::query_int(url, "startAt", 0, u64::MAX)?.unwrap_or(0);
+    let max = crate::wire::query_int(url, "maxResults", 0, u64::MAX)?.unwrap_or(LABELS_MAX_RESULTS);
+    let all: std::collections::BTreeSet<String> = call.store.read(|m| {
+        m.issues
+            .issues
+            .values()
+            .flat_map(|i| i.labels.iter().cloned())
+            .collect()
+    });
+    let skip = usize::try_from(start).unwrap_or(usize::MAX);
+    let take = usize::try_from(max).unwrap_or(usize::MAX);
+    let values: Vec<&String> = all.iter().skip(skip).take(take).collect();
+    let total = all.len() as u64;
+    let end = start.saturating_add(values.len() as u64);
+    let link = |at: u64| {
+        format!(
+            "{}/rest/api/3/label?maxResults={max}&startAt={at}",
+            call.base
+        )
+    };
+    let mut body = json!({"self": link(start), "maxResults": max, "startAt": start,
+        "total": total, "isLast": end >= total, "values": values});
+    if end < total {
+        body["nextPage"] = link(end).into();
+    }
+    Ok(json_response(200, &body))
 }

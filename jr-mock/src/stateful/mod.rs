@@ -33,7 +33,7 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 25] = [
+pub const STATEFUL: [&str; 27] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -59,6 +59,8 @@ pub const STATEFUL: [&str; 25] = [
     "getWorklog",
     "updateWorklog",
     "deleteWorklog",
+    "assignIssue",
+    "getAllLabels",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -136,6 +138,8 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "getWorklog" => worklogs::get(call),
         "updateWorklog" => worklogs::update(call),
         "deleteWorklog" => worklogs::delete(call),
+        "assignIssue" => issue::assign(call),
+        "getAllLabels" => issue::labels(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))

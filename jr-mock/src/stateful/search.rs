@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::{Call, Failure};
 use crate::model::issues::history::{Expand, field_names};
 use crate::model::issues::search::{self, PageError};
-use crate::model::issues::{IssueError, Site, render, select_fields};
+use crate::model::issues::{IssueError, Site, select_fields};
 use crate::wire::{ApiError, Reply, json_response, query_int, query_value};
 
 /// `maxResults` when absent.
@@ -108,7 +108,7 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
             .issues
             .iter()
             .map(|i| {
-                let mut v = render(site, i);
+                let mut v = m.issues.show(site, i);
                 // Without `fields`, Jira's enhanced search returns only each
                 // issue's ID (the spec: `fields` default "id").
                 if asked.fields.iter().all(|f| f.trim().is_empty()) {

@@ -443,3 +443,161 @@ async fn worklogs_are_added_paged_updated_and_deleted_and_fire_issue_work_logged
         ]
     );
 }
+
+#[tokio::test]
+async fn assignee_labels_and_subtasks_with_delete_subtasks_over_http() {
+    let (jira, hook) = with_issues(
+        &["jira:issue_updated", "jira:issue_deleted"],
+        &["parent", "other"],
+    )
+    .await;
+    let assign = "/rest/api/3/issue/ABC-1/assignee";
+    let me = json!({"accountId": "5b10ac8d82e05b22cc7d4ef5"});
+    let (status, body) = call(&jira, "PUT", assign, OAUTH, Some(me)).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, issue) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1?fields=assignee",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(
+        issue["fields"]["assignee"]["accountId"],
+        "5b10ac8d82e05b22cc7d4ef5"
+    );
+    let (status, body) = call(
+        &jira,
+        "PUT",
+        assign,
+        OAUTH,
+        Some(json!({"accountId": "nobody"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"]["assignee"], "User 'nobody' does not exist.");
+    let (status, body) = call(
+        &jira,
+        "PUT",
+        assign,
+        OAUTH,
+        Some(json!({"accountId": null})),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, _) = call(
+        &jira,
+        "PUT",
+        "/rest/api/3/issue/ABC-2/assignee",
+        OAUTH,
+        Some(json!({"accountId": "-1"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, other) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-2?fields=assignee",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(
+        other["fields"]["assignee"]["accountId"], "5b10ac8d82e05b22cc7d4ef5",
+        "-1: the lead"
+    );
+
+    for (key, labels) in [
+        ("ABC-1", json!(["red", "blue"])),
+        ("ABC-2", json!(["blue", "green"])),
+    ] {
+        let edit = json!({"fields": {"labels": labels}});
+        let (status, _) = call(
+            &jira,
+            "PUT",
+            &format!("/rest/api/3/issue/{key}"),
+            OAUTH,
+            Some(edit),
+        )
+        .await;
+        assert_eq!(status, 204);
+    }
+    let (status, page) = call(&jira, "GET", "/rest/api/3/label?maxResults=2", OAUTH, None).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["values"], json!(["blue", "green"]));
+    assert_eq!(
+        (page["total"].as_u64(), page["isLast"].as_bool()),
+        (Some(3), Some(false))
+    );
+    let (_, rest) = call(&jira, "GET", "/rest/api/3/label?startAt=2", OAUTH, None).await;
+    assert_eq!(
+        (rest["values"].clone(), rest["isLast"].as_bool()),
+        (json!(["red"]), Some(true))
+    );
+
+    let sub = json!({"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Subtask"},
+        "summary": "child", "parent": {"key": "ABC-1"}}});
+    let (status, created) = call(&jira, "POST", "/rest/api/3/issue", OAUTH, Some(sub)).await;
+    assert_eq!(
+        (status, created["key"].as_str()),
+        (201, Some("ABC-3")),
+        "{created}"
+    );
+    let orphan = json!({"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Subtask"}, "summary": "x"}});
+    let (status, body) = call(&jira, "POST", "/rest/api/3/issue", OAUTH, Some(orphan)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["errors"]["parent"].is_string());
+    let (_, parent) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1?fields=subtasks",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(parent["fields"]["subtasks"][0]["key"], "ABC-3");
+    let (_, child) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-3?fields=parent",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(child["fields"]["parent"]["key"], "ABC-1");
+    let (status, body) = call(&jira, "DELETE", "/rest/api/3/issue/ABC-1", OAUTH, None).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["errorMessages"][0]
+            .as_str()
+            .unwrap()
+            .contains("deleteSubtasks")
+    );
+    let (status, _) = call(
+        &jira,
+        "DELETE",
+        "/rest/api/3/issue/ABC-1?deleteSubtasks=true",
+        OAUTH,
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&jira, "GET", "/rest/api/3/issue/ABC-3", OAUTH, None).await;
+    assert_eq!(status, 404, "the subtask went with its parent");
+
+    settle(&jira).await;
+    let bodies = received(&hook).await;
+    let mut deleted: Vec<&str> = bodies
+        .iter()
+        .filter(|b| b["webhookEvent"] == "jira:issue_deleted")
+        .filter_map(|b| b["issue"]["key"].as_str())
+        .collect();
+    deleted.sort_unstable();
+    assert_eq!(deleted, ["ABC-1", "ABC-3"]);
+    let assigned = bodies
+        .iter()
+        .filter(|b| b["issue_event_type_name"] == "issue_assigned")
+        .count();
+    assert_eq!(assigned, 3, "assign, unassign, assign to the lead");
+}

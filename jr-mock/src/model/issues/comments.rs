@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Actor, IssueError, IssueStore, Site, field_error, jira_time, render, render_actor};
+use super::{Actor, IssueError, IssueStore, Site, field_error, jira_time, render_actor};
 
 /// Jira's 400 text for a comment without a body.
 pub const EMPTY_BODY: &str = "Comment body can not be empty!";
@@ -106,7 +106,10 @@ impl IssueStore {
         self.comments.insert(comment.id, comment.clone());
         let issue = self.issues.get_mut(&issue_id).ok_or(IssueError::NotFound)?;
         issue.updated_ms = now_ms;
-        let rendered_issue = render(site, issue);
+        let rendered_issue = self
+            .issues
+            .get(&issue_id)
+            .map_or(Value::Null, |i| self.show(site, i));
         let shown = render_comment(site, &comment);
         let created = json!({"webhookEvent": "comment_created", "comment": shown,
             "issue": rendered_issue});
@@ -178,7 +181,7 @@ impl IssueStore {
         let issue = self
             .issues
             .get(&comment.issue_id)
-            .map_or(Value::Null, |i| render(site, i));
+            .map_or(Value::Null, |i| self.show(site, i));
         json!({"webhookEvent": name, "comment": render_comment(site, comment), "issue": issue})
     }
 }

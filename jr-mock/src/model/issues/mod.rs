@@ -28,6 +28,7 @@ pub mod comments;
 pub mod history;
 pub mod properties;
 pub mod search;
+pub mod subtasks;
 pub mod update;
 pub mod worklogs;
 
@@ -85,6 +86,9 @@ pub struct Issue {
     pub updated_ms: i64,
     /// `customfield_*`, `environment`, `duedate`, `priority`: kept as sent.
     pub other: Map<String, Value>,
+    /// The parent's ID, for a subtask (see [`subtasks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u64>,
 }
 
 /// Why a request about issues is refused.
@@ -219,6 +223,16 @@ impl IssueStore {
                 "You must specify a summary of the issue.".into(),
             );
         }
+        let parent = match (project, issue_type) {
+            (Some(p), Some(t)) => self.parent_for(p, t, fields.get("parent")),
+            _ => Ok(None),
+        };
+        let parent = parent.unwrap_or_else(|e| {
+            if let IssueError::Fields(e) = e {
+                errors.extend(e);
+            }
+            None
+        });
         let (Some(project), Some(issue_type), Some(summary), true) =
             (project, issue_type, summary, errors.is_empty())
         else {
@@ -239,22 +253,24 @@ impl IssueStore {
             created_ms: now_ms,
             updated_ms: now_ms,
             other: Map::new(),
+            parent,
         };
         let settable = fields
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "project" | "issuetype" | "summary"));
+            .filter(|(k, _)| !matches!(k.as_str(), "project" | "issuetype" | "summary" | "parent"));
         for (name, value) in settable {
             set_field(&mut issue, site.seed, project, name, value)?;
         }
         self.next_id += 1;
         self.last_number.insert(project.key.clone(), number);
         self.issues.insert(issue.id, issue.clone());
+        let shown = self.show(site, &issue);
         let event = event(
             "jira:issue_created",
             "issue_created",
             site,
             actor,
-            &issue,
+            shown,
             None,
         );
         Ok((issue, vec![event]))
@@ -349,12 +365,13 @@ impl IssueStore {
         after.updated_ms = now_ms;
         let changelog = self.record_history(after.id, actor, now_ms, items);
         self.issues.insert(after.id, after.clone());
+        let shown = self.show(site, &after);
         event(
             "jira:issue_updated",
             type_name,
             site,
             actor,
-            &after,
+            shown,
             Some(changelog),
         )
     }
@@ -430,33 +447,64 @@ impl IssueStore {
         )])
     }
 
-    /// `deleteIssue`: removes the issue and its comments. Returns the
-    /// primary events (`jira:issue_deleted`) and the cascade (one
-    /// `comment_deleted` per comment), sent as the `Secondary` flow.
-    /// Errors: [`IssueError::NotFound`].
+    /// `deleteIssue` of an issue without subtasks (see
+    /// [`IssueStore::delete_with`]). Errors: as that.
     pub fn delete(
         &mut self,
         site: Site<'_>,
         actor: &Actor,
         key_or_id: &str,
     ) -> Result<(Vec<Value>, Vec<Value>), IssueError> {
+        self.delete_with(site, actor, key_or_id, false)
+    }
+
+    /// `deleteIssue`: removes the issue, its comments, properties,
+    /// worklogs and history, and, with `delete_subtasks`, its subtasks.
+    /// Returns the primary events (`jira:issue_deleted` for the issue, then
+    /// for each subtask) and the cascade (one `comment_deleted` per
+    /// comment), sent as the `Secondary` flow.
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`]
+    /// ([`subtasks::has_subtasks`]) for a parent without `delete_subtasks`.
+    pub fn delete_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        delete_subtasks: bool,
+    ) -> Result<(Vec<Value>, Vec<Value>), IssueError> {
         let id = self.id_of(key_or_id)?;
-        let Some(issue) = self.issues.remove(&id) else {
-            return Err(IssueError::NotFound);
-        };
-        let deleted = event(
-            "jira:issue_deleted",
-            "issue_deleted",
-            site,
-            actor,
-            &issue,
-            None,
-        );
-        let cascade = self.cascade_comments(site, &deleted["issue"], id);
-        self.drop_histories(id);
-        self.properties.remove(&id);
-        self.drop_worklogs(id);
-        Ok((vec![deleted], cascade))
+        let children: Vec<u64> = self.subtasks_of(id).map(|s| s.id).collect();
+        if !children.is_empty() && !delete_subtasks {
+            let key = self.issues.get(&id).map_or("", |i| i.key.as_str());
+            return Err(IssueError::Message(subtasks::has_subtasks(key)));
+        }
+        let (mut primary, mut cascade) = (Vec::new(), Vec::new());
+        for one in std::iter::once(id).chain(children) {
+            let shown = match self.issues.get(&one) {
+                Some(issue) => self.show(site, issue),
+                None => continue,
+            };
+            let deleted = event(
+                "jira:issue_deleted",
+                "issue_deleted",
+                site,
+                actor,
+                shown,
+                None,
+            );
+            cascade.extend(self.cascade_comments(site, &deleted["issue"], one));
+            primary.push(deleted);
+        }
+        for one in primary
+            .iter()
+            .filter_map(|e| e["issue"]["id"].as_str()?.parse().ok())
+        {
+            self.issues.remove(&one);
+            self.drop_histories(one);
+            self.properties.remove(&one);
+            self.drop_worklogs(one);
+        }
+        Ok((primary, cascade))
     }
 }
 
@@ -526,6 +574,7 @@ fn set_edited(
         },
         "issuetype" => {
             let t = find_type(project, Some(value))
+                .filter(|t| t.subtask == issue.parent.is_some())
                 .ok_or_else(|| field_error("issuetype", "Specify a valid issue type"))?;
             issue.issue_type = t.id.clone();
         }
@@ -698,11 +747,11 @@ fn event(
     type_name: &str,
     site: Site<'_>,
     actor: &Actor,
-    issue: &Issue,
+    issue: Value,
     changelog: Option<Value>,
 ) -> Value {
     let mut e = json!({"webhookEvent": name, "issue_event_type_name": type_name,
-        "user": render_actor(actor, site.base), "issue": render(site, issue)});
+        "user": render_actor(actor, site.base), "issue": issue});
     if let Some(c) = changelog {
         e["changelog"] = c;
     }
@@ -754,7 +803,8 @@ pub fn render(site: Site<'_>, issue: &Issue) -> Value {
         "issuetype".into(),
         json!({
         "self": format!("{base}/rest/api/3/issuetype/{}", issue.issue_type),
-        "id": issue.issue_type, "name": issue_type.map(|t| t.name.clone()), "subtask": false}),
+        "id": issue.issue_type, "name": issue_type.map(|t| t.name.clone()),
+        "subtask": issue_type.is_some_and(|t| t.subtask)}),
     );
     fields.insert("project".into(), json!({
         "self": format!("{base}/rest/api/3/project/{}", project.map_or("", |p| p.id.as_str())),

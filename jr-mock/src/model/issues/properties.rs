@@ -14,7 +14,7 @@
 
 use serde_json::{Value, json};
 
-use super::{IssueError, IssueStore, Site, render};
+use super::{IssueError, IssueStore, Site};
 
 /// The longest value, in characters of its JSON text ([SPEC]).
 pub const MAX_VALUE_CHARS: usize = 32768;
@@ -126,7 +126,7 @@ impl IssueStore {
         let issue = self
             .issues
             .get(&issue_id)
-            .map_or(Value::Null, |i| render(site, i));
+            .map_or(Value::Null, |i| self.show(site, i));
         json!({"webhookEvent": name, "property": property, "issue": issue})
     }
 

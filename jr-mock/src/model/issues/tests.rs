@@ -354,6 +354,10 @@ enum Change {
     DeleteProperty(usize, String),
     Transition(usize, u8),
     Delete(usize),
+    /// A subtask of the issue.
+    CreateSubtask(usize),
+    /// Delete with `deleteSubtasks=true`.
+    DeleteWithSubtasks(usize),
     Comment(usize),
     DeleteComment(usize),
 }
@@ -375,6 +379,8 @@ fn change() -> impl Strategy<Value = Change> {
         (0usize..6).prop_map(Change::DeleteWorklog),
         (0usize..6, "[ab]").prop_map(|(i, k)| Change::DeleteProperty(i, k)),
         (0usize..6).prop_map(Change::Delete),
+        (0usize..6).prop_map(Change::CreateSubtask),
+        (0usize..6).prop_map(Change::DeleteWithSubtasks),
         (0usize..6).prop_map(Change::Comment),
         (0usize..6).prop_map(Change::DeleteComment),
     ]
@@ -457,15 +463,26 @@ proptest! {
                     let fired = store.delete_property(site, &key(*i), k);
                     (fired, ok.then(|| vec![("issue_property_deleted", None)]))
                 }
-                Change::Delete(i) => {
-                    let comments = before.comments_of(&key(*i)).map_or(0, |c| c.len());
-                    let expect = before.find(&key(*i)).is_some().then(|| {
-                        let mut e = issue_events("jira:issue_deleted", "issue_deleted");
+                Change::Delete(i) | Change::DeleteWithSubtasks(i) => {
+                    let with = matches!(c, Change::DeleteWithSubtasks(_));
+                    let found = before.find(&key(*i));
+                    let children: Vec<String> = found.map(|x| before.subtasks_of(x.id).map(|s| s.key.clone()).collect()).unwrap_or_default();
+                    let gone = std::iter::once(key(*i)).chain(children.iter().cloned());
+                    let comments: usize = gone.map(|k| before.comments_of(&k).map_or(0, |c| c.len())).sum();
+                    let expect = (found.is_some() && (with || children.is_empty())).then(|| {
+                        let mut e = std::iter::repeat_n(("jira:issue_deleted", Some("issue_deleted")), 1 + children.len()).collect::<Vec<_>>();
                         e.extend(std::iter::repeat_n(("comment_deleted", None), comments));
                         e
                     });
-                    let fired = store.delete(site, &actor(), &key(*i)).map(|(mut p, s)| { p.extend(s); p });
+                    let fired = store.delete_with(site, &actor(), &key(*i), with).map(|(mut p, s)| { p.extend(s); p });
                     (fired, expect)
+                }
+                Change::CreateSubtask(i) => {
+                    let ok = before.find(&key(*i)).is_some_and(|p| p.parent.is_none() && p.project == "ABC");
+                    let f = fields(json!({"project": {"key": "ABC"}, "issuetype": {"name": "Subtask"},
+                        "summary": "sub", "parent": {"key": key(*i)}}));
+                    let fired = store.create(site, &actor(), &f, NOW).map(|(_, e)| e);
+                    (fired, ok.then(|| issue_events("jira:issue_created", "issue_created")))
                 }
                 Change::Comment(i) => {
                     let ok = before.find(&key(*i)).is_some();
@@ -848,4 +865,75 @@ fn worklogs_check_time_and_start_and_fire_the_work_logged_changelog() {
     assert_eq!(events[1]["issue_event_type_name"], "issue_worklog_deleted");
     assert_eq!(events[1]["changelog"]["items"][0]["to"], Value::Null);
     assert!(store.worklogs.is_empty());
+}
+
+#[test]
+fn subtasks_need_a_parent_show_on_it_and_go_with_it_only_when_asked() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "parent").unwrap();
+    create(&mut store, &seed, "XYZ", "elsewhere").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let sub = |parent: Value| {
+        let mut f =
+            json!({"project": {"key": "ABC"}, "issuetype": {"name": "Subtask"}, "summary": "sub"});
+        if !parent.is_null() {
+            f["parent"] = parent;
+        }
+        fields(f)
+    };
+    let refused =
+        |store: &mut IssueStore, f: Map<String, Value>| match store.create(site, &actor(), &f, NOW)
+        {
+            Err(IssueError::Fields(e)) => e["parent"].clone(),
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(
+        refused(&mut store, sub(Value::Null)),
+        subtasks::NEEDS_PARENT
+    );
+    assert_eq!(
+        refused(&mut store, sub(json!({"key": "ABC-9"}))),
+        "Could not find issue by id or key."
+    );
+    assert_eq!(
+        refused(&mut store, sub(json!({"key": "XYZ-1"}))),
+        subtasks::WRONG_HIERARCHY
+    );
+    let task_with_parent = fields(
+        json!({"project": {"key": "ABC"}, "issuetype": {"name": "Task"},
+        "summary": "t", "parent": {"key": "ABC-1"}}),
+    );
+    assert_eq!(
+        refused(&mut store, task_with_parent),
+        subtasks::WRONG_HIERARCHY
+    );
+    let (child, events) = store
+        .create(site, &actor(), &sub(json!({"key": "ABC-1"})), NOW)
+        .unwrap();
+    assert_eq!(child.parent, Some(10000));
+    assert_eq!(events[0]["issue"]["fields"]["parent"]["key"], "ABC-1");
+    assert_eq!(events[0]["issue"]["fields"]["issuetype"]["subtask"], true);
+    assert_eq!(
+        refused(&mut store, sub(json!({"id": child.id.to_string()}))),
+        subtasks::WRONG_HIERARCHY
+    );
+    let parent = store.show(site, store.find("ABC-1").unwrap());
+    assert_eq!(parent["fields"]["subtasks"][0]["key"], "ABC-2");
+    assert_eq!(parent["fields"]["subtasks"][0]["fields"]["summary"], "sub");
+    store
+        .add_comment(site, &actor(), "ABC-2", Some(&adf("c")), NOW)
+        .unwrap();
+    assert_eq!(
+        store.delete(site, &actor(), "ABC-1"),
+        Err(IssueError::Message(subtasks::has_subtasks("ABC-1")))
+    );
+    let (primary, cascade) = store.delete_with(site, &actor(), "ABC-1", true).unwrap();
+    let gone: Vec<&Value> = primary.iter().map(|e| &e["issue"]["key"]).collect();
+    assert_eq!(gone, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert_eq!(cascade.len(), 1, "the subtask's comment");
+    assert_eq!(store.issues.len(), 1, "XYZ-1 stays");
 }

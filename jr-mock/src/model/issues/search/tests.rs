@@ -33,6 +33,7 @@ fn issue(id: u64, project: &str, summary: &str) -> Issue {
         created_ms: 1_000 * i64::try_from(id).unwrap_or(0),
         updated_ms: 0,
         other: Default::default(),
+        parent: None,
     }
 }
 
