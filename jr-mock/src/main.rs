@@ -123,6 +123,9 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      nextPageToken (last page: isLast true, no token;
                                                      a token not issued for this jql: 400), expand
                                                      (changelog, names)
+  POST   /rest/api/3/search/approximate-count       countIssues {"jql"}: {"count":N} (exact); 400 for bad
+                                                     JQL or one without a restriction ("Unbounded JQL
+                                                     queries are not allowed here. ...")
   Search JQL: project, issuetype, status, assignee, reporter, labels, key/issueKey with =, !=, IN,
   NOT IN, IS [NOT] EMPTY; summary ~ "text" and !~ (case-insensitive substring); text ~ "text"
   (summary or description); created/updated with =, !=, >, >=, <, <= and "2026-12-01",

@@ -33,7 +33,7 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 27] = [
+pub const STATEFUL: [&str; 28] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -61,6 +61,7 @@ pub const STATEFUL: [&str; 27] = [
     "deleteWorklog",
     "assignIssue",
     "getAllLabels",
+    "countIssues",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -140,6 +141,7 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "deleteWorklog" => worklogs::delete(call),
         "assignIssue" => issue::assign(call),
         "getAllLabels" => issue::labels(call),
+        "countIssues" => search::count(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))

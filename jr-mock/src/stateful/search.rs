@@ -144,3 +144,20 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
     }
     Ok(json_response(200, &body))
 }
+
+/// `countIssues` (`POST /rest/api/3/search/approximate-count` `{"jql"}`):
+/// 200 `{"count": N}`, the exact number of issues the search would find;
+/// 400 for JQL the search refuses, or one without a restriction
+/// ([`search::UNBOUNDED`], as the spec: "requires JQL to be bounded").
+pub(super) fn count(call: &Call<'_>) -> Result<Reply, Failure> {
+    let body = call.body()?;
+    let jql = body.get("jql").and_then(Value::as_str).unwrap_or_default();
+    let count = call.store.read(|m| {
+        let parsed = search::parse(jql, m.now_ms()).map_err(IssueError::Message)?;
+        if !parsed.is_bounded() {
+            return Err(IssueError::Message(search::UNBOUNDED.into()));
+        }
+        Ok::<_, IssueError>(parsed.run(&m.seed, m.issues.issues.values()).len())
+    })?;
+    Ok(json_response(200, &json!({ "count": count })))
+}

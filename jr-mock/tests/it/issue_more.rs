@@ -601,3 +601,47 @@ async fn assignee_labels_and_subtasks_with_delete_subtasks_over_http() {
         .count();
     assert_eq!(assigned, 3, "assign, unassign, assign to the lead");
 }
+
+#[tokio::test]
+async fn the_approximate_count_uses_the_search_jql_and_wants_a_restriction() {
+    let (jira, _hook) = with_issues(&["jira:issue_created"], &["one", "two", "three"]).await;
+    call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue",
+        OAUTH,
+        Some(new_issue("XYZ", "x")),
+    )
+    .await;
+    let count = |jql: &str| {
+        let jira = &jira;
+        let body = json!({ "jql": jql });
+        async move {
+            call(
+                jira,
+                "POST",
+                "/rest/api/3/search/approximate-count",
+                OAUTH,
+                Some(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(count("project = ABC").await, (200, json!({"count": 3})));
+    assert_eq!(count("summary ~ t").await, (200, json!({"count": 2})));
+    assert_eq!(count("project = NOPE").await, (200, json!({"count": 0})));
+    let (status, body) = count("ORDER BY created").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errorMessages"][0],
+        "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+    );
+    let (status, body) = count("colour = red").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["errorMessages"][0]
+            .as_str()
+            .unwrap()
+            .contains("'colour'")
+    );
+}

@@ -341,7 +341,24 @@ fn sort_keys(words: &[String]) -> Result<Vec<(SortKey, bool)>, String> {
     Ok(keys)
 }
 
+/// Jira's 400 for a query without a restriction where one is required
+/// ([OBS], docs/jira-semantics.md §14).
+pub const UNBOUNDED: &str =
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
+
 impl Search {
+    /// Whether the query restricts the issues (not blank, not only `ORDER BY`).
+    pub fn is_bounded(&self) -> bool {
+        fn restricts(f: &Filter) -> bool {
+            match f {
+                Filter::And(parts) | Filter::Or(parts) => parts.iter().any(restricts),
+                Filter::Not(inner) => restricts(inner),
+                _ => true,
+            }
+        }
+        self.filter.as_ref().is_some_and(restricts)
+    }
+
     /// Whether `issue` satisfies the filter (`seed` names projects, types
     /// and statuses).
     pub fn matches(&self, seed: &Seed, issue: &Issue) -> bool {
