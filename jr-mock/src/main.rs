@@ -128,8 +128,10 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      queries are not allowed here. ...")
   Search JQL: project, issuetype, status, assignee, reporter, labels, key/issueKey with =, !=, IN,
   NOT IN, IS [NOT] EMPTY; summary ~ "text" and !~ (case-insensitive substring); text ~ "text"
-  (summary or description); created/updated with =, !=, >, >=, <, <= and "2026-12-01",
-  "2026-12-01 10:00" (UTC) or a period from the virtual clock (-7d, -1w, -4h, -30m, "-1w 2d");
+  (summary, description or comments); created/updated with =, !=, >, >=, <, <=, IN, NOT IN and
+  "2026-12-01", "2026-12-01 10:00" (UTC) or a period from the virtual clock (-7d, -1w, -4h, -30m,
+  "-1w 2d"), or now(), startOfDay([-1]), endOfDay([+1d]) (UTC days); assignee/reporter =
+  currentUser() (the caller), IN membersOf("group") (the seed users' "groups");
   AND, OR, NOT, parentheses; ORDER BY created|updated|key [ASC|DESC] (default: issue ID ascending). Anything
   else: 400 with Jira's message ("Field 'x' does not exist or you do not have permission to
   view it.", "The operator '<' is not supported by the 'project' field.", "Error in the JQL ...").

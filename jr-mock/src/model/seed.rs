@@ -45,6 +45,9 @@ pub struct SeedUser {
     /// The email address, when the user shares it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
+    /// The groups the user is in (JQL `membersOf()`, comment visibility).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// A project.
@@ -147,6 +150,7 @@ impl Default for Seed {
                 account_id: DEFAULT_ACCOUNT_ID.into(),
                 display_name: DEFAULT_DISPLAY_NAME.into(),
                 email_address: Some("user@example.com".into()),
+                groups: vec!["jira-software-users".into()],
             }],
             projects: vec![
                 project("ABC", "10000", "Alpha Beta"),

@@ -102,6 +102,8 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
             token: asked.token.as_deref(),
             max_results: size,
             now_ms: m.now_ms(),
+            caller: call.actor.as_ref().map(|a| a.account_id.as_str()),
+            comments: Some(&m.issues.comments),
         };
         let page = search::page(&m.seed, m.issues.issues.values(), ask)?;
         let issues: Vec<Value> = page
@@ -153,11 +155,20 @@ pub(super) fn count(call: &Call<'_>) -> Result<Reply, Failure> {
     let body = call.body()?;
     let jql = body.get("jql").and_then(Value::as_str).unwrap_or_default();
     let count = call.store.read(|m| {
-        let parsed = search::parse(jql, m.now_ms()).map_err(IssueError::Message)?;
+        let env = search::Env {
+            now_ms: m.now_ms(),
+            caller: call.actor.as_ref().map(|a| a.account_id.as_str()),
+            seed: Some(&m.seed),
+        };
+        let parsed = search::parse_in(jql, &env).map_err(IssueError::Message)?;
         if !parsed.is_bounded() {
             return Err(IssueError::Message(search::UNBOUNDED.into()));
         }
-        Ok::<_, IssueError>(parsed.run(&m.seed, m.issues.issues.values()).len())
+        let corpus = search::Corpus {
+            seed: &m.seed,
+            comments: Some(&m.issues.comments),
+        };
+        Ok::<_, IssueError>(parsed.run_in(&corpus, m.issues.issues.values()).len())
     })?;
     Ok(json_response(200, &json!({ "count": count })))
 }

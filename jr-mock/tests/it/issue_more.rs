@@ -645,3 +645,54 @@ async fn the_approximate_count_uses_the_search_jql_and_wants_a_restriction() {
             .contains("'colour'")
     );
 }
+
+#[tokio::test]
+async fn search_finds_comment_text_and_resolves_current_user_and_day_functions() {
+    let (jira, _hook) = with_issues(&["jira:issue_created"], &["one", "two"]).await;
+    let body = json!({"body": {"type": "doc", "version": 1, "content": [{"type": "paragraph",
+        "content": [{"type": "text", "text": "needle in a comment"}]}]}});
+    let (status, _) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue/ABC-2/comment",
+        OAUTH,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let me = json!({"accountId": "5b10ac8d82e05b22cc7d4ef5"});
+    call(
+        &jira,
+        "PUT",
+        "/rest/api/3/issue/ABC-1/assignee",
+        OAUTH,
+        Some(me),
+    )
+    .await;
+    let keys = |jql: &str| {
+        let jira = &jira;
+        let body = json!({"jql": jql, "fields": ["summary"]});
+        async move {
+            let (status, page) =
+                call(jira, "POST", "/rest/api/3/search/jql", USER, Some(body)).await;
+            assert_eq!(status, 200, "{page}");
+            page["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|i| i["key"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(keys("text ~ needle").await, ["ABC-2"]);
+    assert_eq!(keys("assignee = currentUser()").await, ["ABC-1"]);
+    assert_eq!(
+        keys("assignee in membersOf(\"jira-software-users\")").await,
+        ["ABC-1"]
+    );
+    assert_eq!(
+        keys("created >= startOfDay() AND created <= endOfDay() AND updated <= now()").await,
+        ["ABC-1", "ABC-2"]
+    );
+    assert_eq!(keys("created IS EMPTY").await, Vec::<String>::new());
+}
