@@ -160,6 +160,12 @@ type: its issues need "parent": {"key"} of another type in the same project):
                  "workflow": {"statuses": [{"id": "1", "name": "To Do", "category": "new"},
                                            {"id": "10000", "name": "Done", "category": "done"}],
                               "transitions": [{"id": "31", "name": "Done", "to": "Done"}]}}]}
+  A project may list "members": [account IDs and app keys]: only they see it (others get the
+  issue 404, search leaves its issues out, creating there is 400 "Specify a valid project ID or
+  key"); without it (the default seed) everyone does. A user may list "groups": [...] (JQL
+  membersOf(), comment visibility). An OAuth token issued by the fake needs write:jira-work (or
+  write:*:jira) for writes and read:jira-work (or read:*:jira) for reads, else 401
+  {"code":401,"message":"Unauthorized; scope does not match"}; --config tokens pass.
   The first status is a new issue's; a transition without "from": [names] is global (from every
   status but its target). Keys are upper-case letters and digits; IDs are numbers in strings;
   categories are new, indeterminate, done; leads are users. A bad seed is refused at start,

@@ -15,7 +15,10 @@
 //! ```
 //!
 //! An issue of a `subtask` type needs a `parent` of another type in the
-//! same project. The first status is where a new issue starts. A transition without
+//! same project. A project's optional `"members"` (account IDs and app
+//! keys) are the only callers who see it (absent: everyone, see
+//! [`crate::stateful::access`]); a user's optional `"groups"` serve JQL
+//! `membersOf()` and comment visibility. The first status is where a new issue starts. A transition without
 //! `from` is global (available from every status but its own target), as
 //! in Jira's simplified workflows. [`Seed::validate`] names the first
 //! problem (`projects[0].lead: no user has the account ID "x"`).
@@ -66,6 +69,9 @@ pub struct Project {
     pub issue_types: Vec<IssueType>,
     /// The one workflow of every issue type.
     pub workflow: Workflow,
+    /// Who sees the project: account IDs and app keys; absent: everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
 }
 
 /// An issue type.
@@ -144,6 +150,7 @@ impl Default for Seed {
             })
             .into(),
             workflow: simplified_workflow(),
+            members: None,
         };
         Seed {
             users: vec![SeedUser {
@@ -242,6 +249,9 @@ impl Seed {
                     at("lead"),
                     format!("no user has the account ID {:?}", p.lead),
                 );
+            }
+            if p.members.iter().flatten().any(String::is_empty) {
+                return err(at("members"), "has an empty entry".into());
             }
             check_issue_types(&p.issue_types).map_err(|(f, m)| SeedError {
                 path: at(&f),

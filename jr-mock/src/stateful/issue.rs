@@ -32,7 +32,8 @@ use crate::wire::{ApiError, Reply, json_response};
 pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
     let actor = call.actor()?;
     let body = call.body()?;
-    let fields = object(&body, "fields")?;
+    let mut fields = object(&body, "fields")?;
+    super::access::hide_project(call, &mut fields);
     let (issue, queued) = call
         .store
         .try_write(|m, now| m.create_issue(actor, &fields, now).map_err(Failure::from))?;
@@ -163,6 +164,7 @@ pub(super) fn labels(call: &Call<'_>) -> Result<Reply, Failure> {
         m.issues
             .issues
             .values()
+            .filter(|i| call.viewer.sees(m, &i.project))
             .flat_map(|i| i.labels.iter().cloned())
             .collect()
     });

@@ -15,6 +15,7 @@
 //! delivery engine to run them ([`crate::store::Store::deliver_queued`]):
 //! the HTTP answer returns first; `GET /_mock/settle` waits for them.
 
+pub mod access;
 pub mod bulk;
 pub mod changelog;
 pub mod comments;
@@ -77,6 +78,8 @@ pub struct Call<'a> {
     pub req: &'a Request,
     /// The base URL of `self` links (the `Host` the caller used).
     pub base: &'a str,
+    /// The caller as the access rules see it ([`access`]).
+    pub viewer: access::Viewer,
 }
 
 impl Call<'_> {
@@ -113,6 +116,12 @@ impl Call<'_> {
 /// The answer to `operation_id` (one of [`STATEFUL`]), or `None` for any
 /// other operation (the catalog answers it).
 pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
+    if !STATEFUL.contains(&operation_id) {
+        return None;
+    }
+    if let Err(refused) = access::guard(operation_id, call) {
+        return Some(refused.reply());
+    }
     let result = match operation_id {
         "createIssue" => issue::create(call),
         "createIssues" => bulk::create(call),
@@ -156,6 +165,8 @@ enum Failure {
     Api(ApiError),
     /// A write without a caller (possible only under `lenientAuth`).
     Anonymous,
+    /// An OAuth token without the scope the operation needs ([`access`]).
+    Scope,
 }
 
 impl From<IssueError> for Failure {
@@ -193,6 +204,10 @@ impl Failure {
             }
             Failure::Api(e) => e.template(),
             Failure::Anonymous => not_authenticated(NOT_AUTHENTICATED),
+            Failure::Scope => json_response(
+                401,
+                &json!({"code": 401, "message": access::SCOPE_MISMATCH}),
+            ),
         }
     }
 }

@@ -105,7 +105,12 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
             caller: call.actor.as_ref().map(|a| a.account_id.as_str()),
             comments: Some(&m.issues.comments),
         };
-        let page = search::page(&m.seed, m.issues.issues.values(), ask)?;
+        let visible = m
+            .issues
+            .issues
+            .values()
+            .filter(|i| call.viewer.sees(m, &i.project));
+        let page = search::page(&m.seed, visible, ask)?;
         let issues: Vec<Value> = page
             .issues
             .iter()
@@ -168,7 +173,12 @@ pub(super) fn count(call: &Call<'_>) -> Result<Reply, Failure> {
             seed: &m.seed,
             comments: Some(&m.issues.comments),
         };
-        Ok::<_, IssueError>(parsed.run_in(&corpus, m.issues.issues.values()).len())
+        let visible = m
+            .issues
+            .issues
+            .values()
+            .filter(|i| call.viewer.sees(m, &i.project));
+        Ok::<_, IssueError>(parsed.run_in(&corpus, visible).len())
     })?;
     Ok(json_response(200, &json!({ "count": count })))
 }

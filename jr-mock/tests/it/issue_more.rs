@@ -696,3 +696,157 @@ async fn search_finds_comment_text_and_resolves_current_user_and_day_functions()
     );
     assert_eq!(keys("created IS EMPTY").await, Vec::<String>::new());
 }
+
+/// An access token the fake's authorization server issued to `oauth-app`
+/// with `scope` (space-separated).
+async fn issued_token(jira: &FakeJira, scope: &str) -> String {
+    let base = jira.base_url();
+    let encoded: String = url::form_urlencoded::byte_serialize(scope.as_bytes()).collect();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{base}/authorize?client_id=oauth-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcb&response_type=code&state=s&scope={encoded}"))
+        .send()
+        .await
+        .unwrap();
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let set: Value = client
+        .post(format!("{base}/oauth/token"))
+        .json(&json!({"grant_type": "authorization_code", "client_id": "oauth-app",
+            "client_secret": "oauth-app-secret", "code": code, "redirect_uri": "http://127.0.0.1:1/cb"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    set["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_project_with_members_is_hidden_from_others_and_a_token_needs_its_scopes() {
+    let mut config = config();
+    config.site.projects[1].members = Some(vec!["other-app".into()]);
+    let jira = FakeJira::start_with(config).await;
+    let (status, body) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue",
+        OTHER,
+        Some(new_issue("XYZ", "secret")),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue",
+        OTHER,
+        Some(new_issue("ABC", "open")),
+    )
+    .await;
+    assert_eq!(status, 201, "a project without members is everyone's");
+    for who in [USER, OAUTH] {
+        let (status, body) = call(&jira, "GET", "/rest/api/3/issue/XYZ-1", who, None).await;
+        assert_eq!(status, 404, "{body}");
+        assert_eq!(
+            body["errorMessages"][0],
+            "Issue does not exist or you do not have permission to see it."
+        );
+        let (status, _) = call(
+            &jira,
+            "POST",
+            "/rest/api/3/issue/XYZ-1/comment",
+            who,
+            Some(json!({"body": {"type": "doc", "version": 1, "content": []}})),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (_, found) = call(
+            &jira,
+            "GET",
+            "/rest/api/3/search/jql?jql=summary%20~%20e&fields=summary",
+            who,
+            None,
+        )
+        .await;
+        let keys: Vec<&Value> = found["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| &i["key"])
+            .collect();
+        assert_eq!(keys, [&json!("ABC-1")], "{found}");
+        let (status, body) = call(
+            &jira,
+            "POST",
+            "/rest/api/3/issue",
+            who,
+            Some(new_issue("XYZ", "x")),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            body["errors"]["project"],
+            "Specify a valid project ID or key"
+        );
+    }
+    let (status, _) = call(&jira, "GET", "/rest/api/3/issue/XYZ-1", OTHER, None).await;
+    assert_eq!(status, 200, "a member sees it");
+
+    let reader = issued_token(&jira, "read:jira-work").await;
+    let (status, body) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1",
+        Auth::Bearer(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let edit = json!({"fields": {"summary": "changed"}});
+    let (status, body) = call(
+        &jira,
+        "PUT",
+        "/rest/api/3/issue/ABC-1",
+        Auth::Bearer(&reader),
+        Some(edit.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            401,
+            json!({"code": 401, "message": "Unauthorized; scope does not match"})
+        )
+    );
+    let writer = issued_token(&jira, "read:jira-work write:jira-work").await;
+    let (status, body) = call(
+        &jira,
+        "PUT",
+        "/rest/api/3/issue/ABC-1",
+        Auth::Bearer(&writer),
+        Some(edit),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let webhooks_only = issued_token(&jira, "manage:jira-webhook").await;
+    let (status, _) = call(
+        &jira,
+        "GET",
+        "/rest/api/3/issue/ABC-1",
+        Auth::Bearer(&webhooks_only),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "reading needs read:jira-work");
+}
