@@ -163,7 +163,10 @@ type: its issues need "parent": {"key"} of another type in the same project):
   A project may list "members": [account IDs and app keys]: only they see it (others get the
   issue 404, search leaves its issues out, creating there is 400 "Specify a valid project ID or
   key"); without it (the default seed) everyone does. A user may list "groups": [...] (JQL
-  membersOf(), comment visibility). An OAuth token issued by the fake needs write:jira-work (or
+  membersOf(), comment visibility); a project "roles": {"Developers": [account IDs, app keys]}
+  (default: Administrators and Developers hold the default user). A comment with "visibility":
+  {"type":"group"|"role","value"} is listed and found only for those in it; its author must be
+  (400 errors.commentLevel "You are currently not a member of the group: x."). An OAuth token issued by the fake needs write:jira-work (or
   write:*:jira) for writes and read:jira-work (or read:*:jira) for reads, else 401
   {"code":401,"message":"Unauthorized; scope does not match"}; --config tokens pass.
   The first status is a new issue's; a transition without "from": [names] is global (from every

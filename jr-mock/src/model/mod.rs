@@ -427,7 +427,8 @@ impl Model {
         self.edit_issue(actor, key_or_id, (&fields, &Map::new()), now_ms)
     }
 
-    /// `addComment`: adds `body` (ADF) to the issue; enqueues
+    /// `addComment`: adds `given.0` (ADF) with the visibility `given.1`
+    /// to the issue; enqueues
     /// `comment_created` and `jira:issue_updated` (see [`issues::comments`]).
     /// Returns the comment and the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.
@@ -435,7 +436,7 @@ impl Model {
         &mut self,
         actor: &Actor,
         key_or_id: &str,
-        body: Option<&Value>,
+        given: (Option<&Value>, Option<issues::comments::Visibility>),
         now_ms: i64,
     ) -> Result<(issues::comments::Comment, usize), IssueError> {
         let site = Site {
@@ -444,19 +445,19 @@ impl Model {
         };
         let (comment, events) = self
             .issues
-            .add_comment(site, actor, key_or_id, body, now_ms)?;
+            .add_comment_with(site, actor, key_or_id, given, now_ms)?;
         Ok((comment, self.enqueue_all(&events, now_ms)))
     }
 
-    /// `updateComment`: replaces the comment's body; enqueues
+    /// `updateComment`: replaces the body of the comment `at.1` on the
+    /// issue `at.0` (and its visibility, when given); enqueues
     /// `comment_updated`. Returns the comment and the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.
     pub fn update_comment(
         &mut self,
         actor: &Actor,
-        key_or_id: &str,
-        comment_id: &str,
-        body: Option<&Value>,
+        at: (&str, &str),
+        given: (Option<&Value>, Option<issues::comments::Visibility>),
         now_ms: i64,
     ) -> Result<(issues::comments::Comment, usize), IssueError> {
         let site = Site {
@@ -465,7 +466,7 @@ impl Model {
         };
         let (comment, events) = self
             .issues
-            .update_comment(site, actor, key_or_id, comment_id, body, now_ms)?;
+            .update_comment_with(site, actor, at, given, now_ms)?;
         Ok((comment, self.enqueue_all(&events, now_ms)))
     }
 

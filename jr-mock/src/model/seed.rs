@@ -72,6 +72,10 @@ pub struct Project {
     /// Who sees the project: account IDs and app keys; absent: everyone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<String>>,
+    /// Project roles (`Developers`) and their account IDs and app keys,
+    /// for comment visibility.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub roles: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// An issue type.
@@ -151,6 +155,9 @@ impl Default for Seed {
             .into(),
             workflow: simplified_workflow(),
             members: None,
+            roles: ["Administrators", "Developers"]
+                .map(|r| (r.to_owned(), vec![DEFAULT_ACCOUNT_ID.to_owned()]))
+                .into(),
         };
         Seed {
             users: vec![SeedUser {

@@ -850,3 +850,68 @@ async fn a_project_with_members_is_hidden_from_others_and_a_token_needs_its_scop
     .await;
     assert_eq!(status, 401, "reading needs read:jira-work");
 }
+
+#[tokio::test]
+async fn a_restricted_comment_is_kept_returned_and_hidden_from_those_outside() {
+    let mut config = config();
+    config.site.users.push(jr_mock::model::seed::SeedUser {
+        account_id: "other-account".into(),
+        display_name: "Other".into(),
+        email_address: None,
+        groups: vec!["outsiders".into()],
+    });
+    config.site.projects[0]
+        .roles
+        .insert("Developers".into(), vec!["5b10ac8d82e05b22cc7d4ef5".into()]);
+    let apps = &mut config.identities.oauth_apps;
+    let other = apps
+        .iter_mut()
+        .find(|a| a.client_id == "other-app")
+        .unwrap();
+    other.access_tokens[0].account_id = "other-account".into();
+    let jira = FakeJira::start_with(config).await;
+    call(
+        &jira,
+        "POST",
+        "/rest/api/3/issue",
+        USER,
+        Some(new_issue("ABC", "c")),
+    )
+    .await;
+    let comments = "/rest/api/3/issue/ABC-1/comment";
+    let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "t"}]}]});
+    let (status, open) = call(&jira, "POST", comments, USER, Some(json!({"body": adf}))).await;
+    assert_eq!(status, 201, "{open}");
+    let dev = json!({"body": adf, "visibility": {"type": "role", "value": "Developers"}});
+    let (status, restricted) = call(&jira, "POST", comments, USER, Some(dev)).await;
+    assert_eq!(status, 201, "{restricted}");
+    assert_eq!(restricted["visibility"]["value"], "Developers");
+    let group =
+        json!({"body": adf, "visibility": {"type": "group", "value": "jira-software-users"}});
+    let (status, _) = call(&jira, "POST", comments, USER, Some(group)).await;
+    assert_eq!(status, 201);
+    let outside = json!({"body": adf, "visibility": {"type": "group", "value": "outsiders"}});
+    let (status, body) = call(&jira, "POST", comments, USER, Some(outside)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"]["commentLevel"],
+        "You are currently not a member of the group: outsiders."
+    );
+
+    let (_, mine) = call(&jira, "GET", comments, USER, None).await;
+    assert_eq!(mine["total"], 3, "{mine}");
+    // `other-app` acts for `other-account`: in neither the role nor the group.
+    let (_, theirs) = call(&jira, "GET", comments, OTHER, None).await;
+    assert_eq!(theirs["total"], 1, "{theirs}");
+    assert_eq!(theirs["comments"][0]["id"], open["id"]);
+    let hidden = format!("{comments}/{}", restricted["id"].as_str().unwrap());
+    let (status, body) = call(&jira, "GET", &hidden, OTHER, None).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = call(&jira, "DELETE", &hidden, OTHER, None).await;
+    assert_eq!(status, 404);
+    let (status, body) = call(&jira, "GET", &hidden, USER, None).await;
+    assert_eq!(
+        (status, body["visibility"]["type"].as_str()),
+        (200, Some("role"))
+    );
+}

@@ -478,6 +478,7 @@ fn issues() -> impl Strategy<Value = (Vec<Issue>, BTreeMap<u64, Comment>)> {
                                 body: adf(text),
                                 created_ms: NOW,
                                 updated_ms: NOW,
+                                visibility: None,
                             },
                         );
                     }
