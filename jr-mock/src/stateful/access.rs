@@ -12,7 +12,7 @@
 //!   server carries its scopes; a write (any modelled operation that
 //!   changes something) needs `write:jira-work` (or a granular
 //!   `write:…:jira` scope) and a read `read:jira-work` (or `read:…:jira`),
-//!   else Jira's 401 `Unauthorized; scope does not match` ([OBS],
+//!   else Jira's 401 `Unauthorized; scope does not match` ([INF],
 //!   docs/jira-semantics.md §14). Tokens from `--config` have no recorded
 //!   scopes and pass.
 
@@ -23,7 +23,7 @@ use crate::model::Model;
 use crate::model::apps::Caller;
 use crate::model::issues::IssueError;
 
-/// Jira's 401 message for a token without the scope ([OBS]).
+/// Jira's 401 message for a token without the scope ([INF]).
 pub const SCOPE_MISMATCH: &str = "Unauthorized; scope does not match";
 
 /// The caller as the access rules see it.

@@ -91,7 +91,7 @@ impl Visibility {
             .is_some_and(|members| members.iter().any(|m| ids.contains(m)))
     }
 
-    /// Jira's 400 for an author outside the restriction ([OBS] texts,
+    /// Jira's 400 for an author outside the restriction ([INF] texts,
     /// docs/jira-semantics.md §14), as `errors.commentLevel`.
     pub fn not_member(&self) -> IssueError {
         let what = if self.kind == "group" {

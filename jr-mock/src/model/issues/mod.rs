@@ -36,7 +36,7 @@ use super::seed::{Project, Seed};
 
 /// Jira's 404 text for an issue that does not exist or is hidden.
 pub const NO_ISSUE: &str = "Issue does not exist or you do not have permission to see it.";
-/// Jira's 400 text for a label that is not one word ([OBS]).
+/// Jira's 400 text for a label that is not one word ([INF]).
 pub const LABEL_WORDS: &str = "Labels must be words without spaces.";
 /// The first issue ID.
 pub const FIRST_ISSUE_ID: u64 = 10000;

@@ -458,7 +458,7 @@ fn sort_keys(words: &[String]) -> Result<Vec<(SortKey, bool)>, String> {
 }
 
 /// Jira's 400 for a query without a restriction where one is required
-/// ([OBS], docs/jira-semantics.md §14).
+/// ([INF], docs/jira-semantics.md §14).
 pub const UNBOUNDED: &str =
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
 

@@ -17,7 +17,7 @@ use crate::model::seed::{IssueType, Project};
 /// The 400 for a subtask created without a parent ([INF] text,
 /// docs/jira-semantics.md §14).
 pub const NEEDS_PARENT: &str = "Subtasks must be created with a parent issue.";
-/// Jira's 400 for a parent a new issue cannot have ([OBS]).
+/// Jira's 400 for a parent a new issue cannot have ([INF]).
 pub const WRONG_HIERARCHY: &str = "Given parent issue does not belong to appropriate hierarchy.";
 /// The 400 for deleting a parent without `deleteSubtasks=true` ([INF]).
 pub fn has_subtasks(key: &str) -> String {
