@@ -7,7 +7,7 @@
 //! - `GET .../properties/{propertyKey}`: 200 `{"key", "value"}`; 404
 //!   `The property with key 'k' does not exist.`
 //! - `PUT .../properties/{propertyKey}` (the body is the value, any JSON):
-//!   201 when created, 200 when replaced, empty body; 400 for an empty body
+//!   201 when created, 200 when replaced, body `{}`; 400 for an empty body
 //!   or one over 32768 characters.
 //! - `DELETE .../properties/{propertyKey}`: 204; 404 as `GET`.
 //!
@@ -68,10 +68,12 @@ pub(super) fn set(call: &Call<'_>) -> Result<Reply, Failure> {
             .map_err(Failure::from)
     })?;
     deliver(call, queued);
-    Ok(Reply::new(match outcome {
+    let status = match outcome {
         SetOutcome::Created => 201,
         SetOutcome::Updated => 200,
-    }))
+    };
+    // The spec's answer is a JSON object with no properties.
+    Ok(json_response(status, &json!({})))
 }
 
 /// `deleteIssueProperty`.

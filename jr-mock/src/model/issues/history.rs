@@ -88,9 +88,25 @@ impl IssueStore {
 }
 
 /// A history as the changelog operations answer it (links on `base`).
+/// Items leave out `from`/`to`/`fromString`/`toString` that are null: the
+/// spec's `ChangeDetails` types them as strings (the webhook's changelog
+/// keeps the nulls).
 pub fn render_history(h: &History, base: &str) -> Value {
+    let items: Vec<Value> = h
+        .items
+        .iter()
+        .map(|i| match i {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        })
+        .collect();
     json!({"id": h.id.to_string(), "author": render_actor(&h.author, base),
-        "created": jira_time(h.created_ms), "items": h.items})
+        "created": jira_time(h.created_ms), "items": items})
 }
 
 /// The display name of each field of `fields` (`expand=names`): Jira's
