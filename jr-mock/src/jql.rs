@@ -384,7 +384,8 @@ pub(crate) enum Operand {
     Nothing,
     One(Val),
     List(Vec<Val>),
-    Function(String),
+    /// A function call: its name as written and its arguments.
+    Function(String, Vec<Val>),
 }
 
 const OPERATORS: &str = "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'.";
@@ -668,8 +669,8 @@ impl Parser {
             let name = w.clone();
             self.bump();
             self.bump();
-            self.function_args()?;
-            return Ok(Operand::Function(name));
+            let args = self.function_args()?;
+            return Ok(Operand::Function(name, args));
         }
         self.value().map(Operand::One)
     }
@@ -711,12 +712,12 @@ impl Parser {
         }
     }
 
-    fn function_args(&mut self) -> Result<(), JqlError> {
+    fn function_args(&mut self) -> Result<Vec<Val>, JqlError> {
         if self.peek().tok == Tok::RParen {
             self.bump();
-            return Ok(());
+            return Ok(Vec::new());
         }
-        self.list_rest().map(|_| ())
+        self.list_rest()
     }
 }
 
@@ -780,7 +781,7 @@ fn operand_values(op: &str, operand: &Operand) -> Result<Vec<Val>, JqlError> {
             JqlErrorKind::UnsupportedOther,
             format!("The operator '{op}' does not support multi-value operands"),
         )),
-        Operand::Function(name) => Err(JqlError::new(
+        Operand::Function(name, _) => Err(JqlError::new(
             JqlErrorKind::UnsupportedOther,
             format!("The function {name} is unsupported"),
         )),

@@ -77,12 +77,37 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      {"issues":[..],"errors":[{"status":400,
                                                      "failedElementNumber":N (0-based),"elementErrors"}]};
                                                      400 in that shape when every element failed
-  GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue; 404 "Issue does not exist or you
-                                                     do not have permission to see it."
-  PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...}}: 204 (summary, description,
-                                                     labels, assignee, issuetype, environment, duedate,
-                                                     priority, customfield_*; "update" is not modelled)
-  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204 (its comments go with it)
+  GET    /rest/api/3/issue/{issueIdOrKey}[?fields=]  getIssue: the issue (expand=changelog,names add them);
+                                                     404 "Issue does not exist or you do not have
+                                                     permission to see it."
+  GET    /rest/api/3/issue/{issueIdOrKey}/changelog  getChangeLogs: {"values":[{"id","author","created",
+                                                     "items"}..],"startAt","maxResults" (100),"total",
+                                                     "isLast","nextPage"?}, oldest first; one per edit or
+                                                     transition
+  POST   .../changelog/list {"changelogIds":[N..]}  getChangeLogsByIds: {"histories":[..],"total",..}
+  GET    /rest/api/3/issue/{issueIdOrKey}/properties getIssuePropertyKeys: {"keys":[{"self","key"}..]}
+  GET|PUT|DELETE .../properties/{propertyKey}        getIssueProperty {"key","value"} / setIssueProperty
+                                                     (body = the value, at most 32768 characters: 201
+                                                     created, 200 replaced) / deleteIssueProperty (204);
+                                                     404 "The property with key 'k' does not exist."
+  POST   /rest/api/3/issue/{issueIdOrKey}/worklog    addWorklog {"timeSpent":"1h 30m"|"timeSpentSeconds":N,
+                                                     "started":"2021-01-17T12:34:00.000+0000","comment"?:
+                                                     ADF}: 201 the worklog; 400 errors.timeLogged/started
+  GET    /rest/api/3/issue/{issueIdOrKey}/worklog    getIssueWorklog: {"startAt","maxResults" (5000),"total",
+                                                     "worklogs"}, oldest first (startedAfter/Before, ms)
+  GET|PUT|DELETE .../worklog/{id}                    getWorklog / updateWorklog (200) / deleteWorklog (204);
+                                                     404 "Cannot find worklog with id: N."
+  PUT    /rest/api/3/issue/{issueIdOrKey}            editIssue {"fields":{...},"update":{...}}: 204 (summary,
+                                                     description, labels, assignee, issuetype, environment,
+                                                     duedate, priority, customfield_*; "update": labels
+                                                     add/remove/set, the others set; a field in both: 400)
+  DELETE /rest/api/3/issue/{issueIdOrKey}            deleteIssue: 204 (its comments, worklogs, properties
+                                                     go with it); with subtasks: 400 unless
+                                                     ?deleteSubtasks=true (each sends jira:issue_deleted)
+  PUT    /rest/api/3/issue/{issueIdOrKey}/assignee   assignIssue {"accountId":"..."|"-1" (the lead)|null}:
+                                                     204; 400 errors.assignee for an unknown account
+  GET    /rest/api/3/label                           getAllLabels: {"values":[labels on issues, sorted],
+                                                     "startAt","maxResults" (1000),"total","isLast"}
   POST   /rest/api/3/issue/{issueIdOrKey}/comment    addComment {"body": ADF}: 201 the comment
   GET    /rest/api/3/issue/{issueIdOrKey}/comment    getComments: {"startAt","maxResults" (5000),
                                                      "total","comments"}, oldest first (orderBy=-created)
@@ -90,17 +115,24 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      deleteComment (204); 404 "Can not find a comment
                                                      for id: N."
   GET    /rest/api/3/issue/{issueIdOrKey}/transitions  getTransitions: the workflow's, from its status
-  POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"}}: 204; 400
+  POST   /rest/api/3/issue/{issueIdOrKey}/transitions  doTransition {"transition":{"id":"21"},"fields"?,
+                                                     "update"?}: 204 (fields set as an edit, one event); 400
                                                      "Transition id '99' is not valid for this issue."
   GET|POST /rest/api/3/search/jql                  searchAndReconsileIssuesUsingJql(Post): jql,
                                                      maxResults (50; cut to 5000), fields (as getIssue;
                                                      without it each issue is only its id, as Jira's),
                                                      nextPageToken (last page: isLast true, no token;
-                                                     a token not issued for this jql: 400)
+                                                     a token not issued for this jql: 400), expand
+                                                     (changelog, names)
+  POST   /rest/api/3/search/approximate-count       countIssues {"jql"}: {"count":N} (exact); 400 for bad
+                                                     JQL or one without a restriction ("Unbounded JQL
+                                                     queries are not allowed here. ...")
   Search JQL: project, issuetype, status, assignee, reporter, labels, key/issueKey with =, !=, IN,
   NOT IN, IS [NOT] EMPTY; summary ~ "text" and !~ (case-insensitive substring); text ~ "text"
-  (summary or description); created/updated with =, !=, >, >=, <, <= and "2026-12-01",
-  "2026-12-01 10:00" (UTC) or a period from the virtual clock (-7d, -1w, -4h, -30m, "-1w 2d");
+  (summary, description or comments); created/updated with =, !=, >, >=, <, <=, IN, NOT IN and
+  "2026-12-01", "2026-12-01 10:00" (UTC) or a period from the virtual clock (-7d, -1w, -4h, -30m,
+  "-1w 2d"), or now(), startOfDay([-1]), endOfDay([+1d]) (UTC days); assignee/reporter =
+  currentUser() (the caller), IN membersOf("group") (the seed users' "groups");
   AND, OR, NOT, parentheses; ORDER BY created|updated|key [ASC|DESC] (default: issue ID ascending). Anything
   else: 400 with Jira's message ("Field 'x' does not exist or you do not have permission to
   view it.", "The operator '<' is not supported by the 'project' field.", "Error in the JQL ...").
@@ -108,21 +140,36 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
   (signatures, retries, failure records): jira:issue_created, jira:issue_updated (changelog.items
   per changed field; issue_generic for a transition), jira:issue_deleted, with "user" = the caller;
   comment_created (and jira:issue_updated issue_commented with the comment), comment_updated,
-  comment_deleted, each with "comment" and "issue". Deleting an issue sends one comment_deleted
+  comment_deleted, each with "comment" and "issue"; issue_property_set and issue_property_deleted
+  with "property" {"key","value"} and "issue" (a webhook's issue.property[k] JQL sees the stored
+  properties); a worklog's add, update or delete sends jira:issue_updated (issue_work_logged,
+  issue_worklog_updated, issue_worklog_deleted; changelog timespent and WorklogId), as worklog_*
+  events cannot be registered by a dynamic webhook. Deleting an issue sends one comment_deleted
   per comment with X-Atlassian-Webhook-Flow: Secondary.
   The answer returns first; GET /_mock/settle waits until the deliveries are done. Issues are
   saved with --state and cleared by POST /_mock/reset, and so are comments.
 
 SEED (--seed FILE replaces the default: user 5b10ac8d82e05b22cc7d4ef5 "jr-mock user"; projects
 ABC (id 10000) and XYZ (10001), issue types Task 10001, Bug 10002, Story 10003, statuses To Do 1,
-In Progress 3, Done 10000 with global transitions 11, 21, 31 to each):
+In Progress 3, Done 10000 with global transitions 11, 21, 31 to each; Subtask 10004 is a subtask
+type: its issues need "parent": {"key"} of another type in the same project):
   {"users": [{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "jr-mock user",
               "emailAddress": "user@example.com"}],
    "projects": [{"key": "ABC", "id": "10000", "name": "Alpha", "lead": "5b10ac8d82e05b22cc7d4ef5",
-                 "issueTypes": [{"id": "10001", "name": "Task"}],
+                 "issueTypes": [{"id": "10001", "name": "Task"},
+                                {"id": "10004", "name": "Subtask", "subtask": true}],
                  "workflow": {"statuses": [{"id": "1", "name": "To Do", "category": "new"},
                                            {"id": "10000", "name": "Done", "category": "done"}],
                               "transitions": [{"id": "31", "name": "Done", "to": "Done"}]}}]}
+  A project may list "members": [account IDs and app keys]: only they see it (others get the
+  issue 404, search leaves its issues out, creating there is 400 "Specify a valid project ID or
+  key"); without it (the default seed) everyone does. A user may list "groups": [...] (JQL
+  membersOf(), comment visibility); a project "roles": {"Developers": [account IDs, app keys]}
+  (default: Administrators and Developers hold the default user). A comment with "visibility":
+  {"type":"group"|"role","value"} is listed and found only for those in it; its author must be
+  (400 errors.commentLevel "You are currently not a member of the group: x."). An OAuth token issued by the fake needs write:jira-work (or
+  write:*:jira) for writes and read:jira-work (or read:*:jira) for reads, else 401
+  {"code":401,"message":"Unauthorized; scope does not match"}; --config tokens pass.
   The first status is a new issue's; a transition without "from": [names] is global (from every
   status but its target). Keys are upper-case letters and digits; IDs are numbers in strings;
   categories are new, indeterminate, done; leads are users. A bad seed is refused at start,

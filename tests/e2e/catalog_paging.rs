@@ -12,6 +12,17 @@ const REMOVED: &[&str] = &["searchForIssuesUsingJql", "searchForIssuesUsingJqlPo
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_paginated_operation_is_walked_to_its_end() {
     let jira = FakeJira::start().await;
+    // The stateful operations on an issue (the changelog) page over the
+    // issue the examples name: create it.
+    let issue =
+        r#"{"fields": {"project": {"key": "ABC"}, "issuetype": {"name": "Task"}, "summary": "s"}}"#;
+    let (created, stderr, code) =
+        run(jr_as_user(&jira).args(["issue", "create-issue", "--body", issue]));
+    assert_eq!(
+        (code, created["key"].as_str()),
+        (0, Some("ABC-1")),
+        "{stderr}"
+    );
     let mut failures = Vec::new();
     let mut walked = 0;
     for op in ops::OPERATIONS

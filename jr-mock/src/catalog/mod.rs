@@ -206,13 +206,18 @@ impl Catalog {
         }
         let base = links_base(req, &self.fallback_base);
         if crate::stateful::STATEFUL.contains(&op.operation_id) {
-            let actor = self.store.read(|m| caller.as_ref().map(|c| actor(c, m)));
+            let (actor, viewer) = self.store.read(|m| {
+                let token = crate::api::auth::bearer_token(req);
+                let viewer = crate::stateful::access::Viewer::of(caller.as_ref(), token, m);
+                (caller.as_ref().map(|c| actor(c, m)), viewer)
+            });
             let call = crate::stateful::Call {
                 store: &self.store,
                 actor,
                 path: path_values,
                 req,
                 base: &base,
+                viewer,
             };
             if let Some(answer) = crate::stateful::answer(op.operation_id, &call) {
                 let model = crate::journal::Source::Model.as_str();

@@ -287,7 +287,10 @@ impl Model {
         now_ms: i64,
     ) -> Result<Vec<String>, EventError> {
         let fields = check_event(event)?;
-        let groups = self.webhooks.matching(event, now_ms);
+        let seen = self.issues.with_properties(event);
+        let groups = self
+            .webhooks
+            .matching(seen.as_ref().unwrap_or(event), now_ms);
         let ids = groups.into_iter().map(|g| {
             let id = self.rng.uuid();
             let body = payload(fields, now_ms, &g.webhook_ids);
@@ -335,32 +338,15 @@ impl Model {
         (results, self.enqueue_all(&events, now_ms))
     }
 
-    /// `editIssue`: sets `fields` of the issue `key_or_id`; enqueues
-    /// `jira:issue_updated` when something changed. Returns the deliveries queued.
+    /// `editIssue`: sets `edits.0` (`fields`) of the issue `key_or_id` and
+    /// applies `edits.1` (`update`); enqueues `jira:issue_updated` when
+    /// something changed. Returns the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.
     pub fn edit_issue(
         &mut self,
         actor: &Actor,
         key_or_id: &str,
-        fields: &Map<String, Value>,
-        now_ms: i64,
-    ) -> Result<usize, IssueError> {
-        let site = Site {
-            seed: &self.seed,
-            base: &self.site_url,
-        };
-        let events = self.issues.edit(site, actor, key_or_id, fields, now_ms)?;
-        Ok(self.enqueue_all(&events, now_ms))
-    }
-
-    /// `doTransition`: moves the issue along `transition_id`; enqueues
-    /// `jira:issue_updated`. Returns the deliveries queued.
-    /// Errors: [`IssueError`], nothing changed.
-    pub fn transition_issue(
-        &mut self,
-        actor: &Actor,
-        key_or_id: &str,
-        transition_id: &str,
+        edits: (&Map<String, Value>, &Map<String, Value>),
         now_ms: i64,
     ) -> Result<usize, IssueError> {
         let site = Site {
@@ -369,28 +355,81 @@ impl Model {
         };
         let events = self
             .issues
-            .transition(site, actor, key_or_id, transition_id, now_ms)?;
+            .edit_with(site, actor, key_or_id, edits.0, edits.1, now_ms)?;
         Ok(self.enqueue_all(&events, now_ms))
     }
 
-    /// `deleteIssue`: removes the issue; enqueues `jira:issue_deleted`.
-    /// Returns the deliveries queued. Errors: [`IssueError::NotFound`].
-    pub fn delete_issue(
+    /// `doTransition`: moves the issue along `transition_id`, setting
+    /// `edits` (`fields`, `update`); enqueues `jira:issue_updated`.
+    /// Returns the deliveries queued. Errors: [`IssueError`], nothing changed.
+    pub fn transition_issue(
         &mut self,
         actor: &Actor,
         key_or_id: &str,
+        transition_id: &str,
+        edits: (&Map<String, Value>, &Map<String, Value>),
         now_ms: i64,
     ) -> Result<usize, IssueError> {
         let site = Site {
             seed: &self.seed,
             base: &self.site_url,
         };
-        let (events, cascade) = self.issues.delete(site, actor, key_or_id)?;
+        let events =
+            self.issues
+                .transition_with(site, actor, key_or_id, transition_id, edits, now_ms)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// `deleteIssue`: removes the issue (and, with `delete_subtasks`, its
+    /// subtasks); enqueues `jira:issue_deleted` for each, and the comments'
+    /// `comment_deleted` as the `Secondary` flow. Returns the deliveries
+    /// queued. Errors: [`IssueError`], nothing changed.
+    pub fn delete_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        delete_subtasks: bool,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (events, cascade) = self
+            .issues
+            .delete_with(site, actor, key_or_id, delete_subtasks)?;
         let queued = self.enqueue_all(&events, now_ms);
         Ok(queued + self.enqueue_all_in(&cascade, Flow::Secondary, now_ms))
     }
 
-    /// `addComment`: adds `body` (ADF) to the issue; enqueues
+    /// `assignIssue`: assigns the issue to `account` (`None`: unassigned;
+    /// `"-1"`: the project's lead, its default assignee); enqueues
+    /// `jira:issue_updated` (`issue_assigned`) when it changed. Returns the
+    /// deliveries queued. Errors: [`IssueError`] (an unknown account:
+    /// `errors.assignee`), nothing changed.
+    pub fn assign_issue(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        account: Option<&str>,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let lead = self
+            .issues
+            .find(key_or_id)
+            .and_then(|i| self.seed.project(&i.project))
+            .map(|p| p.lead.clone());
+        let assignee = match account {
+            None => Value::Null,
+            Some("-1") => serde_json::json!({ "accountId": lead }),
+            Some(a) => serde_json::json!({ "accountId": a }),
+        };
+        let fields = Map::from_iter([("assignee".to_owned(), assignee)]);
+        self.edit_issue(actor, key_or_id, (&fields, &Map::new()), now_ms)
+    }
+
+    /// `addComment`: adds `given.0` (ADF) with the visibility `given.1`
+    /// to the issue; enqueues
     /// `comment_created` and `jira:issue_updated` (see [`issues::comments`]).
     /// Returns the comment and the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.
@@ -398,7 +437,7 @@ impl Model {
         &mut self,
         actor: &Actor,
         key_or_id: &str,
-        body: Option<&Value>,
+        given: (Option<&Value>, Option<issues::comments::Visibility>),
         now_ms: i64,
     ) -> Result<(issues::comments::Comment, usize), IssueError> {
         let site = Site {
@@ -407,19 +446,19 @@ impl Model {
         };
         let (comment, events) = self
             .issues
-            .add_comment(site, actor, key_or_id, body, now_ms)?;
+            .add_comment_with(site, actor, key_or_id, given, now_ms)?;
         Ok((comment, self.enqueue_all(&events, now_ms)))
     }
 
-    /// `updateComment`: replaces the comment's body; enqueues
+    /// `updateComment`: replaces the body of the comment `at.1` on the
+    /// issue `at.0` (and its visibility, when given); enqueues
     /// `comment_updated`. Returns the comment and the deliveries queued.
     /// Errors: [`IssueError`], nothing changed.
     pub fn update_comment(
         &mut self,
         actor: &Actor,
-        key_or_id: &str,
-        comment_id: &str,
-        body: Option<&Value>,
+        at: (&str, &str),
+        given: (Option<&Value>, Option<issues::comments::Visibility>),
         now_ms: i64,
     ) -> Result<(issues::comments::Comment, usize), IssueError> {
         let site = Site {
@@ -428,7 +467,7 @@ impl Model {
         };
         let (comment, events) = self
             .issues
-            .update_comment(site, actor, key_or_id, comment_id, body, now_ms)?;
+            .update_comment_with(site, actor, at, given, now_ms)?;
         Ok((comment, self.enqueue_all(&events, now_ms)))
     }
 
@@ -448,8 +487,110 @@ impl Model {
         Ok(self.enqueue_all(&events, now_ms))
     }
 
-    /// Enqueues each of the model's own events (always well formed, see
-    /// [`check_event`]); returns the deliveries queued.
+    /// `setIssueProperty`: stores `value` (`chars` characters of JSON
+    /// text) under `key` on the issue; enqueues `issue_property_set`.
+    /// Returns whether it was created and the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn set_issue_property(
+        &mut self,
+        key_or_id: &str,
+        key: &str,
+        value: &Value,
+        chars: usize,
+        now_ms: i64,
+    ) -> Result<(issues::properties::SetOutcome, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (outcome, events) = self
+            .issues
+            .set_property(site, key_or_id, key, value, chars)?;
+        Ok((outcome, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `deleteIssueProperty`: removes `key` from the issue; enqueues
+    /// `issue_property_deleted`. Returns the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn delete_issue_property(
+        &mut self,
+        key_or_id: &str,
+        key: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self.issues.delete_property(site, key_or_id, key)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// `addWorklog`: logs work on the issue; enqueues `jira:issue_updated`
+    /// (`issue_work_logged`; `worklog_created` matches no dynamic webhook,
+    /// see [`issues::worklogs`]). Returns the worklog and the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn add_worklog(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        body: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<(issues::worklogs::Worklog, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (worklog, events) = self
+            .issues
+            .add_worklog(site, actor, key_or_id, body, now_ms)?;
+        Ok((worklog, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `updateWorklog`: as [`Model::add_worklog`] for a change
+    /// (`issue_worklog_updated`).
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn update_worklog(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        worklog_id: &str,
+        body: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<(issues::worklogs::Worklog, usize), IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let (worklog, events) = self
+            .issues
+            .update_worklog(site, actor, key_or_id, worklog_id, body, now_ms)?;
+        Ok((worklog, self.enqueue_all(&events, now_ms)))
+    }
+
+    /// `deleteWorklog`: removes the worklog; enqueues `jira:issue_updated`
+    /// (`issue_worklog_deleted`). Returns the deliveries queued.
+    /// Errors: [`IssueError`], nothing changed.
+    pub fn delete_worklog(
+        &mut self,
+        actor: &Actor,
+        key_or_id: &str,
+        worklog_id: &str,
+        now_ms: i64,
+    ) -> Result<usize, IssueError> {
+        let site = Site {
+            seed: &self.seed,
+            base: &self.site_url,
+        };
+        let events = self
+            .issues
+            .delete_worklog(site, actor, key_or_id, worklog_id, now_ms)?;
+        Ok(self.enqueue_all(&events, now_ms))
+    }
+
+    /// Enqueues each of the model's own events (well formed, see
+    /// [`check_event`]; `worklog_*`, which no dynamic webhook can
+    /// register, queue nothing); returns the deliveries queued.
     fn enqueue_all(&mut self, events: &[Value], now_ms: i64) -> usize {
         self.enqueue_all_in(events, Flow::Primary, now_ms)
     }

@@ -7,13 +7,18 @@
 //! {"users": [{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "jr-mock user",
 //!             "emailAddress": "user@example.com"}],
 //!  "projects": [{"key": "ABC", "id": "10000", "name": "Alpha", "lead": "5b10ac8d82e05b22cc7d4ef5",
-//!                "issueTypes": [{"id": "10001", "name": "Task"}],
+//!                "issueTypes": [{"id": "10001", "name": "Task"},
+//!                               {"id": "10004", "name": "Subtask", "subtask": true}],
 //!                "workflow": {"statuses": [{"id": "1", "name": "To Do", "category": "new"},
 //!                                          {"id": "10000", "name": "Done", "category": "done"}],
 //!                             "transitions": [{"id": "31", "name": "Done", "to": "Done"}]}}]}
 //! ```
 //!
-//! The first status is where a new issue starts. A transition without
+//! An issue of a `subtask` type needs a `parent` of another type in the
+//! same project. A project's optional `"members"` (account IDs and app
+//! keys) are the only callers who see it (absent: everyone, see
+//! [`crate::stateful::access`]); a user's optional `"groups"` serve JQL
+//! `membersOf()` and comment visibility. The first status is where a new issue starts. A transition without
 //! `from` is global (available from every status but its own target), as
 //! in Jira's simplified workflows. [`Seed::validate`] names the first
 //! problem (`projects[0].lead: no user has the account ID "x"`).
@@ -43,6 +48,9 @@ pub struct SeedUser {
     /// The email address, when the user shares it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
+    /// The groups the user is in (JQL `membersOf()`, comment visibility).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// A project.
@@ -61,6 +69,13 @@ pub struct Project {
     pub issue_types: Vec<IssueType>,
     /// The one workflow of every issue type.
     pub workflow: Workflow,
+    /// Who sees the project: account IDs and app keys; absent: everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+    /// Project roles (`Developers`) and their account IDs and app keys,
+    /// for comment visibility.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub roles: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// An issue type.
@@ -71,6 +86,9 @@ pub struct IssueType {
     pub id: String,
     /// The name (`Task`).
     pub name: String,
+    /// Whether issues of this type are subtasks (need a `parent`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub subtask: bool,
 }
 
 /// Statuses and the transitions between them.
@@ -114,7 +132,8 @@ const CATEGORIES: [&str; 3] = ["new", "indeterminate", "done"];
 
 impl Default for Seed {
     /// The default user (the default identities' account) and two
-    /// projects, `ABC` and `XYZ`, each with Task, Bug and Story and Jira's
+    /// projects, `ABC` and `XYZ`, each with Task, Bug, Story and Subtask
+    /// (a subtask type) and Jira's
     /// simplified workflow (To Do → In Progress → Done, every transition global).
     fn default() -> Self {
         let project = |key: &str, id: &str, name: &str| Project {
@@ -122,19 +141,30 @@ impl Default for Seed {
             id: id.into(),
             name: name.into(),
             lead: DEFAULT_ACCOUNT_ID.into(),
-            issue_types: [("10001", "Task"), ("10002", "Bug"), ("10003", "Story")]
-                .map(|(id, name)| IssueType {
-                    id: id.into(),
-                    name: name.into(),
-                })
-                .into(),
+            issue_types: [
+                ("10001", "Task", false),
+                ("10002", "Bug", false),
+                ("10003", "Story", false),
+                ("10004", "Subtask", true),
+            ]
+            .map(|(id, name, subtask)| IssueType {
+                id: id.into(),
+                name: name.into(),
+                subtask,
+            })
+            .into(),
             workflow: simplified_workflow(),
+            members: None,
+            roles: ["Administrators", "Developers"]
+                .map(|r| (r.to_owned(), vec![DEFAULT_ACCOUNT_ID.to_owned()]))
+                .into(),
         };
         Seed {
             users: vec![SeedUser {
                 account_id: DEFAULT_ACCOUNT_ID.into(),
                 display_name: DEFAULT_DISPLAY_NAME.into(),
                 email_address: Some("user@example.com".into()),
+                groups: vec!["jira-software-users".into()],
             }],
             projects: vec![
                 project("ABC", "10000", "Alpha Beta"),
@@ -226,6 +256,9 @@ impl Seed {
                     at("lead"),
                     format!("no user has the account ID {:?}", p.lead),
                 );
+            }
+            if p.members.iter().flatten().any(String::is_empty) {
+                return err(at("members"), "has an empty entry".into());
             }
             check_issue_types(&p.issue_types).map_err(|(f, m)| SeedError {
                 path: at(&f),

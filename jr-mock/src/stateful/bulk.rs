@@ -18,7 +18,7 @@ use crate::wire::{ApiError, Reply, json_response};
 pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
     let actor = call.actor()?;
     let body = call.body()?;
-    let elements = match body.get("issueUpdates") {
+    let mut elements = match body.get("issueUpdates") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
         Some(_) => {
@@ -29,6 +29,12 @@ pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
             .into());
         }
     };
+    for fields in elements
+        .iter_mut()
+        .filter_map(|e| e.get_mut("fields")?.as_object_mut())
+    {
+        super::access::hide_project(call, fields);
+    }
     let (results, queued) = call
         .store
         .try_write(|m, now| Ok::<_, Failure>(m.create_issues(actor, &elements, now)))?;
@@ -57,7 +63,7 @@ pub(super) fn create(call: &Call<'_>) -> Result<Reply, Failure> {
 fn element_error(number: usize, e: IssueError) -> Value {
     let (messages, fields) = match e {
         IssueError::Fields(f) => (Vec::new(), f),
-        IssueError::Message(m) | IssueError::CommentNotFound(m) => (vec![m], Default::default()),
+        IssueError::Message(m) | IssueError::Missing(m) => (vec![m], Default::default()),
         IssueError::NotFound => (
             vec![crate::model::issues::NO_ISSUE.to_owned()],
             Default::default(),

@@ -1,6 +1,6 @@
 //! The operations answered from the model rather than the catalog's
 //! examples ([`STATEFUL`]): the issue itself ([`issue`]), bulk creation
-//! ([`bulk`]), its comments ([`comments`]), its
+//! ([`bulk`]), its comments ([`comments`]), its changelog ([`changelog`]), its properties ([`properties`]), its worklogs ([`worklogs`]), its
 //! transitions ([`transitions`]) and issue search ([`search`]).
 //!
 //! The catalog ([`crate::catalog`]) routes every request, authenticates the
@@ -15,11 +15,15 @@
 //! delivery engine to run them ([`crate::store::Store::deliver_queued`]):
 //! the HTTP answer returns first; `GET /_mock/settle` waits for them.
 
+pub mod access;
 pub mod bulk;
+pub mod changelog;
 pub mod comments;
 pub mod issue;
+pub mod properties;
 pub mod search;
 pub mod transitions;
+pub mod worklogs;
 
 use serde_json::{Map, Value, json};
 use wiremock::Request;
@@ -30,7 +34,7 @@ use crate::store::{SaveError, Store};
 use crate::wire::{ApiError, Reply, json_response, not_authenticated};
 
 /// The operationIds answered here, each a stateful operation of the model.
-pub const STATEFUL: [&str; 14] = [
+pub const STATEFUL: [&str; 28] = [
     "createIssue",
     "createIssues",
     "getIssue",
@@ -45,6 +49,20 @@ pub const STATEFUL: [&str; 14] = [
     "doTransition",
     "searchAndReconsileIssuesUsingJql",
     "searchAndReconsileIssuesUsingJqlPost",
+    "getChangeLogs",
+    "getChangeLogsByIds",
+    "getIssuePropertyKeys",
+    "getIssueProperty",
+    "setIssueProperty",
+    "deleteIssueProperty",
+    "addWorklog",
+    "getIssueWorklog",
+    "getWorklog",
+    "updateWorklog",
+    "deleteWorklog",
+    "assignIssue",
+    "getAllLabels",
+    "countIssues",
 ];
 
 /// A request for one of the [`STATEFUL`] operations, already
@@ -60,6 +78,8 @@ pub struct Call<'a> {
     pub req: &'a Request,
     /// The base URL of `self` links (the `Host` the caller used).
     pub base: &'a str,
+    /// The caller as the access rules see it ([`access`]).
+    pub viewer: access::Viewer,
 }
 
 impl Call<'_> {
@@ -96,6 +116,12 @@ impl Call<'_> {
 /// The answer to `operation_id` (one of [`STATEFUL`]), or `None` for any
 /// other operation (the catalog answers it).
 pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
+    if !STATEFUL.contains(&operation_id) {
+        return None;
+    }
+    if let Err(refused) = access::guard(operation_id, call) {
+        return Some(refused.reply());
+    }
     let result = match operation_id {
         "createIssue" => issue::create(call),
         "createIssues" => bulk::create(call),
@@ -111,6 +137,20 @@ pub fn answer(operation_id: &str, call: &Call<'_>) -> Option<Reply> {
         "doTransition" => transitions::apply(call),
         "searchAndReconsileIssuesUsingJql" => search::get(call),
         "searchAndReconsileIssuesUsingJqlPost" => search::post(call),
+        "getChangeLogs" => changelog::list(call),
+        "getChangeLogsByIds" => changelog::by_ids(call),
+        "getIssuePropertyKeys" => properties::keys(call),
+        "getIssueProperty" => properties::get(call),
+        "setIssueProperty" => properties::set(call),
+        "deleteIssueProperty" => properties::delete(call),
+        "addWorklog" => worklogs::add(call),
+        "getIssueWorklog" => worklogs::list(call),
+        "getWorklog" => worklogs::get(call),
+        "updateWorklog" => worklogs::update(call),
+        "deleteWorklog" => worklogs::delete(call),
+        "assignIssue" => issue::assign(call),
+        "getAllLabels" => issue::labels(call),
+        "countIssues" => search::count(call),
         _ => return None,
     };
     Some(result.unwrap_or_else(|f| f.reply()))
@@ -125,6 +165,8 @@ enum Failure {
     Api(ApiError),
     /// A write without a caller (possible only under `lenientAuth`).
     Anonymous,
+    /// An OAuth token without the scope the operation needs ([`access`]).
+    Scope,
 }
 
 impl From<IssueError> for Failure {
@@ -154,7 +196,7 @@ impl Failure {
             Failure::Issue(IssueError::Fields(errors)) => {
                 json_response(400, &json!({"errorMessages": [], "errors": errors}))
             }
-            Failure::Issue(IssueError::CommentNotFound(m)) => {
+            Failure::Issue(IssueError::Missing(m)) => {
                 json_response(404, &json!({"errorMessages": [m], "errors": {}}))
             }
             Failure::Issue(IssueError::Message(m)) => {
@@ -162,6 +204,10 @@ impl Failure {
             }
             Failure::Api(e) => e.template(),
             Failure::Anonymous => not_authenticated(NOT_AUTHENTICATED),
+            Failure::Scope => json_response(
+                401,
+                &json!({"code": 401, "message": access::SCOPE_MISMATCH}),
+            ),
         }
     }
 }

@@ -11,13 +11,17 @@
 //! issue created or deleted between two pages can shift them (as a page
 //! is not a snapshot in Jira either).
 //!
+//! `expand=changelog` (query, or `"expand"` in the body) adds each issue's
+//! `changelog`; `expand=names` adds `names` for the fields returned.
+//!
 //! Errors: 400 `{"errorMessages": [message], "errors": {}}`.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Call, Failure};
+use crate::model::issues::history::{Expand, field_names};
 use crate::model::issues::search::{self, PageError};
-use crate::model::issues::{IssueError, Site, render, select_fields};
+use crate::model::issues::{IssueError, Site, select_fields};
 use crate::wire::{ApiError, Reply, json_response, query_int, query_value};
 
 /// `maxResults` when absent.
@@ -31,6 +35,7 @@ struct Asked {
     token: Option<String>,
     max_results: u64,
     fields: Vec<String>,
+    expand: Expand,
 }
 
 /// `searchAndReconsileIssuesUsingJql`: the parameters from the query string.
@@ -45,6 +50,11 @@ pub(super) fn get(call: &Call<'_>) -> Result<Reply, Failure> {
             .filter(|(k, _)| k == "fields")
             .map(|(_, v)| v.into_owned())
             .collect(),
+        expand: Expand::parse(
+            super::issue::query_values(call, "expand")
+                .iter()
+                .map(String::as_str),
+        ),
     };
     answer(call, &asked)
 }
@@ -75,6 +85,7 @@ pub(super) fn post(call: &Call<'_>) -> Result<Reply, Failure> {
         token: text("nextPageToken"),
         max_results,
         fields,
+        expand: Expand::parse(text("expand").as_deref()),
     };
     answer(call, &asked)
 }
@@ -91,19 +102,29 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
             token: asked.token.as_deref(),
             max_results: size,
             now_ms: m.now_ms(),
+            caller: call.actor.as_ref().map(|a| a.account_id.as_str()),
+            comments: Some(&m.issues.comments),
         };
-        let page = search::page(&m.seed, m.issues.issues.values(), ask)?;
+        let visible = m
+            .issues
+            .issues
+            .values()
+            .filter(|i| call.viewer.sees(m, &i.project));
+        let page = search::page(&m.seed, visible, ask)?;
         let issues: Vec<Value> = page
             .issues
             .iter()
             .map(|i| {
-                let mut v = render(site, i);
+                let mut v = m.issues.show(site, i);
                 // Without `fields`, Jira's enhanced search returns only each
                 // issue's ID (the spec: `fields` default "id").
                 if asked.fields.iter().all(|f| f.trim().is_empty()) {
-                    return serde_json::json!({"id": v["id"]});
+                    v = serde_json::json!({"id": v["id"]});
+                } else {
+                    select_fields(&mut v, &asked.fields);
                 }
-                select_fields(&mut v, &asked.fields);
+                m.issues
+                    .expand_changelog(&mut v, i.id, asked.expand, call.base);
                 v
             })
             .collect();
@@ -118,8 +139,46 @@ fn answer(call: &Call<'_>, asked: &Asked) -> Result<Reply, Failure> {
         .into(),
     })?;
     let mut body = json!({"issues": issues, "isLast": next.is_none()});
+    if asked.expand.names {
+        let mut every = Map::new();
+        for i in &issues {
+            every.extend(i["fields"].as_object().cloned().unwrap_or_default());
+        }
+        body["names"] = field_names(&every);
+    }
     if let Some(token) = next {
         body["nextPageToken"] = token.into();
     }
     Ok(json_response(200, &body))
+}
+
+/// `countIssues` (`POST /rest/api/3/search/approximate-count` `{"jql"}`):
+/// 200 `{"count": N}`, the exact number of issues the search would find;
+/// 400 for JQL the search refuses, or one without a restriction
+/// ([`search::UNBOUNDED`], as the spec: "requires JQL to be bounded").
+pub(super) fn count(call: &Call<'_>) -> Result<Reply, Failure> {
+    let body = call.body()?;
+    let jql = body.get("jql").and_then(Value::as_str).unwrap_or_default();
+    let count = call.store.read(|m| {
+        let env = search::Env {
+            now_ms: m.now_ms(),
+            caller: call.actor.as_ref().map(|a| a.account_id.as_str()),
+            seed: Some(&m.seed),
+        };
+        let parsed = search::parse_in(jql, &env).map_err(IssueError::Message)?;
+        if !parsed.is_bounded() {
+            return Err(IssueError::Message(search::UNBOUNDED.into()));
+        }
+        let corpus = search::Corpus {
+            seed: &m.seed,
+            comments: Some(&m.issues.comments),
+        };
+        let visible = m
+            .issues
+            .issues
+            .values()
+            .filter(|i| call.viewer.sees(m, &i.project));
+        Ok::<_, IssueError>(parsed.run_in(&corpus, visible).len())
+    })?;
+    Ok(json_response(200, &json!({ "count": count })))
 }

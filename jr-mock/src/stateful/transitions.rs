@@ -8,8 +8,8 @@
 //! - `POST /rest/api/3/issue/{issueIdOrKey}/transitions`
 //!   `{"transition": {"id": "21"}}`: 204; 400 `Transition id '99' is not
 //!   valid for this issue.` for one the workflow does not offer from the
-//!   issue's status. `fields` and `update` on a transition are not
-//!   modelled (400 saying so).
+//!   issue's status. `fields` and `update` set fields as an edit does, in
+//!   the same change (one event, one changelog with the `status` item).
 
 use serde_json::{Value, json};
 
@@ -42,17 +42,8 @@ pub(super) fn apply(call: &Call<'_>) -> Result<Reply, Failure> {
     let actor = call.actor()?;
     let key = call.param("issueIdOrKey");
     let body = call.body()?;
-    let extra = ["fields", "update"].iter().any(|f| {
-        body.get(*f)
-            .and_then(Value::as_object)
-            .is_some_and(|o| !o.is_empty())
-    });
-    if extra {
-        return Err(ApiError::BadRequest(
-            "jr-mock does not model \"fields\" or \"update\" on a transition".into(),
-        )
-        .into());
-    }
+    let fields = super::issue::object(&body, "fields")?;
+    let update = super::issue::object(&body, "update")?;
     let given = body.get("transition").and_then(|t| t.get("id"));
     let id = given.and_then(|v| match v {
         Value::String(s) => Some(s.clone()),
@@ -67,7 +58,7 @@ pub(super) fn apply(call: &Call<'_>) -> Result<Reply, Failure> {
         .into());
     };
     let queued = call.store.try_write(|m, now| {
-        m.transition_issue(actor, &key, &id, now)
+        m.transition_issue(actor, &key, &id, (&fields, &update), now)
             .map_err(Failure::from)
     })?;
     deliver(call, queued);

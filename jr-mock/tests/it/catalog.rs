@@ -130,6 +130,12 @@ fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
         "doTransition" => Some(json!({"transition": {"id": "21"}})),
         "addComment" | "updateComment" => Some(json!({"body": {"type": "doc", "version": 1,
             "content": [{"type": "paragraph", "content": [{"type": "text", "text": "c"}]}]}})),
+        "countIssues" => Some(json!({"jql": "project = ABC"})),
+        "getChangeLogsByIds" => Some(json!({"changelogIds": [10000]})),
+        "assignIssue" => Some(json!({"accountId": "5b10ac8d82e05b22cc7d4ef5"})),
+        "setIssueProperty" => Some(json!({"team": "core"})),
+        "addWorklog" => Some(json!({"timeSpent": "1h", "started": "2021-01-17T12:34:00.000+0000"})),
+        "updateWorklog" => Some(json!({"timeSpent": "2h"})),
         _ => None,
     }
 }
@@ -146,30 +152,45 @@ fn catalog_body(op: &Operation) -> Option<(String, &'static str)> {
 
 /// The operations jr-mock answers from its model, in the order the test
 /// sends them (see `jr_mock::stateful::STATEFUL`).
-const STATEFUL_ORDER: [&str; 14] = [
+const STATEFUL_ORDER: [&str; 28] = [
     "createIssue",
     "createIssues",
     "getIssue",
     "searchAndReconsileIssuesUsingJql",
     "searchAndReconsileIssuesUsingJqlPost",
+    "countIssues",
+    "getAllLabels",
     "getTransitions",
     "editIssue",
+    "getChangeLogs",
+    "getChangeLogsByIds",
     "doTransition",
+    "assignIssue",
+    "setIssueProperty",
+    "getIssuePropertyKeys",
+    "getIssueProperty",
+    "deleteIssueProperty",
     "addComment",
     "getComments",
     "getComment",
     "updateComment",
     "deleteComment",
+    "addWorklog",
+    "getIssueWorklog",
+    "getWorklog",
+    "updateWorklog",
+    "deleteWorklog",
     "deleteIssue",
 ];
 
 /// The status `op` answers: the spec's first 2xx, except `editIssue`,
-/// which answers 204 as Jira does (200 only with `returnIssue=true`).
+/// which answers 204 as Jira does (200 only with `returnIssue=true`), and
+/// `setIssueProperty`, 201 for a property it creates.
 fn expected_status(op: &Operation) -> u16 {
-    if op.operation_id == "editIssue" {
-        204
-    } else {
-        op.status
+    match op.operation_id {
+        "editIssue" => 204,
+        "setIssueProperty" => 201,
+        _ => op.status,
     }
 }
 

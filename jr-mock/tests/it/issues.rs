@@ -9,11 +9,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::common::*;
 use jr_mock::{FakeJira, MockConfig};
 
-fn adf(text: &str) -> Value {
+pub(crate) fn adf(text: &str) -> Value {
     json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
 }
 
-fn new_issue(project: &str, summary: &str) -> Value {
+pub(crate) fn new_issue(project: &str, summary: &str) -> Value {
     json!({"fields": {"project": {"key": project}, "issuetype": {"name": "Task"},
         "summary": summary, "description": adf("Details")}})
 }
@@ -26,14 +26,14 @@ async fn register_issue_events(jira: &FakeJira, url: &str, jql: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn settle(jira: &FakeJira) {
+pub(crate) async fn settle(jira: &FakeJira) {
     let (status, body) = call(jira, "GET", "/_mock/settle", Auth::None, None).await;
     assert_eq!(status, 200, "{body}");
 }
 
 /// The JSON bodies the receiver got, in order, after checking each
 /// delivery's bearer JWT under the OAuth app's client secret.
-async fn received(server: &MockServer) -> Vec<Value> {
+pub(crate) async fn received(server: &MockServer) -> Vec<Value> {
     let requests = server.received_requests().await.unwrap_or_default();
     requests
         .iter()

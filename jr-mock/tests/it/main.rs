@@ -17,6 +17,7 @@ mod fixtures;
 mod fuzz_webhook_paths;
 mod hostile;
 mod inspector;
+mod issue_more;
 mod issues;
 mod journal;
 mod jql_props;

@@ -16,7 +16,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Actor, IssueError, IssueStore, Site, field_error, jira_time, render, render_actor};
+use super::{Actor, IssueError, IssueStore, Site, field_error, jira_time, render_actor};
+use crate::model::seed::Seed;
 
 /// Jira's 400 text for a comment without a body.
 pub const EMPTY_BODY: &str = "Comment body can not be empty!";
@@ -39,12 +40,79 @@ pub struct Comment {
     pub created_ms: i64,
     /// Last change, ms since the UNIX epoch.
     pub updated_ms: i64,
+    /// Who may see it; `None`: everyone who sees the issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+/// A comment's restriction: `{"type": "group"|"role", "value": name}`.
+/// A group's members are the seed users listing it in `groups`; a role's,
+/// the account IDs and app keys its project lists under `roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visibility {
+    /// `group` or `role`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The group's or the project role's name.
+    pub value: String,
+}
+
+impl Visibility {
+    /// Reads a request's `visibility` (absent or null: none).
+    /// Errors: [`IssueError::Fields`] `commentLevel` for another shape or type.
+    pub fn parse(v: Option<&Value>) -> Result<Option<Self>, IssueError> {
+        let Some(v) = v.filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let text = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
+        match (text("type"), text("value")) {
+            (Some(kind), Some(value)) if matches!(kind.as_str(), "group" | "role") => {
+                Ok(Some(Visibility { kind, value }))
+            }
+            _ => Err(field_error(
+                "commentLevel",
+                "The visibility must be {\"type\": \"group\" or \"role\", \"value\": name}.",
+            )),
+        }
+    }
+
+    /// Whether a caller known by `ids` (account IDs, app keys) is in the
+    /// group or in the role of the project `project_key`.
+    pub fn admits(&self, seed: &Seed, project_key: &str, ids: &[String]) -> bool {
+        if self.kind == "group" {
+            return seed.users.iter().any(|u| {
+                ids.contains(&u.account_id)
+                    && u.groups.iter().any(|g| g.eq_ignore_ascii_case(&self.value))
+            });
+        }
+        seed.project(project_key)
+            .and_then(|p| p.roles.get(&self.value))
+            .is_some_and(|members| members.iter().any(|m| ids.contains(m)))
+    }
+
+    /// Jira's 400 for an author outside the restriction ([INF] texts,
+    /// docs/jira-semantics.md §14), as `errors.commentLevel`.
+    pub fn not_member(&self) -> IssueError {
+        let what = if self.kind == "group" {
+            "group"
+        } else {
+            "project role"
+        };
+        field_error(
+            "commentLevel",
+            &format!(
+                "You are currently not a member of the {what}: {}.",
+                self.value
+            ),
+        )
+    }
 }
 
 /// The 404 for a comment that is not on the issue (`Can not find a comment
 /// for id: N.`).
 fn no_comment(id: &str) -> IssueError {
-    IssueError::CommentNotFound(format!("Can not find a comment for id: {id}."))
+    IssueError::Missing(format!("Can not find a comment for id: {id}."))
 }
 
 /// The body as sent, when it is an ADF document.
@@ -69,7 +137,7 @@ impl IssueStore {
     }
 
     /// `getComment`. Errors: [`IssueError::NotFound`] for the issue,
-    /// [`IssueError::CommentNotFound`] for a comment not on it.
+    /// [`IssueError::Missing`] for a comment not on it.
     pub fn comment(&self, key_or_id: &str, comment_id: &str) -> Result<&Comment, IssueError> {
         let issue = self.id_of(key_or_id)?;
         comment_id
@@ -91,6 +159,21 @@ impl IssueStore {
         body: Option<&Value>,
         now_ms: i64,
     ) -> Result<(Comment, Vec<Value>), IssueError> {
+        self.add_comment_with(site, actor, key_or_id, (body, None), now_ms)
+    }
+
+    /// [`IssueStore::add_comment`] with `given.1`, the comment's
+    /// visibility (checked by the caller: [`Visibility::admits`]).
+    /// Errors: as [`IssueStore::add_comment`].
+    pub fn add_comment_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        given: (Option<&Value>, Option<Visibility>),
+        now_ms: i64,
+    ) -> Result<(Comment, Vec<Value>), IssueError> {
+        let (body, visibility) = given;
         let issue_id = self.id_of(key_or_id)?;
         let body = adf_body(body)?;
         let comment = Comment {
@@ -101,12 +184,16 @@ impl IssueStore {
             body,
             created_ms: now_ms,
             updated_ms: now_ms,
+            visibility,
         };
         self.next_comment_id += 1;
         self.comments.insert(comment.id, comment.clone());
         let issue = self.issues.get_mut(&issue_id).ok_or(IssueError::NotFound)?;
         issue.updated_ms = now_ms;
-        let rendered_issue = render(site, issue);
+        let rendered_issue = self
+            .issues
+            .get(&issue_id)
+            .map_or(Value::Null, |i| self.show(site, i));
         let shown = render_comment(site, &comment);
         let created = json!({"webhookEvent": "comment_created", "comment": shown,
             "issue": rendered_issue});
@@ -128,8 +215,26 @@ impl IssueStore {
         body: Option<&Value>,
         now_ms: i64,
     ) -> Result<(Comment, Vec<Value>), IssueError> {
+        self.update_comment_with(site, actor, (key_or_id, comment_id), (body, None), now_ms)
+    }
+
+    /// [`IssueStore::update_comment`] that also sets the visibility when
+    /// `given.1` is `Some` (kept otherwise).
+    /// Errors: as [`IssueStore::update_comment`].
+    pub fn update_comment_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        at: (&str, &str),
+        given: (Option<&Value>, Option<Visibility>),
+        now_ms: i64,
+    ) -> Result<(Comment, Vec<Value>), IssueError> {
+        let (key_or_id, comment_id) = at;
         let mut comment = self.comment(key_or_id, comment_id)?.clone();
-        comment.body = adf_body(body)?;
+        comment.body = adf_body(given.0)?;
+        if given.1.is_some() {
+            comment.visibility = given.1;
+        }
         comment.update_author = actor.clone();
         comment.updated_ms = now_ms;
         self.comments.insert(comment.id, comment.clone());
@@ -178,16 +283,21 @@ impl IssueStore {
         let issue = self
             .issues
             .get(&comment.issue_id)
-            .map_or(Value::Null, |i| render(site, i));
+            .map_or(Value::Null, |i| self.show(site, i));
         json!({"webhookEvent": name, "comment": render_comment(site, comment), "issue": issue})
     }
 }
 
 /// A comment as `getComment` answers it: `{"self", "id", "author", "body",
-/// "updateAuthor", "created", "updated", "jsdPublic": true}`.
+/// "updateAuthor", "created", "updated", "jsdPublic": true, "visibility"?:
+/// {"type", "value", "identifier"}}`.
 pub fn render_comment(site: Site<'_>, c: &Comment) -> Value {
-    json!({"self": format!("{}/rest/api/3/issue/{}/comment/{}", site.base, c.issue_id, c.id),
+    let mut v = json!({"self": format!("{}/rest/api/3/issue/{}/comment/{}", site.base, c.issue_id, c.id),
         "id": c.id.to_string(), "author": render_actor(&c.author, site.base), "body": c.body,
         "updateAuthor": render_actor(&c.update_author, site.base),
-        "created": jira_time(c.created_ms), "updated": jira_time(c.updated_ms), "jsdPublic": true})
+        "created": jira_time(c.created_ms), "updated": jira_time(c.updated_ms), "jsdPublic": true});
+    if let Some(vis) = &c.visibility {
+        v["visibility"] = json!({"type": vis.kind, "value": vis.value, "identifier": vis.value});
+    }
+    v
 }

@@ -25,12 +25,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub mod comments;
+pub mod history;
+pub mod properties;
 pub mod search;
+pub mod subtasks;
+pub mod update;
+pub mod worklogs;
 
 use super::seed::{Project, Seed};
 
 /// Jira's 404 text for an issue that does not exist or is hidden.
 pub const NO_ISSUE: &str = "Issue does not exist or you do not have permission to see it.";
+/// Jira's 400 text for a label that is not one word ([INF]).
+pub const LABEL_WORDS: &str = "Labels must be words without spaces.";
 /// The first issue ID.
 pub const FIRST_ISSUE_ID: u64 = 10000;
 
@@ -79,6 +86,9 @@ pub struct Issue {
     pub updated_ms: i64,
     /// `customfield_*`, `environment`, `duedate`, `priority`: kept as sent.
     pub other: Map<String, Value>,
+    /// The parent's ID, for a subtask (see [`subtasks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u64>,
 }
 
 /// Why a request about issues is refused.
@@ -93,10 +103,10 @@ pub enum IssueError {
     /// 400 with this one `errorMessages` entry.
     #[error("{0}")]
     Message(String),
-    /// 404 with this `errorMessages` entry: the issue exists, the comment
-    /// is not on it.
+    /// 404 with this `errorMessages` entry: the issue exists, the thing
+    /// asked about (comment, property, worklog) is not on it.
     #[error("{0}")]
-    CommentNotFound(String),
+    Missing(String),
 }
 
 fn field_error(field: &str, message: &str) -> IssueError {
@@ -121,6 +131,18 @@ pub struct IssueStore {
     /// The next comment ID.
     #[serde(default = "first_id")]
     pub next_comment_id: u64,
+    /// The changelog by history ID (see [`history`]).
+    #[serde(default)]
+    pub histories: BTreeMap<u64, history::History>,
+    /// The issue properties by issue ID, then key (see [`properties`]).
+    #[serde(default)]
+    pub properties: BTreeMap<u64, BTreeMap<String, Value>>,
+    /// The worklogs by ID (see [`worklogs`]).
+    #[serde(default)]
+    pub worklogs: BTreeMap<u64, worklogs::Worklog>,
+    /// The next worklog ID.
+    #[serde(default = "first_id")]
+    pub next_worklog_id: u64,
 }
 
 fn first_id() -> u64 {
@@ -136,6 +158,10 @@ impl Default for IssueStore {
             next_changelog_id: FIRST_ISSUE_ID,
             comments: BTreeMap::new(),
             next_comment_id: FIRST_ISSUE_ID,
+            histories: BTreeMap::new(),
+            properties: BTreeMap::new(),
+            worklogs: BTreeMap::new(),
+            next_worklog_id: FIRST_ISSUE_ID,
         }
     }
 }
@@ -197,6 +223,16 @@ impl IssueStore {
                 "You must specify a summary of the issue.".into(),
             );
         }
+        let parent = match (project, issue_type) {
+            (Some(p), Some(t)) => self.parent_for(p, t, fields.get("parent")),
+            _ => Ok(None),
+        };
+        let parent = parent.unwrap_or_else(|e| {
+            if let IssueError::Fields(e) = e {
+                errors.extend(e);
+            }
+            None
+        });
         let (Some(project), Some(issue_type), Some(summary), true) =
             (project, issue_type, summary, errors.is_empty())
         else {
@@ -217,22 +253,24 @@ impl IssueStore {
             created_ms: now_ms,
             updated_ms: now_ms,
             other: Map::new(),
+            parent,
         };
         let settable = fields
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "project" | "issuetype" | "summary"));
+            .filter(|(k, _)| !matches!(k.as_str(), "project" | "issuetype" | "summary" | "parent"));
         for (name, value) in settable {
             set_field(&mut issue, site.seed, project, name, value)?;
         }
         self.next_id += 1;
         self.last_number.insert(project.key.clone(), number);
         self.issues.insert(issue.id, issue.clone());
+        let shown = self.show(site, &issue);
         let event = event(
             "jira:issue_created",
             "issue_created",
             site,
             actor,
-            &issue,
+            shown,
             None,
         );
         Ok((issue, vec![event]))
@@ -265,11 +303,8 @@ impl IssueStore {
         (results, events)
     }
 
-    /// `editIssue`: sets each of `fields` (`summary`, `description`,
-    /// `labels`, `assignee`, `issuetype`, `environment`, `duedate`,
-    /// `priority`, `customfield_*`). Returns the events (none when nothing changed).
-    /// Errors: [`IssueError::NotFound`]; [`IssueError::Fields`] for a field
-    /// that cannot be set or a bad value (nothing is changed).
+    /// `editIssue` with `fields` only (see [`IssueStore::edit_with`]).
+    /// Errors: as [`IssueStore::edit_with`].
     pub fn edit(
         &mut self,
         site: Site<'_>,
@@ -278,51 +313,67 @@ impl IssueStore {
         fields: &Map<String, Value>,
         now_ms: i64,
     ) -> Result<Vec<Value>, IssueError> {
+        self.edit_with(site, actor, key_or_id, fields, &Map::new(), now_ms)
+    }
+
+    /// `editIssue`: sets each of `fields` (`summary`, `description`,
+    /// `labels`, `assignee`, `issuetype`, `environment`, `duedate`,
+    /// `priority`, `customfield_*`), then applies the `update` operations
+    /// (see [`update`]). Returns the events (none when nothing changed).
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Fields`] for a field
+    /// that cannot be set, a bad value, a bad operation or a field in both
+    /// `fields` and `update` (nothing is changed).
+    pub fn edit_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        fields: &Map<String, Value>,
+        update: &Map<String, Value>,
+        now_ms: i64,
+    ) -> Result<Vec<Value>, IssueError> {
         let id = self.id_of(key_or_id)?;
         let before = self.issues[&id].clone();
         let project = project_of(site.seed, &before)?;
-        let mut after = before.clone();
-        for (name, value) in fields {
-            if name == "summary" {
-                match value.as_str().map(str::trim) {
-                    Some(s) if !s.is_empty() => after.summary = s.to_owned(),
-                    _ => {
-                        return Err(field_error(
-                            "summary",
-                            "You must specify a summary of the issue.",
-                        ));
-                    }
-                }
-            } else if name == "issuetype" {
-                let t = find_type(project, Some(value))
-                    .ok_or_else(|| field_error("issuetype", "Specify a valid issue type"))?;
-                after.issue_type = t.id.clone();
-            } else {
-                set_field(&mut after, site.seed, project, name, value)?;
-            }
-        }
+        let after = edited(site.seed, project, &before, fields, update)?;
         let items = changes(site.seed, project, &before, &after);
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        after.updated_ms = now_ms;
         let only_assignee = items.iter().all(|i| i["fieldId"] == "assignee");
         let type_name = if only_assignee {
             "issue_assigned"
         } else {
             "issue_updated"
         };
-        let changelog = self.changelog(items);
-        self.issues.insert(id, after.clone());
-        let e = event(
+        Ok(vec![self.commit_change(
+            site, actor, after, items, type_name, now_ms,
+        )])
+    }
+
+    /// Stores `after` (changed at `now_ms` by `actor`, `items` its
+    /// changelog) and returns its `jira:issue_updated` event.
+    fn commit_change(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        mut after: Issue,
+        items: Vec<Value>,
+        type_name: &str,
+        now_ms: i64,
+    ) -> Value {
+        after.updated_ms = now_ms;
+        let changelog = self.record_history(after.id, actor, now_ms, items);
+        self.issues.insert(after.id, after.clone());
+        let shown = self.show(site, &after);
+        event(
             "jira:issue_updated",
             type_name,
             site,
             actor,
-            &after,
+            shown,
             Some(changelog),
-        );
-        Ok(vec![e])
+        )
     }
 
     /// `getTransitions`: the transitions available from the issue's status.
@@ -337,16 +388,41 @@ impl IssueStore {
         Ok(project.workflow.available(&issue.status).collect())
     }
 
-    /// `doTransition`: moves the issue along the transition `transition_id`.
-    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`] (Jira's
-    /// `Transition id 'N' is not valid for this issue.`) for a transition
-    /// not available from the issue's status.
+    /// `doTransition` without `fields` or `update` (see
+    /// [`IssueStore::transition_with`]). Errors: as that.
     pub fn transition(
         &mut self,
         site: Site<'_>,
         actor: &Actor,
         key_or_id: &str,
         transition_id: &str,
+        now_ms: i64,
+    ) -> Result<Vec<Value>, IssueError> {
+        let none = Map::new();
+        self.transition_with(
+            site,
+            actor,
+            key_or_id,
+            transition_id,
+            (&none, &none),
+            now_ms,
+        )
+    }
+
+    /// `doTransition`: moves the issue along the transition
+    /// `transition_id`, setting `edits` (`fields`, `update`) as an edit
+    /// does. Fires one `jira:issue_updated` (`issue_generic`) whose
+    /// changelog has the `status` item and one per field changed.
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`] (Jira's
+    /// `Transition id 'N' is not valid for this issue.`) for a transition
+    /// not available from the issue's status; the edit's errors.
+    pub fn transition_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        transition_id: &str,
+        edits: (&Map<String, Value>, &Map<String, Value>),
         now_ms: i64,
     ) -> Result<Vec<Value>, IssueError> {
         let id = self.id_of(key_or_id)?;
@@ -358,53 +434,77 @@ impl IssueStore {
         };
         let before = self.issues[&id].clone();
         let project = project_of(site.seed, &before)?;
-        let mut after = before.clone();
+        let mut after = edited(site.seed, project, &before, edits.0, edits.1)?;
         after.status = t.to.clone();
-        after.updated_ms = now_ms;
         let items = changes(site.seed, project, &before, &after);
-        let changelog = self.changelog(items);
-        self.issues.insert(id, after.clone());
-        let e = event(
-            "jira:issue_updated",
-            "issue_generic",
+        Ok(vec![self.commit_change(
             site,
             actor,
-            &after,
-            Some(changelog),
-        );
-        Ok(vec![e])
+            after,
+            items,
+            "issue_generic",
+            now_ms,
+        )])
     }
 
-    /// `deleteIssue`: removes the issue and its comments. Returns the
-    /// primary events (`jira:issue_deleted`) and the cascade (one
-    /// `comment_deleted` per comment), sent as the `Secondary` flow.
-    /// Errors: [`IssueError::NotFound`].
+    /// `deleteIssue` of an issue without subtasks (see
+    /// [`IssueStore::delete_with`]). Errors: as that.
     pub fn delete(
         &mut self,
         site: Site<'_>,
         actor: &Actor,
         key_or_id: &str,
     ) -> Result<(Vec<Value>, Vec<Value>), IssueError> {
-        let id = self.id_of(key_or_id)?;
-        let Some(issue) = self.issues.remove(&id) else {
-            return Err(IssueError::NotFound);
-        };
-        let deleted = event(
-            "jira:issue_deleted",
-            "issue_deleted",
-            site,
-            actor,
-            &issue,
-            None,
-        );
-        let cascade = self.cascade_comments(site, &deleted["issue"], id);
-        Ok((vec![deleted], cascade))
+        self.delete_with(site, actor, key_or_id, false)
     }
 
-    fn changelog(&mut self, items: Vec<Value>) -> Value {
-        let id = self.next_changelog_id;
-        self.next_changelog_id += 1;
-        json!({"id": id.to_string(), "items": items})
+    /// `deleteIssue`: removes the issue, its comments, properties,
+    /// worklogs and history, and, with `delete_subtasks`, its subtasks.
+    /// Returns the primary events (`jira:issue_deleted` for the issue, then
+    /// for each subtask) and the cascade (one `comment_deleted` per
+    /// comment), sent as the `Secondary` flow.
+    /// Errors: [`IssueError::NotFound`]; [`IssueError::Message`]
+    /// ([`subtasks::has_subtasks`]) for a parent without `delete_subtasks`.
+    pub fn delete_with(
+        &mut self,
+        site: Site<'_>,
+        actor: &Actor,
+        key_or_id: &str,
+        delete_subtasks: bool,
+    ) -> Result<(Vec<Value>, Vec<Value>), IssueError> {
+        let id = self.id_of(key_or_id)?;
+        let children: Vec<u64> = self.subtasks_of(id).map(|s| s.id).collect();
+        if !children.is_empty() && !delete_subtasks {
+            let key = self.issues.get(&id).map_or("", |i| i.key.as_str());
+            return Err(IssueError::Message(subtasks::has_subtasks(key)));
+        }
+        let (mut primary, mut cascade) = (Vec::new(), Vec::new());
+        for one in std::iter::once(id).chain(children) {
+            let shown = match self.issues.get(&one) {
+                Some(issue) => self.show(site, issue),
+                None => continue,
+            };
+            let deleted = event(
+                "jira:issue_deleted",
+                "issue_deleted",
+                site,
+                actor,
+                shown,
+                None,
+            );
+            cascade.extend(self.cascade_comments(site, &deleted["issue"], one));
+            primary.push(deleted);
+        }
+        for one in primary
+            .iter()
+            .filter_map(|e| e["issue"]["id"].as_str()?.parse().ok())
+        {
+            self.issues.remove(&one);
+            self.drop_histories(one);
+            self.properties.remove(&one);
+            self.drop_worklogs(one);
+        }
+        Ok((primary, cascade))
     }
 }
 
@@ -429,6 +529,60 @@ fn project_of<'s>(seed: &'s Seed, issue: &Issue) -> Result<&'s Project, IssueErr
     seed.project(&issue.project).ok_or(IssueError::NotFound)
 }
 
+/// `before` with `fields` set, then the `update` operations applied.
+/// Errors: [`IssueError::Fields`] (see [`IssueStore::edit_with`]).
+fn edited(
+    seed: &Seed,
+    project: &Project,
+    before: &Issue,
+    fields: &Map<String, Value>,
+    update_ops: &Map<String, Value>,
+) -> Result<Issue, IssueError> {
+    update::check_not_both(fields, update_ops)?;
+    let mut after = before.clone();
+    for (name, value) in fields {
+        set_edited(&mut after, seed, project, name, value)?;
+    }
+    for op in update::operations(update_ops)? {
+        if op.verb == "set" {
+            set_edited(&mut after, seed, project, op.field, op.value)?;
+        } else {
+            after.labels = update::label_op(&after.labels, op.verb, op.value)?;
+        }
+    }
+    Ok(after)
+}
+
+/// Sets one field of an edit: `summary` and `issuetype` besides what
+/// creation sets ([`set_field`]).
+fn set_edited(
+    issue: &mut Issue,
+    seed: &Seed,
+    project: &Project,
+    name: &str,
+    value: &Value,
+) -> Result<(), IssueError> {
+    match name {
+        "summary" => match value.as_str().map(str::trim) {
+            Some(s) if !s.is_empty() => issue.summary = s.to_owned(),
+            _ => {
+                return Err(field_error(
+                    "summary",
+                    "You must specify a summary of the issue.",
+                ));
+            }
+        },
+        "issuetype" => {
+            let t = find_type(project, Some(value))
+                .filter(|t| t.subtask == issue.parent.is_some())
+                .ok_or_else(|| field_error("issuetype", "Specify a valid issue type"))?;
+            issue.issue_type = t.id.clone();
+        }
+        _ => set_field(issue, seed, project, name, value)?,
+    }
+    Ok(())
+}
+
 fn set_field(
     issue: &mut Issue,
     seed: &Seed,
@@ -448,8 +602,7 @@ fn set_field(
                     })
                     .collect::<Option<Vec<_>>>()
             });
-            issue.labels = labels
-                .ok_or_else(|| field_error("labels", "Labels must be words without spaces."))?;
+            issue.labels = labels.ok_or_else(|| field_error("labels", LABEL_WORDS))?;
         }
         "assignee" => {
             let account = value.get("accountId").and_then(Value::as_str);
@@ -594,11 +747,11 @@ fn event(
     type_name: &str,
     site: Site<'_>,
     actor: &Actor,
-    issue: &Issue,
+    issue: Value,
     changelog: Option<Value>,
 ) -> Value {
     let mut e = json!({"webhookEvent": name, "issue_event_type_name": type_name,
-        "user": render_actor(actor, site.base), "issue": render(site, issue)});
+        "user": render_actor(actor, site.base), "issue": issue});
     if let Some(c) = changelog {
         e["changelog"] = c;
     }
@@ -650,7 +803,8 @@ pub fn render(site: Site<'_>, issue: &Issue) -> Value {
         "issuetype".into(),
         json!({
         "self": format!("{base}/rest/api/3/issuetype/{}", issue.issue_type),
-        "id": issue.issue_type, "name": issue_type.map(|t| t.name.clone()), "subtask": false}),
+        "id": issue.issue_type, "name": issue_type.map(|t| t.name.clone()),
+        "subtask": issue_type.is_some_and(|t| t.subtask)}),
     );
     fields.insert("project".into(), json!({
         "self": format!("{base}/rest/api/3/project/{}", project.map_or("", |p| p.id.as_str())),

@@ -11,9 +11,12 @@
 //! `created`, `updated`;
 //! operators `=`, `!=`, `IN`, `NOT IN`, `IS EMPTY`, `IS NOT EMPTY` (all but
 //! `summary`, `text` and the dates), `~` and `!~` (`summary`: case-insensitive
-//! substring, `*` ignored), `~` (`text`: the same over the summary and the
-//! description's ADF text), `=`, `!=`, `>`, `>=`, `<`, `<=` (`created`,
-//! `updated`: against an instant, see below); `AND`, `OR`, `NOT`,
+//! substring, `*` ignored), `~` (`text`: the same over the summary, the
+//! description's and the comments' ADF text), `=`, `!=`, `>`, `>=`, `<`,
+//! `<=`, `IN`, `NOT IN`, `IS [NOT] EMPTY` (`created`, `updated`: against
+//! instants, see below; never empty); the functions `currentUser()`,
+//! `membersOf()`, `now()`, `startOfDay()`, `endOfDay()` (see
+//! [`functions`]); `AND`, `OR`, `NOT`,
 //! parentheses; `ORDER BY created|updated|key [ASC|DESC]`, comma-separated.
 //! Values compare case-insensitively. As in Jira, `!=` and `NOT IN` never
 //! match an issue whose field is empty.
@@ -29,14 +32,17 @@
 //!
 //! Errors (400 `errorMessages`): Jira's `Field 'x' does not exist or you do
 //! not have permission to view it.`, `The operator '<' is not supported by
-//! the 'project' field.`, `Unable to find JQL function 'f()'.`, `Not able
+//! the 'project' field.`, `Unable to find JQL function 'f()'.`, `The
+//! function 'f' is not supported by the 'x' field.`, `Not able
 //! to sort using field 'x'.`, `Date value 'x' for field 'created' is
 //! invalid. Valid formats include: …` and the parser's `Error in the JQL
 //! Query: …`.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use super::Issue;
+use super::comments::Comment;
 use crate::jql::{Operand, Raw, RawClause, Val};
 use crate::model::seed::Seed;
 
@@ -70,6 +76,14 @@ enum Filter {
         description: bool,
         text: String,
     },
+    /// `created|updated [NOT] IN (instants)`.
+    DateIn {
+        field: DateField,
+        negated: bool,
+        at: Vec<i64>,
+    },
+    /// A clause that holds for every issue or none (`created IS EMPTY`).
+    Always(bool),
     /// `created|updated <op> instant`.
     Date {
         field: DateField,
@@ -115,11 +129,35 @@ enum SortKey {
     Key,
 }
 
+/// What a query's functions and relative dates are resolved against.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    /// The model's virtual time, ms since the UNIX epoch.
+    pub now_ms: i64,
+    /// The caller's account ID (`currentUser()`); `None`: anonymous.
+    pub caller: Option<&'a str>,
+    /// The site's users (`membersOf()`); `None`: no user is in any group.
+    pub seed: Option<&'a Seed>,
+}
+
 /// Parses and validates `jql`; blank means every issue. Relative dates
 /// (`-7d`) count from `now_ms` (ms since the UNIX epoch, the model's
-/// virtual clock).
+/// virtual clock); `currentUser()` is anonymous (see [`parse_in`]).
 /// Errors: the message Jira puts in `errorMessages` (see the module docs).
 pub fn parse(jql: &str, now_ms: i64) -> Result<Search, String> {
+    parse_in(
+        jql,
+        &Env {
+            now_ms,
+            caller: None,
+            seed: None,
+        },
+    )
+}
+
+/// [`parse`] with the functions resolved in `env` (see [`functions`]).
+/// Errors: as [`parse`].
+pub fn parse_in(jql: &str, env: &Env<'_>) -> Result<Search, String> {
     if jql.trim().is_empty() {
         return Ok(Search {
             filter: None,
@@ -128,16 +166,16 @@ pub fn parse(jql: &str, now_ms: i64) -> Result<Search, String> {
     }
     let (raw, order) = crate::jql::parse_raw(jql).map_err(|e| e.message().to_owned())?;
     Ok(Search {
-        filter: filter(&raw, now_ms)?,
+        filter: filter(&raw, env)?,
         order: sort_keys(&order)?,
     })
 }
 
-fn filter(raw: &Raw, now_ms: i64) -> Result<Option<Filter>, String> {
+fn filter(raw: &Raw, env: &Env<'_>) -> Result<Option<Filter>, String> {
     let all = |parts: &[Raw]| -> Result<Vec<Filter>, String> {
         Ok(parts
             .iter()
-            .map(|p| filter(p, now_ms))
+            .map(|p| filter(p, env))
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .flatten()
@@ -147,12 +185,12 @@ fn filter(raw: &Raw, now_ms: i64) -> Result<Option<Filter>, String> {
         Raw::OrderBy => None,
         Raw::And(parts) => Some(Filter::And(all(parts)?)),
         Raw::Or(parts) => Some(Filter::Or(all(parts)?)),
-        Raw::Not(inner) => filter(inner, now_ms)?.map(|f| Filter::Not(Box::new(f))),
-        Raw::Clause(c) => Some(clause(c, now_ms)?),
+        Raw::Not(inner) => filter(inner, env)?.map(|f| Filter::Not(Box::new(f))),
+        Raw::Clause(c) => Some(clause(c, env)?),
     })
 }
 
-fn clause(c: &RawClause, now_ms: i64) -> Result<Filter, String> {
+fn clause(c: &RawClause, env: &Env<'_>) -> Result<Filter, String> {
     let written = c.field.written();
     let unsupported = || {
         format!(
@@ -160,15 +198,35 @@ fn clause(c: &RawClause, now_ms: i64) -> Result<Filter, String> {
             c.op.to_uppercase()
         )
     };
-    let values = match &c.operand {
-        Operand::Function(name) => return Err(format!("Unable to find JQL function '{name}()'.")),
-        Operand::One(v) => vec![v.clone()],
-        Operand::List(vs) => vs.clone(),
-        Operand::Nothing => return Err(unsupported()),
+    let date = date_field(&written).filter(|_| c.field.bracket.is_none());
+    let resolved = match &c.operand {
+        Operand::Function(name, args) => Some(functions::resolve(name, args, env)?),
+        _ => None,
+    };
+    let values = match (&c.operand, &resolved) {
+        (_, Some(functions::Resolved::Accounts(accounts))) => {
+            let user_field = matches!(
+                search_field(&written),
+                Some(SField::Assignee | SField::Reporter)
+            );
+            if !user_field || date.is_some() {
+                return Err(function_unsupported(c));
+            }
+            accounts.clone()
+        }
+        (_, Some(functions::Resolved::Instant(at))) => {
+            let Some(field) = date else {
+                return Err(function_unsupported(c));
+            };
+            return date_function(c, field, *at).ok_or_else(unsupported);
+        }
+        (Operand::One(v), _) => vec![v.clone()],
+        (Operand::List(vs), _) => vs.clone(),
+        _ => return Err(unsupported()),
     };
     let plain = |name: &str| c.field.bracket.is_none() && written.eq_ignore_ascii_case(name);
-    if let Some(field) = date_field(&written).filter(|_| c.field.bracket.is_none()) {
-        return date_clause(c, field, &values, now_ms).ok_or_else(unsupported)?;
+    if let Some(field) = date {
+        return date_clause(c, field, &values, env.now_ms).ok_or_else(unsupported)?;
     }
     let description = plain("text");
     if description || plain("summary") {
@@ -192,7 +250,11 @@ fn clause(c: &RawClause, now_ms: i64) -> Result<Filter, String> {
     let field = search_field(&written).ok_or_else(|| {
         format!("Field '{written}' does not exist or you do not have permission to view it.")
     })?;
-    let list = matches!(c.operand, Operand::List(_));
+    let list = match c.operand {
+        Operand::List(_) => true,
+        Operand::Function(..) => c.op.ends_with("in"),
+        _ => false,
+    };
     match (c.op.as_str(), list) {
         ("=" | "!=", false) | ("in" | "not in", true) => Ok(Filter::In {
             field,
@@ -223,6 +285,27 @@ fn date_clause(
     values: &[Val],
     now_ms: i64,
 ) -> Option<Result<Filter, String>> {
+    match (c.op.as_str(), &c.operand) {
+        // A created or updated date is never empty.
+        ("is" | "is not", Operand::One(Val::Empty)) => {
+            return Some(Ok(Filter::Always(c.op == "is not")));
+        }
+        ("in" | "not in", Operand::List(_)) => {
+            let at: Result<Vec<i64>, String> = values
+                .iter()
+                .map(|v| match v {
+                    Val::Text(t) => date_value(t, now_ms).ok_or_else(|| bad_date(c, t)),
+                    Val::Empty => Err(bad_date(c, "EMPTY")),
+                })
+                .collect();
+            return Some(at.map(|at| Filter::DateIn {
+                field,
+                negated: c.op == "not in",
+                at,
+            }));
+        }
+        _ => {}
+    }
     let op = match c.op.as_str() {
         "=" => DateOp::Eq,
         "!=" => DateOp::Ne,
@@ -238,12 +321,45 @@ fn date_clause(
     if matches!(c.operand, Operand::List(_)) {
         return None;
     }
-    Some(date_value(text, now_ms).map(|at_ms| Filter::Date { field, op, at_ms }).ok_or_else(|| {
-        format!(
-            "Date value '{text}' for field '{}' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.",
-            c.field.written()
-        )
-    }))
+    Some(
+        date_value(text, now_ms)
+            .map(|at_ms| Filter::Date { field, op, at_ms })
+            .ok_or_else(|| bad_date(c, text)),
+    )
+}
+
+fn bad_date(c: &RawClause, text: &str) -> String {
+    format!(
+        "Date value '{text}' for field '{}' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.",
+        c.field.written()
+    )
+}
+
+/// `created|updated <op> now()` (or another date function's instant
+/// `at`): `None` for an operator dates do not take with one value.
+fn date_function(c: &RawClause, field: DateField, at_ms: i64) -> Option<Filter> {
+    let op = match c.op.as_str() {
+        "=" => DateOp::Eq,
+        "!=" => DateOp::Ne,
+        ">" => DateOp::Gt,
+        ">=" => DateOp::Ge,
+        "<" => DateOp::Lt,
+        "<=" => DateOp::Le,
+        _ => return None,
+    };
+    Some(Filter::Date { field, op, at_ms })
+}
+
+/// The 400 for a function on a field it does not apply to ([INF] text).
+fn function_unsupported(c: &RawClause) -> String {
+    let name = match &c.operand {
+        Operand::Function(name, _) => name.as_str(),
+        _ => "",
+    };
+    format!(
+        "The function '{name}' is not supported by the '{}' field.",
+        c.field.written()
+    )
 }
 
 /// The instant (ms since the UNIX epoch) a date value names: absolute in
@@ -266,7 +382,7 @@ fn absolute_ms(text: &str) -> Option<i64> {
 }
 
 /// A period such as `-1w 2d` in ms (negative: back in time).
-fn period_ms(text: &str) -> Option<i64> {
+pub(super) fn period_ms(text: &str) -> Option<i64> {
     let (sign, rest) = match text.strip_prefix('-') {
         Some(rest) => (-1, rest),
         None => (1, text.strip_prefix('+').unwrap_or(text)),
@@ -341,11 +457,39 @@ fn sort_keys(words: &[String]) -> Result<Vec<(SortKey, bool)>, String> {
     Ok(keys)
 }
 
+/// Jira's 400 for a query without a restriction where one is required
+/// ([INF], docs/jira-semantics.md §14).
+pub const UNBOUNDED: &str =
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
+
 impl Search {
+    /// Whether the query restricts the issues (not blank, not only `ORDER BY`).
+    pub fn is_bounded(&self) -> bool {
+        fn restricts(f: &Filter) -> bool {
+            match f {
+                Filter::And(parts) | Filter::Or(parts) => parts.iter().any(restricts),
+                Filter::Not(inner) => restricts(inner),
+                _ => true,
+            }
+        }
+        self.filter.as_ref().is_some_and(restricts)
+    }
+
     /// Whether `issue` satisfies the filter (`seed` names projects, types
-    /// and statuses).
+    /// and statuses; `text ~` does not look at comments).
     pub fn matches(&self, seed: &Seed, issue: &Issue) -> bool {
-        self.filter.as_ref().is_none_or(|f| eval(f, seed, issue))
+        self.matches_in(
+            &Corpus {
+                seed,
+                comments: None,
+            },
+            issue,
+        )
+    }
+
+    /// [`Search::matches`] with `text ~` also over the comments of `corpus`.
+    pub fn matches_in(&self, corpus: &Corpus<'_>, issue: &Issue) -> bool {
+        self.filter.as_ref().is_none_or(|f| eval(f, corpus, issue))
     }
 
     /// The issues that match, in the search's order.
@@ -354,9 +498,22 @@ impl Search {
         seed: &Seed,
         issues: impl IntoIterator<Item = &'i Issue>,
     ) -> Vec<&'i Issue> {
+        let corpus = Corpus {
+            seed,
+            comments: None,
+        };
+        self.run_in(&corpus, issues)
+    }
+
+    /// [`Search::run`] with `text ~` also over the comments of `corpus`.
+    pub fn run_in<'i>(
+        &self,
+        corpus: &Corpus<'_>,
+        issues: impl IntoIterator<Item = &'i Issue>,
+    ) -> Vec<&'i Issue> {
         let mut found: Vec<&Issue> = issues
             .into_iter()
-            .filter(|i| self.matches(seed, i))
+            .filter(|i| self.matches_in(corpus, i))
             .collect();
         found.sort_by(|a, b| self.compare(a, b));
         found
@@ -388,11 +545,39 @@ fn key_parts(issue: &Issue) -> (&str, u64) {
     (issue.project.as_str(), number)
 }
 
-fn eval(f: &Filter, seed: &Seed, issue: &Issue) -> bool {
+/// What a search looks at besides the issues: the seed (names of
+/// projects, types, statuses) and, for `text ~`, the comments.
+#[derive(Debug, Clone, Copy)]
+pub struct Corpus<'a> {
+    /// Users and projects.
+    pub seed: &'a Seed,
+    /// Every comment, by ID; `None`: `text ~` ignores comments.
+    pub comments: Option<&'a BTreeMap<u64, Comment>>,
+}
+
+impl Corpus<'_> {
+    /// Whether a comment on `issue` contains `text` (lower case).
+    fn comment_contains(&self, issue: &Issue, text: &str) -> bool {
+        self.comments.into_iter().flat_map(|c| c.values()).any(|c| {
+            c.issue_id == issue.id && super::adf_text(&c.body).to_lowercase().contains(text)
+        })
+    }
+}
+
+fn date_of(field: DateField, issue: &Issue) -> i64 {
+    match field {
+        DateField::Created => issue.created_ms,
+        DateField::Updated => issue.updated_ms,
+    }
+}
+
+fn eval(f: &Filter, corpus: &Corpus<'_>, issue: &Issue) -> bool {
+    let seed = corpus.seed;
     match f {
-        Filter::And(parts) => parts.iter().all(|p| eval(p, seed, issue)),
-        Filter::Or(parts) => parts.iter().any(|p| eval(p, seed, issue)),
-        Filter::Not(inner) => !eval(inner, seed, issue),
+        Filter::And(parts) => parts.iter().all(|p| eval(p, corpus, issue)),
+        Filter::Or(parts) => parts.iter().any(|p| eval(p, corpus, issue)),
+        Filter::Not(inner) => !eval(inner, corpus, issue),
+        Filter::Always(holds) => *holds,
         Filter::Contains {
             negated,
             description,
@@ -403,13 +588,13 @@ fn eval(f: &Filter, seed: &Seed, issue: &Issue) -> bool {
                     .description
                     .as_ref()
                     .is_some_and(|d| super::adf_text(d).to_lowercase().contains(text.as_str()));
-            (in_description || issue.summary.to_lowercase().contains(text.as_str())) != *negated
+            let in_comments = *description && corpus.comment_contains(issue, text);
+            let in_summary = issue.summary.to_lowercase().contains(text.as_str());
+            (in_description || in_comments || in_summary) != *negated
         }
+        Filter::DateIn { field, negated, at } => at.contains(&date_of(*field, issue)) != *negated,
         Filter::Date { field, op, at_ms } => {
-            let t = match field {
-                DateField::Created => issue.created_ms,
-                DateField::Updated => issue.updated_ms,
-            };
+            let t = date_of(*field, issue);
             match op {
                 DateOp::Eq => t == *at_ms,
                 DateOp::Ne => t != *at_ms,
@@ -496,6 +681,10 @@ pub struct PageAsk<'a> {
     pub max_results: usize,
     /// The model's virtual time, ms since the UNIX epoch (for `-7d`).
     pub now_ms: i64,
+    /// The caller's account ID (`currentUser()`); `None`: anonymous.
+    pub caller: Option<&'a str>,
+    /// The comments `text ~` looks at; `None`: none.
+    pub comments: Option<&'a BTreeMap<u64, Comment>>,
 }
 
 /// The page of the search `ask.jql` that starts at `ask.token` (the first
@@ -511,12 +700,19 @@ pub fn page<'i>(
         token,
         max_results,
         now_ms,
+        caller,
+        comments,
     } = ask;
-    let search = parse(jql, now_ms).map_err(PageError::Jql)?;
+    let env = Env {
+        now_ms,
+        caller,
+        seed: Some(seed),
+    };
+    let search = parse_in(jql, &env).map_err(PageError::Jql)?;
     let offset = token
         .map_or(Ok(0), |t| token_offset(jql, t))
         .map_err(PageError::Token)?;
-    let found = search.run(seed, issues);
+    let found = search.run_in(&Corpus { seed, comments }, issues);
     let size = max_results.max(1);
     let end = offset.saturating_add(size).min(found.len());
     let issues = found.get(offset..end).unwrap_or_default().to_vec();
@@ -561,6 +757,8 @@ fn token_check(jql: &str, offset: usize) -> u64 {
     }
     h
 }
+
+mod functions;
 
 #[cfg(test)]
 mod tests;

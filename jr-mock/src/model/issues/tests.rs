@@ -246,13 +246,118 @@ fn the_fields_parameter_selects_and_excludes() {
     );
 }
 
+#[test]
+fn update_operations_change_labels_in_order_and_a_field_in_both_is_refused() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "Old").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let none = Map::new();
+    let set = fields(json!({"labels": [{"set": ["a", "b"]}], "summary": [{"set": "New"}]}));
+    let events = store
+        .edit_with(site, &actor(), "ABC-1", &none, &set, NOW + 1)
+        .unwrap();
+    let items = events[0]["changelog"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    let ops = fields(json!({"labels": [{"add": "c"}, {"remove": "a"}, {"add": "c"}]}));
+    let events = store
+        .edit_with(site, &actor(), "ABC-1", &none, &ops, NOW + 2)
+        .unwrap();
+    assert_eq!(store.find("ABC-1").unwrap().labels, ["b", "c"]);
+    let item = &events[0]["changelog"]["items"][0];
+    assert_eq!(
+        (&item["fromString"], &item["toString"]),
+        (&json!("a b"), &json!("b c"))
+    );
+    let both = store.edit_with(
+        site,
+        &actor(),
+        "ABC-1",
+        &fields(json!({"labels": []})),
+        &ops,
+        NOW,
+    );
+    assert_eq!(
+        both,
+        Err(field_error("labels", &update::both_message("labels")))
+    );
+    let bad = fields(json!({"summary": [{"remove": "x"}]}));
+    assert!(matches!(
+        store.edit_with(site, &actor(), "ABC-1", &none, &bad, NOW),
+        Err(IssueError::Fields(e)) if e["summary"].contains("does not support operation 'remove'")
+    ));
+    assert_eq!(
+        store.find("ABC-1").unwrap().updated_ms,
+        NOW + 2,
+        "refusals change nothing"
+    );
+}
+
+#[test]
+fn a_transition_with_fields_and_update_fires_one_event_with_every_change() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let f = fields(json!({"summary": "Done now"}));
+    let u = fields(json!({"labels": [{"add": "shipped"}]}));
+    let events = store
+        .transition_with(site, &actor(), "ABC-1", "31", (&f, &u), NOW + 3)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["issue_event_type_name"], "issue_generic");
+    let mut changed: Vec<&str> = events[0]["changelog"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["fieldId"].as_str())
+        .collect();
+    changed.sort_unstable();
+    assert_eq!(changed, ["labels", "status", "summary"]);
+    let issue = store.find("ABC-1").unwrap();
+    assert_eq!(
+        (issue.status.as_str(), issue.summary.as_str()),
+        ("Done", "Done now")
+    );
+    let bad = fields(json!({"colour": "red"}));
+    assert!(
+        store
+            .transition_with(site, &actor(), "ABC-1", "21", (&bad, &Map::new()), NOW)
+            .is_err()
+    );
+    assert_eq!(
+        store.find("ABC-1").unwrap().status,
+        "Done",
+        "a refused transition does not move"
+    );
+}
+
 /// One generated change.
 #[derive(Debug, Clone)]
 enum Change {
     Create(bool, String),
     Edit(usize, String, Vec<String>),
+    /// `update.labels`: add the first, remove the second.
+    Update(usize, String, String),
+    /// A transition that also adds a label.
+    TransitionWith(usize, u8, String),
+    SetProperty(usize, String),
+    /// Log this many minutes (0: refused).
+    AddWorklog(usize, u8),
+    DeleteWorklog(usize),
+    DeleteProperty(usize, String),
     Transition(usize, u8),
     Delete(usize),
+    /// A subtask of the issue.
+    CreateSubtask(usize),
+    /// Delete with `deleteSubtasks=true`.
+    DeleteWithSubtasks(usize),
     Comment(usize),
     DeleteComment(usize),
 }
@@ -267,7 +372,15 @@ fn change() -> impl Strategy<Value = Change> {
         )
             .prop_map(|(i, s, l)| Change::Edit(i, s, l)),
         (0usize..6, 0u8..5).prop_map(|(i, t)| Change::Transition(i, t)),
+        (0usize..6, "[a-c]{1}", "[a-c ]{1}").prop_map(|(i, a, r)| Change::Update(i, a, r)),
+        (0usize..6, 0u8..5, "[a-c]{1}").prop_map(|(i, t, l)| Change::TransitionWith(i, t, l)),
+        (0usize..6, "[ab]").prop_map(|(i, k)| Change::SetProperty(i, k)),
+        (0usize..6, 0u8..3).prop_map(|(i, m)| Change::AddWorklog(i, m)),
+        (0usize..6).prop_map(Change::DeleteWorklog),
+        (0usize..6, "[ab]").prop_map(|(i, k)| Change::DeleteProperty(i, k)),
         (0usize..6).prop_map(Change::Delete),
+        (0usize..6).prop_map(Change::CreateSubtask),
+        (0usize..6).prop_map(Change::DeleteWithSubtasks),
         (0usize..6).prop_map(Change::Comment),
         (0usize..6).prop_map(Change::DeleteComment),
     ]
@@ -307,15 +420,69 @@ proptest! {
                     let ok = before.transitions(&seed, &key(*i)).is_ok_and(|ts| ts.iter().any(|x| x.id == id));
                     (store.transition(site, &actor(), &key(*i), id, NOW), ok.then(|| issue_events("jira:issue_updated", "issue_generic")))
                 }
-                Change::Delete(i) => {
-                    let comments = before.comments_of(&key(*i)).map_or(0, |c| c.len());
-                    let expect = before.find(&key(*i)).is_some().then(|| {
-                        let mut e = issue_events("jira:issue_deleted", "issue_deleted");
+                Change::Update(i, add, remove) => {
+                    let u = fields(json!({"labels": [{"add": add}, {"remove": remove}]}));
+                    let existing = before.find(&key(*i));
+                    let valid = !remove.contains(' ');
+                    let changed = existing.is_some_and(|x| {
+                        let mut l = x.labels.clone();
+                        if !l.contains(add) { l.push(add.clone()); }
+                        l.retain(|x| x != remove);
+                        l != x.labels
+                    });
+                    let fired = store.edit_with(site, &actor(), &key(*i), &Map::new(), &u, NOW);
+                    let expect = (valid && changed).then(|| issue_events("jira:issue_updated", "issue_updated"));
+                    (fired, expect)
+                }
+                Change::TransitionWith(i, t, label) => {
+                    let id = ["11", "21", "31", "99", ""][usize::from(*t)];
+                    let ok = before.transitions(&seed, &key(*i)).is_ok_and(|ts| ts.iter().any(|x| x.id == id));
+                    let u = fields(json!({"labels": [{"add": label}]}));
+                    let fired = store.transition_with(site, &actor(), &key(*i), id, (&Map::new(), &u), NOW);
+                    (fired, ok.then(|| issue_events("jira:issue_updated", "issue_generic")))
+                }
+                Change::SetProperty(i, k) => {
+                    let ok = before.find(&key(*i)).is_some();
+                    let fired = store.set_property(site, &key(*i), k, &json!({"n": 1}), 7).map(|(_, e)| e);
+                    (fired, ok.then(|| vec![("issue_property_set", None)]))
+                }
+                Change::AddWorklog(i, minutes) => {
+                    let ok = *minutes > 0 && before.find(&key(*i)).is_some();
+                    let body = fields(json!({"timeSpent": format!("{minutes}m"), "started": "2021-01-17T12:34:00.000+0000"}));
+                    let fired = store.add_worklog(site, &actor(), &key(*i), &body, NOW).map(|(_, e)| e);
+                    (fired, ok.then(|| vec![("worklog_created", None), ("jira:issue_updated", Some("issue_work_logged"))]))
+                }
+                Change::DeleteWorklog(i) => {
+                    let oldest = before.worklogs_of(&key(*i)).ok().and_then(|w| w.first().map(|w| w.id.to_string()));
+                    let id = oldest.clone().unwrap_or_else(|| "1".into());
+                    let fired = store.delete_worklog(site, &actor(), &key(*i), &id, NOW);
+                    (fired, oldest.map(|_| vec![("worklog_deleted", None), ("jira:issue_updated", Some("issue_worklog_deleted"))]))
+                }
+                Change::DeleteProperty(i, k) => {
+                    let ok = before.property(&key(*i), k).is_ok();
+                    let fired = store.delete_property(site, &key(*i), k);
+                    (fired, ok.then(|| vec![("issue_property_deleted", None)]))
+                }
+                Change::Delete(i) | Change::DeleteWithSubtasks(i) => {
+                    let with = matches!(c, Change::DeleteWithSubtasks(_));
+                    let found = before.find(&key(*i));
+                    let children: Vec<String> = found.map(|x| before.subtasks_of(x.id).map(|s| s.key.clone()).collect()).unwrap_or_default();
+                    let gone = std::iter::once(key(*i)).chain(children.iter().cloned());
+                    let comments: usize = gone.map(|k| before.comments_of(&k).map_or(0, |c| c.len())).sum();
+                    let expect = (found.is_some() && (with || children.is_empty())).then(|| {
+                        let mut e = std::iter::repeat_n(("jira:issue_deleted", Some("issue_deleted")), 1 + children.len()).collect::<Vec<_>>();
                         e.extend(std::iter::repeat_n(("comment_deleted", None), comments));
                         e
                     });
-                    let fired = store.delete(site, &actor(), &key(*i)).map(|(mut p, s)| { p.extend(s); p });
+                    let fired = store.delete_with(site, &actor(), &key(*i), with).map(|(mut p, s)| { p.extend(s); p });
                     (fired, expect)
+                }
+                Change::CreateSubtask(i) => {
+                    let ok = before.find(&key(*i)).is_some_and(|p| p.parent.is_none() && p.project == "ABC");
+                    let f = fields(json!({"project": {"key": "ABC"}, "issuetype": {"name": "Subtask"},
+                        "summary": "sub", "parent": {"key": key(*i)}}));
+                    let fired = store.create(site, &actor(), &f, NOW).map(|(_, e)| e);
+                    (fired, ok.then(|| issue_events("jira:issue_created", "issue_created")))
                 }
                 Change::Comment(i) => {
                     let ok = before.find(&key(*i)).is_some();
@@ -336,9 +503,16 @@ proptest! {
                         .collect();
                     prop_assert_eq!(&names, &expected, "{:?}", c);
                     for e in &events {
+                        if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("worklog_")) {
+                            prop_assert!(e["worklog"]["id"].is_string());
+                            continue;
+                        }
                         prop_assert!(e["issue"]["key"].is_string());
                         if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("comment_")) {
                             prop_assert!(e["comment"]["id"].is_string());
+                        }
+                        if e["webhookEvent"].as_str().is_some_and(|n| n.starts_with("issue_property_")) {
+                            prop_assert!(e["property"]["key"].is_string());
                         }
                     }
                     if expected[0].1.is_some_and(|t| t == "issue_updated" || t == "issue_generic") {
@@ -436,7 +610,7 @@ fn comments_live_on_their_issue_and_deleting_the_issue_cascades_them() {
     assert_eq!(store.comments_of("ABC-1").unwrap().len(), 2);
     assert_eq!(
         store.comment("ABC-2", "10000"),
-        Err(IssueError::CommentNotFound(
+        Err(IssueError::Missing(
             "Can not find a comment for id: 10000.".into()
         )),
         "a comment is found only on its own issue"
@@ -456,4 +630,310 @@ fn comments_live_on_their_issue_and_deleting_the_issue_cascades_them() {
     assert_eq!(deleted, [&json!("10000"), &json!("10001")]);
     assert!(cascade.iter().all(|e| e["issue"]["key"] == "ABC-1"));
     assert!(store.comments.is_empty());
+}
+
+#[test]
+fn each_change_with_a_changelog_is_kept_as_a_history_until_the_issue_goes() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    create(&mut store, &seed, "ABC", "other").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let events = store
+        .edit(
+            site,
+            &actor(),
+            "ABC-1",
+            &fields(json!({"summary": "t"})),
+            NOW + 1,
+        )
+        .unwrap();
+    store
+        .transition(site, &actor(), "ABC-1", "21", NOW + 2)
+        .unwrap();
+    store
+        .edit(
+            site,
+            &actor(),
+            "ABC-2",
+            &fields(json!({"summary": "u"})),
+            NOW + 3,
+        )
+        .unwrap();
+    let histories = store.histories_of("ABC-1").unwrap();
+    assert_eq!(histories.len(), 2);
+    assert_eq!(
+        json!(histories[0].id.to_string()),
+        events[0]["changelog"]["id"]
+    );
+    assert_eq!(json!(histories[0].items), events[0]["changelog"]["items"]);
+    assert_eq!(
+        (histories[0].created_ms, histories[1].created_ms),
+        (NOW + 1, NOW + 2)
+    );
+    let shown = history::render_history(histories[1], "http://h");
+    assert_eq!(shown["items"][0]["fieldId"], "status");
+    assert_eq!(shown["created"], "2023-11-14T22:13:20.002+0000");
+    let picked = store.histories_by_ids("ABC-1", &[10001, 10002]).unwrap();
+    assert_eq!(
+        picked.iter().map(|h| h.id).collect::<Vec<_>>(),
+        [10001],
+        "ABC-2's is left out"
+    );
+    store.delete(site, &actor(), "ABC-1").unwrap();
+    assert_eq!(store.histories.len(), 1, "only ABC-2's history is left");
+    assert_eq!(store.histories_of("ABC-1"), Err(IssueError::NotFound));
+}
+
+#[test]
+fn properties_are_set_read_and_deleted_with_their_events_and_limits() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let v = json!({"team": "core"});
+    let (outcome, events) = store
+        .set_property(site, "ABC-1", "support", &v, 15)
+        .unwrap();
+    assert_eq!(outcome, properties::SetOutcome::Created);
+    assert_eq!(events[0]["webhookEvent"], "issue_property_set");
+    assert_eq!(events[0]["property"], json!({"key": "support", "value": v}));
+    assert_eq!(events[0]["issue"]["key"], "ABC-1");
+    let (outcome, _) = store
+        .set_property(site, "ABC-1", "support", &json!(2), 1)
+        .unwrap();
+    assert_eq!(outcome, properties::SetOutcome::Updated);
+    assert_eq!(store.property("ABC-1", "support"), Ok(&json!(2)));
+    assert_eq!(
+        store.property_keys("ABC-1").unwrap(),
+        (10000, vec!["support"])
+    );
+    let limit = properties::MAX_VALUE_CHARS;
+    assert!(
+        store
+            .set_property(site, "ABC-1", "big", &json!(1), limit + 1)
+            .is_err()
+    );
+    assert!(
+        store
+            .set_property(site, "ABC-1", "big", &json!(1), limit)
+            .is_ok()
+    );
+    assert!(
+        store
+            .set_property(site, "ABC-1", &"k".repeat(256), &json!(1), 1)
+            .is_err()
+    );
+    assert_eq!(
+        store.property("ABC-1", "nope"),
+        Err(IssueError::Missing(
+            "The property with key 'nope' does not exist.".into()
+        ))
+    );
+    let event = json!({"webhookEvent": "jira:issue_updated", "issue": {"id": "10000"}});
+    let seen = store.with_properties(&event).unwrap();
+    assert_eq!(
+        seen["issue"]["properties"]["support"], 2,
+        "webhook JQL sees the properties"
+    );
+    let events = store.delete_property(site, "ABC-1", "support").unwrap();
+    assert_eq!(events[0]["property"], json!({"key": "support"}));
+    assert!(store.delete_property(site, "ABC-1", "support").is_err());
+    assert_eq!(store.property("ABC-9", "x"), Err(IssueError::NotFound));
+    store.delete(site, &actor(), "ABC-1").unwrap();
+    assert!(
+        store.properties.is_empty(),
+        "properties go with their issue"
+    );
+}
+
+#[test]
+fn worklogs_check_time_and_start_and_fire_the_work_logged_changelog() {
+    use worklogs::{duration_seconds, duration_text, started_ms};
+    assert_eq!(
+        duration_seconds("1w 2d 3h 4m"),
+        Some(((5 + 2) * 8 * 3600) + 3 * 3600 + 4 * 60)
+    );
+    assert_eq!(
+        duration_seconds("90"),
+        Some(90 * 60),
+        "a bare number is minutes"
+    );
+    assert_eq!(duration_seconds("1x"), None);
+    assert_eq!(duration_seconds(""), None);
+    assert_eq!(duration_text(5400), "1h 30m");
+    assert_eq!(duration_text(8 * 3600 + 60), "1d 1m");
+    assert_eq!(
+        started_ms("2021-01-17T12:34:00.000+0000"),
+        Some(1_610_886_840_000)
+    );
+    assert_eq!(
+        started_ms("2021-01-17T13:34:00.000+0100"),
+        Some(1_610_886_840_000)
+    );
+    assert_eq!(started_ms("2021-01-17 12:34"), None);
+
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "s").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let started = "2021-01-17T12:34:00.000+0000";
+    let refuse = |store: &mut IssueStore, body: Value, field: &str, text: &str| {
+        let Err(IssueError::Fields(e)) =
+            store.add_worklog(site, &actor(), "ABC-1", &fields(body), NOW)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(e[field], text);
+    };
+    refuse(
+        &mut store,
+        json!({"started": started}),
+        "timeLogged",
+        worklogs::NO_TIME,
+    );
+    refuse(
+        &mut store,
+        json!({"started": started, "timeSpent": "soon"}),
+        "timeLogged",
+        worklogs::BAD_DURATION,
+    );
+    refuse(
+        &mut store,
+        json!({"timeSpent": "1h"}),
+        "started",
+        worklogs::BAD_STARTED,
+    );
+    refuse(
+        &mut store,
+        json!({"timeSpent": "1h", "started": "yesterday"}),
+        "started",
+        worklogs::BAD_STARTED,
+    );
+    assert!(store.worklogs.is_empty());
+    let body = fields(json!({"timeSpent": "1h 30m", "started": started, "comment": adf("fixed")}));
+    let (w, events) = store
+        .add_worklog(site, &actor(), "ABC-1", &body, NOW + 1)
+        .unwrap();
+    assert_eq!((w.id, w.time_spent_seconds), (10000, 5400));
+    let shown = worklogs::render_worklog("http://h", &w);
+    assert_eq!(shown["timeSpent"], "1h 30m");
+    assert_eq!(shown["started"], started);
+    assert_eq!(shown["issueId"], "10000");
+    assert_eq!(events[0]["webhookEvent"], "worklog_created");
+    assert_eq!(events[1]["issue_event_type_name"], "issue_work_logged");
+    let items = &events[1]["changelog"]["items"];
+    assert_eq!(
+        (&items[0]["field"], &items[0]["to"]),
+        (&json!("timespent"), &json!("5400"))
+    );
+    assert_eq!(
+        (&items[1]["field"], &items[1]["to"]),
+        (&json!("WorklogId"), &json!("10000"))
+    );
+    assert_eq!(store.histories_of("ABC-1").unwrap().len(), 1);
+    let (w, events) = store
+        .update_worklog(
+            site,
+            &actor(),
+            "ABC-1",
+            "10000",
+            &fields(json!({"timeSpentSeconds": 60})),
+            NOW + 2,
+        )
+        .unwrap();
+    assert_eq!((w.time_spent_seconds, w.comment.is_some()), (60, true));
+    assert_eq!(events[1]["changelog"]["items"][0]["fromString"], "5400");
+    assert_eq!(
+        store.worklog("ABC-1", "1"),
+        Err(IssueError::Missing(
+            "Cannot find worklog with id: 1.".into()
+        ))
+    );
+    let events = store
+        .delete_worklog(site, &actor(), "ABC-1", "10000", NOW + 3)
+        .unwrap();
+    assert_eq!(events[1]["issue_event_type_name"], "issue_worklog_deleted");
+    assert_eq!(events[1]["changelog"]["items"][0]["to"], Value::Null);
+    assert!(store.worklogs.is_empty());
+}
+
+#[test]
+fn subtasks_need_a_parent_show_on_it_and_go_with_it_only_when_asked() {
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    create(&mut store, &seed, "ABC", "parent").unwrap();
+    create(&mut store, &seed, "XYZ", "elsewhere").unwrap();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let sub = |parent: Value| {
+        let mut f =
+            json!({"project": {"key": "ABC"}, "issuetype": {"name": "Subtask"}, "summary": "sub"});
+        if !parent.is_null() {
+            f["parent"] = parent;
+        }
+        fields(f)
+    };
+    let refused =
+        |store: &mut IssueStore, f: Map<String, Value>| match store.create(site, &actor(), &f, NOW)
+        {
+            Err(IssueError::Fields(e)) => e["parent"].clone(),
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(
+        refused(&mut store, sub(Value::Null)),
+        subtasks::NEEDS_PARENT
+    );
+    assert_eq!(
+        refused(&mut store, sub(json!({"key": "ABC-9"}))),
+        "Could not find issue by id or key."
+    );
+    assert_eq!(
+        refused(&mut store, sub(json!({"key": "XYZ-1"}))),
+        subtasks::WRONG_HIERARCHY
+    );
+    let task_with_parent = fields(
+        json!({"project": {"key": "ABC"}, "issuetype": {"name": "Task"},
+        "summary": "t", "parent": {"key": "ABC-1"}}),
+    );
+    assert_eq!(
+        refused(&mut store, task_with_parent),
+        subtasks::WRONG_HIERARCHY
+    );
+    let (child, events) = store
+        .create(site, &actor(), &sub(json!({"key": "ABC-1"})), NOW)
+        .unwrap();
+    assert_eq!(child.parent, Some(10000));
+    assert_eq!(events[0]["issue"]["fields"]["parent"]["key"], "ABC-1");
+    assert_eq!(events[0]["issue"]["fields"]["issuetype"]["subtask"], true);
+    assert_eq!(
+        refused(&mut store, sub(json!({"id": child.id.to_string()}))),
+        subtasks::WRONG_HIERARCHY
+    );
+    let parent = store.show(site, store.find("ABC-1").unwrap());
+    assert_eq!(parent["fields"]["subtasks"][0]["key"], "ABC-2");
+    assert_eq!(parent["fields"]["subtasks"][0]["fields"]["summary"], "sub");
+    store
+        .add_comment(site, &actor(), "ABC-2", Some(&adf("c")), NOW)
+        .unwrap();
+    assert_eq!(
+        store.delete(site, &actor(), "ABC-1"),
+        Err(IssueError::Message(subtasks::has_subtasks("ABC-1")))
+    );
+    let (primary, cascade) = store.delete_with(site, &actor(), "ABC-1", true).unwrap();
+    let gone: Vec<&Value> = primary.iter().map(|e| &e["issue"]["key"]).collect();
+    assert_eq!(gone, [&json!("ABC-1"), &json!("ABC-2")]);
+    assert_eq!(cascade.len(), 1, "the subtask's comment");
+    assert_eq!(store.issues.len(), 1, "XYZ-1 stays");
 }

@@ -4,6 +4,8 @@
 
 use proptest::prelude::*;
 
+use serde_json::Value;
+
 use super::*;
 use crate::model::issues::Actor;
 
@@ -33,6 +35,7 @@ fn issue(id: u64, project: &str, summary: &str) -> Issue {
         created_ms: 1_000 * i64::try_from(id).unwrap_or(0),
         updated_ms: 0,
         other: Default::default(),
+        parent: None,
     }
 }
 
@@ -173,9 +176,22 @@ fn unsupported_parts_get_jiras_messages() {
         "The operator '~' is not supported by the 'created' field."
     );
     assert_eq!(
-        err("created IN (-1d)"),
-        "The operator 'IN' is not supported by the 'created' field."
+        err("created IN (-1x)"),
+        "Date value '-1x' for field 'created' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
     );
+    assert_eq!(
+        err("created ~ now()"),
+        "The operator '~' is not supported by the 'created' field."
+    );
+    assert_eq!(
+        err("project = currentUser()"),
+        "The function 'currentUser' is not supported by the 'project' field."
+    );
+    assert_eq!(
+        err("created > currentUser()"),
+        "The function 'currentUser' is not supported by the 'created' field."
+    );
+    assert!(err("created > startOfDay(soon)").contains("not a valid offset"));
     assert_eq!(
         err("text !~ x"),
         "The operator '!~' is not supported by the 'text' field."
@@ -185,8 +201,8 @@ fn unsupported_parts_get_jiras_messages() {
         "The operator '=' is not supported by the 'text' field."
     );
     assert_eq!(
-        err("assignee = currentUser()"),
-        "Unable to find JQL function 'currentUser()'."
+        err("assignee = issueHistory()"),
+        "Unable to find JQL function 'issueHistory()'."
     );
     assert_eq!(
         err("ORDER BY priority"),
@@ -217,6 +233,17 @@ enum Q {
     /// `created|updated <op> value`: updated?, operator, days back (relative
     /// or as the absolute date of `NOW` minus that many days).
     Date(bool, usize, i64, bool),
+    /// `assignee = currentUser()` (negated: `!=`); the caller is `u1`.
+    CurrentUser(bool),
+    /// `assignee [NOT] IN membersOf("group")`.
+    MembersOf(usize, bool),
+    /// `created|updated [NOT] IN ("-Nd", …)`.
+    DateIn(bool, Vec<i64>, bool),
+    /// `created IS [NOT] EMPTY`.
+    DateEmpty(bool),
+    /// `created|updated <op> startOfDay(offset)` or `endOfDay(offset)`:
+    /// updated?, operator, end?, offset in days.
+    DayFunction(bool, usize, bool, i64),
     And(Box<Q>, Box<Q>),
     Or(Box<Q>, Box<Q>),
     Not(Box<Q>),
@@ -257,14 +284,38 @@ impl Q {
                 let field = if *updated { "updated" } else { "created" };
                 format!("{field} {} {value}", DATE_OPS[*op])
             }
+            Q::CurrentUser(neg) => {
+                format!("assignee {} currentUser()", if *neg { "!=" } else { "=" })
+            }
+            Q::MembersOf(g, neg) => format!(
+                "assignee {} membersOf(\"{}\")",
+                if *neg { "NOT IN" } else { "IN" },
+                GROUPS[*g]
+            ),
+            Q::DateIn(updated, days, neg) => {
+                let list: Vec<String> = days.iter().map(|d| format!("\"-{d}d\"")).collect();
+                let field = if *updated { "updated" } else { "created" };
+                format!(
+                    "{field} {} ({})",
+                    if *neg { "NOT IN" } else { "IN" },
+                    list.join(", ")
+                )
+            }
+            Q::DateEmpty(neg) => format!("created IS {}EMPTY", if *neg { "NOT " } else { "" }),
+            Q::DayFunction(updated, op, end, offset) => {
+                let field = if *updated { "updated" } else { "created" };
+                let f = if *end { "endOfDay" } else { "startOfDay" };
+                format!("{field} {} {f}({offset})", DATE_OPS[*op])
+            }
             Q::And(a, b) => format!("({}) AND ({})", a.jql(), b.jql()),
             Q::Or(a, b) => format!("({}) OR ({})", a.jql(), b.jql()),
             Q::Not(a) => format!("NOT ({})", a.jql()),
         }
     }
 
-    /// The reference: Jira's meaning written out directly.
-    fn holds(&self, i: &Issue) -> bool {
+    /// The reference: Jira's meaning written out directly (`comments`:
+    /// the one comment of each issue that has one, by issue ID).
+    fn holds(&self, i: &Issue, comments: &BTreeMap<u64, Comment>) -> bool {
         match self {
             Q::Assignee(None, neg) => i.assignee.is_some() == *neg,
             Q::Assignee(Some(u), false) => i.assignee.as_deref() == Some(USERS[*u]),
@@ -278,30 +329,78 @@ impl Q {
                 .contains(["alpha", "beta", "ga"][*w]),
             Q::Text(w) => {
                 let word = ["alpha", "beta", "ga"][*w];
-                let description = i
-                    .description
-                    .as_ref()
-                    .map(|d| crate::model::issues::adf_text(d).to_lowercase())
+                let text = |d: &Option<Value>| {
+                    d.as_ref()
+                        .map(|d| crate::model::issues::adf_text(d).to_lowercase())
+                        .unwrap_or_default()
+                };
+                let comment = comments
+                    .get(&i.id)
+                    .map(|c| text(&Some(c.body.clone())))
                     .unwrap_or_default();
-                i.summary.to_lowercase().contains(word) || description.contains(word)
+                i.summary.to_lowercase().contains(word)
+                    || text(&i.description).contains(word)
+                    || comment.contains(word)
+            }
+            Q::CurrentUser(neg) => Q::Assignee(Some(0), *neg).holds(i, comments),
+            Q::MembersOf(g, neg) => {
+                let members = MEMBERS[*g];
+                match i.assignee.as_deref() {
+                    None => false,
+                    Some(a) => members.contains(&a) != *neg,
+                }
+            }
+            Q::DateIn(updated, days, neg) => {
+                let t = if *updated { i.updated_ms } else { i.created_ms };
+                days.iter().any(|d| t == NOW - d * DAY) != *neg
+            }
+            Q::DateEmpty(neg) => *neg,
+            Q::DayFunction(updated, op, end, offset) => {
+                let t = if *updated { i.updated_ms } else { i.created_ms };
+                let start = NOW.div_euclid(DAY) * DAY + offset * DAY;
+                let at = if *end { start + DAY - 1 } else { start };
+                compare(DATE_OPS[*op], t, at)
             }
             Q::Date(updated, op, days, _) => {
                 let t = if *updated { i.updated_ms } else { i.created_ms };
-                let at = NOW - days * DAY;
-                match DATE_OPS[*op] {
-                    "=" => t == at,
-                    "!=" => t != at,
-                    ">" => t > at,
-                    ">=" => t >= at,
-                    "<" => t < at,
-                    _ => t <= at,
-                }
+                compare(DATE_OPS[*op], t, NOW - days * DAY)
             }
-            Q::And(a, b) => a.holds(i) && b.holds(i),
-            Q::Or(a, b) => a.holds(i) || b.holds(i),
-            Q::Not(a) => !a.holds(i),
+            Q::And(a, b) => a.holds(i, comments) && b.holds(i, comments),
+            Q::Or(a, b) => a.holds(i, comments) || b.holds(i, comments),
+            Q::Not(a) => !a.holds(i, comments),
         }
     }
+}
+
+/// `t <op> at` for a date operator.
+fn compare(op: &str, t: i64, at: i64) -> bool {
+    match op {
+        "=" => t == at,
+        "!=" => t != at,
+        ">" => t > at,
+        ">=" => t >= at,
+        "<" => t < at,
+        _ => t <= at,
+    }
+}
+
+/// The groups of the generated queries and their members (see [`test_seed`]).
+const GROUPS: [&str; 4] = ["g1", "g2", "both", "none"];
+const MEMBERS: [&[&str]; 4] = [&["u1"], &["u2"], &["u1", "u2"], &[]];
+
+/// The default seed with the users `u1` (groups `g1`, `both`) and `u2`
+/// (`g2`, `both`).
+fn test_seed() -> Seed {
+    let mut seed = Seed::default();
+    for (id, groups) in [("u1", ["g1", "both"]), ("u2", ["g2", "both"])] {
+        seed.users.push(crate::model::seed::SeedUser {
+            account_id: id.into(),
+            display_name: id.into(),
+            email_address: None,
+            groups: groups.map(String::from).into(),
+        });
+    }
+    seed
 }
 
 const DATE_OPS: [&str; 6] = ["=", "!=", ">", ">=", "<", "<="];
@@ -316,6 +415,17 @@ fn query() -> impl Strategy<Value = Q> {
         (0..3usize).prop_map(Q::Text),
         (any::<bool>(), 0..6usize, 0..5i64, any::<bool>())
             .prop_map(|(u, op, days, abs)| Q::Date(u, op, days, abs)),
+        any::<bool>().prop_map(Q::CurrentUser),
+        (0..4usize, any::<bool>()).prop_map(|(g, n)| Q::MembersOf(g, n)),
+        (
+            any::<bool>(),
+            proptest::collection::vec(0..5i64, 1..3),
+            any::<bool>()
+        )
+            .prop_map(|(u, d, n)| Q::DateIn(u, d, n)),
+        any::<bool>().prop_map(Q::DateEmpty),
+        (any::<bool>(), 0..6usize, any::<bool>(), -4..2i64)
+            .prop_map(|(u, op, end, off)| Q::DayFunction(u, op, end, off)),
     ];
     leaf.prop_recursive(4, 16, 2, |inner| {
         prop_oneof![
@@ -326,7 +436,9 @@ fn query() -> impl Strategy<Value = Q> {
     })
 }
 
-fn issues() -> impl Strategy<Value = Vec<Issue>> {
+/// Generated issues and, by issue ID, the one comment some have (comment
+/// IDs equal their issue's ID).
+fn issues() -> impl Strategy<Value = (Vec<Issue>, BTreeMap<u64, Comment>)> {
     let one = (
         proptest::option::of(0..2usize),
         proptest::collection::vec(0..3usize, 0..3),
@@ -335,13 +447,18 @@ fn issues() -> impl Strategy<Value = Vec<Issue>> {
         0..5i64,
         0..5i64,
         proptest::option::of(proptest::sample::select(vec!["gamma ray", "Alpha", "none"])),
+        proptest::option::of(proptest::sample::select(vec!["beta test", "x"])),
     );
     proptest::collection::vec(one, 0..12).prop_map(|specs| {
-        specs
+        let mut comments = BTreeMap::new();
+        let issues = specs
             .into_iter()
             .enumerate()
             .map(
-                |(n, (assignee, labels, status, summary, created, updated, description))| {
+                |(
+                    n,
+                    (assignee, labels, status, summary, created, updated, description, comment),
+                )| {
                     let mut i = issue(10000 + n as u64, "ABC", summary);
                     i.assignee = assignee.map(|u| USERS[u].to_owned());
                     i.labels = labels.into_iter().map(|l| LABELS[l].to_owned()).collect();
@@ -349,38 +466,59 @@ fn issues() -> impl Strategy<Value = Vec<Issue>> {
                     // Whole days back from `NOW`, so `=` on a date can hit.
                     i.created_ms = NOW - created * DAY;
                     i.updated_ms = NOW - updated * DAY;
-                    i.description = description.map(|t| serde_json::json!({
-                    "type": "doc", "version": 1,
-                    "content": [{"type": "paragraph", "content": [{"type": "text", "text": t}]}]
-                }));
+                    i.description = description.map(adf);
+                    if let Some(text) = comment {
+                        comments.insert(
+                            i.id,
+                            Comment {
+                                id: i.id,
+                                issue_id: i.id,
+                                author: i.reporter.clone(),
+                                update_author: i.reporter.clone(),
+                                body: adf(text),
+                                created_ms: NOW,
+                                updated_ms: NOW,
+                                visibility: None,
+                            },
+                        );
+                    }
                     i
                 },
             )
-            .collect()
+            .collect();
+        (issues, comments)
     })
+}
+
+fn adf(text: &str) -> Value {
+    serde_json::json!({"type": "doc", "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]})
 }
 
 proptest! {
     #[test]
-    fn search_equals_the_reference_evaluation(issues in issues(), q in query()) {
+    fn search_equals_the_reference_evaluation((issues, comments) in issues(), q in query()) {
         let jql = format!("{} ORDER BY created DESC", q.jql());
-        let search = parse(&jql, NOW).map_err(TestCaseError::fail)?;
-        let got: Vec<u64> = search.run(&Seed::default(), &issues).iter().map(|i| i.id).collect();
-        let mut want: Vec<&Issue> = issues.iter().filter(|i| q.holds(i)).collect();
+        let seed = test_seed();
+        let env = Env { now_ms: NOW, caller: Some("u1"), seed: Some(&seed) };
+        let search = parse_in(&jql, &env).map_err(TestCaseError::fail)?;
+        let corpus = Corpus { seed: &seed, comments: Some(&comments) };
+        let got: Vec<u64> = search.run_in(&corpus, &issues).iter().map(|i| i.id).collect();
+        let mut want: Vec<&Issue> = issues.iter().filter(|i| q.holds(i, &comments)).collect();
         want.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
         let want: Vec<u64> = want.iter().map(|i| i.id).collect();
         prop_assert_eq!(got, want, "{}", jql);
     }
 
     #[test]
-    fn walking_page_tokens_never_skips_or_repeats(issues in issues(), size in 1..5usize) {
+    fn walking_page_tokens_never_skips_or_repeats((issues, _) in issues(), size in 1..5usize) {
         let jql = "ORDER BY created DESC";
         let seed = Seed::default();
         let all: Vec<u64> = parse(jql, NOW).unwrap().run(&seed, &issues).iter().map(|i| i.id).collect();
         let mut seen: Vec<u64> = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..=issues.len() {
-            let p = page(&seed, &issues, PageAsk { jql, token: token.as_deref(), max_results: size, now_ms: NOW }).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            let p = page(&seed, &issues, PageAsk { jql, token: token.as_deref(), max_results: size, now_ms: NOW, caller: None, comments: None }).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             prop_assert!(p.issues.len() <= size);
             seen.extend(p.issues.iter().map(|i| i.id));
             token = p.next_page_token;
@@ -389,4 +527,48 @@ proptest! {
         prop_assert!(token.is_none(), "paging did not end");
         prop_assert_eq!(seen, all);
     }
+}
+
+#[test]
+fn functions_resolve_against_the_caller_the_groups_and_the_clock() {
+    let seed = test_seed();
+    let env = Env {
+        now_ms: NOW,
+        caller: Some("u2"),
+        seed: Some(&seed),
+    };
+    let mut mine = issue(10000, "ABC", "a");
+    mine.assignee = Some("u2".into());
+    let mut theirs = issue(10001, "ABC", "b");
+    theirs.assignee = Some("u1".into());
+    theirs.created_ms = NOW - DAY;
+    let both = [mine, theirs];
+    let ids = |jql: &str, env: &Env<'_>| -> Vec<u64> {
+        parse_in(jql, env)
+            .unwrap()
+            .run(&seed, &both)
+            .iter()
+            .map(|i| i.id)
+            .collect()
+    };
+    assert_eq!(ids("assignee = currentUser()", &env), [10000]);
+    assert_eq!(ids("assignee in membersOf(g1)", &env), [10001]);
+    assert_eq!(ids("assignee in membersOf(\"BOTH\")", &env), [10000, 10001]);
+    assert_eq!(
+        ids("created >= startOfDay()", &env),
+        Vec::<u64>::new(),
+        "created in 1970 and a day ago"
+    );
+    assert_eq!(ids("created >= startOfDay(-1)", &env), [10001]);
+    assert_eq!(ids("created <= endOfDay(-1d)", &env), [10000, 10001]);
+    assert_eq!(ids("created < now()", &env), [10000, 10001]);
+    let anonymous = Env {
+        caller: None,
+        ..env
+    };
+    assert_eq!(
+        ids("assignee = currentUser()", &anonymous),
+        Vec::<u64>::new(),
+        "an anonymous caller is no one"
+    );
 }
