@@ -146,6 +146,13 @@ impl Found {
                 account_id: id,
                 display_name: name,
                 email_address: text(&user["emailAddress"]),
+                // Present when the user was read with `expand=groups`.
+                groups: user["groups"]["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|group| text(&group["name"]))
+                    .collect(),
             },
         );
     }
@@ -177,6 +184,9 @@ impl Found {
             },
             key: key.clone(),
             id,
+            // A recording does not say who may see a project: everyone may.
+            members: None,
+            roles: Default::default(),
         };
         self.projects.insert(key, project);
     }
@@ -254,6 +264,7 @@ impl Found {
             created_ms: created,
             updated_ms: time(&fields["updated"]).unwrap_or(created),
             other: kept_as_recorded(fields),
+            parent: text(&fields["parent"]["id"]).and_then(|id| id.parse().ok()),
         };
         self.issues.insert(key, (issue, status));
     }
@@ -379,6 +390,7 @@ fn issue_type(t: &Value) -> Option<IssueType> {
     Some(IssueType {
         id: text(&t["id"])?,
         name: text(&t["name"])?,
+        subtask: t["subtask"].as_bool().unwrap_or(false),
     })
 }
 
