@@ -92,12 +92,6 @@ fn media_type(req: &Request) -> Option<String> {
 
 /// The schema faults of `body` as `errors` (field → message), if any.
 fn schema_errors(op: &jr_core::ops::Operation, body: &Value) -> Option<Map<String, Value>> {
-    // `assignIssue`'s description says `"accountId": null` unassigns the
-    // issue, while its schema types `accountId` as a string: the
-    // documented behaviour wins.
-    if op.operation_id() == "assignIssue" && body.get("accountId").is_some_and(Value::is_null) {
-        return None;
-    }
     let faults = jr_core::ops::body::faults(op, body, 3).ok()?;
     if faults.is_empty() {
         return None;
