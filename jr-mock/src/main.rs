@@ -123,7 +123,8 @@ STATEFUL OPERATIONS (answered from the model, after the same authentication and 
                                                      without it each issue is only its id, as Jira's),
                                                      nextPageToken (last page: isLast true, no token;
                                                      a token not issued for this jql: 400), expand
-                                                     (changelog, names)
+                                                     (changelog, names); a jql without a restriction
+                                                     ("ORDER BY key") is 400 "Unbounded JQL ..."
   POST   /rest/api/3/search/approximate-count       countIssues {"jql"}: {"count":N} (exact); 400 for bad
                                                      JQL or one without a restriction ("Unbounded JQL
                                                      queries are not allowed here. ...")

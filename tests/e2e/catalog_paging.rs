@@ -38,6 +38,20 @@ async fn every_paginated_operation_is_walked_to_its_end() {
             jr_as_user(&jira)
         };
         let mut args = ops::example::args(op);
+        // Jira's enhanced search needs a bounded query (jr-mock refuses an
+        // unbounded one, as Jira does); the generated example has none.
+        match op.operation_id() {
+            "searchAndReconsileIssuesUsingJql" => {
+                args.extend(["--jql".to_owned(), "project = ABC".to_owned()]);
+            }
+            "searchAndReconsileIssuesUsingJqlPost" => {
+                args = vec![
+                    "--body".to_owned(),
+                    r#"{"jql": "project = ABC"}"#.to_owned(),
+                ];
+            }
+            _ => {}
+        }
         // One item a page, so operations with several items page for real.
         if op.param("maxResults").is_some() && !args.iter().any(|a| a == "--maxResults") {
             args.extend(["--maxResults".to_owned(), "1".to_owned()]);

@@ -14,6 +14,7 @@ mod man;
 pub mod raw;
 mod reference;
 mod schema;
+mod search;
 mod webhook;
 
 use crate::entry::Registry;
@@ -30,6 +31,8 @@ pub static COMMANDS: Registry = Registry(&[
     schema::ENTRY,
     man::ENTRY,
     reference::ENTRY,
+    search::GET,
+    search::POST,
     webhook::REGISTER,
     webhook::LIST,
     webhook::FAILED,

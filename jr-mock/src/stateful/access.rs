@@ -12,7 +12,7 @@
 //!   server carries its scopes; a write (any modelled operation that
 //!   changes something) needs `write:jira-work` (or a granular
 //!   `write:…:jira` scope) and a read `read:jira-work` (or `read:…:jira`),
-//!   else Jira's 401 `Unauthorized; scope does not match` ([INF],
+//!   else Jira's 401 `Unauthorized; scope does not match` ([3P],
 //!   docs/jira-semantics.md §14). Tokens from `--config` have no recorded
 //!   scopes and pass.
 

@@ -104,6 +104,10 @@ fn url_for(base: &str, op: &Operation) -> String {
             Location::Query => {}
         }
     }
+    // Jira's enhanced search refuses an unbounded query (and so does jr-mock).
+    if op.operation_id == "searchAndReconsileIssuesUsingJql" {
+        query.push("jql=project%20%3D%20ABC".to_owned());
+    }
     let query = if query.is_empty() {
         String::new()
     } else {
@@ -130,7 +134,9 @@ fn request_body(op: &Operation, webhook_id: i64) -> Option<Value> {
         "doTransition" => Some(json!({"transition": {"id": "21"}})),
         "addComment" | "updateComment" => Some(json!({"body": {"type": "doc", "version": 1,
             "content": [{"type": "paragraph", "content": [{"type": "text", "text": "c"}]}]}})),
-        "countIssues" => Some(json!({"jql": "project = ABC"})),
+        "countIssues" | "searchAndReconsileIssuesUsingJqlPost" => {
+            Some(json!({"jql": "project = ABC"}))
+        }
         "getChangeLogsByIds" => Some(json!({"changelogIds": [10000]})),
         "assignIssue" => Some(json!({"accountId": "5b10ac8d82e05b22cc7d4ef5"})),
         "setIssueProperty" => Some(json!({"team": "core"})),

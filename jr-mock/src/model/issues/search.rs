@@ -458,7 +458,7 @@ fn sort_keys(words: &[String]) -> Result<Vec<(SortKey, bool)>, String> {
 }
 
 /// Jira's 400 for a query without a restriction where one is required
-/// ([INF], docs/jira-semantics.md §14).
+/// (`search/jql` and `search/approximate-count`; [3P], docs/jira-semantics.md §14).
 pub const UNBOUNDED: &str =
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
 
@@ -709,6 +709,11 @@ pub fn page<'i>(
         seed: Some(seed),
     };
     let search = parse_in(jql, &env).map_err(PageError::Jql)?;
+    // The spec: "this parameter requires a bounded query" (`jql` of
+    // `searchAndReconsileIssuesUsingJql`); Jira answers [`UNBOUNDED`].
+    if !search.is_bounded() {
+        return Err(PageError::Jql(UNBOUNDED.to_owned()));
+    }
     let offset = token
         .map_or(Ok(0), |t| token_offset(jql, t))
         .map_err(PageError::Token)?;

@@ -512,7 +512,8 @@ proptest! {
 
     #[test]
     fn walking_page_tokens_never_skips_or_repeats((issues, _) in issues(), size in 1..5usize) {
-        let jql = "ORDER BY created DESC";
+        // Bounded, as search/jql requires, and true of every issue.
+        let jql = "key IS NOT EMPTY ORDER BY created DESC";
         let seed = Seed::default();
         let all: Vec<u64> = parse(jql, NOW).unwrap().run(&seed, &issues).iter().map(|i| i.id).collect();
         let mut seen: Vec<u64> = Vec::new();
@@ -571,4 +572,26 @@ fn functions_resolve_against_the_caller_the_groups_and_the_clock() {
         Vec::<u64>::new(),
         "an anonymous caller is no one"
     );
+}
+
+/// The spec: search/jql "requires a bounded query"; an `ORDER BY` alone or
+/// a blank query is Jira's 400, a restricted one pages.
+#[test]
+fn search_refuses_an_unbounded_query() {
+    let seed = Seed::default();
+    let issues = vec![issue(10000, "ABC", "a")];
+    for jql in ["", "ORDER BY key DESC", "  "] {
+        let ask = PageAsk {
+            jql,
+            token: None,
+            max_results: 10,
+            now_ms: NOW,
+            caller: None,
+            comments: None,
+        };
+        match page(&seed, &issues, ask) {
+            Err(PageError::Jql(message)) => assert_eq!(message, UNBOUNDED, "{jql:?}"),
+            other => panic!("{jql:?}: {other:?}"),
+        }
+    }
 }
