@@ -9,7 +9,10 @@
 //! - contains `token`, `secret`, `password`, `session`, `api-key`, `api_key`
 //!   or `apikey`,
 //!
-//! except `X-Atlassian-Token` (Jira's XSRF switch, always `no-check`).
+//! except `X-Atlassian-Token` (Jira's XSRF switch, always `no-check`) and
+//! `nextPageToken` (the opaque cursor of Jira's token-paged listings, such
+//! as `GET /rest/api/3/search/jql`: no credential, and a recording whose
+//! page cursors were redacted could not be replayed page by page).
 //! The user information of a URL (`https://user:pass@host`) is always a
 //! credential. A credential's value is shown as [`REDACTED`].
 //!
@@ -46,7 +49,7 @@ const PARTS: &[&str] = &[
 /// `name` holds a credential (the rule of this module).
 pub fn is_credential(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    if name == "x-atlassian-token" {
+    if name == "x-atlassian-token" || name == "nextpagetoken" {
         return false;
     }
     EXACT.contains(&name.as_str()) || PARTS.iter().any(|part| name.contains(part))
@@ -209,6 +212,7 @@ mod tests {
         }
         let ordinary = [
             "X-Atlassian-Token",
+            "nextPageToken",
             "Content-Type",
             "jql",
             "expand",
