@@ -192,10 +192,88 @@ pub fn read(path: &Path) -> Result<Recording, String> {
     parse(&bytes).map_err(|e| format!("{shown}: {e}"))
 }
 
+/// The text of a recording file: `value` pretty-printed (two-space indent,
+/// as `serde_json::to_vec_pretty`), except that an array of exactly two
+/// strings (a header or query pair) stays on one line,
+/// `["accept", "application/json"]`, so a file reads one pair a line. Ends
+/// with a newline. Errors: `value` cannot be serialised (never for a
+/// `Value` built from JSON).
+pub fn to_file_bytes(value: &Value) -> Result<Vec<u8>, serde_json::Error> {
+    let pretty = serde_json::to_string_pretty(value)?;
+    Ok(join_pairs(&pretty).into_bytes())
+}
+
+/// Joins every `[`, string, string, `]` run of lines of `pretty` into one
+/// line. Safe on serde_json's pretty output: a string never holds a raw
+/// line break, and a line right after `[` that starts with `"` is an
+/// element (keys appear only after `{`).
+fn join_pairs(pretty: &str) -> String {
+    let lines: Vec<&str> = pretty.lines().collect();
+    let mut out = String::with_capacity(pretty.len() + 1);
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some((joined, used)) = pair_at(&lines[i..]) {
+            out.push_str(&joined);
+            i += used;
+        } else {
+            out.push_str(lines[i]);
+            i += 1;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `lines` opening with a two-string array, as one line and the number of
+/// lines it replaces; `None` otherwise.
+fn pair_at(lines: &[&str]) -> Option<(String, usize)> {
+    let [open, first, second, close, ..] = lines else {
+        return None;
+    };
+    let head = open.strip_suffix('[')?;
+    let first = first.trim_start().strip_suffix(',')?;
+    let second = second.trim_start();
+    let close = close.trim_start();
+    let is_string = |text: &str| serde_json::from_str::<String>(text).is_ok();
+    if !(is_string(first) && is_string(second) && (close == "]" || close == "],")) {
+        return None;
+    }
+    let tail = &close[1..];
+    Some((format!("{head}[{first}, {second}]{tail}"), 4))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_file_has_one_pair_a_line_and_reads_back_the_same() {
+        let value = json!({"headers": [["accept", "application/json"], ["x", "a \"]\" b"]],
+            "query": [], "ids": ["one", "two", "three"], "pair": [1, 2],
+            "nested": [["a", "b"]]});
+        let text = String::from_utf8(to_file_bytes(&value).unwrap()).unwrap();
+        assert!(
+            text.contains("\n    [\"accept\", \"application/json\"],\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n    [\"x\", \"a \\\"]\\\" b\"]\n"),
+            "{text}"
+        );
+        assert!(text.contains("\n    [\"a\", \"b\"]\n"), "{text}");
+        assert!(
+            text.contains("\"ids\": [\n    \"one\",\n"),
+            "three strings stay spread: {text}"
+        );
+        assert!(
+            text.contains("\"pair\": [\n    1,\n"),
+            "numbers stay spread: {text}"
+        );
+        assert!(text.ends_with("}\n"), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
 
     fn sample() -> Recording {
         Recording {

@@ -325,6 +325,11 @@ struct Args {
     /// Start of the virtual clock in ms since the UNIX epoch (default: now).
     #[arg(long, value_name = "T")]
     start_ms: Option<i64>,
+    /// Seed of the random source behind delivery IDs, random retry delays
+    /// and issued OAuth codes and tokens, so a run repeats exactly
+    /// (default: drawn at start).
+    #[arg(long, value_name = "N")]
+    random_seed: Option<u64>,
     /// Lifetime of access tokens issued by /oauth/token, in virtual ms (default: 3600000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     token_lifetime_ms: Option<i64>,
@@ -508,6 +513,7 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         delivery_timeout: Duration::from_millis(args.delivery_timeout_ms),
         external_deliveries: args.external_deliveries,
         start_ms: args.start_ms,
+        seed: args.random_seed,
         token_lifetime_ms: args.token_lifetime_ms,
         identities: file.identities,
         site: match &args.seed {
@@ -526,7 +532,6 @@ fn config(args: &Args) -> Result<MockConfig, String> {
         idle_timeout: Duration::from_millis(args.idle_timeout_ms),
         fixtures,
         seed_from: args.seed_from.clone(),
-        ..MockConfig::default()
     })
 }
 

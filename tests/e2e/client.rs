@@ -32,6 +32,15 @@ async fn list_answers(server: &MockServer, body: &str) {
         .await;
 }
 
+/// The 429 jr-mock's rate-limit fault answered the webhook list (recorded in
+/// `fixtures/jr-mock/`: Retry-After, X-RateLimit-*, RateLimit-Reason, Jira's
+/// JSON body), told to retry at once so the test does not wait 30 s.
+fn rate_limited(server: &MockServer) -> ResponseTemplate {
+    let name = "jr-mock/getDynamicWebhooksForApp.4.json";
+    assert_eq!(recording(name).response.status, 429, "{name}");
+    recorded_answer(name, &server.uri()).insert_header("retry-after", "0")
+}
+
 async fn requests(server: &MockServer) -> usize {
     server.received_requests().await.map_or(0, |r| r.len())
 }
@@ -133,11 +142,7 @@ async fn dry_run_redacts_the_token_and_sends_nothing() {
 async fn verbose_writes_json_lines_for_request_response_and_retry_without_secrets() {
     let server = MockServer::start().await;
     Mock::given(path(LIST))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("Retry-After", "0")
-                .insert_header("X-RateLimit-Remaining", "0"),
-        )
+        .respond_with(rate_limited(&server))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -191,7 +196,7 @@ async fn a_429_from_jira_is_retried_then_the_result_printed() {
 async fn exhausted_retries_exit_5_naming_the_attempts() {
     let server = MockServer::start().await;
     Mock::given(path(LIST))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .respond_with(rate_limited(&server))
         .mount(&server)
         .await;
     let (_, stderr, code) =

@@ -2,6 +2,9 @@
 //! one fresh fake per test), by topic. Nothing leaves 127.0.0.1; time moves
 //! only through jr-mock's virtual clock.
 
+/// The session behind `fixtures/jr-mock/`, shared with `cargo xtask fixtures record`.
+#[path = "../fixture_session.rs"]
+mod fixture_session;
 mod support;
 
 mod auth;
@@ -12,6 +15,7 @@ mod completion;
 mod configure;
 mod errors;
 mod every_command;
+mod fixtures;
 mod flags;
 mod help;
 mod hostile;

@@ -162,3 +162,59 @@ pub async fn receiver(status: u16) -> wiremock::MockServer {
 
 /// Milliseconds in a day.
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The recording `fixtures/NAME` (e.g. `jr-mock/getDynamicWebhooksForApp.4.json`),
+/// read with the format's own reader.
+pub fn recording(name: &str) -> jr_core::recording::Recording {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name);
+    jr_core::recording::read(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The answer recorded in `fixtures/NAME` as a wiremock response: its
+/// status, its headers but those the transport sets (`content-length`,
+/// `transfer-encoding`, `connection`, `date`), and its body, with every
+/// URL under the recorded base moved to `base` (as jr-mock `--fixtures`
+/// does).
+pub fn recorded_answer(name: &str, base: &str) -> wiremock::ResponseTemplate {
+    let recording = recording(name);
+    let mut answer = wiremock::ResponseTemplate::new(recording.response.status);
+    for (header, value) in &recording.response.headers {
+        let transport = ["content-length", "transfer-encoding", "connection", "date"];
+        if !transport.contains(&header.as_str()) {
+            answer = answer.append_header(header.as_str(), value.as_str());
+        }
+    }
+    if let Some(body) = &recording.response.body {
+        let bytes = body.to_bytes().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let moved = text.replace(&recording.base.url, base.trim_end_matches('/'));
+        answer = answer.set_body_bytes(moved.into_bytes());
+    }
+    answer
+}
+
+/// Mounts the answers recorded in `fixtures/NAMES` on `server`, each for
+/// its recorded method, path (below the recorded base) and query pairs, and
+/// each answering once; a recording with more query pairs wins over one
+/// with fewer (a listing's later pages over its first), then the earlier
+/// name (a token-paged listing's pages, whose redacted tokens all match).
+pub async fn mount_recordings(server: &wiremock::MockServer, names: &[&str]) {
+    use wiremock::matchers::{method, path, query_param};
+    for name in names {
+        let request = recording(name).request;
+        let mut mock =
+            wiremock::Mock::given(method(request.method.as_str())).and(path(request.path.as_str()));
+        for (key, value) in &request.query {
+            mock = mock.and(query_param(key.as_str(), value.as_str()));
+        }
+        let priority = u8::try_from(20usize.saturating_sub(request.query.len())).unwrap_or(20);
+        mock.respond_with(recorded_answer(name, &server.uri()))
+            .with_priority(priority)
+            .up_to_n_times(1)
+            .named(*name)
+            .mount(server)
+            .await;
+    }
+}

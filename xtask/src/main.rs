@@ -12,6 +12,9 @@
 //!   baseline measured in the same run.
 //! - `fixtures check [DIR]`: every `.json` file of DIR (default `fixtures/`) is a
 //!   recording, and its drift from the spec is on the documented allow-list.
+//! - `fixtures record [--check]`: regenerates `fixtures/jr-mock/` from the
+//!   session in `fixtures/jr-mock/SESSION`, or with `--check` fails when the
+//!   committed recordings drifted from a fresh run.
 
 mod bench;
 mod codegen;
@@ -30,7 +33,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         bail!(
-            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR] | fixtures check [DIR]>"
+            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR] | fixtures <check [DIR] | record [--check]>>"
         );
     };
     match task.as_str() {

@@ -102,10 +102,8 @@ impl Recorder {
             }
             value["pseudonymised"] = serde_json::Value::Bool(true);
         }
-        let mut bytes = serde_json::to_vec_pretty(&value)
-            .map_err(|e| Error::general(format!("cannot serialise a recording: {e}")))?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        recording::to_file_bytes(&value)
+            .map_err(|e| Error::general(format!("cannot serialise a recording: {e}")))
     }
 }
 
