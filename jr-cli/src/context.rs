@@ -26,8 +26,9 @@ pub struct Ctx<'a> {
     pub exec: Exec,
     /// Builds the command tree: with `None` every group (for the commands
     /// that render documentation of it: man and reference pages, schema),
-    /// with `Some(group)` only that group.
-    tree: &'a dyn Fn(Option<&str>) -> clap::Command,
+    /// with `Some(group)` only that group, and with a command as well only
+    /// that one of the group's operations in full.
+    tree: &'a dyn Fn(Option<&str>, Option<&str>) -> clap::Command,
 }
 
 impl<'a> Ctx<'a> {
@@ -36,7 +37,7 @@ impl<'a> Ctx<'a> {
         globals: Globals,
         stdout: &'a mut dyn Write,
         stderr: &'a mut dyn Write,
-        tree: &'a dyn Fn(Option<&str>) -> clap::Command,
+        tree: &'a dyn Fn(Option<&str>, Option<&str>) -> clap::Command,
     ) -> Ctx<'a> {
         Ctx {
             out: Sink::new(stdout, &globals),
@@ -118,12 +119,14 @@ impl<'a> Ctx<'a> {
 
     /// The whole command tree (see [`Ctx::new`]).
     pub fn full_tree(&self) -> clap::Command {
-        (self.tree)(None)
+        (self.tree)(None, None)
     }
 
-    /// The root command with only `group` built, in full (its operations
-    /// with their helper flags, and the hand-written commands mounted in it).
-    pub fn group_tree(&self, group: &str) -> clap::Command {
-        (self.tree)(Some(group))
+    /// The root command with only `group` built: its hand-written commands,
+    /// and its operations with their helper flags, all of them in full, or
+    /// with `command` named only that one (the rest as stubs), so that
+    /// `jr schema GROUP COMMAND` does not grow with the group.
+    pub fn group_tree(&self, group: &str, command: Option<&str>) -> clap::Command {
+        (self.tree)(Some(group), command)
     }
 }

@@ -82,9 +82,9 @@ fn run_with(
     let target = target(registry, &matches)?;
     // Read after an operation's own flags, so that their errors come first.
     let globals = globals::read(&matches)?;
-    let tree = |group: Option<&str>| match group {
+    let tree = |group: Option<&str>, command: Option<&str>| match group {
         None => tree::full_command(registry),
-        Some(group) => tree::group_in_full(registry, group),
+        Some(group) => tree::group_in_full(registry, group, command),
     };
     if let Target::Own(own, _) = &target {
         refuse_output_file(&globals, own)?;

@@ -70,11 +70,14 @@ pub fn full_command(registry: Registry) -> Command {
         .subcommands(top_level(registry))
 }
 
-/// The root with one group built in full (every operation with its flags
-/// and helper flags): for `jr schema GROUP`, never for a normal run.
-pub fn group_in_full(registry: Registry, group: &str) -> Command {
+/// The root with one group built: every operation with its flags and
+/// helper flags, or with `command` given only that one (by name or alias),
+/// the rest as stubs. For `jr schema GROUP [COMMAND]`, never for a normal run.
+pub fn group_in_full(registry: Registry, group: &str, command: Option<&str>) -> Command {
     match ops::group(group) {
-        Some(found) => root().subcommand(group_command(registry, found.name(), |_| true)),
+        Some(found) => root().subcommand(group_command(registry, found.name(), |name| {
+            command.is_none_or(|command| command == name)
+        })),
         None => root(),
     }
 }
@@ -633,6 +636,25 @@ mod tests {
         assert_eq!(built(&["jr", "webhook", "get-failed", "--help"]).0, 1);
         let tree = command(COMMANDS, &argv(&["jr", "webhook", "get-failed", "--help"]));
         assert_eq!(tree.get_subcommands().count(), 1);
+    }
+
+    /// Issue 17: `jr schema GROUP COMMAND` builds that one operation in
+    /// full, not its whole group (`issue` has dozens).
+    #[test]
+    fn a_named_command_alone_is_built_in_full_for_schema() {
+        let in_full = |tree: Command| {
+            tree.get_subcommands()
+                .flat_map(Command::get_subcommands)
+                .filter(|op| op.get_long_about().is_some())
+                .count()
+        };
+        let issue = ops::in_group("issue").count();
+        assert!(issue > 10, "{issue}");
+        assert_eq!(in_full(group_in_full(COMMANDS, "issue", None)), issue);
+        assert_eq!(
+            in_full(group_in_full(COMMANDS, "issue", Some("create-issue"))),
+            1
+        );
     }
 
     /// What clap answers (the text of its help, version or error) for

@@ -63,8 +63,9 @@ fn command() -> Command {
 
 fn run(ctx: &mut Ctx, matches: &ArgMatches) -> Result<(), Error> {
     let group = matches.get_one::<String>("group");
+    let command = matches.get_one::<String>("command").map(String::as_str);
     let tree = match group {
-        Some(group) => ctx.group_tree(group),
+        Some(group) => ctx.group_tree(group, command),
         None => ctx.full_tree(),
     };
     ctx.out.value(&schema(matches, &tree)?)
