@@ -21,6 +21,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const APP_TOKEN: &str = "oauth-app-token";
+/// jr-mock's default cloud ID: OAuth 2.0 tokens are accepted only through
+/// the API gateway prefix `/ex/jira/{cloudId}`, as on Atlassian's cloud.
+const CLOUD_ID: &str = "a436116f-02ce-4520-8fbb-7301462a1674";
 const LIST_TOKEN: &str = "other-app-token";
 const WEBHOOKS: usize = 10_000;
 const PAGE: usize = 100;
@@ -58,6 +61,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let bench = Bench {
         jr: bin.join("jr"),
         base: mock.base_url.clone(),
+        gateway: format!("{}/ex/jira/{CLOUD_ID}", mock.base_url),
     };
     bench.one_request(runs)?;
     bench.listing()?;
@@ -66,13 +70,16 @@ pub fn main(args: &[String]) -> Result<()> {
 
 struct Bench {
     jr: PathBuf,
+    /// jr-mock's site URL.
     base: String,
+    /// The same through the API gateway prefix, where bearer tokens go.
+    gateway: String,
 }
 
 impl Bench {
     fn one_request(&self, runs: usize) -> Result<()> {
         self.register(APP_TOKEN, 1)?;
-        let url = format!("{}/rest/api/3/webhook?maxResults=1", self.base);
+        let url = format!("{}/rest/api/3/webhook?maxResults=1", self.gateway);
         let mut jr = self.jr_command(APP_TOKEN);
         jr.args([
             "webhook",
@@ -116,7 +123,7 @@ impl Bench {
             .map(|k| {
                 format!(
                     "{}/rest/api/3/webhook?maxResults={PAGE}&startAt={}",
-                    self.base,
+                    self.gateway,
                     k * PAGE
                 )
             })
@@ -192,6 +199,8 @@ impl Bench {
         let mut command = Command::new(&self.jr);
         command
             .env("JR_BASE_URL", &self.base)
+            .env("JR_API_GATEWAY_URL", &self.base)
+            .env("JR_CLOUD_ID", CLOUD_ID)
             .env("JR_AUTH_TYPE", "bearer")
             .env("JR_AUTH_TOKEN", token)
             .env("XDG_CONFIG_HOME", "/nonexistent/jr-bench-config")
@@ -206,7 +215,7 @@ impl Bench {
             .map(|i| json!({"events": ["jira:issue_created"], "jqlFilter": format!("project = P{i}")}))
             .collect();
         let body = json!({"url": "https://hooks.example/jira", "webhooks": webhooks});
-        let mut response = ureq::post(format!("{}/rest/api/3/webhook", self.base))
+        let mut response = ureq::post(format!("{}/rest/api/3/webhook", self.gateway))
             .header("Authorization", &format!("Bearer {token}"))
             .header("Content-Type", "application/json")
             .send(body.to_string())
