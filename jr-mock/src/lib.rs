@@ -457,7 +457,8 @@ enum Mode {
 /// Errors: [`StartError::Fixtures`] for a file that is not a recording,
 /// [`StartError::Seed`] when the seed they give is inconsistent.
 fn seed_from(dir: &std::path::Path, now_ms: i64) -> Result<model::seed_from::SeedFrom, StartError> {
-    let loaded = fixtures::Fixtures::load(dir).map_err(StartError::Fixtures)?;
+    let loaded = fixtures::Fixtures::load(dir)
+        .map_err(|e| StartError::Fixtures(format!("--seed-from {}: {e}", dir.display())))?;
     let recordings: Vec<_> = loaded.all().iter().map(|f| f.recording.clone()).collect();
     let from = model::seed_from::from_recordings(&recordings, now_ms);
     from.seed.validate()?;

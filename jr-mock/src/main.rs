@@ -255,8 +255,9 @@ FAULTS (--faults FILE holds {"rules":[...]}; the control API adds and clears the
   delivery to it gets a single attempt (Jira's degradation; deliveries to one URL then run in order).
 
 STATE (--state FILE)
-  Webhooks, failed deliveries and the clock are loaded from FILE at start when it exists and
-  saved atomically after every change, so a restarted jr-mock carries on where it stopped.
+  Webhooks, failed deliveries, the clock and the issue model (issues, comments, worklogs,
+  properties, changelogs, ID counters) are loaded from FILE at start when it exists and saved
+  atomically after every change, so a restarted jr-mock carries on where it stopped.
 
 LIMITS (against runaway and hostile clients)
   A request body over --max-body-size (default 25MB) is refused without being kept: 400 with an

@@ -115,11 +115,33 @@ fn no_comment(id: &str) -> IssueError {
     IssueError::Missing(format!("Can not find a comment for id: {id}."))
 }
 
-/// The body as sent, when it is an ADF document.
+/// Whether an ADF document shows nothing: only `doc` and `paragraph` nodes
+/// and blank `text` (`{"type":"doc","version":1,"content":[]}`). A mention,
+/// an emoji or any other node counts as content. Walked without recursion.
+fn adf_is_empty(doc: &Value) -> bool {
+    let mut stack = vec![doc];
+    while let Some(node) = stack.pop() {
+        match node.get("type").and_then(Value::as_str) {
+            Some("doc" | "paragraph") => {}
+            Some("text") => {
+                if node["text"].as_str().is_some_and(|t| !t.trim().is_empty()) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        stack.extend(node["content"].as_array().into_iter().flatten());
+    }
+    true
+}
+
+/// The body as sent, when it is an ADF document with content.
 /// Errors: [`IssueError::Fields`] `comment`: [`EMPTY_BODY`].
 fn adf_body(body: Option<&Value>) -> Result<Value, IssueError> {
     match body {
-        Some(b) if b.get("type").and_then(Value::as_str) == Some("doc") => Ok(b.clone()),
+        Some(b) if b.get("type").and_then(Value::as_str) == Some("doc") && !adf_is_empty(b) => {
+            Ok(b.clone())
+        }
         _ => Err(field_error("comment", EMPTY_BODY)),
     }
 }
@@ -300,4 +322,26 @@ pub fn render_comment(site: Site<'_>, c: &Comment) -> Value {
         v["visibility"] = json!({"type": vis.kind, "value": vis.value, "identifier": vis.value});
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_document_that_shows_something_is_a_body() {
+        let doc = |content: Value| json!({"type": "doc", "version": 1, "content": content});
+        assert!(adf_is_empty(&doc(json!([]))));
+        assert!(adf_is_empty(&doc(json!([{"type": "paragraph"}]))));
+        assert!(adf_is_empty(&doc(
+            json!([{"type": "paragraph", "content": [{"type": "text", "text": " "}]}])
+        )));
+        assert!(!adf_is_empty(&doc(
+            json!([{"type": "paragraph", "content": [{"type": "text", "text": "x"}]}])
+        )));
+        assert!(!adf_is_empty(&doc(
+            json!([{"type": "paragraph", "content": [
+            {"type": "emoji", "attrs": {"shortName": ":smile:"}}]}])
+        )));
+    }
 }

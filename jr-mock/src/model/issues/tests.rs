@@ -589,14 +589,22 @@ fn comments_live_on_their_issue_and_deleting_the_issue_cascades_them() {
     assert_eq!(events[1]["issue_event_type_name"], "issue_commented");
     assert_eq!(events[1]["comment"]["id"], "10000");
     assert_eq!(store.find("ABC-1").unwrap().updated_ms, NOW + 5);
-    let plain = json!("plain");
-    assert_eq!(
-        store.add_comment(site, &actor(), "ABC-1", Some(&plain), NOW),
-        Err(IssueError::Fields(BTreeMap::from([(
-            "comment".to_owned(),
-            comments::EMPTY_BODY.to_owned()
-        )])))
-    );
+    // Not ADF, or an ADF document that shows nothing (a new user's review
+    // found the empty one accepted): Jira's 400.
+    let empty_doc = json!({"type": "doc", "version": 1, "content": []});
+    let blank = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph",
+        "content": [{"type": "text", "text": "  "}]}]});
+    for refused in [json!("plain"), empty_doc, blank] {
+        assert_eq!(
+            store.add_comment(site, &actor(), "ABC-1", Some(&refused), NOW),
+            Err(IssueError::Fields(BTreeMap::from([(
+                "comment".to_owned(),
+                comments::EMPTY_BODY.to_owned()
+            )]))),
+            "{refused}"
+        );
+    }
+
     assert_eq!(
         store.add_comment(site, &actor(), "ABC-9", Some(&adf("x")), NOW),
         Err(IssueError::NotFound)
