@@ -154,7 +154,7 @@ pub enum StartError {
     Listen(std::io::Error),
     /// A file of the fixtures directory is not a recording (the message
     /// names the file and the problem), or the directory cannot be read.
-    #[error("invalid fixtures: {0}")]
+    #[error("invalid recordings: {0}")]
     Fixtures(String),
 }
 
@@ -458,7 +458,7 @@ enum Mode {
 /// [`StartError::Seed`] when the seed they give is inconsistent.
 fn seed_from(dir: &std::path::Path, now_ms: i64) -> Result<model::seed_from::SeedFrom, StartError> {
     let loaded = fixtures::Fixtures::load(dir)
-        .map_err(|e| StartError::Fixtures(format!("--seed-from {}: {e}", dir.display())))?;
+        .map_err(|e| StartError::Fixtures(format!("--seed-from {e}")))?;
     let recordings: Vec<_> = loaded.all().iter().map(|f| f.recording.clone()).collect();
     let from = model::seed_from::from_recordings(&recordings, now_ms);
     from.seed.validate()?;
@@ -473,7 +473,8 @@ fn load_fixtures(
     let Some(dir) = &config.fixtures else {
         return Ok((Arc::default(), Vec::new()));
     };
-    let loaded = fixtures::Fixtures::load(dir).map_err(StartError::Fixtures)?;
+    let loaded = fixtures::Fixtures::load(dir)
+        .map_err(|e| StartError::Fixtures(format!("--fixtures {e}")))?;
     let warnings = fixtures::drift::check(loaded.all())
         .map_err(StartError::Fixtures)?
         .iter()
