@@ -185,7 +185,7 @@ async fn offset_and_token_pages_end() {
         (json!([]), json!(2))
     );
 
-    let url = format!("{base}/rest/api/3/search/jql?jql=project%20%3D%20EX&maxResults=1");
+    let url = format!("{base}/rest/api/3/search/jql?jql=project%20%3D%20XYZ&maxResults=1");
     let (_, page) = send("GET", &url, USER, None).await;
     assert_eq!(page["isLast"], true);
     assert!(page.get("nextPageToken").is_none(), "{page}");

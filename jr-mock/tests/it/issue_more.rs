@@ -629,7 +629,12 @@ async fn the_approximate_count_uses_the_search_jql_and_wants_a_restriction() {
     };
     assert_eq!(count("project = ABC").await, (200, json!({"count": 3})));
     assert_eq!(count("summary ~ t").await, (200, json!({"count": 2})));
-    assert_eq!(count("project = NOPE").await, (200, json!({"count": 0})));
+    let (status, body) = count("project = NOPE").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errorMessages"][0],
+        "The value 'nope' does not exist for the field 'project'."
+    );
     let (status, body) = count("ORDER BY created").await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(

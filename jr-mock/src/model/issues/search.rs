@@ -250,6 +250,11 @@ fn clause(c: &RawClause, env: &Env<'_>) -> Result<Filter, String> {
     let field = search_field(&written).ok_or_else(|| {
         format!("Field '{written}' does not exist or you do not have permission to view it.")
     })?;
+    if field == SField::Project
+        && let Some(seed) = env.seed
+    {
+        known_projects(seed, &values)?;
+    }
     let list = match c.operand {
         Operand::List(_) => true,
         Operand::Function(..) => c.op.ends_with("in"),
@@ -267,6 +272,26 @@ fn clause(c: &RawClause, env: &Env<'_>) -> Result<Filter, String> {
         }),
         _ => Err(unsupported()),
     }
+}
+
+/// A `project` value that names no project of the site (by key, ID or
+/// name, case-insensitively) is Jira's 400 `The value 'X' does not exist
+/// for the field 'project'.` ([3P], docs/jira-semantics.md §14), not an
+/// empty result: a typo in a test's query must not pass unnoticed.
+fn known_projects(seed: &Seed, values: &[Val]) -> Result<(), String> {
+    for value in values {
+        let Val::Text(t) = value else { continue };
+        let known = seed
+            .projects
+            .iter()
+            .any(|p| p.key.eq_ignore_ascii_case(t) || p.id == *t || p.name.eq_ignore_ascii_case(t));
+        if !known {
+            return Err(format!(
+                "The value '{t}' does not exist for the field 'project'."
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn date_field(written: &str) -> Option<DateField> {

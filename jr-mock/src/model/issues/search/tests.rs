@@ -595,3 +595,31 @@ fn search_refuses_an_unbounded_query() {
         }
     }
 }
+
+/// A project the site does not have is Jira's 400, not an empty result (a
+/// new user's review: `project = NOPE` answered `{"issues": []}`); a known
+/// project matches by key, ID or name, in any case.
+#[test]
+fn an_unknown_project_is_refused_by_name() {
+    let seed = test_seed();
+    let env = Env {
+        now_ms: NOW,
+        caller: None,
+        seed: Some(&seed),
+    };
+    let err = parse_in("project = NOPE", &env).unwrap_err();
+    // jr-mock's JQL parser reads values in lower case; Jira echoes them as written.
+    assert_eq!(
+        err,
+        "The value 'nope' does not exist for the field 'project'."
+    );
+    let err = parse_in("project in (ABC, Nope2) ORDER BY key", &env).unwrap_err();
+    assert!(err.contains("'nope2'"), "{err}");
+    let project = &seed.projects[0];
+    for known in [project.key.to_lowercase(), project.id.clone()] {
+        assert!(
+            parse_in(&format!("project = \"{known}\""), &env).is_ok(),
+            "{known}"
+        );
+    }
+}
