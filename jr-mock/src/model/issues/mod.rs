@@ -222,6 +222,8 @@ impl IssueStore {
                 "summary".into(),
                 "You must specify a summary of the issue.".into(),
             );
+        } else if let Some(fault) = summary.and_then(summary_fault) {
+            errors.insert("summary".into(), fault.into());
         }
         let parent = match (project, issue_type) {
             (Some(p), Some(t)) => self.parent_for(p, t, fields.get("parent")),
@@ -564,7 +566,12 @@ fn set_edited(
 ) -> Result<(), IssueError> {
     match name {
         "summary" => match value.as_str().map(str::trim) {
-            Some(s) if !s.is_empty() => issue.summary = s.to_owned(),
+            Some(s) if !s.is_empty() => {
+                if let Some(fault) = summary_fault(s) {
+                    return Err(field_error("summary", fault));
+                }
+                issue.summary = s.to_owned();
+            }
             _ => {
                 return Err(field_error(
                     "summary",
@@ -885,3 +892,17 @@ pub fn select_fields(rendered: &mut Value, asked: &[String]) {
 
 #[cfg(test)]
 mod tests;
+
+/// Jira's 400 text for a summary it refuses, if any: over 255 characters
+/// (`Summary can't exceed 255 characters.`) or with a line break (`The
+/// summary is invalid because it contains newline characters.`); both
+/// [3P], docs/jira-semantics.md §14.
+pub fn summary_fault(summary: &str) -> Option<&'static str> {
+    if summary.chars().count() > 255 {
+        Some("Summary can't exceed 255 characters.")
+    } else if summary.contains(['\n', '\r']) {
+        Some("The summary is invalid because it contains newline characters.")
+    } else {
+        None
+    }
+}

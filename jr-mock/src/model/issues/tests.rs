@@ -945,3 +945,36 @@ fn subtasks_need_a_parent_show_on_it_and_go_with_it_only_when_asked() {
     assert_eq!(cascade.len(), 1, "the subtask's comment");
     assert_eq!(store.issues.len(), 1, "XYZ-1 stays");
 }
+
+/// A new user's review: a 300-character summary and one with a line break
+/// were created; Jira refuses both with a 400 on `summary`.
+#[test]
+fn summaries_jira_refuses_are_refused() {
+    assert_eq!(summary_fault(&"x".repeat(255)), None);
+    assert_eq!(
+        summary_fault(&"x".repeat(256)),
+        Some("Summary can't exceed 255 characters.")
+    );
+    assert_eq!(
+        summary_fault("multi\nline"),
+        Some("The summary is invalid because it contains newline characters.")
+    );
+    assert_eq!(summary_fault("one line, ünïcode"), None);
+    // Wired into create: the fault is Jira's `errors.summary`.
+    let seed = Seed::default();
+    let mut store = IssueStore::default();
+    let site = Site {
+        seed: &seed,
+        base: "http://h",
+    };
+    let two_lines = fields(
+        json!({"project": {"key": "ABC"}, "issuetype": {"name": "Task"}, "summary": "a\nb"}),
+    );
+    let Err(IssueError::Fields(errors)) = store.create(site, &actor(), &two_lines, NOW) else {
+        panic!("a summary with a line break is refused");
+    };
+    assert_eq!(
+        errors["summary"],
+        "The summary is invalid because it contains newline characters."
+    );
+}
