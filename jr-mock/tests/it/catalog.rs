@@ -13,6 +13,7 @@ use std::path::Path;
 
 use common::{CLOUD_ID, OAUTH, USER, client, fake, send};
 use jr_mock::catalog::{Kind, Location, OPERATIONS, Operation};
+use jr_mock::fixtures::drift::with_nullable;
 use serde_json::{Map, Value, json};
 
 /// Spec/reality differences the fake keeps on purpose: `(schema, property, allowed schema)`.
@@ -31,31 +32,6 @@ fn spec() -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the workspace's spec, {}: {e}", path.display()));
     serde_json::from_str(&text).expect("the spec is JSON")
-}
-
-/// OpenAPI 3.0's `nullable: true` in Draft 4 terms.
-fn with_nullable(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut map: Map<String, Value> = map
-                .into_iter()
-                .map(|(k, v)| (k, with_nullable(v)))
-                .collect();
-            if map.get("nullable") != Some(&Value::Bool(true)) {
-                return Value::Object(map);
-            }
-            match map.get("type").cloned() {
-                Some(Value::String(ty)) => {
-                    map.insert("type".into(), json!([ty, "null"]));
-                    Value::Object(map)
-                }
-                _ if map.contains_key("$ref") => json!({"anyOf": [map, {"type": "null"}]}),
-                _ => Value::Object(map),
-            }
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(with_nullable).collect()),
-        other => other,
-    }
 }
 
 /// The components the validators resolve `$ref`s in, with the known differences applied.
