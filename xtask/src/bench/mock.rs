@@ -550,7 +550,7 @@ impl Baseline {
 /// Answers every request on `stream` with `response` until the client closes:
 /// reads the head up to the blank line, skips `Content-Length` body bytes.
 fn serve_fixed(stream: std::net::TcpStream, response: &[u8]) {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let _ = stream.set_nodelay(true);
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
@@ -558,27 +558,33 @@ fn serve_fixed(stream: std::net::TcpStream, response: &[u8]) {
     });
     let mut writer = stream;
     loop {
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() || writer.write_all(response).is_err() {
+        if read_request(&mut reader).is_none() || writer.write_all(response).is_err() {
             return;
         }
     }
+}
+
+/// Reads one HTTP/1.1 request (head, then a `Content-Length` body) from a
+/// keep-alive connection; its body, or `None` when the client went away.
+fn read_request(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(body)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! the delivery naming the new issue's key. Its baseline is the bare
 //! server answering the same `createIssue` bytes (no delivery).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -95,27 +95,12 @@ fn receive(stream: TcpStream, tx: &mpsc::Sender<String>) {
     let mut reader = BufReader::new(read_half);
     let mut writer = stream;
     loop {
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err()
-            || writer
-                .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
-                .is_err()
+        let Some(body) = super::read_request(&mut reader) else {
+            return;
+        };
+        if writer
+            .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+            .is_err()
         {
             return;
         }
