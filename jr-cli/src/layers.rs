@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "human",
         "progress",
         "output_file",
+        "whole_lines",
     ],
     &["sink", "session", "profiles", "args"],
     &["exec"],

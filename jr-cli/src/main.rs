@@ -6,7 +6,7 @@
 //! `human` → `sink`,
 //! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
 //! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
-//! `main`.
+//! `main` (with `whole_lines`, which only `main` uses).
 
 mod args;
 mod body;
@@ -30,6 +30,7 @@ mod sink;
 mod suggest;
 mod table;
 mod tree;
+mod whole_lines;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -72,7 +73,9 @@ fn filters(argv: &[String]) -> bool {
 }
 
 fn run(argv: &[String]) -> ExitCode {
-    let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // On a pipe, only whole lines: a signal may end jr while the reader waits.
+    let mut stdout = whole_lines::WholeLines::new(std::io::stdout().lock());
+    let mut stderr = std::io::stderr().lock();
     match dispatch::run(argv, &mut stdout, &mut stderr) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -12,8 +12,8 @@
 //! elsewhere — writing to a full pipe whose reader stopped reading — would be
 //! caught and then ignored. A watchdog thread, started with the runtime,
 //! sees the same signal: if jr has not ended [`GRACE`] later, it writes the
-//! error line itself and exits. Lines already written stay whole; a line
-//! whose write was blocked may be cut where the pipe was full.
+//! error line itself and exits. stdout to a pipe is written in writes that
+//! cannot block part-way (`whole_lines`), so the reader gets whole lines.
 
 use jr_core::{Error, ErrorKind};
 use std::future::Future;

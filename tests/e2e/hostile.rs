@@ -214,6 +214,46 @@ async fn sigint_while_blocked_on_a_full_pipe_is_exit_130() {
     assert_eq!(error_line(&stderr)["error_type"], "interrupted");
 }
 
+/// SIGTERM while the reader of `--output ndjson` had stopped reading cut the
+/// last line where the pipe filled (the watchdog ends jr a second later,
+/// blocked mid-write). Lines now go to a pipe in writes that cannot block
+/// part-way, so the pipe holds whole lines only, short (under PIPE_BUF) and
+/// long (20,000 bytes) alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_on_a_full_pipe_leaves_only_whole_lines() {
+    use std::io::Read;
+    // 30 items of 1,500 bytes, then items of 20,000 and 1,500 in turn.
+    let items: Vec<String> = (0..60)
+        .map(|i| {
+            let len = if i >= 30 && i % 2 == 0 { 20_000 } else { 1_500 };
+            format!("\"{}\"", "x".repeat(len - 3))
+        })
+        .collect();
+    let server = answering(format!("[{}]", items.join(","))).await;
+    let mut child = spawn_jr(
+        &server,
+        &["raw", "GET", "/rest/api/3/x", "--output", "ndjson"],
+        std::process::Stdio::piped(),
+    );
+    let mut stdout = child.stdout.take().unwrap();
+    rustix::pipe::fcntl_setpipe_size(&stdout, 65_536).unwrap();
+    wait_until("the pipe to fill", || {
+        rustix::io::ioctl_fionread(&stdout).unwrap() >= 40_000
+    });
+    send_signal(child.id(), "TERM");
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 143, "{stderr}");
+    assert_eq!(error_line(&stderr)["error_type"], "terminated");
+    let mut written = String::new();
+    stdout.read_to_string(&mut written).unwrap();
+    assert!(written.ends_with('\n'), "cut after {} bytes", written.len());
+    let lines: Vec<&str> = written.lines().collect();
+    assert!(lines.len() >= 3, "{} lines", lines.len());
+    for (line, item) in lines.iter().zip(&items) {
+        assert_eq!(line, item);
+    }
+}
+
 /// `--query jwt=...`, `access_token=...` and headers like `Api-Password` or
 /// `X-Session-Id` were shown in `--dry-run`, `--verbose` and errors; the one
 /// rule of jr_core::redact now hides them everywhere.
