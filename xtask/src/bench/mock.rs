@@ -15,11 +15,11 @@
 //! front door, routing, model and JSON cost over loopback HTTP itself. Reported: requests
 //! per second and p50/p99 latency of each, and the throughput ratio.
 //!
-//! Concurrency: `--clients` (default 200) keep-alive clients at once, each
-//! sending [`PER_CLIENT`] small requests (`GET /rest/api/3/myself`, basic
-//! auth), against jr-mock and against a hyper hello-world server of the same
-//! shape (`jr-mock/examples/hello_baseline.rs`): p50/p99 of each and the
-//! p99 ratio.
+//! Concurrency: `--clients` (default 200) keep-alive connections at once,
+//! each sending [`PER_CLIENT`] small requests (`GET /rest/api/3/myself`,
+//! basic auth), driven from one client thread ([`concurrency`]), against
+//! jr-mock and against a hyper hello-world server of the same shape
+//! (`jr-mock/examples/hello_baseline.rs`): p50/p99 of each and the p99 ratio.
 //!
 //! Memory (always): jr-mock's resident set size (`/proc/PID/status`) after
 //! a warm-up of [`WARM_UP`] requests and after [`SMALL`] more small ones.
@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use crate::workspace::{self, Profile};
 use anyhow::{Context, Result, bail};
 
+mod concurrency;
 mod delivery;
 
 const TOKEN: &str = "Bearer oauth-app-token";
@@ -125,10 +126,11 @@ pub fn main(args: &[String]) -> Result<()> {
 
     let hello = Server::start(&baseline_path(), &[])?;
     let clients = options.clients;
-    let mock_conc = concurrent(&format!("{}/rest/api/3/myself", mock.base_url), clients)?;
-    let base_conc = concurrent(&format!("{}/rest/api/3/myself", hello.base_url), clients)?;
+    let myself = |base: &str| format!("{base}/rest/api/3/myself");
+    let mock_conc = concurrency::measure(&myself(&mock.base_url), USER, clients)?;
+    let base_conc = concurrency::measure(&myself(&hello.base_url), USER, clients)?;
     println!(
-        "\n{clients} concurrent keep-alive clients x {PER_CLIENT} requests (GET /rest/api/3/myself); baseline: hyper hello-world, same runtime shape\n"
+        "\n{clients} concurrent keep-alive connections x {PER_CLIENT} requests (GET /rest/api/3/myself), driven from one client thread; baseline: hyper hello-world, same runtime shape\n"
     );
     println!(
         "{:<28} {:>9} {:>9} {:>9}",
@@ -281,51 +283,6 @@ fn mixed_request(agent: &ureq::Agent, base: &str, i: usize) -> Result<()> {
         bail!("request {i} of the mix answered {status}");
     }
     Ok(())
-}
-
-/// Latencies of `clients` keep-alive clients sending [`PER_CLIENT`] GETs of
-/// `url` each, all started together.
-fn concurrent(url: &str, clients: usize) -> Result<Series> {
-    let barrier = Arc::new(std::sync::Barrier::new(clients + 1));
-    let handles: Vec<_> = (0..clients)
-        .map(|_| {
-            let (url, barrier) = (url.to_owned(), barrier.clone());
-            std::thread::spawn(move || -> Result<Vec<Duration>> {
-                let agent = agent();
-                // Connect before the start, so the figures are of requests.
-                agent.get(&url).header("Authorization", USER).call()?;
-                barrier.wait();
-                let mut latencies = Vec::with_capacity(PER_CLIENT);
-                for _ in 0..PER_CLIENT {
-                    let t = Instant::now();
-                    let mut resp = agent.get(&url).header("Authorization", USER).call()?;
-                    check(resp.status().as_u16(), 200, "concurrent GET")?;
-                    resp.body_mut().read_to_string()?;
-                    latencies.push(t.elapsed());
-                }
-                Ok(latencies)
-            })
-        })
-        .collect();
-    barrier.wait();
-    let started = Instant::now();
-    let mut latencies = Vec::new();
-    for handle in handles {
-        latencies.extend(
-            handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("a client panicked"))??,
-        );
-    }
-    let total = started.elapsed();
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    Ok(Series {
-        per_second: latencies.len() as f64 / total.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-        last_body: String::new(),
-    })
 }
 
 /// Builds `jr-mock/examples/hello_baseline.rs` (release).
