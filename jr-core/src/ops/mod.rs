@@ -19,6 +19,7 @@ mod bodies;
 mod partial;
 pub mod body;
 pub mod example;
+mod schema_check;
 mod text;
 
 pub use text::Texts;
