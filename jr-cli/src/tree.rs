@@ -11,8 +11,11 @@
 //! - a group named alone (`jr issue --help`): that group with its
 //!   operations as stubs, the global flags on the root and the group and not
 //!   marked global, so clap copies none into the stubs;
-//! - a group and a word after it, or a hand-written command: that one alone,
-//!   its operations stubs but the one named (`jr webhook get-failed ...`);
+//! - a group and a command of it (`jr webhook get-failed ...`): that command
+//!   alone in its group, so clap copies the global flags into it and no
+//!   other; a group and a word it has no command for: every command as a
+//!   stub, for clap's "similar" suggestion; a hand-written command: that
+//!   one alone;
 //! - an unknown word: every stub, for clap's "similar" suggestion.
 
 use crate::entry::{Extension, Registry};
@@ -46,12 +49,13 @@ pub fn command(registry: Registry, argv: &[String]) -> Command {
         Some(found) if command.is_none() => root_without_flags()
             .args(globals::args().map(|arg| arg.global(false)))
             .subcommand(
-                group_command(registry, found.name(), |_| false)
+                group_command(registry, found.name(), Pick::Stubs)
                     .args(globals::args().map(|arg| arg.global(false))),
             ),
-        Some(found) => root().subcommand(group_command(registry, found.name(), |name| {
-            command.as_deref() == Some(name)
-        })),
+        Some(found) => {
+            let word = command.as_deref().unwrap_or_default();
+            root().subcommand(group_command(registry, found.name(), Pick::Named(word)))
+        }
         None => root()
             .subcommands(ops::groups().into_iter().map(stub_group))
             .subcommands(top_level(registry)),
@@ -65,7 +69,7 @@ pub fn full_command(registry: Registry) -> Command {
         .subcommands(
             ops::groups()
                 .into_iter()
-                .map(|group| group_command(registry, group, |_| true)),
+                .map(|group| group_command(registry, group, Pick::All)),
         )
         .subcommands(top_level(registry))
 }
@@ -75,9 +79,10 @@ pub fn full_command(registry: Registry) -> Command {
 /// the rest as stubs. For `jr schema GROUP [COMMAND]`, never for a normal run.
 pub fn group_in_full(registry: Registry, group: &str, command: Option<&str>) -> Command {
     match ops::group(group) {
-        Some(found) => root().subcommand(group_command(registry, found.name(), |name| {
-            command.is_none_or(|command| command == name)
-        })),
+        Some(found) => {
+            let pick = command.map_or(Pick::All, Pick::Named);
+            root().subcommand(group_command(registry, found.name(), pick))
+        }
         None => root(),
     }
 }
@@ -151,28 +156,59 @@ fn group_about(group: &str) -> String {
     ops::group(group).map(ops::Group::about).unwrap_or_default()
 }
 
-/// The command of one group: every operation as a subcommand, in full when
-/// `full(command name)` says so, else its name and summary (all a group's
-/// help shows of it); then the hand-written commands mounted in it.
-fn group_command(registry: Registry, group: &'static str, full: impl Fn(&str) -> bool) -> Command {
+/// Which of a group's commands [`group_command`] builds, and how.
+#[derive(Debug, Clone, Copy)]
+enum Pick<'a> {
+    /// Every command as a stub: its name and summary, all a group's help
+    /// shows of it.
+    Stubs,
+    /// Every command in full (man and reference pages, `jr schema GROUP`).
+    All,
+    /// The command this word names (an operation by its name or alias, or
+    /// a hand-written command) alone, in full. The others are left out:
+    /// only the named one parses, and clap copies the global flags into
+    /// every subcommand it has (about 40 flags of ~700 bytes each, into
+    /// each of a group's commands). A word the group has no command for
+    /// gets every command as a stub, for clap's "similar" suggestion.
+    Named(&'a str),
+}
+
+/// The command of one group, with the commands `pick` says (operations,
+/// then the hand-written commands mounted in the group).
+fn group_command(registry: Registry, group: &'static str, pick: Pick) -> Command {
+    let alias = |op: &Operation| registry.extension(op.operation_id()).and_then(|e| e.alias);
+    let named = |name: &str, alias: Option<&str>| match pick {
+        Pick::Named(word) => word == name || alias == Some(word),
+        Pick::Stubs | Pick::All => false,
+    };
+    let alone = ops::in_group(group).any(|op| named(op.command(), alias(op)))
+        || registry.in_group(group).any(|own| named(own.name, None));
     Command::new(group)
         .about(group_about(group))
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .subcommands(ops::in_group(group).map(|op| {
-            let alias = registry.extension(op.operation_id()).and_then(|e| e.alias);
-            if full(op.command()) || alias.is_some_and(&full) {
-                operation_command(registry, op)
-            } else {
-                // The alias stays visible (and usable) on the stub too.
-                let stub = Command::new(op.command()).about(op.summary());
-                match alias {
-                    Some(alias) => stub.visible_alias(alias),
-                    None => stub,
-                }
+        .subcommands(ops::in_group(group).filter_map(move |op| {
+            let alias = alias(op);
+            let is_named = named(op.command(), alias);
+            if alone && !is_named {
+                return None;
             }
+            if is_named || matches!(pick, Pick::All) {
+                return Some(operation_command(registry, op));
+            }
+            // The alias stays visible (and usable) on the stub too.
+            let stub = Command::new(op.command()).about(op.summary());
+            Some(match alias {
+                Some(alias) => stub.visible_alias(alias),
+                None => stub,
+            })
         }))
-        .subcommands(registry.in_group(group).map(|own| (own.command)()))
+        .subcommands(
+            registry
+                .in_group(group)
+                .filter(move |own| !alone || named(own.name, None))
+                .map(|own| (own.command)()),
+        )
 }
 
 /// One operation as a clap command: flags named as the spec's parameters,
@@ -636,6 +672,21 @@ mod tests {
         assert_eq!(built(&["jr", "webhook", "get-failed", "--help"]).0, 1);
         let tree = command(COMMANDS, &argv(&["jr", "webhook", "get-failed", "--help"]));
         assert_eq!(tree.get_subcommands().count(), 1);
+        // Naming a command leaves its siblings out, so clap copies the global
+        // flags into that one alone (it copied them into each of the
+        // group's ten commands): by name, by alias, or hand-written.
+        for words in [
+            &["jr", "webhook", "get-failed", "--help"][..],
+            &["jr", "--pretty", "webhook", "listen", "--help"],
+            &["jr", "issue", "get", "--help"],
+        ] {
+            let tree = command(COMMANDS, &argv(words));
+            let group = tree.get_subcommands().next().expect("the group");
+            assert_eq!(group.get_subcommands().count(), 1, "{words:?}");
+        }
+        let unknown = command(COMMANDS, &argv(&["jr", "webhook", "get-faild"]));
+        let group = unknown.get_subcommands().next().expect("the group");
+        assert!(group.get_subcommands().count() > 5);
     }
 
     /// Issue 17: `jr schema GROUP COMMAND` builds that one operation in
@@ -689,6 +740,10 @@ mod tests {
             &["jr", "webhook", "get-failed", "--bogus"],
             &["jr", "webhook", "get-failed", "--after", "1", "--pretty"],
             &["jr", "help", "webhook", "get-failed"],
+            &["jr", "webhook", "list", "--help"],
+            &["jr", "webhook", "listen", "--help"],
+            &["jr", "webhook", "listen", "--bogus"],
+            &["jr", "issue", "get", "--bogus"],
             &["jr", "schema", "--help"],
             &["jr", "issue", "--help"],
             &["jr", "help", "issue"],
@@ -706,7 +761,7 @@ mod tests {
     fn every_group_builds_a_valid_command() {
         for group in ops::groups() {
             root()
-                .subcommand(group_command(COMMANDS, group, |_| true))
+                .subcommand(group_command(COMMANDS, group, Pick::All))
                 .debug_assert();
         }
     }
