@@ -5,7 +5,7 @@
 
 mod mock;
 mod request;
-mod startup;
+pub mod startup;
 
 use anyhow::bail;
 

@@ -15,6 +15,9 @@
 //! - `fixtures record [--check]`: regenerates `fixtures/jr-mock/` from the
 //!   session in `fixtures/jr-mock/SESSION`, or with `--check` fails when the
 //!   committed recordings drifted from a fresh run.
+//! - `startup-order [--check]`: writes `jr-cli/startup-order.txt`, the
+//!   functions `jr` runs at start-up, which the release link lays out side
+//!   by side (needs valgrind).
 
 mod bench;
 mod codegen;
@@ -23,6 +26,7 @@ mod docs;
 mod fixtures;
 mod jr;
 mod man;
+mod startup_order;
 #[cfg(test)]
 mod tidy;
 mod workspace;
@@ -33,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         bail!(
-            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR] | fixtures <check [DIR] | record [--check]>>"
+            "usage: cargo xtask <codegen [--check] [--spec PATH] | demo | bench KIND | docs [--check] | man [--out DIR] | fixtures <check [DIR] | record [--check]> | startup-order [--check]>"
         );
     };
     match task.as_str() {
@@ -43,9 +47,10 @@ fn main() -> anyhow::Result<()> {
         "man" => man::main(rest),
         "docs" => docs::main(rest),
         "fixtures" => fixtures::main(rest),
+        "startup-order" => startup_order::main(rest),
         other => {
             bail!(
-                "unknown task `{other}`; expected `codegen`, `demo`, `bench`, `docs`, `man` or `fixtures`"
+                "unknown task `{other}`; expected `codegen`, `demo`, `bench`, `docs`, `man`, `fixtures` or `startup-order`"
             )
         }
     }

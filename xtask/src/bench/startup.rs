@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The jr cases: arguments to `jr`.
-const CASES: &[&[&str]] = &[
+/// The jr cases: arguments to `jr` (also the start-up `startup-order` lays out).
+pub const CASES: &[&[&str]] = &[
     &["--version"],
     &["--help"],
     &["webhook", "--help"],
@@ -51,7 +51,7 @@ const CASES: &[&[&str]] = &[
 
 /// The environment of every jr case: credentials for the dry run, and no
 /// configuration file of the user's.
-const ENV: &[(&str, &str)] = &[
+pub const ENV: &[(&str, &str)] = &[
     ("JR_BASE_URL", "http://127.0.0.1:9"),
     ("JR_AUTH_TYPE", "basic"),
     ("JR_AUTH_USER", "bench@example.com"),
