@@ -4,24 +4,29 @@
 //!
 //! After SIGINT or SIGTERM the watchdog (`signals`) ends jr a second later,
 //! wherever jr is. A write blocked on a full pipe has by then put part of its
-//! bytes in the pipe, and the reader would get half a line. So on a pipe no
-//! write may block part-way:
-//! - lines are grouped into writes of at most [`PIPE_BUF`] bytes, which POSIX
-//!   makes atomic on a pipe: all their bytes go in, or none;
-//! - a longer line waits until the reader has emptied the pipe (on Linux:
-//!   `FIONREAD` says 0 bytes unread) and then goes in one write that does not
-//!   block, since an empty pipe has all its pages free (`F_GETPIPE_SZ`).
-//!   Waiting for less is not safe: the pipe counts pages, not bytes, and a
-//!   write starts a new page whenever its tail does not fit the last one, so
-//!   its free bytes cannot be told from outside. A line longer than the pipe
-//!   grows it first, up to [`MAX_PIPE_BYTES`] (Linux's default `pipe-max-size`
-//!   for unprivileged users).
+//! bytes in the pipe, and the reader would get half a line. So on a pipe every
+//! write is of whole lines, and is one that cannot block part-way:
+//! - as many lines as the pipe has room for, by [`Pages`], a model of how
+//!   Linux fills a pipe's pages (the pipe counts pages, not bytes, so its free
+//!   bytes cannot be read from outside); a write that fits does not block;
+//! - when the pipe has no room for the next line: a line of at most
+//!   [`PIPE_BUF`] bytes is written alone, which POSIX makes atomic on a pipe
+//!   (all its bytes go in, or none); a longer line waits until there is room
+//!   for all of it, growing the pipe first when it could never fit, up to
+//!   [`MAX_PIPE_BYTES`] (Linux's default `pipe-max-size` for unprivileged
+//!   users).
+//!
+//! So output that fits in the pipe is written at once, as before, even when
+//! the reader waits for jr to exit before reading.
 //!
 //! What this cannot protect, and is written as it comes: a line longer than
-//! [`MAX_PIPE_BYTES`], and on systems other than Linux a line longer than
-//! [`PIPE_BUF`]. A terminal or a file is written straight through: neither
-//! stays blocked on a reader.
+//! [`MAX_PIPE_BYTES`]; on systems other than Linux (no model) a line longer
+//! than [`PIPE_BUF`]; and a pipe that another process writes into at the same
+//! time (the model is then wrong until the pipe is next seen empty). A
+//! terminal or a file is written straight through: neither stays blocked on a
+//! reader.
 
+use std::collections::VecDeque;
 use std::io::{self, Write};
 #[cfg(unix)]
 use std::os::fd::AsFd;
@@ -34,13 +39,17 @@ pub const PIPE_BUF: usize = 4096;
 /// grown to: 1 MiB, Linux's default `/proc/sys/fs/pipe-max-size`.
 pub const MAX_PIPE_BYTES: usize = 1 << 20;
 
+/// A pipe's page, in bytes.
+const PAGE: usize = 4096;
+
 /// A writer that, when `W` is a pipe, writes only whole lines in writes that
 /// cannot block part-way (see the module docs); anything else goes straight
 /// to `W`. The bytes after the last line end are held until the line ends,
 /// until more than [`MAX_PIPE_BYTES`] are held, or until [`Write::flush`].
 pub struct WholeLines<W: Write> {
     inner: W,
-    pipe: bool,
+    /// `Some` when `inner` is a pipe.
+    pipe: Option<Pages>,
     held: Vec<u8>,
 }
 
@@ -52,7 +61,7 @@ impl<W: Write + AsFd> WholeLines<W> {
             .is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_fifo());
         WholeLines {
             inner,
-            pipe,
+            pipe: pipe.then(Pages::default),
             held: Vec::new(),
         }
     }
@@ -64,7 +73,7 @@ impl<W: Write> WholeLines<W> {
     pub fn new(inner: W) -> Self {
         WholeLines {
             inner,
-            pipe: false,
+            pipe: None,
             held: Vec::new(),
         }
     }
@@ -78,24 +87,75 @@ impl<W: Write + Room> WholeLines<W> {
     fn write_held(&mut self, end: usize) -> io::Result<()> {
         let mut start = 0;
         while start < end {
-            let len = chunk_len(&self.held[start..end]);
-            if len > PIPE_BUF {
-                self.inner.wait_for_room(len);
+            // Up to PIPE_BUF is atomic whatever the room: no need to ask.
+            let room = if end - start <= PIPE_BUF {
+                PIPE_BUF
+            } else {
+                self.room()
+            };
+            let len = chunk_len(&self.held[start..end], room.max(PIPE_BUF));
+            if len > PIPE_BUF && len > room {
+                self.wait_for_room(len);
             }
             if let Err(e) = self.inner.write_all(&self.held[start..start + len]) {
                 self.held.clear();
                 return Err(e);
+            }
+            if let Some(pages) = &mut self.pipe {
+                pages.wrote(len);
             }
             start += len;
         }
         self.held.drain(..end);
         Ok(())
     }
+
+    /// The bytes a write can put in the pipe now without blocking, by the
+    /// model; 0 when the pipe's state cannot be read.
+    fn room(&mut self) -> usize {
+        let (Some(pages), Some((size, unread))) = (&mut self.pipe, self.inner.state()) else {
+            return 0;
+        };
+        pages.sync(unread);
+        pages.room(size)
+    }
+
+    /// Returns once `len` bytes fit (see [`WholeLines::room`]), or the pipe
+    /// can never hold them even grown, or the reader has gone (the write
+    /// then fails), or the pipe's state cannot be read. Waits as long as the
+    /// reader does not read, like a blocking write; the signal watchdog
+    /// bounds it.
+    fn wait_for_room(&mut self, len: usize) {
+        let Some((size, _)) = self.inner.state() else {
+            return;
+        };
+        let need_size = (len + 2 * PAGE).next_power_of_two().min(MAX_PIPE_BYTES);
+        if size < len + 2 * PAGE
+            && self
+                .inner
+                .grow(need_size)
+                .is_none_or(|s| s < len + 2 * PAGE)
+        {
+            return;
+        }
+        let mut wait_us = 100;
+        while self.room() < len {
+            // Every page taken: the kernel wakes a writer when one is freed.
+            let full = match (&self.pipe, self.inner.state()) {
+                (Some(pages), Some((size, _))) => pages.ends.len() >= size / PAGE,
+                _ => false,
+            };
+            if !self.inner.pause(wait_us, full) {
+                return;
+            }
+            wait_us = (wait_us * 2).min(2_000);
+        }
+    }
 }
 
 impl<W: Write + Room> Write for WholeLines<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if !self.pipe {
+        if self.pipe.is_none() {
             return self.inner.write(buf);
         }
         self.held.extend_from_slice(buf);
@@ -112,7 +172,7 @@ impl<W: Write + Room> Write for WholeLines<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if self.pipe {
+        if self.pipe.is_some() {
             self.write_held(self.held.len())?;
         }
         self.inner.flush()
@@ -128,182 +188,267 @@ impl<W: Write> Drop for WholeLines<W> {
     }
 }
 
-/// The length of the next write from `bytes`: as many whole lines as fit in
-/// [`PIPE_BUF`], or else the first line alone (or all of `bytes` when no line
-/// ends in them).
-fn chunk_len(bytes: &[u8]) -> usize {
-    let mut len = 0;
-    while len < bytes.len() {
-        let line_end = bytes[len..]
+/// The length of the next write from `bytes` (which end at a line end, or
+/// are the last bytes of all): all of them when they fit in `limit`, else as
+/// many whole lines as fit, else the first line alone.
+fn chunk_len(bytes: &[u8], limit: usize) -> usize {
+    if bytes.len() <= limit {
+        return bytes.len();
+    }
+    match bytes[..limit].iter().rposition(|&b| b == b'\n') {
+        Some(at) => at + 1,
+        None => bytes
             .iter()
             .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |at| len + at + 1);
-        if len > 0 && line_end > PIPE_BUF {
-            break;
-        }
-        len = line_end;
+            .map_or(bytes.len(), |at| at + 1),
     }
-    len
 }
 
-/// Waiting until a pipe has room for a whole write (see the module docs).
+/// The pages of a pipe that jr's writes fill, as Linux fills them
+/// (`pipe_write` in fs/pipe.c): a write into a pipe that is not empty first
+/// tops up the last page with its `len % 4096` bytes when they fit there,
+/// and puts the rest in new pages of 4,096 bytes, the last one partial. A
+/// page is freed once the reader has read all of it. Kept in step with the
+/// reader by the pipe's unread bytes (`FIONREAD`).
+#[derive(Debug, Default)]
+struct Pages {
+    /// The bytes written into each page still in the pipe, oldest first.
+    ends: VecDeque<usize>,
+    /// The bytes of the oldest page the reader has read.
+    front_read: usize,
+}
+
+impl Pages {
+    fn unread(&self) -> usize {
+        self.ends.iter().sum::<usize>() - self.front_read
+    }
+
+    /// Catches up with the reader: `unread` bytes are left in the pipe.
+    fn sync(&mut self, unread: usize) {
+        if unread == 0 {
+            *self = Pages::default();
+            return;
+        }
+        let ours = self.unread();
+        if unread > ours {
+            // Bytes jr did not write (written before jr started, or by
+            // another process): assume full pages and one spare.
+            let pages = unread.div_ceil(PAGE) + 1;
+            self.ends = std::iter::repeat_n(PAGE, pages).collect();
+            self.front_read = pages * PAGE - unread;
+            return;
+        }
+        let mut consumed = ours - unread;
+        while let Some(&end) = self.ends.front() {
+            let left = end - self.front_read;
+            if consumed < left {
+                self.front_read += consumed;
+                break;
+            }
+            consumed -= left;
+            self.ends.pop_front();
+            self.front_read = 0;
+        }
+    }
+
+    /// The bytes a write can put in a pipe of `size` bytes without
+    /// blocking: its free pages less one (a margin for what the model cannot
+    /// see), as whole pages.
+    fn room(&self, size: usize) -> usize {
+        (size / PAGE).saturating_sub(self.ends.len() + 1) * PAGE
+    }
+
+    /// Records a write of `len` bytes.
+    fn wrote(&mut self, mut len: usize) {
+        let tail = len % PAGE;
+        if let Some(last) = self.ends.back_mut()
+            && tail > 0
+            && *last + tail <= PAGE
+        {
+            *last += tail;
+            len -= tail;
+        }
+        while len > 0 {
+            let page = len.min(PAGE);
+            self.ends.push_back(page);
+            len -= page;
+        }
+    }
+}
+
+/// A pipe's state, as [`WholeLines`] needs it.
 pub trait Room {
-    /// Returns once a write of `len` bytes cannot block part-way (the pipe
-    /// is empty and holds `len`), the pipe can never hold them, the reader
-    /// has gone (the write then fails), or the pipe's state cannot be read. Waits as long as the reader does not
-    /// read, like a blocking write; the signal watchdog bounds it.
-    fn wait_for_room(&mut self, len: usize);
+    /// The pipe's size and its unread bytes, in bytes; `None` when they
+    /// cannot be read (not Linux, not a pipe).
+    fn state(&self) -> Option<(usize, usize)>;
+    /// Asks for a pipe of `size` bytes; the size it now has.
+    fn grow(&mut self, size: usize) -> Option<usize>;
+    /// Waits for the reader: with `full`, until it frees a page (or 20 ms
+    /// pass), else about `us` microseconds. False when the reader has gone
+    /// (the next write fails, and the sink ends quietly).
+    fn pause(&self, us: u64, full: bool) -> bool;
 }
 
 #[cfg(target_os = "linux")]
 impl<T: AsFd> Room for T {
-    fn wait_for_room(&mut self, len: usize) {
-        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    fn state(&self) -> Option<(usize, usize)> {
         let fd = self.as_fd();
-        let Ok(mut size) = rustix::pipe::fcntl_getpipe_size(fd) else {
-            return;
+        let size = rustix::pipe::fcntl_getpipe_size(fd).ok()?;
+        let unread = rustix::io::ioctl_fionread(fd).ok()?;
+        Some((size, usize::try_from(unread).ok()?))
+    }
+
+    fn grow(&mut self, size: usize) -> Option<usize> {
+        rustix::pipe::fcntl_setpipe_size(self.as_fd(), size).ok()
+    }
+
+    fn pause(&self, us: u64, full: bool) -> bool {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        // A pipe says it is writable when one page is free: worth waiting
+        // for only when it is full; otherwise poll for a gone reader alone
+        // (POLLERR is always reported). A signal's EINTR is a pause like
+        // any other.
+        let fd = self.as_fd();
+        let (events, us) = if full {
+            (PollFlags::OUT, 20_000)
+        } else {
+            (PollFlags::empty(), us)
         };
-        if size < len {
-            let want = len.next_power_of_two().min(MAX_PIPE_BYTES);
-            size = rustix::pipe::fcntl_setpipe_size(fd, want).unwrap_or(size);
-            if size < len {
-                return;
-            }
-        }
-        // A pipe says it is writable when one page is free, so poll only
-        // for a gone reader (POLLERR is always reported), 1 ms at a time,
-        // backing off to 20 ms while the reader stays away. A signal
-        // interrupts the poll (EINTR) and the wait goes on: the watchdog
-        // ends jr between whole lines.
-        let mut wait_ms = 1;
-        loop {
-            match rustix::io::ioctl_fionread(fd) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let timeout = Timespec {
-                tv_sec: 0,
-                tv_nsec: wait_ms * 1_000_000,
-            };
-            let mut fds = [PollFd::new(&fd, PollFlags::empty())];
-            match poll(&mut fds, Some(&timeout)) {
-                Ok(0) | Err(rustix::io::Errno::INTR) => {}
-                _ => return,
-            }
-            wait_ms = (wait_ms * 2).min(20);
+        let timeout = Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::try_from(us * 1_000).unwrap_or(1_000_000),
+        };
+        let mut fds = [PollFd::new(&fd, events)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(0) | Err(rustix::io::Errno::INTR) => true,
+            Ok(_) => !fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP),
+            Err(_) => false,
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
 impl<T> Room for T {
-    fn wait_for_room(&mut self, _len: usize) {}
+    fn state(&self) -> Option<(usize, usize)> {
+        None
+    }
+    fn grow(&mut self, _size: usize) -> Option<usize> {
+        None
+    }
+    fn pause(&self, _us: u64, _full: bool) -> bool {
+        false
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
     use std::io::Read;
+    use std::time::Duration;
 
-    /// Records the length of every write, so the tests see how lines were
-    /// grouped; a pipe underneath makes it one for [`WholeLines::new`].
-    struct Counted {
-        pipe: std::io::PipeWriter,
-        writes: Vec<usize>,
-    }
-    impl Write for Counted {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            let n = self.pipe.write(buf)?;
-            self.writes.push(n);
-            Ok(n)
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    impl AsFd for Counted {
-        fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-            self.pipe.as_fd()
-        }
+    /// Runs `work` on a thread; fails (instead of hanging) if it has not
+    /// ended within 10 s.
+    fn within_10s<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, ended) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(work());
+        });
+        ended
+            .recv_timeout(Duration::from_secs(10))
+            .expect("still blocked after 10 s")
     }
 
+    fn lines(lengths: &[usize]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for (i, &len) in lengths.iter().enumerate() {
+            let fill = if i % 2 == 0 { b'a' } else { b'b' };
+            bytes.extend(std::iter::repeat_n(fill, len - 1));
+            bytes.push(b'\n');
+        }
+        bytes
+    }
+
+    /// The review's wait-then-read deadlock: output that fits in the pipe,
+    /// with lines over PIPE_BUF and lines that fill pages badly one write at
+    /// a time, is all written while nobody reads, as it was before.
     #[test]
-    fn short_lines_go_in_atomic_writes_and_a_long_one_alone() {
+    fn output_that_fits_the_pipe_is_written_while_nobody_reads() {
         let (mut reader, writer) = std::io::pipe().unwrap();
-        let reading = std::thread::spawn(move || {
-            let mut all = Vec::new();
-            reader.read_to_end(&mut all).unwrap();
-            all
+        rustix::pipe::fcntl_setpipe_size(&writer, 65_536).unwrap();
+        let mut lengths = vec![5_000, 5_000];
+        lengths.extend([2_100; 20]);
+        let sent = lines(&lengths);
+        let copy = sent.clone();
+        within_10s(move || {
+            let mut out = WholeLines::new(writer);
+            out.write_all(&copy).unwrap();
+            out.flush().unwrap();
         });
-        let mut out = WholeLines::new(Counted {
-            pipe: writer,
-            writes: Vec::new(),
-        });
-        assert!(out.pipe);
-        let short = format!("{}\n", "s".repeat(999));
-        let long = format!("{}\n", "L".repeat(9_999));
-        let mut sent = Vec::new();
-        for line in [&short, &short, &short, &short, &short, &long, &short] {
-            sent.extend_from_slice(line.as_bytes());
-        }
-        // Cut mid-line on purpose: the tail waits for its line end.
-        out.write_all(&sent[..6_000]).unwrap();
-        assert_eq!(out.held.len(), 1_000, "five whole lines went, one waits");
-        out.write_all(&sent[6_000..]).unwrap();
-        out.write_all(b"no line end").unwrap();
-        out.flush().unwrap();
-        let writes = out.inner.writes.clone();
-        drop(out);
-        assert_eq!(writes, [4_000, 1_000, 10_000, 1_000, 11]);
-        let mut expected = sent;
-        expected.extend_from_slice(b"no line end");
-        assert_eq!(reading.join().unwrap(), expected);
+        let mut got = Vec::new();
+        reader.read_to_end(&mut got).unwrap();
+        assert_eq!(got, sent);
     }
 
     /// The reader never reads: whatever is in the pipe when the writer is
-    /// stuck ends at a line end, even for lines longer than PIPE_BUF.
+    /// stuck ends at a line end, for lines under and over PIPE_BUF.
     #[test]
     fn a_full_pipe_holds_only_whole_lines() {
-        let (reader, writer) = std::io::pipe().unwrap();
-        rustix::pipe::fcntl_setpipe_size(&writer, 65_536).unwrap();
-        // 30 lines of 1,500 bytes, then lines of 20,000 and 1,500 in turn.
-        let lines: Vec<String> = (0..60)
-            .map(|i| {
-                let len = if i >= 30 && i % 2 == 0 { 20_000 } else { 1_500 };
-                format!("{}\n", "x".repeat(len - 1))
-            })
-            .collect();
-        let writing = std::thread::spawn(move || {
-            let mut out = WholeLines::new(writer);
-            for line in &lines {
-                // Fails with EPIPE once the reader is dropped below.
-                if out.write_all(line.as_bytes()).is_err() {
-                    break;
-                }
+        for lengths in [[1_500, 20_000], [3_000, 9_000], [700, 4_097]] {
+            let (reader, writer) = std::io::pipe().unwrap();
+            rustix::pipe::fcntl_setpipe_size(&writer, 65_536).unwrap();
+            let sent = lines(&lengths.repeat(40));
+            let copy = sent.clone();
+            let writing = std::thread::spawn(move || {
+                let mut out = WholeLines::new(writer);
+                // A big buffer, as the sink's, then one line at a time:
+                // fails with EPIPE once the reader is dropped below.
+                let _ = out.write_all(&copy[..30_000]).and_then(|()| {
+                    copy[30_000..]
+                        .split_inclusive(|&b| b == b'\n')
+                        .try_for_each(|line| out.write_all(line))
+                });
+            });
+            // Filled: unchanged over 20 looks 5 ms apart.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            let (mut last, mut same) = (usize::MAX, 0);
+            while same < 20 {
+                assert!(std::time::Instant::now() < deadline, "{lengths:?}");
+                std::thread::sleep(Duration::from_millis(5));
+                let unread = rustix::io::ioctl_fionread(&reader).unwrap() as usize;
+                same = if unread == last { same + 1 } else { 0 };
+                last = unread;
             }
-        });
-        // The short lines go in; the first long one waits for the reader to
-        // empty the pipe, which it never does.
-        let filled = 45_000;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let unread = rustix::io::ioctl_fionread(&reader).unwrap();
-            if unread >= filled {
-                assert_eq!(unread, filled);
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "stuck at {unread}");
-            std::thread::yield_now();
+            assert!(last > 30_000, "{lengths:?}: {last}");
+            assert_eq!(sent[last - 1], b'\n', "{lengths:?}: cut after {last} bytes");
+            drop(reader);
+            writing.join().unwrap();
         }
-        drop(reader);
-        writing.join().unwrap();
+    }
+
+    /// The model follows Linux's filling of pages.
+    #[test]
+    fn pages_fill_as_linux_fills_them() {
+        let mut pages = Pages::default();
+        pages.wrote(1_500);
+        pages.wrote(1_500); // tops up the first page: 3,000
+        pages.wrote(1_500); // does not fit: a new page
+        assert_eq!(pages.ends, [3_000, 1_500]);
+        pages.wrote(9_000); // 808 top up the last page, then two full pages
+        assert_eq!(pages.ends, [3_000, 2_308, 4_096, 4_096]);
+        pages.sync(pages.unread() - 3_100); // the reader took a page and 100 bytes
+        assert_eq!((pages.ends.len(), pages.front_read), (3, 100));
+        assert_eq!(pages.room(65_536), (16 - 3 - 1) * 4_096);
+        pages.sync(0);
+        assert!(pages.ends.is_empty());
+        pages.sync(10_000); // bytes jr did not write: full pages and a spare
+        assert_eq!((pages.ends.len(), pages.unread()), (4, 10_000));
     }
 
     #[test]
     fn a_file_is_written_straight_through() {
         let file = tempfile::tempfile().unwrap();
         let mut out = WholeLines::new(file);
-        assert!(!out.pipe);
+        assert!(out.pipe.is_none());
         out.write_all(b"no line end").unwrap();
         assert!(out.held.is_empty());
     }

@@ -254,6 +254,30 @@ async fn sigterm_on_a_full_pipe_leaves_only_whole_lines() {
     }
 }
 
+/// The review of the first whole-lines writer: it sent a line over 4 KiB
+/// only into an empty pipe, so a caller that waits for jr to exit before
+/// reading (Python's `Popen.wait()` then `read()`) waited for ever on 10 KB.
+/// Output that fits in the pipe is written at once again.
+#[tokio::test(flavor = "multi_thread")]
+async fn output_that_fits_the_pipe_needs_no_reader_to_finish() {
+    use std::io::Read;
+    let items: Vec<String> = (0..8)
+        .map(|i| format!("\"{i}{}\"", "x".repeat(5_000)))
+        .collect();
+    let server = answering(format!("[{}]", items.join(","))).await;
+    for form in [&["--output", "ndjson"][..], &["--jq", ".[]", "--jq-json"]] {
+        let mut args = vec!["raw", "GET", "/rest/api/3/x"];
+        args.extend_from_slice(form);
+        let mut child = spawn_jr(&server, &args, std::process::Stdio::piped());
+        let mut stdout = child.stdout.take().unwrap();
+        let (code, stderr) = finish(child);
+        assert_eq!(code, 0, "{form:?}: {stderr}");
+        let mut written = String::new();
+        stdout.read_to_string(&mut written).unwrap();
+        assert_eq!(written.lines().collect::<Vec<_>>(), items, "{form:?}");
+    }
+}
+
 /// `--query jwt=...`, `access_token=...` and headers like `Api-Password` or
 /// `X-Session-Id` were shown in `--dry-run`, `--verbose` and errors; the one
 /// rule of jr_core::redact now hides them everywhere.
