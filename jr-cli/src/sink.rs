@@ -4,9 +4,11 @@
 //! text (help, shell snippets).
 //!
 //! `--jq` results are written as the filter produces them (flushed one by
-//! one on a terminal), so an endless filter streams in bounded memory; a
-//! string result prints raw unless `--jq-json`. Ctrl-C between two results
-//! ends the run with exit 130 or 143 (see `signals`).
+//! one: a filter may take long between two), so an endless filter streams
+//! in bounded memory; a string result prints raw unless `--jq-json`. Ctrl-C
+//! between two results ends the run with exit 130 or 143 (see `signals`).
+//! NDJSON items and `--stream` lines of one answer or page are buffered and
+//! flushed together.
 //!
 //! A closed pipe (`jr ... | head -1`) is not a failure: the reader has what
 //! it wanted, so writing stops quietly and later writes are skipped. Any
@@ -214,7 +216,7 @@ impl<'a> Sink<'a> {
             let written = output::write_json(&mut self.out, body, style, colour);
             return self.outcome(written);
         };
-        let (raw, terminal) = (self.raw_strings, self.terminal);
+        let raw = self.raw_strings;
         let out = &mut self.out;
         let mut closed = false;
         filter.each(body, &mut |result| {
@@ -223,7 +225,9 @@ impl<'a> Sink<'a> {
                 Some(text) => out.write_all(text).and_then(|()| out.write_all(b"\n")),
                 None => output::write_json(out, result.json().as_bytes(), style, colour),
             };
-            if terminal && written.is_ok() {
+            // A filter may take long between two results (or never give
+            // another): each goes out as it comes, on a pipe too.
+            if written.is_ok() {
                 written = out.flush();
             }
             match written {

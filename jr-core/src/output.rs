@@ -52,6 +52,7 @@ pub fn write_body(out: &mut impl Write, body: &[u8], style: Style) -> io::Result
 /// answer's pretty form can be far larger than the answer itself). The
 /// document is checked without recursion ([`crate::json_scan`]), so any depth
 /// is laid out.
+/// Nothing is flushed: `out` is the caller's to flush.
 /// Errors: only those of `out` (a closed pipe shows up here).
 pub fn write_json(out: &mut impl Write, body: &[u8], style: Style, colour: bool) -> io::Result<()> {
     let trimmed = body.trim_ascii();
@@ -59,15 +60,23 @@ pub fn write_json(out: &mut impl Write, body: &[u8], style: Style, colour: bool)
         return out.write_all(b"{}\n");
     }
     let is_json = crate::json_scan::scan(trimmed).is_ok();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
-    match style {
-        Style::Compact if !is_json || !trimmed.contains(&b'\n') => out.write_all(trimmed)?,
-        _ if !is_json => out.write_all(trimmed)?,
-        Style::Compact => relayout(&mut out, trimmed, None, None)?,
-        Style::Pretty => relayout(&mut out, trimmed, Some("  "), colour.then_some(&PALETTE))?,
+    let as_it_came = !is_json || (style == Style::Compact && !trimmed.contains(&b'\n'));
+    if as_it_came {
+        out.write_all(trimmed)?;
+        return out.write_all(b"\n");
     }
-    out.write_all(b"\n")?;
-    out.flush()
+    // Token by token through a buffer of its own, handed on without a
+    // flush: flushing is the caller's (a flush per document cost a write
+    // call per line of `--output ndjson`, 200,000 for 200,000 items).
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    let indent = (style == Style::Pretty).then_some("  ");
+    let palette = (style == Style::Pretty && colour).then_some(&PALETTE);
+    relayout(&mut buffered, trimmed, indent, palette)?;
+    buffered.write_all(b"\n")?;
+    buffered
+        .into_inner()
+        .map(|_| ())
+        .map_err(io::IntoInnerError::into_error)
 }
 
 /// Re-lays out valid JSON token by token into `out`: `indent` of `None` is
