@@ -16,7 +16,7 @@ use std::io::Write;
 /// Answers a shell's completion call-back, if this is one (see
 /// `commands::completion`); returns at once otherwise.
 pub fn complete_if_asked() {
-    commands::complete_if_asked(|words| tree::command(COMMANDS, words));
+    commands::complete_if_asked(|words| tree::completion_command(COMMANDS, words));
 }
 
 /// Runs `jr` with `argv` (the program name first): the result on `stdout`,

@@ -29,6 +29,19 @@ use std::ffi::OsStr;
 /// The root command with its global flags and what `argv` needs of the
 /// rest (see the module docs).
 pub fn command(registry: Registry, argv: &[String]) -> Command {
+    tree_for(registry, argv, true)
+}
+
+/// The tree for a shell's completion call-back: as [`command`], but a
+/// group's last word is never taken to name one command alone, since it is
+/// the word being completed (`jr issue get` completes to `get-issue` too).
+pub fn completion_command(registry: Registry, words: &[String]) -> Command {
+    tree_for(registry, words, false)
+}
+
+/// [`command`]; `narrow`: a word naming a group's command builds that
+/// command alone in its group.
+fn tree_for(registry: Registry, argv: &[String], narrow: bool) -> Command {
     let (group, command) = peek_words(argv);
     let Some(group) = group else {
         let root = root_without_flags().args(globals::args().map(|arg| arg.global(false)));
@@ -54,7 +67,12 @@ pub fn command(registry: Registry, argv: &[String]) -> Command {
             ),
         Some(found) => {
             let word = command.as_deref().unwrap_or_default();
-            root().subcommand(group_command(registry, found.name(), Pick::Named(word)))
+            let pick = if narrow {
+                Pick::Named(word)
+            } else {
+                Pick::StubsBut(word)
+            };
+            root().subcommand(group_command(registry, found.name(), pick))
         }
         None => root()
             .subcommands(ops::groups().into_iter().map(stub_group))
@@ -126,13 +144,20 @@ fn asks_for_version_only(argv: &[String]) -> bool {
     argv.len() > 1 && argv[1..].iter().all(|w| w == "--version" || w == "-V")
 }
 
-/// The first two such words: the group (or hand-written command) and the
-/// command in it (`jr help webhook get-failed` → `webhook`, `get-failed`).
+/// The first two such words before any help flag: the group (or
+/// hand-written command) and the command in it (`jr help webhook
+/// get-failed` → `webhook`, `get-failed`; `jr webhook --help get-failed` →
+/// `webhook` alone).
 fn peek_words(argv: &[String]) -> (Option<String>, Option<String>) {
     let mut found = Vec::with_capacity(2);
     let mut words = argv.iter().skip(1);
     while let Some(word) = words.next() {
         if found.len() == 2 {
+            break;
+        }
+        // clap answers a help flag where it stands: the words after it name
+        // nothing to build (`jr webhook --help get-failed` is the group's help).
+        if word == "-h" || word == "--help" {
             break;
         }
         let values = globals::values_after(word);
@@ -171,6 +196,9 @@ enum Pick<'a> {
     /// each of a group's commands). A word the group has no command for
     /// gets every command as a stub, for clap's "similar" suggestion.
     Named(&'a str),
+    /// Every command as a stub but the one this word names, in full (shell
+    /// completion: the word may be the start of a longer name).
+    StubsBut(&'a str),
 }
 
 /// The command of one group, with the commands `pick` says (operations,
@@ -178,11 +206,12 @@ enum Pick<'a> {
 fn group_command(registry: Registry, group: &'static str, pick: Pick) -> Command {
     let alias = |op: &Operation| registry.extension(op.operation_id()).and_then(|e| e.alias);
     let named = |name: &str, alias: Option<&str>| match pick {
-        Pick::Named(word) => word == name || alias == Some(word),
+        Pick::Named(word) | Pick::StubsBut(word) => word == name || alias == Some(word),
         Pick::Stubs | Pick::All => false,
     };
-    let alone = ops::in_group(group).any(|op| named(op.command(), alias(op)))
-        || registry.in_group(group).any(|own| named(own.name, None));
+    let alone = matches!(pick, Pick::Named(_))
+        && (ops::in_group(group).any(|op| named(op.command(), alias(op)))
+            || registry.in_group(group).any(|own| named(own.name, None)));
     Command::new(group)
         .about(group_about(group))
         .subcommand_required(true)
@@ -741,6 +770,9 @@ mod tests {
             &["jr", "webhook", "get-failed", "--after", "1", "--pretty"],
             &["jr", "help", "webhook", "get-failed"],
             &["jr", "webhook", "list", "--help"],
+            &["jr", "webhook", "--help", "get-failed"],
+            &["jr", "--help", "webhook"],
+            &["jr", "-h", "webhook", "get-failed"],
             &["jr", "webhook", "listen", "--help"],
             &["jr", "webhook", "listen", "--bogus"],
             &["jr", "issue", "get", "--bogus"],

@@ -34,6 +34,33 @@ fn groups_commands_and_flags_complete() {
     assert_eq!(enums, ["my", "favourite"]);
 }
 
+/// The word being completed was taken to name one command alone when it
+/// was a whole name or alias: `jr webhook list` offered only `list` (not
+/// `listen`), `jr issue get` only `get`.
+#[test]
+fn a_whole_command_name_still_completes_to_longer_ones() {
+    let webhook = candidates(&["webhook", "list"]);
+    for name in ["list", "listen"] {
+        assert!(webhook.contains(&name.to_owned()), "{webhook:?}");
+    }
+    let issue = candidates(&["issue", "get"]);
+    assert!(issue.contains(&"get".to_owned()), "{issue:?}");
+    assert!(issue.len() > 5, "{issue:?}");
+}
+
+/// A word that is not UTF-8 panicked the completion call-back (exit 101).
+#[test]
+fn a_word_that_is_not_utf8_does_not_panic_the_completion() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = jr_isolated()
+        .env("COMPLETE", "fish")
+        .args(["--", "jr", "webhook"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+        .output()
+        .expect("jr runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
 #[test]
 fn jrs_own_commands_complete_beside_the_groups() {
     assert!(candidates(&["confi"]).contains(&"configure".to_owned()));

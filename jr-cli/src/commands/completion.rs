@@ -66,7 +66,9 @@ fn snippet(matches: &ArgMatches) -> Result<String, Error> {
 /// How the snippet calls `jr` back: as it was called now, made absolute
 /// when it was a relative path with a directory (as clap_complete does).
 fn completer_path() -> String {
-    let invoked = std::env::args().next().unwrap_or_else(|| "jr".into());
+    let invoked = std::env::args_os()
+        .next()
+        .map_or_else(|| "jr".into(), |a| a.to_string_lossy().into_owned());
     let path = std::path::Path::new(&invoked);
     match std::env::current_dir() {
         Ok(dir) if path.components().count() > 1 && path.is_relative() => {
@@ -82,7 +84,13 @@ fn completer_path() -> String {
 pub fn complete_if_asked(tree: fn(&[String]) -> Command) {
     CompleteEnv::with_factory(move || {
         // The words being completed follow `--`; they name the group to build.
-        let words: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(1).collect();
+        // Read lossily, as `main` reads them: a word that is not UTF-8
+        // must not panic the shell's completion (it did, exit 101).
+        let words: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .skip_while(|a| a != "--")
+            .skip(1)
+            .collect();
         tree(&words)
     })
     .var(VAR)

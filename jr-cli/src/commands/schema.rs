@@ -97,6 +97,11 @@ fn schema(matches: &ArgMatches, tree: &Command) -> Result<Value, Error> {
         }
         (Some(group), Some(command)) => {
             known_group(group)?;
+            // An alias (`jr webhook list`) names its command here too.
+            let command = tree
+                .find_subcommand(group)
+                .and_then(|g| g.find_subcommand(command))
+                .map_or(command.as_str(), Command::get_name);
             if let Some(op) = ops::find(group, command) {
                 return Ok(with_helpers(op, tree));
             }
@@ -344,6 +349,35 @@ mod tests {
             got["flags"][0],
             json!({"name": "maxResults", "required": false, "type": "integer",
                 "description": got["flags"][0]["description"], "in": "query"})
+        );
+    }
+
+    /// `jr schema webhook list` was refused although `jr webhook list` runs
+    /// (the alias of `get-dynamic-webhooks-for-app`); the lazy tree for an
+    /// alias then also left the hand-written commands out of the hint.
+    #[test]
+    fn an_alias_names_its_command_and_an_unknown_word_lists_every_command() {
+        let got = schema(&["webhook", "list"]).expect("the alias");
+        assert_eq!(got["verb"], "get-dynamic-webhooks-for-app");
+        // The same through the tree `jr schema webhook list` builds.
+        let lazy = crate::tree::group_in_full(crate::commands::COMMANDS, "webhook", Some("list"));
+        let matches = command()
+            .try_get_matches_from(["schema", "webhook", "list"])
+            .expect("parses");
+        let got = super::schema(&matches, &lazy).expect("the alias");
+        assert_eq!(got["verb"], "get-dynamic-webhooks-for-app");
+        let matches = command()
+            .try_get_matches_from(["schema", "webhook", "lst"])
+            .expect("parses");
+        let tree = crate::tree::group_in_full(crate::commands::COMMANDS, "webhook", Some("lst"));
+        let hint = super::schema(&matches, &tree)
+            .expect_err("no such command")
+            .hint()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert!(
+            hint.contains("get-failed") && hint.contains("listen"),
+            "{hint}"
         );
     }
 
