@@ -415,9 +415,12 @@ fn equal(a: &Value, b: &Value) -> bool {
 /// whole numbers written without a fraction.
 fn canonical(value: &Value) -> String {
     match value {
+        // A whole float is written as the integer it equals (`1e18` and
+        // `1000000000000000000` are one value); every u64 and i64 is in
+        // i128's range, and so is every whole f64 that can equal one.
         Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 1e18 => {
-                format!("{}", f as i64)
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 1e38 => {
+                format!("{}", f as i128)
             }
             _ => n.to_string(),
         },
@@ -748,6 +751,19 @@ mod tests {
             first(json!({"name": "ab", "tags": [1, 1.0]})).2,
             "uniqueItems"
         );
+        // Whole floats beyond 1e18 equal the integers they are (the review
+        // found `[1e18, 1000000000000000000]` accepted).
+        let unique = json!({"type": "array", "uniqueItems": true});
+        for items in [
+            r#"[1e18, 1000000000000000000]"#,
+            r#"[10000000000000000000, 1e19]"#,
+            r#"[-9223372036854775808, -9.223372036854775808e18]"#,
+        ] {
+            let instance: Value = serde_json::from_str(items).expect("JSON");
+            assert_eq!(faults(&unique, &instance, 1).len(), 1, "{items}");
+        }
+        let distinct: Value = serde_json::from_str("[1e18, 1000000000000000001]").expect("JSON");
+        assert!(faults(&unique, &distinct, 1).is_empty());
         assert_eq!(
             first(json!({"name": "ab", "one": 1})),
             fault(
