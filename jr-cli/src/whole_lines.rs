@@ -9,15 +9,16 @@
 //! - as many lines as the pipe has room for, by [`Pages`], a model of how
 //!   Linux fills a pipe's pages (the pipe counts pages, not bytes, so its free
 //!   bytes cannot be read from outside); a write that fits does not block;
-//! - when the pipe has no room for the next line: a line of at most
+//! - when what is held does not fit, the pipe is first grown, up to
+//!   [`MAX_PIPE_BYTES`] (Linux's default `pipe-max-size` for unprivileged
+//!   users; its pages are allocated only as they fill);
+//! - when the pipe still has no room for the next line: a line of at most
 //!   [`PIPE_BUF`] bytes is written alone, which POSIX makes atomic on a pipe
 //!   (all its bytes go in, or none); a longer line waits until there is room
-//!   for all of it, growing the pipe first when it could never fit, up to
-//!   [`MAX_PIPE_BYTES`] (Linux's default `pipe-max-size` for unprivileged
-//!   users).
+//!   for all of it.
 //!
-//! So output that fits in the pipe is written at once, as before, even when
-//! the reader waits for jr to exit before reading.
+//! So output of up to about 1 MiB is written at once, even when the reader
+//! waits for jr to exit before reading (a plain write managed 64 KiB).
 //!
 //! What this cannot protect, and is written as it comes: a line longer than
 //! [`MAX_PIPE_BYTES`]; on systems other than Linux (no model) a line longer
@@ -87,12 +88,19 @@ impl<W: Write + Room> WholeLines<W> {
     fn write_held(&mut self, end: usize) -> io::Result<()> {
         let mut start = 0;
         while start < end {
-            // Up to PIPE_BUF is atomic whatever the room: no need to ask.
-            let room = if end - start <= PIPE_BUF {
+            let rest = end - start;
+            // Up to PIPE_BUF is atomic: while the model, not caught up with
+            // the reader (so counting too many pages), still sees pages to
+            // spare, there is no need to ask the pipe (two system calls).
+            let spare = self.pipe.as_ref().is_some_and(Pages::has_spare_pages);
+            let mut room = if rest <= PIPE_BUF && spare {
                 PIPE_BUF
             } else {
                 self.room()
             };
+            if rest > room && self.grow_for(rest) {
+                room = self.room();
+            }
             let len = chunk_len(&self.held[start..end], room.max(PIPE_BUF));
             if len > PIPE_BUF && len > room {
                 self.wait_for_room(len);
@@ -117,25 +125,35 @@ impl<W: Write + Room> WholeLines<W> {
             return 0;
         };
         pages.sync(unread);
+        pages.size = size;
         pages.room(size)
     }
 
+    /// Grows the pipe, up to [`MAX_PIPE_BYTES`], so that `len` more bytes
+    /// fit beside what it holds: output that fits then goes at once, even
+    /// to a reader that reads only once jr has exited. A pipe's pages are
+    /// allocated only as they fill, so a bigger size costs no memory until
+    /// used. True when the pipe grew.
+    fn grow_for(&mut self, len: usize) -> bool {
+        let (Some(pages), Some((size, _))) = (&self.pipe, self.inner.state()) else {
+            return false;
+        };
+        let want = ((pages.ends.len() + len.div_ceil(PAGE) + 2) * PAGE)
+            .next_power_of_two()
+            .min(MAX_PIPE_BYTES);
+        want > size && self.inner.grow(want).is_some_and(|grown| grown > size)
+    }
+
     /// Returns once `len` bytes fit (see [`WholeLines::room`]), or the pipe
-    /// can never hold them even grown, or the reader has gone (the write
-    /// then fails), or the pipe's state cannot be read. Waits as long as the
-    /// reader does not read, like a blocking write; the signal watchdog
-    /// bounds it.
+    /// can never hold them (it could not grow enough), or the reader has
+    /// gone (the write then fails), or the pipe's state cannot be read.
+    /// Waits as long as the reader does not read, like a blocking write;
+    /// the signal watchdog bounds it.
     fn wait_for_room(&mut self, len: usize) {
         let Some((size, _)) = self.inner.state() else {
             return;
         };
-        let need_size = (len + 2 * PAGE).next_power_of_two().min(MAX_PIPE_BYTES);
-        if size < len + 2 * PAGE
-            && self
-                .inner
-                .grow(need_size)
-                .is_none_or(|s| s < len + 2 * PAGE)
-        {
+        if size < (len.div_ceil(PAGE) + 2) * PAGE {
             return;
         }
         let mut wait_us = 100;
@@ -216,6 +234,8 @@ struct Pages {
     ends: VecDeque<usize>,
     /// The bytes of the oldest page the reader has read.
     front_read: usize,
+    /// The pipe's size when last asked, in bytes (0: not yet asked).
+    size: usize,
 }
 
 impl Pages {
@@ -223,10 +243,17 @@ impl Pages {
         self.ends.iter().sum::<usize>() - self.front_read
     }
 
+    /// Whether a write of one page fits with pages to spare, by the model
+    /// as it stands (which only over-counts until [`Pages::sync`]).
+    fn has_spare_pages(&self) -> bool {
+        (self.ends.len() + 3) * PAGE <= self.size
+    }
+
     /// Catches up with the reader: `unread` bytes are left in the pipe.
     fn sync(&mut self, unread: usize) {
         if unread == 0 {
-            *self = Pages::default();
+            self.ends.clear();
+            self.front_read = 0;
             return;
         }
         let ours = self.unread();
@@ -368,25 +395,50 @@ mod tests {
         bytes
     }
 
-    /// The review's wait-then-read deadlock: output that fits in the pipe,
-    /// with lines over PIPE_BUF and lines that fill pages badly one write at
-    /// a time, is all written while nobody reads, as it was before.
+    /// The reviews' wait-then-read deadlock: output near the pipe's size,
+    /// with lines over PIPE_BUF or lines that fill pages badly one write at
+    /// a time, is all written while nobody reads (a plain write of it would
+    /// have fit), whether it comes in one buffer or a line at a time.
     #[test]
     fn output_that_fits_the_pipe_is_written_while_nobody_reads() {
-        let (mut reader, writer) = std::io::pipe().unwrap();
-        rustix::pipe::fcntl_setpipe_size(&writer, 65_536).unwrap();
-        let mut lengths = vec![5_000, 5_000];
-        lengths.extend([2_100; 20]);
-        let sent = lines(&lengths);
-        let copy = sent.clone();
-        within_10s(move || {
-            let mut out = WholeLines::new(writer);
-            out.write_all(&copy).unwrap();
-            out.flush().unwrap();
-        });
-        let mut got = Vec::new();
-        reader.read_to_end(&mut got).unwrap();
-        assert_eq!(got, sent);
+        let mut shapes: Vec<Vec<usize>> = [
+            (5_000, 13),
+            (9_000, 7),
+            (4_097, 15),
+            (2_100, 31),
+            (100, 655),
+            (30_000, 2),
+        ]
+        .iter()
+        .map(|&(len, n)| vec![len; n])
+        .collect();
+        let mut mixed = vec![5_000, 5_000];
+        mixed.extend([2_100; 20]);
+        shapes.push(mixed);
+        for lengths in shapes {
+            for one_buffer in [true, false] {
+                let (mut reader, writer) = std::io::pipe().unwrap();
+                rustix::pipe::fcntl_setpipe_size(&writer, 65_536).unwrap();
+                let sent = lines(&lengths);
+                let copy = sent.clone();
+                within_10s(move || {
+                    let mut out = WholeLines::new(writer);
+                    if one_buffer {
+                        out.write_all(&copy).unwrap();
+                    } else {
+                        for line in copy.split_inclusive(|&b| b == b'\n') {
+                            out.write_all(line).unwrap();
+                            out.flush().unwrap();
+                        }
+                    }
+                    out.flush().unwrap();
+                });
+                let mut got = Vec::new();
+                reader.read_to_end(&mut got).unwrap();
+                assert_eq!(got.len(), sent.len(), "{lengths:?}");
+                assert!(got == sent, "{lengths:?}");
+            }
+        }
     }
 
     /// The reader never reads: whatever is in the pipe when the writer is
@@ -396,7 +448,9 @@ mod tests {
         for lengths in [[1_500, 20_000], [3_000, 9_000], [700, 4_097]] {
             let (reader, writer) = std::io::pipe().unwrap();
             rustix::pipe::fcntl_setpipe_size(&writer, 65_536).unwrap();
-            let sent = lines(&lengths.repeat(40));
+            // More than the pipe can grow to (1 MiB), so it fills.
+            let times = 1_300_000 / lengths.iter().sum::<usize>();
+            let sent = lines(&lengths.repeat(times));
             let copy = sent.clone();
             let writing = std::thread::spawn(move || {
                 let mut out = WholeLines::new(writer);
@@ -438,6 +492,8 @@ mod tests {
         pages.sync(pages.unread() - 3_100); // the reader took a page and 100 bytes
         assert_eq!((pages.ends.len(), pages.front_read), (3, 100));
         assert_eq!(pages.room(65_536), (16 - 3 - 1) * 4_096);
+        pages.size = 65_536;
+        assert!(pages.has_spare_pages());
         pages.sync(0);
         assert!(pages.ends.is_empty());
         pages.sync(10_000); // bytes jr did not write: full pages and a spare

@@ -222,8 +222,9 @@ async fn sigint_while_blocked_on_a_full_pipe_is_exit_130() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_on_a_full_pipe_leaves_only_whole_lines() {
     use std::io::Read;
-    // 30 items of 1,500 bytes, then items of 20,000 and 1,500 in turn.
-    let items: Vec<String> = (0..60)
+    // 30 items of 1,500 bytes, then items of 20,000 and 1,500 in turn: 1.3
+    // MB, more than jr grows the pipe to (1 MiB), so it fills.
+    let items: Vec<String> = (0..150)
         .map(|i| {
             let len = if i >= 30 && i % 2 == 0 { 20_000 } else { 1_500 };
             format!("\"{}\"", "x".repeat(len - 3))
