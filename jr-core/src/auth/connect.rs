@@ -8,20 +8,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use url::Url;
 
 /// Seconds a token stays valid: `exp = iat + 180`, as Atlassian's libraries do.
 pub const TOKEN_LIFETIME_S: i64 = 180;
-
-/// RFC 3986 unreserved characters stay; everything else is percent-encoded,
-/// so a space is `%20` (never `+`) and `*` is `%2A`.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The canonical request `METHOD&uri&query` for `url`.
 ///
@@ -125,8 +116,10 @@ fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
+/// RFC 3986 unreserved characters stay; everything else is percent-encoded,
+/// so a space is `%20` (never `+`) and `*` is `%2A`.
 fn encode(text: &str) -> String {
-    utf8_percent_encode(text, UNRESERVED).to_string()
+    crate::request::encode_component(text)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -22,7 +22,7 @@
 //! digits, the shape of Atlassian's classic account IDs.
 
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 use sha2::Sha256;
 use std::borrow::Cow;
@@ -37,13 +37,6 @@ pub const MIN_SUBSTRING: usize = 6;
 
 /// The bytes of a pseudonymisation key.
 pub const KEY_BYTES: usize = 32;
-
-/// RFC 3986's unreserved marks stay as they are in a path segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Which kind of personal value a pseudonym stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -175,10 +168,16 @@ fn replacements(seen: &BTreeMap<String, String>) -> Vec<(String, String)> {
             continue;
         }
         pairs.push((real.clone(), pseudonym.clone()));
-        for set in [SEGMENT, NON_ALPHANUMERIC] {
-            let encoded = utf8_percent_encode(real, set).to_string();
-            if encoded != *real {
-                pairs.push((encoded, utf8_percent_encode(pseudonym, set).to_string()));
+        // As a path segment or query component (RFC 3986's unreserved
+        // marks kept), and with every mark encoded.
+        let segment = crate::request::encode_component;
+        let every_mark = |text: &str| utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
+        for pair in [
+            (segment(real), segment(pseudonym)),
+            (every_mark(real), every_mark(pseudonym)),
+        ] {
+            if pair.0 != *real {
+                pairs.push(pair);
             }
         }
     }
