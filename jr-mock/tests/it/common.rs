@@ -229,12 +229,21 @@ pub struct Binary {
 impl Binary {
     /// Starts `jr-mock --port 0 ARGS` and reads its first stdout line.
     pub fn start(args: &[&str]) -> Self {
+        Self::spawn(args, std::process::Stdio::null())
+    }
+
+    /// [`Binary::start`] with stderr piped, to read from `child.stderr`.
+    pub fn start_with_stderr(args: &[&str]) -> Self {
+        Self::spawn(args, std::process::Stdio::piped())
+    }
+
+    fn spawn(args: &[&str], stderr: std::process::Stdio) -> Self {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jr-mock"))
             .args(["--port", "0"])
             .args(args)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let mut line = String::new();

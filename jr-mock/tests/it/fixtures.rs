@@ -10,7 +10,7 @@ use jr_mock::fixtures::check::check_dir;
 use jr_mock::{FakeJira, MockConfig, StartError};
 use serde_json::{Value, json};
 
-use crate::common::{CLOUD_ID, faithful_config};
+use crate::common::{Binary, CLOUD_ID, faithful_config};
 
 const USER_AUTH: (&str, &str) = ("user@example.com", "user-token");
 const SITE: &str = "https://your-domain.atlassian.net";
@@ -498,7 +498,7 @@ async fn seed_from_starts_with_the_recorded_projects_users_and_issues() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_takes_fixtures_from_its_config_file_and_warns_about_drift() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -507,35 +507,21 @@ async fn the_binary_takes_fixtures_from_its_config_file_and_warns_about_drift() 
     );
     let config = dir.path().join("jr-mock.json");
     std::fs::write(&config, r#"{"fixtures": "rec"}"#).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jr-mock"))
-        .args(["--port", "0", "--lenient-auth", "--config"])
-        .arg(&config)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .trim_start_matches("jr-mock listening on ")
-        .to_owned();
-    let list: Value = get(&format!("{url}/rest/api/3/webhook"), false)
+    let config = config.to_str().unwrap();
+    let mut mock = Binary::start_with_stderr(&["--lenient-auth", "--config", config]);
+    let list: Value = get(&format!("{}/rest/api/3/webhook", mock.url), false)
         .await
         .json()
         .await
         .unwrap();
-    let _ = child.kill();
+    let _ = mock.child.kill();
     let mut stderr = String::new();
-    child
+    mock.child
         .stderr
         .take()
         .unwrap()
         .read_to_string(&mut stderr)
         .unwrap();
-    let _ = child.wait();
     assert_eq!(list["total"], "one", "answered from the recording");
     let drift = stderr
         .lines()
