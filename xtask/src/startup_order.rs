@@ -94,7 +94,7 @@ fn build_with_symbols() -> Result<PathBuf> {
 
 /// One callgrind profile per case, in the order of [`CASES`].
 fn trace_cases(jr: &Path) -> Result<Vec<String>> {
-    let dir = tempfile_dir()?;
+    let dir = trace_dir()?;
     let mut traces = Vec::new();
     for (i, case) in CASES.iter().enumerate() {
         let out = dir.join(format!("case{i}.out"));
@@ -119,7 +119,8 @@ fn trace_cases(jr: &Path) -> Result<Vec<String>> {
     Ok(traces)
 }
 
-fn tempfile_dir() -> Result<PathBuf> {
+/// Where the callgrind profiles are written, under the release target dir.
+fn trace_dir() -> Result<PathBuf> {
     let dir = workspace::bin_dir(Profile::Release).join("startup-order");
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
