@@ -121,12 +121,23 @@ impl<W: Write + Room> WholeLines<W> {
     /// The bytes a write can put in the pipe now without blocking, by the
     /// model; 0 when the pipe's state cannot be read.
     fn room(&mut self) -> usize {
+        self.look().map_or(0, |look| look.room)
+    }
+
+    /// The pipe now, by the model once caught up with the reader (one
+    /// `F_GETPIPE_SZ` and one `FIONREAD`); `None` when its state cannot be
+    /// read.
+    fn look(&mut self) -> Option<Look> {
         let (Some(pages), Some((size, unread))) = (&mut self.pipe, self.inner.state()) else {
-            return 0;
+            return None;
         };
         pages.sync(unread);
         pages.size = size;
-        pages.room(size)
+        Some(Look {
+            room: pages.room(size),
+            size,
+            full: pages.ends.len() >= size / PAGE,
+        })
     }
 
     /// Grows the pipe, up to [`MAX_PIPE_BYTES`], so that `len` more bytes
@@ -150,25 +161,28 @@ impl<W: Write + Room> WholeLines<W> {
     /// Waits as long as the reader does not read, like a blocking write;
     /// the signal watchdog bounds it.
     fn wait_for_room(&mut self, len: usize) {
-        let Some((size, _)) = self.inner.state() else {
-            return;
-        };
-        if size < (len.div_ceil(PAGE) + 2) * PAGE {
-            return;
-        }
         let mut wait_us = 100;
-        while self.room() < len {
+        while let Some(look) = self.look() {
+            if look.room >= len || look.size < (len.div_ceil(PAGE) + 2) * PAGE {
+                return;
+            }
             // Every page taken: the kernel wakes a writer when one is freed.
-            let full = match (&self.pipe, self.inner.state()) {
-                (Some(pages), Some((size, _))) => pages.ends.len() >= size / PAGE,
-                _ => false,
-            };
-            if !self.inner.pause(wait_us, full) {
+            if !self.inner.pause(wait_us, look.full) {
                 return;
             }
             wait_us = (wait_us * 2).min(2_000);
         }
     }
+}
+
+/// What [`WholeLines::look`] sees of the pipe.
+struct Look {
+    /// The bytes a write can put in without blocking.
+    room: usize,
+    /// The pipe's size, in bytes.
+    size: usize,
+    /// Every page is taken.
+    full: bool,
 }
 
 impl<W: Write + Room> Write for WholeLines<W> {
