@@ -6,7 +6,8 @@
 //! `human` → `sink`,
 //! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
 //! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
-//! `main` (with `whole_lines`, which only `main` uses).
+//! `main` (with `whole_lines`, which only `main` uses). `pow` stands apart:
+//! the C math function, linked in so that `jr` loads no `libm.so.6`.
 
 mod args;
 mod body;
@@ -22,6 +23,8 @@ mod keychain;
 mod layers;
 mod operation;
 mod output_file;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod pow;
 mod profiles;
 mod progress;
 mod session;

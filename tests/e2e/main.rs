@@ -23,6 +23,7 @@ mod issues;
 mod login;
 mod partial;
 mod precedence;
+mod process;
 mod record;
 mod scripting;
 mod webhook;
