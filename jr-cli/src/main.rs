@@ -9,6 +9,10 @@
 //! `main` (with `whole_lines`, which only `main` uses). `pow` stands apart:
 //! the C math function, linked in so that `jr` loads no `libm.so.6`.
 
+// On Linux with glibc, `start::main` is the C entry point instead of the
+// standard library's start-up (which reads all of /proc/self/maps).
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
+
 mod args;
 mod body;
 mod commands;
@@ -30,15 +34,25 @@ mod progress;
 mod session;
 mod signals;
 mod sink;
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+mod start;
 mod suggest;
 mod table;
 mod tree;
 mod whole_lines;
 
 use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
 
-fn main() -> ExitCode {
+/// The Rust entry point where the standard library's start-up runs `jr`
+/// (every target but Linux with glibc, and the unit tests' build).
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(run_main())
+}
+
+/// Runs `jr` on the process's arguments and returns the exit code
+/// (docs/architecture.md §3); 101 if the `--jq` worker thread panicked.
+fn run_main() -> u8 {
     // A shell asking for completions (`COMPLETE=bash jr -- ...`) is answered
     // here, before anything is written; otherwise this returns at once.
     dispatch::complete_if_asked();
@@ -62,7 +76,7 @@ fn main() -> ExitCode {
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         // The thread could not start, or panicked (its message is on stderr).
-        Ok(Err(_)) | Err(_) => ExitCode::from(101),
+        Ok(Err(_)) | Err(_) => 101,
     }
 }
 
@@ -75,12 +89,12 @@ fn filters(argv: &[String]) -> bool {
         .any(|word| word == "--jq" || word.starts_with("--jq="))
 }
 
-fn run(argv: &[String]) -> ExitCode {
+fn run(argv: &[String]) -> u8 {
     // On a pipe, only whole lines: a signal may end jr while the reader waits.
     let mut stdout = whole_lines::WholeLines::new(std::io::stdout().lock());
     let mut stderr = std::io::stderr().lock();
     match dispatch::run(argv, &mut stdout, &mut stderr) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(error) => {
             if !error.is_quiet() {
                 if std::io::stderr().is_terminal() {
@@ -89,7 +103,7 @@ fn run(argv: &[String]) -> ExitCode {
                 }
                 let _ = writeln!(stderr, "{}", error.to_json());
             }
-            ExitCode::from(error.exit_code())
+            error.exit_code()
         }
     }
 }
