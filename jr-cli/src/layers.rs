@@ -22,6 +22,7 @@ const LAYERS: &[&[&str]] = &[
         "progress",
         "output_file",
         "whole_lines",
+        "pow",
     ],
     &["sink", "session", "profiles", "args"],
     &["exec"],
@@ -34,6 +35,8 @@ const LAYERS: &[&[&str]] = &[
     &["commands"],
     &["dispatch"],
     &["main"],
+    // The C entry point on Linux with glibc, which calls `main`'s `run_main`.
+    &["start"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

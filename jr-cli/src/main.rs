@@ -9,8 +9,8 @@
 //! `main` (with `whole_lines`, which only `main` uses). `pow` stands apart:
 //! the C math function, linked in so that `jr` loads no `libm.so.6`.
 
-// On Linux with glibc, `start::main` is the C entry point instead of the
-// standard library's start-up (which reads all of /proc/self/maps).
+// On Linux with glibc, the C `main` of module `start` is the entry point
+// instead of the standard library's start-up (which reads all of /proc/self/maps).
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod args;
