@@ -274,7 +274,7 @@ fn=(4) free\n";
     }
 
     /// The committed file is what lld reads: the header, then one symbol
-    /// name per line, `jr`'s `main` among them.
+    /// name per line, `jr`'s dispatch among them (every case runs it).
     #[test]
     fn the_committed_file_is_the_header_and_symbol_names() {
         let text = std::fs::read_to_string(workspace::root().join(FILE)).expect("committed");
@@ -286,6 +286,9 @@ fn=(4) free\n";
                 .iter()
                 .all(|n| !n.is_empty() && !n.contains(char::is_whitespace))
         );
-        assert!(names.iter().any(|n| n.contains("2jr4main")), "no jr::main");
+        assert!(
+            names.iter().any(|n| n.contains("2jr8dispatch8run_with")),
+            "no jr::dispatch::run_with"
+        );
     }
 }
