@@ -82,6 +82,12 @@ fn completer_path() -> String {
 /// the tree `tree` builds for the words typed so far, and exits; returns at
 /// once, reading one environment variable, otherwise.
 pub fn complete_if_asked(tree: fn(&[String]) -> Command) {
+    // clap_complete reads the arguments and the working directory (a system
+    // call) before it looks at the variable: on every start, not only on a
+    // shell's call-back. An unset variable is the same "not asked" for it.
+    if std::env::var_os(VAR).is_none() {
+        return;
+    }
     CompleteEnv::with_factory(move || {
         // The words being completed follow `--`; they name the group to build.
         // Read lossily, as `main` reads them: a word that is not UTF-8
