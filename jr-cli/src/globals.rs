@@ -238,7 +238,15 @@ impl GlobalFlag {
             .global(true)
             .help_heading("Global options");
         arg = match self.kind {
-            FlagKind::Switch(_) => arg.action(ArgAction::SetTrue),
+            // `SetTrue` without its implicit `false`: clap keeps a matched
+            // value for every defaulted flag at each level of the command
+            // and copies the global ones between the levels on every run
+            // (about a fifth of a dry run's start-up). Present means true.
+            FlagKind::Switch(_) => arg
+                .num_args(0)
+                .action(ArgAction::Set)
+                .default_missing_value("true")
+                .value_parser(clap::value_parser!(bool)),
             FlagKind::Text { value_name, .. } | FlagKind::Value { value_name, .. } => {
                 arg.value_name(value_name)
             }
@@ -455,7 +463,7 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
     };
     for flag in FLAGS {
         match flag.kind {
-            FlagKind::Switch(set) if matches.get_flag(flag.name) => set(&mut globals),
+            FlagKind::Switch(set) if given(matches, flag.name) => set(&mut globals),
             FlagKind::Switch(_) => {}
             FlagKind::Text { field, .. } => {
                 if let Some(given) = matches.get_one::<String>(flag.name) {
@@ -503,6 +511,17 @@ pub fn read(matches: &ArgMatches) -> Result<Globals, Error> {
     globals.colour = globals.style == Style::Pretty
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     Ok(globals)
+}
+
+/// Whether a switch was given (see [`GlobalFlag::arg`]: absent, it has no
+/// value).
+fn given(matches: &ArgMatches, name: &str) -> bool {
+    matches
+        .try_get_one::<bool>(name)
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
