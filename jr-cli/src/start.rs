@@ -53,11 +53,13 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
 }
 
 /// Opens `/dev/null` on each of file descriptors 0, 1 and 2 that is closed,
-/// as the standard library's start-up does (one `poll`, which marks a closed
-/// descriptor `POLLNVAL`). `open` takes the lowest free descriptor, so
-/// opening in order fills exactly the closed ones. If `/dev/null` cannot be
-/// opened, `jr` aborts, as the standard library does: going on could write
-/// its output into the next file it opens.
+/// as the standard library's start-up does: one `poll`, which marks a closed
+/// descriptor `POLLNVAL`; where `poll` cannot run (an open-files limit below
+/// 3 makes it fail with `EINVAL`), `fcntl(F_GETFD)` on each. `open` takes the
+/// lowest free descriptor, so opening in order fills exactly the closed
+/// ones. If that fails, or `poll` fails otherwise, `jr` aborts, as the
+/// standard library does: going on could write its output into the next file
+/// it opens.
 #[allow(unsafe_code)]
 fn open_closed_standard_streams() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
@@ -67,19 +69,39 @@ fn open_closed_standard_streams() {
     });
     // SAFETY: `fds` is a valid array of three `pollfd`s; a zero timeout
     // returns at once.
-    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
-    if ready <= 0 {
-        return;
+    while unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } == -1 {
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::EINTR) => {}
+            Some(libc::EINVAL | libc::EAGAIN | libc::ENOMEM) => {
+                for fd in 0..3 {
+                    // SAFETY: `F_GETFD` only reads the descriptor's flags.
+                    let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
+                        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+                    if closed {
+                        open_dev_null_on(fd);
+                    }
+                }
+                return;
+            }
+            _ => std::process::abort(),
+        }
     }
     for pollfd in fds {
         if pollfd.revents & libc::POLLNVAL != 0 {
-            // SAFETY: a NUL-terminated path and plain flags; the descriptor is
-            // left open for the life of the process, as it stands for a stream.
-            let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
-            if fd != pollfd.fd {
-                std::process::abort();
-            }
+            open_dev_null_on(pollfd.fd);
         }
+    }
+}
+
+/// Opens `/dev/null`, which must land on the closed descriptor `fd` (the
+/// lowest free one); aborts otherwise.
+#[allow(unsafe_code)]
+fn open_dev_null_on(fd: c_int) {
+    // SAFETY: a NUL-terminated path and plain flags; the descriptor is left
+    // open for the life of the process, as it stands for a stream.
+    let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+    if opened != fd {
+        std::process::abort();
     }
 }
 
