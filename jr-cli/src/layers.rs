@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "output_file",
         "whole_lines",
         "pow",
+        "overflow",
     ],
     &["sink", "session", "profiles", "args"],
     &["exec"],

@@ -27,6 +27,8 @@ mod keychain;
 mod layers;
 mod operation;
 mod output_file;
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+mod overflow;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod pow;
 mod profiles;
@@ -72,12 +74,34 @@ fn run_main() -> u8 {
     let worker = std::thread::Builder::new()
         .name("jr".into())
         .stack_size(jr_core::jq::STACK_BYTES)
-        .spawn(move || run(&argv));
+        .spawn(move || {
+            #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+            watch_for_overflow();
+            run(&argv)
+        });
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         // The thread could not start, or panicked (its message is on stderr).
         Ok(Err(_)) | Err(_) => 101,
     }
+}
+
+/// Where `start` replaces the standard library's start-up: a stack overflow
+/// of the `--jq` thread (jaq's built-ins recurse through deep values) prints
+/// jr's error line and exits 1, rather than a silent SIGSEGV (`overflow`).
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+fn watch_for_overflow() {
+    let error = jr_core::Error::general(format!(
+        "--jq: the filter built values nested deeper than jr's {} MiB stack can walk (jaq's built-ins such as tojson, and freeing a value, recurse through every level); jr's jq accepts at most {} levels",
+        jr_core::jq::STACK_BYTES / (1024 * 1024),
+        jr_core::jq::MAX_DEPTH
+    ));
+    let mut report = Vec::new();
+    if std::io::stderr().is_terminal() {
+        let _ = writeln!(report, "{}", human::sentence(&error));
+    }
+    let _ = writeln!(report, "{}", error.to_json());
+    overflow::report_on_this_thread(report, error.exit_code());
 }
 
 /// True when the command line may give a jq filter (`--jq EXPR`,

@@ -21,11 +21,12 @@
 //! - `std::process::exit` flushes stdout, as the standard library does after
 //!   `main`.
 //!
-//! What is given up: a stack overflow is reported by the kernel (SIGSEGV,
-//! exit status 139) rather than by a "has overflowed its stack" line and
-//! SIGABRT, and a panic names its thread `<unnamed>` instead of `main`. `jr`
-//! recurses deeply only in a `--jq` filter, which runs on a thread with a
-//! stack sized for jaq's depth limit.
+//! What is given up: the standard library's report of a stack overflow
+//! ("has overflowed its stack", SIGABRT). The `--jq` thread, the only one
+//! that recurses deeply (jaq's built-ins walk deep values), is watched by
+//! `overflow` instead, which prints jr's error line and exits 1; an overflow
+//! anywhere else is the kernel's SIGSEGV (exit status 139). A panic names
+//! its thread `<unnamed>` instead of `main`.
 //!
 //! Other targets keep the standard library's start-up (see `main.rs`).
 

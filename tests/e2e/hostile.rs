@@ -477,3 +477,27 @@ async fn endless_recursion_in_jq_is_exit_4_with_a_json_line() {
         "{stderr}"
     );
 }
+
+/// jaq's built-ins recurse natively: `tojson` over a value nested 100,000
+/// deep, or freeing one nested 300,000 deep, ran the `--jq` thread's stack
+/// out. With the standard library's start-up that was SIGABRT (exit 134)
+/// with a one-line message; without it (jr-cli/src/start.rs) a silent
+/// SIGSEGV, as the review found. It is exit 1 with the JSON line now
+/// (jr-cli/src/overflow.rs).
+#[tokio::test]
+async fn a_filter_that_runs_the_stack_out_in_a_built_in_is_exit_1_with_a_json_line() {
+    let server = answering("{}".to_string()).await;
+    for filter in [
+        "reduce range(100000) as $i (0; [.]) | tojson | length",
+        "reduce range(300000) as $i (null; [.]) | length",
+    ] {
+        let (stdout, stderr, code) =
+            run_text(jr(&server).args(["raw", "GET", "/rest/api/3/x", "--jq", filter]));
+        assert_eq!((stdout.as_str(), code), ("", 1), "{filter}: {stderr}");
+        let message = error_line(&stderr)["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.contains("deeper than jr's 64 MiB stack"),
+            "{message}"
+        );
+    }
+}
