@@ -81,8 +81,13 @@ fn run_main() -> u8 {
         });
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
-        // The thread could not start, or panicked (its message is on stderr).
-        Ok(Err(_)) | Err(_) => 101,
+        // The thread panicked: its message is on stderr.
+        Ok(Err(_)) => 101,
+        // Found by a review: this was exit 101 with nothing on stderr.
+        Err(error) => report(&jr_core::Error::general(format!(
+            "cannot start the thread a --jq filter runs on ({} MiB of stack): {error}",
+            jr_core::jq::STACK_BYTES / (1024 * 1024)
+        ))),
     }
 }
 
@@ -119,17 +124,22 @@ fn run(argv: &[String]) -> u8 {
     let mut stderr = std::io::stderr().lock();
     match dispatch::run(argv, &mut stdout, &mut stderr) {
         Ok(()) => 0,
-        Err(error) => {
-            if !error.is_quiet() {
-                if std::io::stderr().is_terminal() {
-                    // A person reads this first; scripts parse the JSON line.
-                    let _ = writeln!(stderr, "{}", human::sentence(&error));
-                }
-                let _ = writeln!(stderr, "{}", error.to_json());
-            }
-            error.exit_code()
-        }
+        Err(error) => report(&error),
     }
+}
+
+/// Prints `error` as jr's contract says (a sentence first on a terminal,
+/// then the JSON line; nothing for a quiet one) and returns its exit code.
+fn report(error: &jr_core::Error) -> u8 {
+    if !error.is_quiet() {
+        let mut stderr = std::io::stderr().lock();
+        if stderr.is_terminal() {
+            // A person reads this first; scripts parse the JSON line.
+            let _ = writeln!(stderr, "{}", human::sentence(error));
+        }
+        let _ = writeln!(stderr, "{}", error.to_json());
+    }
+    error.exit_code()
 }
 
 #[cfg(test)]

@@ -486,9 +486,12 @@ impl Filter {
     }
 
     /// The global variables in the order the compiler was given their
-    /// names: `$ENV`, `$ARGS`, then the named values.
+    /// names: `$ENV`, `$ARGS`, then the named values. A variable whose name
+    /// or value is not UTF-8 is read lossily (U+FFFD), as jq does, rather
+    /// than panicking as `std::env::vars` would.
     fn globals(&self) -> Vec<Val> {
-        let env = std::env::vars().map(|(k, v)| (Val::from(k), Val::from(v)));
+        let lossy = |s: std::ffi::OsString| Val::from(s.to_string_lossy().into_owned());
+        let env = std::env::vars_os().map(|(k, v)| (lossy(k), lossy(v)));
         let named = self.named.iter().map(|(name, value)| {
             let value = match value {
                 Named::Text(text) => Val::from(text.clone()),

@@ -501,3 +501,45 @@ async fn a_filter_that_runs_the_stack_out_in_a_built_in_is_exit_1_with_a_json_li
         );
     }
 }
+
+/// An environment variable that is not UTF-8 made every `--jq` panic (exit
+/// 101: `$ENV` was read with `std::env::vars`); it is read lossily now, as
+/// jq reads it.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_environment_variable_that_is_not_utf8_does_not_panic_jq() {
+    use std::os::unix::ffi::OsStrExt;
+    let server = answering("{}".to_string()).await;
+    let value = std::ffi::OsStr::from_bytes(b"a\xffb");
+    let (stdout, stderr, code) = run_text(jr(&server).env("JR_TEST_NOT_UTF8", value).args([
+        "raw",
+        "GET",
+        "/rest/api/3/x",
+        "--jq",
+        "$ENV.JR_TEST_NOT_UTF8",
+    ]));
+    assert_eq!((stdout.as_str(), code), ("a\u{fffd}b\n", 0), "{stderr}");
+}
+
+/// When the thread a `--jq` filter runs on cannot start (here: an address
+/// space limit of 80 MB, below its 64 MiB stack and what jr already maps),
+/// jr exited 101 with nothing on stderr, as a review found. It is exit 1
+/// with the JSON line now. `prlimit` (util-linux) sets the limit.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_jq_thread_that_cannot_start_is_exit_1_with_a_json_line() {
+    let server = answering("{}".to_string()).await;
+    let output = std::process::Command::new("prlimit")
+        .args(["--as=80000000", "--", env!("CARGO_BIN_EXE_jr")])
+        .args(["raw", "GET", "/rest/api/3/x", "--jq", "."])
+        .env("JR_BASE_URL", server.uri())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", "token")
+        .env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
+        .output()
+        .expect("prlimit runs jr");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let message = error_line(&stderr)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("cannot start the thread"), "{message}");
+}
