@@ -92,12 +92,13 @@ fn run_main() -> u8 {
 }
 
 /// Where `start` replaces the standard library's start-up: a stack overflow
-/// of the `--jq` thread (jaq's built-ins recurse through deep values) prints
+/// of the `--jq` thread (jaq's parser, and its built-ins over deep values,
+/// recurse once per level) prints
 /// jr's error line and exits 1, rather than a silent SIGSEGV (`overflow`).
 #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn watch_for_overflow() {
     let error = jr_core::Error::general(format!(
-        "--jq: the filter built values nested deeper than jr's {} MiB stack can walk (jaq's built-ins such as tojson, and freeing a value, recurse through every level); jr's jq accepts at most {} levels",
+        "--jq: jr's {} MiB stack ran out (a value the filter built, its input or the expression itself nests too deep: jaq walks every level recursively); jr's jq accepts at most {} levels",
         jr_core::jq::STACK_BYTES / (1024 * 1024),
         jr_core::jq::MAX_DEPTH
     ));

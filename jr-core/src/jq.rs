@@ -262,10 +262,24 @@ fn raw_or_json(v: &Val) -> Vec<u8> {
     }
 }
 
-/// The natives that replace jaq's (which log through the `log` crate) or
-/// that jq has and jaq leaves to its command line.
+/// The process's environment as a jq object, for `$ENV` and `env`. A
+/// variable whose name or value is not UTF-8 is read lossily (U+FFFD), as
+/// jq reads it, rather than panicking as `std::env::vars` (and so jaq's own
+/// `env`) does.
+fn environment() -> Val {
+    let lossy = |s: std::ffi::OsString| Val::from(s.to_string_lossy().into_owned());
+    Val::obj(
+        std::env::vars_os()
+            .map(|(k, v)| (lossy(k), lossy(v)))
+            .collect(),
+    )
+}
+
+/// The natives that replace jaq's (which log through the `log` crate, or
+/// panic on an environment that is not UTF-8) or that jq has and jaq leaves
+/// to its command line.
 fn jr_funs() -> impl Iterator<Item = Fun<Data>> {
-    let funs: [jaq_core::native::Filter<jaq_core::RunPtr<Data>>; 6] = [
+    let funs: [jaq_core::native::Filter<jaq_core::RunPtr<Data>>; 7] = [
         ("stderr_empty", v(0), |cv| {
             diagnose(&raw_or_json(&cv.1));
             Box::new(std::iter::empty())
@@ -288,6 +302,7 @@ fn jr_funs() -> impl Iterator<Item = Fun<Data>> {
             }
             bome(Ok(cv.1))
         }),
+        ("env", v(0), |_| bome(Ok(environment()))),
         ("input", v(0), |_| bome(Err(no_more_inputs()))),
         ("inputs", v(0), |_| match INPUTS.with(Cell::get) {
             Inputs::One => Box::new(std::iter::empty()),
@@ -486,12 +501,8 @@ impl Filter {
     }
 
     /// The global variables in the order the compiler was given their
-    /// names: `$ENV`, `$ARGS`, then the named values. A variable whose name
-    /// or value is not UTF-8 is read lossily (U+FFFD), as jq does, rather
-    /// than panicking as `std::env::vars` would.
+    /// names: `$ENV`, `$ARGS`, then the named values.
     fn globals(&self) -> Vec<Val> {
-        let lossy = |s: std::ffi::OsString| Val::from(s.to_string_lossy().into_owned());
-        let env = std::env::vars_os().map(|(k, v)| (lossy(k), lossy(v)));
         let named = self.named.iter().map(|(name, value)| {
             let value = match value {
                 Named::Text(text) => Val::from(text.clone()),
@@ -516,7 +527,7 @@ impl Filter {
             .into_iter()
             .collect(),
         );
-        [Val::obj(env.collect()), args]
+        [environment(), args]
             .into_iter()
             .chain(named.into_iter().map(|(_, value)| value))
             .collect()
