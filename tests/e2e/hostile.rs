@@ -538,10 +538,120 @@ async fn a_jq_thread_that_cannot_start_is_exit_1_with_a_json_line() {
         .env("JR_AUTH_TYPE", "bearer")
         .env("JR_AUTH_TOKEN", "token")
         .env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
+        .env("JR_NO_KEYRING", "1")
         .output()
         .expect("prlimit runs jr");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let message = error_line(&stderr)["message"].as_str().unwrap().to_owned();
     assert!(message.contains("cannot start the thread"), "{message}");
+}
+
+/// `--output-file /dev/stdout` failed into a pipe ("No such file" for the
+/// link text `pipe:[N]`) and, into a file the shell opened with `>>`,
+/// replaced that file with the body alone (second review). It is written
+/// into the stream now, appending, before the summary line.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn output_file_dev_stdout_writes_into_a_pipe_or_appends_to_the_shells_file() {
+    let server = answering_png().await;
+    let piped = jr(&server)
+        .args(AVATAR)
+        .args(["--output-file", "/dev/stdout"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(piped.status.code(), Some(0), "{stderr}");
+    assert!(piped.stdout.starts_with(PNG), "{:?}", piped.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("so.txt");
+    std::fs::write(&log, b"keep\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    // assert_cmd captures stdout; the shell's `>>` needs the std Command.
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
+        .env("JR_NO_KEYRING", "1")
+        .env("JR_BASE_URL", server.uri())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", "token")
+        .args(AVATAR)
+        .args(["--output-file", "/dev/stdout"])
+        .stdout(appending)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let written = std::fs::read(&log).unwrap();
+    assert!(written.starts_with(b"keep\n"), "{written:?}");
+    assert_eq!(&written[5..5 + PNG.len()], PNG);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "the shell's file itself, no other: {names:?}"
+    );
+}
+
+/// A SIGINT that came while `--output-file` was being written was lost:
+/// jr renamed the file into place and exited 0 (second review). The write
+/// now looks for the signal between chunks and before the rename: exit
+/// 130, and no file under the name a script would read.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_while_the_output_file_is_written_is_exit_130_and_no_file() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Content-Type", "application/octet-stream")
+                .set_body_bytes(vec![7u8; 64 * 1024 * 1024]),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.bin");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
+        .env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
+        .env("JR_NO_KEYRING", "1")
+        .env("JR_BASE_URL", server.uri())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", "token")
+        .args([
+            "raw",
+            "GET",
+            "/rest/api/3/big",
+            "--max-response-size",
+            "1GiB",
+        ])
+        .args(["--output-file", target.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The temporary file appears when the body has arrived and its write
+    // begins; the signal goes then.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let writing = loop {
+        let temporary = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .any(|entry| {
+                entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".jr-output-")
+            });
+        if temporary || std::time::Instant::now() > deadline {
+            break temporary;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    };
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(writing, "the write never began: {stderr}");
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(!target.exists(), "the file was renamed into place");
 }
