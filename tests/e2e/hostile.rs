@@ -36,6 +36,18 @@ fn jr(server: &MockServer) -> assert_cmd::Command {
     cmd
 }
 
+/// [`jr`] as a `std::process::Command`, for what assert_cmd does not offer:
+/// a stdout of the test's choosing, or waiting on a spawned child.
+fn jr_std(server: &MockServer) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jr"));
+    cmd.env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
+        .env("JR_NO_KEYRING", "1")
+        .env("JR_BASE_URL", server.uri())
+        .env("JR_AUTH_TYPE", "bearer")
+        .env("JR_AUTH_TOKEN", "token");
+    cmd
+}
+
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
@@ -569,12 +581,7 @@ async fn output_file_dev_stdout_writes_into_a_pipe_or_appends_to_the_shells_file
     std::fs::write(&log, b"keep\n").unwrap();
     let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     // assert_cmd captures stdout; the shell's `>>` needs the std Command.
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
-        .env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
-        .env("JR_NO_KEYRING", "1")
-        .env("JR_BASE_URL", server.uri())
-        .env("JR_AUTH_TYPE", "bearer")
-        .env("JR_AUTH_TOKEN", "token")
+    let status = jr_std(&server)
         .args(AVATAR)
         .args(["--output-file", "/dev/stdout"])
         .stdout(appending)
@@ -610,12 +617,7 @@ async fn sigint_while_the_output_file_is_written_is_exit_130_and_no_file() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("big.bin");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_jr"))
-        .env("JR_CONFIG_PATH", "/nonexistent/jr-test/config.json")
-        .env("JR_NO_KEYRING", "1")
-        .env("JR_BASE_URL", server.uri())
-        .env("JR_AUTH_TYPE", "bearer")
-        .env("JR_AUTH_TOKEN", "token")
+    let child = jr_std(&server)
         .args([
             "raw",
             "GET",
