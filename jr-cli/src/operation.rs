@@ -196,9 +196,10 @@ fn write_unchanged(ctx: &mut Ctx, answer: &http::Response) -> Result<(), Error> 
 /// `{"file": PATH, "bytes": N, "contentType": "image/png" | null,
 /// "status": 200}` (through `--jq` like any result). `--output-file -` is
 /// stdout itself, as with curl's `-o -`: the body unchanged, terminal or
-/// not, and no summary.
+/// not, and no summary; so is a path that names jr's stdout
+/// (`/dev/stdout`, or the file the shell sent stdout to).
 fn write_to_file(ctx: &mut Ctx, path: &str, answer: &http::Response) -> Result<(), Error> {
-    if path == "-" {
+    if path == "-" || output_file::is_stdout(path) {
         return ctx.out.unchanged(&answer.body);
     }
     output_file::write(path, &answer.body)?;

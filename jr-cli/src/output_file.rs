@@ -11,6 +11,12 @@
 //! Renaming over those would replace the FIFO, the device node or the
 //! shell's file with a new regular file.
 //!
+//! A path that is jr's own stdout (`/dev/stdout`, `/dev/fd/1`, or the file
+//! the shell sent stdout to) is stdout itself, as `-` is: see
+//! [`is_stdout`]. A replaced file keeps its permission bits; a new one gets
+//! 0666 less the umask, as the shell's `>` gives; a file jr may not write
+//! is refused, though its folder would let jr replace it.
+//!
 //! SIGINT and SIGTERM are checked between chunks of the write: the
 //! temporary file is then removed and `jr` exits 130 or 143.
 
@@ -93,12 +99,36 @@ fn destination(path: &Path) -> std::io::Result<Destination> {
     )))
 }
 
-/// Writes a temporary file beside `target` and renames it over `target`.
+/// Whether `path` names what jr's stdout already writes to (the same file,
+/// pipe or terminal: device and inode compared). Writing it through a new
+/// descriptor would put the body at another offset than the summary line,
+/// which then overwrote the body's start (a review found this with `>`).
+#[cfg(unix)]
+pub fn is_stdout(path: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(target), Ok(stdout)) = (
+        std::fs::metadata(path),
+        rustix::fs::fstat(std::io::stdout()),
+    ) else {
+        return false;
+    };
+    target.dev() == stdout.st_dev && target.ino() == stdout.st_ino
+}
+
+/// On other systems only `-` names stdout.
+#[cfg(not(unix))]
+pub fn is_stdout(_path: &str) -> bool {
+    false
+}
+
+/// Writes a temporary file beside `target` and renames it over `target`,
+/// with the permission bits `target` had, or those `>` would give.
 fn replace(
     target: &Path,
     bytes: &[u8],
     failed: &dyn Fn(&dyn std::fmt::Display) -> Error,
 ) -> Result<(), Error> {
+    let permissions = permissions_for(target).map_err(|e| failed(&e))?;
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -109,10 +139,45 @@ fn replace(
         .map_err(|e| failed(&e))?;
     // On an error or a signal, `file` is dropped here and removed.
     write_in_chunks(file.as_file_mut(), bytes, failed)?;
+    if let Some(permissions) = permissions {
+        file.as_file()
+            .set_permissions(permissions)
+            .map_err(|e| failed(&e))?;
+    }
     file.as_file().sync_all().map_err(|e| failed(&e))?;
     signals::check()?;
     file.persist(target).map_err(|e| failed(&e.error))?;
     Ok(())
+}
+
+/// The permissions the written file gets: an existing file's own (refused
+/// when jr may not write to it: replacing it would bypass its read-only
+/// bits), or 0666 less the umask for a new one. `None` where the system has
+/// no such bits.
+///
+/// Errors: `target` exists and is not writable by jr (`EACCES`).
+#[cfg(unix)]
+fn permissions_for(target: &Path) -> std::io::Result<Option<std::fs::Permissions>> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(target) {
+        Ok(existing) => {
+            rustix::fs::access(target, rustix::fs::Access::WRITE_OK)?;
+            Ok(Some(existing.permissions()))
+        }
+        Err(_) => {
+            // umask can only be read by setting it: set it back at once.
+            let mask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+            rustix::process::umask(mask);
+            let mode = 0o666 & !mask.as_raw_mode();
+            Ok(Some(std::fs::Permissions::from_mode(mode)))
+        }
+    }
+}
+
+/// On other systems the temporary file's permissions stay.
+#[cfg(not(unix))]
+fn permissions_for(_target: &Path) -> std::io::Result<Option<std::fs::Permissions>> {
+    Ok(None)
 }
 
 /// Writes `bytes` in chunks of [`CHUNK_BYTES`], looking for SIGINT and
@@ -210,5 +275,26 @@ mod tests {
             destination(&plain).unwrap(),
             Destination::File(plain.clone())
         );
+    }
+
+    /// The third review: every file came out 0600 (the temporary file's
+    /// mode), whatever the umask, and a replaced file lost its mode.
+    #[test]
+    #[cfg(unix)]
+    fn a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("kept.bin");
+        std::fs::write(&kept, b"old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write(kept.to_str().unwrap(), b"new").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&kept), 0o640);
+
+        let fresh = dir.path().join("fresh.bin");
+        write(fresh.to_str().unwrap(), b"new").unwrap();
+        let mask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+        rustix::process::umask(mask);
+        assert_eq!(mode(&fresh), 0o666 & !mask.as_raw_mode());
     }
 }

@@ -561,8 +561,9 @@ async fn a_jq_thread_that_cannot_start_is_exit_1_with_a_json_line() {
 
 /// `--output-file /dev/stdout` failed into a pipe ("No such file" for the
 /// link text `pipe:[N]`) and, into a file the shell opened with `>>`,
-/// replaced that file with the body alone (second review). It is written
-/// into the stream now, appending, before the summary line.
+/// replaced that file with the body alone (second review); then, with `>`,
+/// the summary line overwrote the body's start (third review). A path that
+/// is jr's stdout is now stdout itself, as `-` is: the body, no summary.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn output_file_dev_stdout_writes_into_a_pipe_or_appends_to_the_shells_file() {
@@ -574,7 +575,7 @@ async fn output_file_dev_stdout_writes_into_a_pipe_or_appends_to_the_shells_file
         .unwrap();
     let stderr = String::from_utf8_lossy(&piped.stderr);
     assert_eq!(piped.status.code(), Some(0), "{stderr}");
-    assert!(piped.stdout.starts_with(PNG), "{:?}", piped.stdout);
+    assert_eq!(piped.stdout, PNG);
 
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("so.txt");
