@@ -164,14 +164,17 @@ fn permissions_for(target: &Path) -> std::io::Result<Option<std::fs::Permissions
             rustix::fs::access(target, rustix::fs::Access::WRITE_OK)?;
             Ok(Some(existing.permissions()))
         }
-        Err(_) => {
-            // umask can only be read by setting it: set it back at once.
-            let mask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
-            rustix::process::umask(mask);
-            let mode = 0o666 & !mask.as_raw_mode();
-            Ok(Some(std::fs::Permissions::from_mode(mode)))
-        }
+        Err(_) => Ok(Some(std::fs::Permissions::from_mode(0o666 & !umask()))),
     }
+}
+
+/// The process's file mode creation mask. It can only be read by setting
+/// it, so it is set back at once (jr creates no file meanwhile).
+#[cfg(unix)]
+fn umask() -> u32 {
+    let mask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+    rustix::process::umask(mask);
+    mask.as_raw_mode()
 }
 
 /// On other systems the temporary file's permissions stay.
@@ -293,8 +296,6 @@ mod tests {
 
         let fresh = dir.path().join("fresh.bin");
         write(fresh.to_str().unwrap(), b"new").unwrap();
-        let mask = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
-        rustix::process::umask(mask);
-        assert_eq!(mode(&fresh), 0o666 & !mask.as_raw_mode());
+        assert_eq!(mode(&fresh), 0o666 & !umask());
     }
 }
