@@ -6,8 +6,10 @@
 //! `human` → `sink`,
 //! `session`, `profiles`, `args` → `exec` → `context` → `entry` → `tree`,
 //! `operation` → `commands/*` → `commands` (the registry) → `dispatch` →
-//! `main` (with `whole_lines`, which only `main` uses). `pow` stands apart:
-//! the C math function, linked in so that `jr` loads no `libm.so.6`.
+//! `main` (with `whole_lines`, which only `main` uses). On Linux with glibc
+//! `start` is the C entry point, which calls `run_main`, and `overflow`
+//! watches the `--jq` thread's stack. `pow` stands apart: the C math
+//! functions, linked in so that `jr` loads no `libm.so.6`.
 
 // On Linux with glibc, the C `main` of module `start` is the entry point
 // instead of the standard library's start-up (which reads all of /proc/self/maps).
@@ -93,8 +95,8 @@ fn run_main() -> u8 {
 
 /// Where `start` replaces the standard library's start-up: a stack overflow
 /// of the `--jq` thread (jaq's parser, and its built-ins over deep values,
-/// recurse once per level) prints
-/// jr's error line and exits 1, rather than a silent SIGSEGV (`overflow`).
+/// recurse once per level) prints jr's error line and exits 1, rather than
+/// a silent SIGSEGV (`overflow`).
 #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn watch_for_overflow() {
     let error = jr_core::Error::general(format!(
