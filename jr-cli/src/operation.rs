@@ -198,8 +198,18 @@ fn write_unchanged(ctx: &mut Ctx, answer: &http::Response) -> Result<(), Error> 
 /// stdout itself, as with curl's `-o -`: the body unchanged, terminal or
 /// not, and no summary; so is a path that names jr's stdout
 /// (`/dev/stdout`, or the file the shell sent stdout to).
+///
+/// Errors: exit 4 for `--jq` with stdout as the file: there is no summary
+/// for it to filter, and the body is not filtered (a review found `--jq`
+/// silently ignored there).
 fn write_to_file(ctx: &mut Ctx, path: &str, answer: &http::Response) -> Result<(), Error> {
     if path == "-" || output_file::is_stdout(path) {
+        if ctx.globals.jq.is_some() {
+            return Err(Error::validation(format!(
+                "--jq has nothing to filter with --output-file {path}: the body goes to stdout unchanged, with no summary"
+            ))
+            .with_hint("drop --jq, or give --output-file a file: --jq then filters its summary"));
+        }
         return ctx.out.unchanged(&answer.body);
     }
     output_file::write(path, &answer.body)?;

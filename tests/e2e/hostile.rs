@@ -658,3 +658,38 @@ async fn sigint_while_the_output_file_is_written_is_exit_130_and_no_file() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(!target.exists(), "the file was renamed into place");
 }
+
+/// `--output-file -` with `--jq` printed the raw body and ignored `--jq`
+/// (third review): there is no summary to filter. It is exit 4 now, naming
+/// the flag; `--jq` with a file still filters the summary.
+#[tokio::test(flavor = "multi_thread")]
+async fn jq_with_output_file_to_stdout_is_refused() {
+    let server = answering_png().await;
+    let (stdout, stderr, code) =
+        run_text(
+            jr(&server)
+                .args(AVATAR)
+                .args(["--output-file", "-", "--jq", "."]),
+        );
+    assert_eq!((stdout.as_str(), code), ("", 4), "{stderr}");
+    assert!(
+        error_line(&stderr)["message"]
+            .as_str()
+            .unwrap()
+            .contains("--jq has nothing to filter")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("avatar.png");
+    let (stdout, stderr, code) = run_text(jr(&server).args(AVATAR).args([
+        "--output-file",
+        file.to_str().unwrap(),
+        "--jq",
+        ".bytes",
+    ]));
+    assert_eq!(
+        (stdout.trim(), code),
+        (PNG.len().to_string().as_str(), 0),
+        "{stderr}"
+    );
+}
