@@ -21,12 +21,9 @@
 //! temporary file is then removed and `jr` exits 130 or 143.
 
 use crate::signals;
-use jr_core::Error;
+use jr_core::{Error, links};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// How many symbolic links are followed, as Linux's `MAXSYMLINKS`.
-const MAX_LINKS: usize = 40;
 
 /// Bytes written between two looks for SIGINT and SIGTERM.
 const CHUNK_BYTES: usize = 1024 * 1024;
@@ -65,38 +62,26 @@ enum Destination {
     File(PathBuf),
 }
 
-/// Follows `path`'s symbolic links (relative ones from their own folder) to
-/// a [`Destination`]. A path in `/proc` names an open descriptor (where
-/// `/dev/stdout` and `/dev/fd/N` lead), whose link text is not a path.
+/// Follows `path`'s symbolic links ([`links::follow`]) to a
+/// [`Destination`]. A path in `/proc` names an open descriptor (where
+/// `/dev/stdout` and `/dev/fd/N` lead), whose link text is not a path: the
+/// chain stops there.
 ///
-/// Errors: more than [`MAX_LINKS`] links (a loop).
+/// Errors: more than [`links::MAX_LINKS`] links (a loop).
 fn destination(path: &Path) -> std::io::Result<Destination> {
-    let mut current = path.to_path_buf();
-    for _ in 0..=MAX_LINKS {
-        let folder = match current.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        if std::fs::canonicalize(folder).is_ok_and(|dir| dir.starts_with("/proc")) {
-            return Ok(Destination::Stream);
-        }
-        let Ok(next) = std::fs::read_link(&current) else {
-            let stream = std::fs::metadata(&current).is_ok_and(|m| !m.is_file() && !m.is_dir());
-            return Ok(if stream {
-                Destination::Stream
-            } else {
-                Destination::File(current)
-            });
-        };
-        current = if next.is_relative() {
-            folder.join(next)
-        } else {
-            next
-        };
-    }
-    Err(std::io::Error::other(format!(
-        "more than {MAX_LINKS} symbolic links (a loop?)"
-    )))
+    let target = links::follow(path, in_proc)?;
+    let stream =
+        in_proc(&target) || std::fs::metadata(&target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    Ok(if stream {
+        Destination::Stream
+    } else {
+        Destination::File(target)
+    })
+}
+
+/// Whether `path` is an entry of `/proc` (its folder, links resolved, is).
+fn in_proc(path: &Path) -> bool {
+    std::fs::canonicalize(links::folder(path)).is_ok_and(|dir| dir.starts_with("/proc"))
 }
 
 /// Whether `path` names what jr's stdout already writes to (the same file,
@@ -129,13 +114,9 @@ fn replace(
     failed: &dyn Fn(&dyn std::fmt::Display) -> Error,
 ) -> Result<(), Error> {
     let permissions = permissions_for(target).map_err(|e| failed(&e))?;
-    let folder = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
     let mut file = tempfile::Builder::new()
         .prefix(".jr-output-")
-        .tempfile_in(folder)
+        .tempfile_in(links::folder(target))
         .map_err(|e| failed(&e))?;
     // On an error or a signal, `file` is dropped here and removed.
     write_in_chunks(file.as_file_mut(), bytes, failed)?;

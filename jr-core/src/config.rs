@@ -373,24 +373,18 @@ pub fn resolve_for_run(
 /// same directory, synced, then renamed over `path` (parent directories are
 /// created). A crash leaves either the old file or the new one, never half.
 ///
-/// Errors (exit 1): the directory cannot be created or written, naming the path.
+/// Errors (exit 1): the directory cannot be created or written, or the path's
+/// symbolic links loop, naming the path.
 pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Error> {
     let fail = |e: &dyn std::fmt::Display| {
         Error::general(format!("cannot write config file {}: {e}", path.display()))
     };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => std::path::Path::new("."),
-    };
+    let dir = crate::links::folder(path);
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
     // A symlinked config file is updated where it points, not replaced, also
     // when it points at a file that does not exist yet.
-    let target = symlink_target(path);
-    let (path, dir) = match target.parent() {
-        Some(parent) if target != path => (target.as_path(), parent.to_path_buf()),
-        _ => (path, dir.to_path_buf()),
-    };
-    let dir = dir.as_path();
+    let target = crate::links::follow(path, |_| false).map_err(|e| fail(&e))?;
+    let (path, dir) = (target.as_path(), crate::links::folder(&target));
     let mut text = serde_json::to_vec_pretty(file).map_err(|e| fail(&e))?;
     text.push(b'\n');
     // tempfile creates the file with mode 0600 on Unix, before any secret is written.
@@ -403,27 +397,6 @@ pub fn save_config(path: &std::path::Path, file: &ConfigFile) -> Result<(), Erro
         let _ = handle.sync_all();
     }
     Ok(())
-}
-
-/// Where a (chain of) symbolic link(s) at `path` points, followed even when
-/// the last target does not exist yet; `path` itself when it is not a link.
-/// At most 40 links are followed, as the kernel does.
-fn symlink_target(path: &std::path::Path) -> PathBuf {
-    let mut current = path.to_path_buf();
-    for _ in 0..40 {
-        let is_link = std::fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink());
-        if !is_link {
-            return current;
-        }
-        let Ok(next) = std::fs::read_link(&current) else {
-            return current;
-        };
-        current = match current.parent() {
-            Some(parent) if next.is_relative() => parent.join(next),
-            _ => next,
-        };
-    }
-    current
 }
 
 /// Merges flags, environment and config file into [`Settings`].

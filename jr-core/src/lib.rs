@@ -24,6 +24,7 @@ pub mod error;
 pub mod http;
 pub mod jq;
 pub mod json_scan;
+pub mod links;
 pub mod oauth;
 pub mod ops;
 pub mod output;
