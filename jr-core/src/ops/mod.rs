@@ -68,19 +68,13 @@ impl Group {
         } else {
             "operations"
         };
-        // Pushed piece by piece rather than `format!`ed: `jr --help` makes
-        // one per group, and the formatting machinery was 4 % of its work.
+        // Joined rather than `format!`ed: `jr --help` makes one per group,
+        // and the formatting machinery was 4 % of its work.
         let count = self.count.to_string();
-        let mut about = String::with_capacity(self.tag().len() + self.prefix().len() + 24);
-        let pieces: [&str; 5] = match self.tag() {
-            "" => [&count, " ", noun, " under ", self.prefix()],
-            tags => [tags, " (", &count, " ", noun],
-        };
-        pieces.iter().for_each(|piece| about.push_str(piece));
-        if !self.tag().is_empty() {
-            about.push(')');
+        match self.tag() {
+            "" => [count.as_str(), " ", noun, " under ", self.prefix()].concat(),
+            tags => [tags, " (", count.as_str(), " ", noun, ")"].concat(),
         }
-        about
     }
 }
 
