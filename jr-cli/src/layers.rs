@@ -29,6 +29,7 @@ const LAYERS: &[&[&str]] = &[
     &["context"],
     &["entry"],
     &["tree", "operation", "suggest"],
+    &["list_pages"],
     // What a family of commands shares sits below the commands themselves.
     &["commands/webhook/api", "commands/webhook/site"],
     &["commands/*"],

@@ -27,6 +27,7 @@ mod human;
 mod keychain;
 #[cfg(test)]
 mod layers;
+mod list_pages;
 mod operation;
 mod output_file;
 #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]

@@ -115,7 +115,9 @@ fn root() -> Command {
     root_without_flags().args(globals::args())
 }
 
-fn root_without_flags() -> Command {
+/// The root without the global flags: name, version, about and the
+/// settings every tree shares.
+pub fn root_without_flags() -> Command {
     Command::new("jr")
         .version(env!("CARGO_PKG_VERSION"))
         .about("A command-line client for the Jira Cloud platform REST API v3: one command per operation, JSON on stdout")
@@ -177,7 +179,9 @@ fn stub_group(group: &'static str) -> Command {
     Command::new(group).about(group_about(group))
 }
 
-fn group_about(group: &str) -> String {
+/// A group's line in `jr --help` and its about (see [`ops::Group::about`]);
+/// empty for a word that names no group.
+pub fn group_about(group: &str) -> String {
     ops::group(group).map(ops::Group::about).unwrap_or_default()
 }
 

@@ -72,3 +72,29 @@ fn man_pages_cover_every_command() {
         "one page per command, group and jr itself: {pages}"
     );
 }
+
+/// `jr --help` and `jr GROUP -h` are laid out by jr's own `list_pages`;
+/// with a global flag before them clap lays the same pages out. Both must
+/// agree at any width a terminal or `COLUMNS` gives, 0 and nonsense too.
+#[test]
+fn list_pages_match_claps_at_odd_widths() {
+    let page = |args: &[&str], columns: &str| {
+        let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_jr"))
+            .args(args)
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    for columns in ["0", "1", "37", "not-a-number"] {
+        for (fast, clap) in [
+            (&["--help"][..], &["--compact", "--help"][..]),
+            (&["webhook", "-h"], &["--compact", "webhook", "-h"]),
+        ] {
+            let ours = page(fast, columns);
+            assert!(ours.contains("Commands:"), "{fast:?}: {ours}");
+            assert_eq!(ours, page(clap, columns), "{fast:?} at COLUMNS={columns}");
+        }
+    }
+}
