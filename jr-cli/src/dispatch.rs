@@ -8,7 +8,7 @@ use crate::commands::{self, COMMANDS};
 use crate::context::Ctx;
 use crate::entry::{Extension, Own, Registry};
 use crate::sink::Sink;
-use crate::{globals, list_pages, operation, suggest, tree};
+use crate::{globals, help_pages, operation, suggest, tree};
 use clap::ArgMatches;
 use jr_core::{Error, ops};
 use std::io::Write;
@@ -59,8 +59,8 @@ fn run_with(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<(), Error> {
-    // The pages that list commands, without a clap command per listed one.
-    if let Some(page) = list_pages::page(registry, argv, None) {
+    // The help pages jr lays out itself (see `help_pages`).
+    if let Some(page) = help_pages::page(registry, argv, None) {
         return Sink::plain(stdout).text(&page);
     }
     let matches = match tree::command(registry, argv).try_get_matches_from(argv) {

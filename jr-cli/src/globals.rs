@@ -236,7 +236,7 @@ impl GlobalFlag {
             .long(self.name)
             .help(help)
             .global(true)
-            .help_heading("Global options");
+            .help_heading(HEADING);
         arg = match self.kind {
             // `SetTrue` without its implicit `false`: clap keeps a matched
             // value for every defaulted flag at each level of the command
@@ -426,6 +426,9 @@ fn set_retries(globals: &mut Globals, n: &str) -> Result<(), Error> {
 pub fn args() -> impl Iterator<Item = Arg> {
     FLAGS.iter().map(GlobalFlag::arg)
 }
+
+/// The help heading the global flags are listed under.
+pub const HEADING: &str = "Global options";
 
 /// How many words follow `word` as its values when it spells a global flag
 /// (`--profile NAME`: 1, `--arg NAME VALUE`: 2, a switch or anything else:

@@ -14,6 +14,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &[
         "globals",
+        "help_layout",
         "keychain",
         "body",
         "signals",
@@ -29,7 +30,7 @@ const LAYERS: &[&[&str]] = &[
     &["context"],
     &["entry"],
     &["tree", "operation", "suggest"],
-    &["list_pages"],
+    &["help_pages"],
     // What a family of commands shares sits below the commands themselves.
     &["commands/webhook/api", "commands/webhook/site"],
     &["commands/*"],

@@ -23,11 +23,12 @@ mod dispatch;
 mod entry;
 mod exec;
 mod globals;
+mod help_layout;
+mod help_pages;
 mod human;
 mod keychain;
 #[cfg(test)]
 mod layers;
-mod list_pages;
 mod operation;
 mod output_file;
 #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]

@@ -247,7 +247,7 @@ fn group_command(registry: Registry, group: &'static str, pick: Pick) -> Command
 /// One operation as a clap command: flags named as the spec's parameters,
 /// `--body` when it takes a request body, plus the helper flags and example
 /// of its extension, if it has one.
-fn operation_command(registry: Registry, op: &'static Operation) -> Command {
+pub fn operation_command(registry: Registry, op: &'static Operation) -> Command {
     let extension = registry.extension(op.operation_id());
     let mut command = Command::new(op.command())
         .about(op.summary())

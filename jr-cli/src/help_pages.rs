@@ -1,0 +1,354 @@
+//! The help pages jr lays out itself (issue 17): `jr --help`, `jr -h`,
+//! `jr GROUP --help`, `jr GROUP -h`, and `jr GROUP COMMAND --help` (or `-h`)
+//! for an operation.
+//!
+//! clap spends about 12,000 instructions on each line of a "Commands:" list
+//! and about 15,000 on each option (its wrapping works through styled
+//! strings): two thirds of a list page's work, and the ~30 global options
+//! were a third of an operation's page. Here the command list and the
+//! "Global options:" section are laid out by `help_layout`, by the rules of
+//! clap's help template, and clap writes the rest of the page (about, usage,
+//! the command's own options, the example) from the page's command, with
+//! the global flags hidden from it, through a help template that carries
+//! the two parts. The pages are clap's own, byte for byte: the tests compare
+//! both for the root, every group and every operation at several widths,
+//! and fail on a clap update that lays help out differently.
+//!
+//! Any other way of asking (`jr help GROUP`, a global flag before the help
+//! flag, a hand-written command) goes to clap as before, and so does a page
+//! with something `help_layout` does not cover.
+
+use crate::entry::Registry;
+use crate::help_layout::{self, Entry};
+use crate::{globals, tree};
+use clap::builder::Styles;
+use clap::{Arg, Command};
+use jr_core::ops::{self, Operation};
+
+/// The `help` command clap adds to a command with subcommands.
+const HELP_COMMAND: (&str, &str) = (
+    "help",
+    "Print this message or the help of the given subcommand(s)",
+);
+
+/// The page `argv` asks for, as clap would print it, when `argv` is one of
+/// the plain forms above; `None` for anything else. `width` is the line
+/// width in columns; `None` reads it as clap does: the terminal's, else
+/// `COLUMNS`, else 100.
+pub fn page(registry: Registry, argv: &[String], width: Option<usize>) -> Option<String> {
+    let (flag, words) = argv.get(1..)?.split_last()?;
+    let long = match flag.as_str() {
+        "--help" => true,
+        "-h" => false,
+        _ => return None,
+    };
+    let group = match words {
+        [] => None,
+        [group, ..] if registry.find_top_level(group).is_some() => return None,
+        [group, ..] => Some(ops::group(group)?.name()),
+    };
+    let width = width.unwrap_or_else(terminal_width);
+    match (group, words) {
+        (None, _) => root_page(registry, long, width),
+        (Some(group), [_]) => group_page(registry, group, long, width),
+        (Some(group), [_, command]) => operation_page(registry, group, command, long, width),
+        _ => None,
+    }
+}
+
+/// `jr --help`: the groups and the top-level commands.
+fn root_page(registry: Registry, long: bool, width: usize) -> Option<String> {
+    let command = tree::root_without_flags().args(globals::args().map(|arg| arg.global(false)));
+    let list = help_layout::command_list(&root_entries(registry), width);
+    let usage = "jr [OPTIONS] <COMMAND>";
+    render(command, usage, Some(&list), long, width)
+}
+
+/// `jr GROUP --help`: the group's operations and hand-written commands.
+fn group_page(registry: Registry, group: &'static str, long: bool, width: usize) -> Option<String> {
+    let command = Command::new(group)
+        .about(tree::group_about(group))
+        .args(globals::args().map(|arg| arg.global(false)));
+    let list = help_layout::command_list(&group_entries(registry, group), width);
+    let usage = ["jr ", group, " [OPTIONS] <COMMAND>"].concat();
+    render(command, &usage, Some(&list), long, width)
+}
+
+/// `jr GROUP COMMAND --help` for an operation (by name or alias): the
+/// operation's command with the global flags, so that clap's usage line is
+/// the one it prints for a run.
+fn operation_page(
+    registry: Registry,
+    group: &str,
+    word: &str,
+    long: bool,
+    width: usize,
+) -> Option<String> {
+    let alias = |op: &Operation| registry.extension(op.operation_id()).and_then(|e| e.alias);
+    let op = ops::in_group(group).find(|op| op.command() == word || alias(op) == Some(word))?;
+    if registry.find_in_group(group, word).is_some() {
+        return None;
+    }
+    // As the tree builds it for a run, bar the parents: the global flags
+    // follow the operation's own, and the usage line names the full path.
+    let command = tree::operation_command(registry, op);
+    // clap copies a global flag into a command only where no argument of
+    // the command has its name (`--limit` of `jr auditing get-audit-records`).
+    let globals: Vec<Arg> = globals::args()
+        .filter(|global| {
+            command
+                .get_arguments()
+                .all(|own| own.get_id() != global.get_id())
+        })
+        .map(|global| global.global(false))
+        .collect();
+    let mut command = command
+        .bin_name(["jr ", group, " ", op.command()].concat())
+        .args(globals)
+        .styles(Styles::plain());
+    command.build();
+    let usage = command.render_usage().to_string();
+    let usage = usage.strip_prefix("Usage: ")?.to_owned();
+    render(command, &usage, None, long, width)
+}
+
+/// The page of `command` (its global flags visible): clap writes it through
+/// a template that carries `usage`, the command `list` if any and the
+/// "Global options:" section laid out here, with the global flags hidden
+/// from clap. `None` when the section holds what `help_layout` does not
+/// cover, or a text holds a `{` (a tag in clap's templates).
+fn render(
+    mut command: Command,
+    usage: &str,
+    list: Option<&str>,
+    long: bool,
+    width: usize,
+) -> Option<String> {
+    command.build();
+    let long = long && help_layout::long_help_exists(&command);
+    let global: Vec<&Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.get_help_heading() == Some(globals::HEADING))
+        .collect();
+    let section = help_layout::option_section(&global, long, width)?;
+    let list = list.map(|list| ["Commands:\n", list, "\n\n"].concat());
+    let template = [
+        "{before-help}{about-with-newline}\n{usage-heading} ",
+        usage,
+        "\n\n",
+        list.as_deref().unwrap_or_default(),
+        "{all-args}\n\n",
+        globals::HEADING,
+        ":\n",
+        &section,
+        "{after-help}",
+    ]
+    .concat();
+    if section.is_empty()
+        || [usage, &section, list.as_deref().unwrap_or_default()]
+            .iter()
+            .any(|t| t.contains('{'))
+    {
+        return None;
+    }
+    let mut command = command
+        .mut_args(|arg| {
+            if arg.get_help_heading() == Some(globals::HEADING) {
+                arg.hide(true)
+            } else {
+                arg
+            }
+        })
+        .styles(Styles::plain())
+        .help_template(template);
+    // clap reads a set width of 0 as "no limit" but lays out to a terminal
+    // (or `COLUMNS`) that says 0 as 0 columns, which it then finds itself.
+    if width > 0 {
+        command = command.term_width(width);
+    }
+    let text = if long {
+        command.render_long_help()
+    } else {
+        command.render_help()
+    };
+    // With plain styles clap writes no escape sequences, so its stripping
+    // pass (a tenth of a page's work) is only needed for one a text carries.
+    let raw = text.ansi().to_string();
+    Some(if raw.contains('\x1b') {
+        text.to_string()
+    } else {
+        raw
+    })
+}
+
+/// The groups and the visible hand-written top-level commands, then `help`.
+fn root_entries(registry: Registry) -> Vec<Entry> {
+    let groups = ops::groups().into_iter().map(|name| Entry {
+        name: name.to_owned(),
+        about: tree::group_about(name),
+        aliases: Vec::new(),
+    });
+    let own = registry.top_level().map(|own| (own.command)());
+    groups
+        .chain(own.filter_map(|c| Entry::of(&c)))
+        .chain([help_entry()])
+        .collect()
+}
+
+/// A group's operations, its visible hand-written commands, then `help`.
+fn group_entries(registry: Registry, group: &str) -> Vec<Entry> {
+    let operations = ops::in_group(group).map(|op| Entry {
+        name: op.command().to_owned(),
+        about: op.summary().to_owned(),
+        aliases: registry
+            .extension(op.operation_id())
+            .and_then(|e| e.alias)
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
+    });
+    let own = registry.in_group(group).map(|own| (own.command)());
+    operations
+        .chain(own.filter_map(|c| Entry::of(&c)))
+        .chain([help_entry()])
+        .collect()
+}
+
+fn help_entry() -> Entry {
+    Entry {
+        name: HELP_COMMAND.0.to_owned(),
+        about: HELP_COMMAND.1.to_owned(),
+        aliases: Vec::new(),
+    }
+}
+
+/// The width clap lays help out to: the terminal's (stdout's, else stderr's,
+/// else stdin's), else `COLUMNS`, else 100 columns.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(width, _)| usize::from(width.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::COMMANDS;
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        std::iter::once("jr")
+            .chain(words.iter().copied())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// What clap prints for `argv` at `width` with the whole lazily built
+    /// tree (the path every other form takes).
+    fn clap_page(argv: &[String], width: usize) -> String {
+        match tree::command(COMMANDS, argv)
+            .term_width(width)
+            .try_get_matches_from(argv)
+        {
+            Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => e.render().to_string(),
+            other => panic!("{argv:?} did not ask for help: {other:?}"),
+        }
+    }
+
+    /// Widths from narrower than the name column (every summary on the next
+    /// line, one word a line) to wider than any line.
+    const WIDTHS: &[usize] = &[12, 45, 80, 100, 133, 400];
+
+    #[test]
+    fn the_root_page_is_claps_at_every_width() {
+        for flag in ["--help", "-h"] {
+            let argv = argv(&[flag]);
+            for &width in WIDTHS {
+                let ours = page(COMMANDS, &argv, Some(width)).expect("a plain form");
+                assert_eq!(
+                    ours,
+                    clap_page(&argv, width),
+                    "jr {flag} at {width} columns"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_group_page_is_claps_at_every_width() {
+        for group in ops::groups() {
+            for flag in ["--help", "-h"] {
+                let argv = argv(&[group, flag]);
+                for &width in WIDTHS {
+                    let ours = page(COMMANDS, &argv, Some(width)).expect("a plain form");
+                    let theirs = clap_page(&argv, width);
+                    assert_eq!(ours, theirs, "jr {group} {flag} at {width} columns");
+                }
+            }
+        }
+    }
+
+    /// Fewer widths than the list pages: 621 operations, each page built
+    /// twice.
+    const OPERATION_WIDTHS: &[usize] = &[30, 100, 400];
+
+    #[test]
+    fn every_operation_page_is_claps() {
+        let mut laid_out = 0;
+        for op in ops::OPERATIONS.iter() {
+            for flag in ["--help", "-h"] {
+                let argv = argv(&[op.group(), op.command(), flag]);
+                for &width in OPERATION_WIDTHS {
+                    let theirs = clap_page(&argv, width);
+                    if let Some(ours) = page(COMMANDS, &argv, Some(width)) {
+                        assert_eq!(
+                            ours,
+                            theirs,
+                            "jr {} {} {flag} at {width}",
+                            op.group(),
+                            op.command()
+                        );
+                        laid_out += 1;
+                    }
+                }
+            }
+        }
+        // Every operation's page is laid out here, not left to clap.
+        assert_eq!(laid_out, ops::OPERATIONS.len() * 2 * OPERATION_WIDTHS.len());
+    }
+
+    #[test]
+    fn an_alias_names_the_operation_page() {
+        let by_alias = page(COMMANDS, &argv(&["webhook", "list", "--help"]), Some(100));
+        let by_name = page(
+            COMMANDS,
+            &argv(&["webhook", "get-dynamic-webhooks-for-app", "--help"]),
+            Some(100),
+        );
+        assert!(
+            by_alias
+                .as_deref()
+                .is_some_and(|p| p.contains("Usage: jr webhook"))
+        );
+        assert_eq!(by_alias, by_name);
+    }
+
+    #[test]
+    fn other_forms_are_left_to_clap() {
+        for words in [
+            &["help"][..],
+            &["help", "webhook"],
+            &["--pretty", "--help"],
+            &["webhook", "listen", "--help"],
+            &["webhook", "get-failed", "--limit", "--help"],
+            &["webhook", "no-such-command", "--help"],
+            &["webhook", "--help", "get-failed"],
+            &["configure", "--help"],
+            &["no-such-group", "--help"],
+            &["webhook", "--version"],
+            &[],
+        ] {
+            assert_eq!(page(COMMANDS, &argv(words), Some(100)), None, "{words:?}");
+        }
+    }
+}
