@@ -403,27 +403,26 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// clap's words: each ends after its run of ASCII spaces.
+/// clap's words (`find_words_ascii_space`): each ends after its run of
+/// ASCII spaces. Read as bytes: a space is never part of a longer UTF-8
+/// sequence.
 fn words(line: &str) -> impl Iterator<Item = &str> {
+    let bytes = line.as_bytes();
     let mut start = 0;
-    let mut in_space = false;
-    let mut chars = line.char_indices();
     std::iter::from_fn(move || {
-        for (at, ch) in chars.by_ref() {
-            let space = ch == ' ';
-            if in_space && !space {
-                let word = &line[start..at];
-                start = at;
-                in_space = space;
-                return Some(word);
-            }
-            in_space = space;
+        if start >= bytes.len() {
+            return None;
         }
-        (start < line.len()).then(|| {
-            let word = &line[start..];
-            start = line.len();
-            word
-        })
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b' ' {
+            end += 1;
+        }
+        while end < bytes.len() && bytes[end] == b' ' {
+            end += 1;
+        }
+        let word = &line[start..end];
+        start = end;
+        Some(word)
     })
 }
 

@@ -183,9 +183,9 @@ fn render(
 
 /// The groups and the visible hand-written top-level commands, then `help`.
 fn root_entries(registry: Registry) -> Vec<Entry> {
-    let groups = ops::groups().into_iter().map(|name| Entry {
-        name: name.to_owned(),
-        about: tree::group_about(name),
+    let groups = ops::GROUPS.iter().map(|group| Entry {
+        name: group.name().to_owned(),
+        about: group.about(),
         aliases: Vec::new(),
     });
     let own = registry.top_level().map(|own| (own.command)());
