@@ -15,12 +15,20 @@ const NEXT_LINE_INDENT: usize = 10;
 /// The room an option's short form takes before its long one (`-p, `).
 const SHORT_SIZE: usize = 4;
 
-/// One listed command: its name, its summary and its visible aliases.
+/// One listed command: its name, its summary, its visible aliases and the
+/// display order it was given, if any.
 pub struct Entry {
+    /// The name, with `, -S` and `, --long` when the command has flags.
     pub name: String,
     pub about: String,
     pub aliases: Vec<String>,
+    /// `Command::display_order`; listed commands without one keep their
+    /// place in the list.
+    pub order: Option<usize>,
 }
+
+/// clap's display order of a command or argument that was given none.
+const NO_ORDER: usize = 999;
 
 impl Entry {
     /// A command as clap would list it: `None` when hidden; the summary is
@@ -29,8 +37,17 @@ impl Entry {
         if command.is_hide_set() {
             return None;
         }
+        let mut name = command.get_name().to_owned();
+        if let Some(short) = command.get_short_flag() {
+            name.push_str(", -");
+            name.push(short);
+        }
+        if let Some(long) = command.get_long_flag() {
+            name.push_str(", --");
+            name.push_str(long);
+        }
         Some(Entry {
-            name: command.get_name().to_owned(),
+            name,
             about: command
                 .get_about()
                 .or_else(|| command.get_long_about())
@@ -46,7 +63,18 @@ impl Entry {
                 )
                 .chain(command.get_visible_aliases().map(str::to_owned))
                 .collect(),
+            order: Some(command.get_display_order()).filter(|&order| order != NO_ORDER),
         })
+    }
+
+    /// The `help` command clap adds last to a command with subcommands.
+    pub fn help() -> Entry {
+        Entry {
+            name: "help".to_owned(),
+            about: "Print this message or the help of the given subcommand(s)".to_owned(),
+            aliases: Vec::new(),
+            order: Some(NO_ORDER),
+        }
     }
 }
 
@@ -55,6 +83,17 @@ impl Entry {
 /// name and wrapped below itself, or every summary on the line after its
 /// name when one would wrap with the column over 40 % of `width` columns.
 pub fn command_list(entries: &[Entry], width: usize) -> String {
+    // clap lists by display order (a command's place when it was given
+    // none), then name.
+    let mut entries: Vec<&Entry> = entries.iter().collect();
+    let order = |entry: &Entry, at: usize| entry.order.unwrap_or(at);
+    let mut keyed: Vec<(usize, &Entry)> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| (order(entry, at), *entry))
+        .collect();
+    keyed.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    entries = keyed.into_iter().map(|(_, entry)| entry).collect();
     let longest = entries
         .iter()
         .map(|e| display_width(&e.name))
@@ -502,6 +541,10 @@ mod tests {
                 .action(ArgAction::SetTrue)
                 .help(long_text),
             Arg::new("only-short").short('o').help("Short only"),
+            Arg::new("below")
+                .long("below")
+                .next_line_help(true)
+                .help("Always below"),
             Arg::new("pair")
                 .long("pair")
                 .num_args(2)
@@ -557,6 +600,43 @@ mod tests {
                     "long {long}, {width} columns"
                 );
             }
+        }
+    }
+
+    /// A command list with what clap's takes into account: display orders,
+    /// subcommand flags, aliases, hidden commands, a summary only in
+    /// `long_about`.
+    #[test]
+    fn a_command_list_is_laid_out_as_clap_does() {
+        let commands = [
+            Command::new("zeta")
+                .about("Listed first by its order")
+                .display_order(0),
+            Command::new("alpha").about("Placed by its position"),
+            Command::new("flags")
+                .short_flag('F')
+                .long_flag("flag")
+                .about("With flags"),
+            Command::new("aliased")
+                .visible_alias("al")
+                .visible_alias("ali")
+                .visible_short_flag_alias('x')
+                .about("Three aliases"),
+            Command::new("hidden").hide(true).about("Not listed"),
+            Command::new("long-only").long_about("Only a long about"),
+            Command::new("late").display_order(2000).about("After help"),
+        ];
+        for width in [12, 50, 100, 300] {
+            let mut clap = Command::new("t")
+                .styles(Styles::plain())
+                .term_width(width)
+                .help_template("{subcommands}")
+                .subcommands(commands.iter().cloned());
+            let theirs = clap.render_help().to_string();
+            let mut entries: Vec<Entry> = commands.iter().filter_map(Entry::of).collect();
+            entries.push(Entry::help());
+            let ours = command_list(&entries, width);
+            assert_eq!(ours, theirs.trim_end(), "{width} columns");
         }
     }
 

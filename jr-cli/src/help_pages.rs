@@ -25,12 +25,6 @@ use clap::builder::Styles;
 use clap::{Arg, Command};
 use jr_core::ops::{self, Operation};
 
-/// The `help` command clap adds to a command with subcommands.
-const HELP_COMMAND: (&str, &str) = (
-    "help",
-    "Print this message or the help of the given subcommand(s)",
-);
-
 /// The page `argv` asks for, as clap would print it, when `argv` is one of
 /// the plain forms above; `None` for anything else. `width` is the line
 /// width in columns; `None` reads it as clap does: the terminal's, else
@@ -48,29 +42,67 @@ pub fn page(registry: Registry, argv: &[String], width: Option<usize>) -> Option
         [group, ..] => Some(ops::group(group)?.name()),
     };
     let width = width.unwrap_or_else(terminal_width);
+    let bin = program_name(&argv[0]);
     match (group, words) {
-        (None, _) => root_page(registry, long, width),
-        (Some(group), [_]) => group_page(registry, group, long, width),
-        (Some(group), [_, command]) => operation_page(registry, group, command, long, width),
+        (None, _) => root_page(registry, bin, long, width),
+        (Some(group), [_]) => group_page(registry, bin, group, long, width),
+        (Some(group), [_, command]) => operation_page(registry, bin, group, command, long, width),
         _ => None,
     }
 }
 
+/// The name clap gives the program in usage lines: the file name of
+/// `argv[0]` (`jira` when started through a link of that name). Without one
+/// clap names the root `jr` and its subcommands alone (`webhook`, not
+/// `jr webhook`); `bin` is then empty.
+fn program_name(argv0: &str) -> &str {
+    std::path::Path::new(argv0)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default()
+}
+
+/// `bin` and the words after it, as clap names a subcommand in usage.
+fn named(bin: &str, words: &[&str]) -> String {
+    let mut name = bin.to_owned();
+    for word in words {
+        if !name.is_empty() {
+            name.push(' ');
+        }
+        name.push_str(word);
+    }
+    name
+}
+
+/// Whether clap would keep `text` as it is in a template: no `{` (a tag)
+/// and no control character but line breaks (clap drops those from a text
+/// and wraps around them).
+fn plain(text: &str) -> bool {
+    !text.contains('{') && !text.chars().any(|c| c.is_control() && c != '\n')
+}
+
 /// `jr --help`: the groups and the top-level commands.
-fn root_page(registry: Registry, long: bool, width: usize) -> Option<String> {
+fn root_page(registry: Registry, bin: &str, long: bool, width: usize) -> Option<String> {
     let command = tree::root_without_flags().args(globals::args().map(|arg| arg.global(false)));
     let list = help_layout::command_list(&root_entries(registry), width);
-    let usage = "jr [OPTIONS] <COMMAND>";
-    render(command, usage, Some(&list), long, width)
+    let bin = if bin.is_empty() { "jr" } else { bin };
+    let usage = [bin, " [OPTIONS] <COMMAND>"].concat();
+    render(command, &usage, Some(&list), long, width)
 }
 
 /// `jr GROUP --help`: the group's operations and hand-written commands.
-fn group_page(registry: Registry, group: &'static str, long: bool, width: usize) -> Option<String> {
+fn group_page(
+    registry: Registry,
+    bin: &str,
+    group: &'static str,
+    long: bool,
+    width: usize,
+) -> Option<String> {
     let command = Command::new(group)
         .about(tree::group_about(group))
         .args(globals::args().map(|arg| arg.global(false)));
     let list = help_layout::command_list(&group_entries(registry, group), width);
-    let usage = ["jr ", group, " [OPTIONS] <COMMAND>"].concat();
+    let usage = [&named(bin, &[group]), " [OPTIONS] <COMMAND>"].concat();
     render(command, &usage, Some(&list), long, width)
 }
 
@@ -79,6 +111,7 @@ fn group_page(registry: Registry, group: &'static str, long: bool, width: usize)
 /// the one it prints for a run.
 fn operation_page(
     registry: Registry,
+    bin: &str,
     group: &str,
     word: &str,
     long: bool,
@@ -103,7 +136,7 @@ fn operation_page(
         .map(|global| global.global(false))
         .collect();
     let mut command = command
-        .bin_name(["jr ", group, " ", op.command()].concat())
+        .bin_name(named(bin, &[group, op.command()]))
         .args(globals)
         .styles(Styles::plain());
     command.build();
@@ -116,7 +149,8 @@ fn operation_page(
 /// a template that carries `usage`, the command `list` if any and the
 /// "Global options:" section laid out here, with the global flags hidden
 /// from clap. `None` when the section holds what `help_layout` does not
-/// cover, or a text holds a `{` (a tag in clap's templates).
+/// cover, or a text laid out here holds a `{` (a tag in clap's templates)
+/// or a control character (clap drops those and wraps around them).
 fn render(
     mut command: Command,
     usage: &str,
@@ -125,6 +159,9 @@ fn render(
     width: usize,
 ) -> Option<String> {
     command.build();
+    if command.is_next_line_help_set() {
+        return None;
+    }
     let long = long && help_layout::long_help_exists(&command);
     let global: Vec<&Arg> = command
         .get_arguments()
@@ -145,9 +182,9 @@ fn render(
     ]
     .concat();
     if section.is_empty()
-        || [usage, &section, list.as_deref().unwrap_or_default()]
+        || ![usage, &section, list.as_deref().unwrap_or_default()]
             .iter()
-            .any(|t| t.contains('{'))
+            .all(|t| plain(t))
     {
         return None;
     }
@@ -172,9 +209,10 @@ fn render(
         command.render_help()
     };
     // With plain styles clap writes no escape sequences, so its stripping
-    // pass (a tenth of a page's work) is only needed for one a text carries.
+    // pass (a tenth of a page's work) is only needed for a text that
+    // carries a control character.
     let raw = text.ansi().to_string();
-    Some(if raw.contains('\x1b') {
+    Some(if raw.chars().any(|c| c.is_control() && c != '\n') {
         text.to_string()
     } else {
         raw
@@ -187,11 +225,12 @@ fn root_entries(registry: Registry) -> Vec<Entry> {
         name: group.name().to_owned(),
         about: group.about(),
         aliases: Vec::new(),
+        order: None,
     });
     let own = registry.top_level().map(|own| (own.command)());
     groups
         .chain(own.filter_map(|c| Entry::of(&c)))
-        .chain([help_entry()])
+        .chain([Entry::help()])
         .collect()
 }
 
@@ -206,20 +245,13 @@ fn group_entries(registry: Registry, group: &str) -> Vec<Entry> {
             .map(str::to_owned)
             .into_iter()
             .collect(),
+        order: None,
     });
     let own = registry.in_group(group).map(|own| (own.command)());
     operations
         .chain(own.filter_map(|c| Entry::of(&c)))
-        .chain([help_entry()])
+        .chain([Entry::help()])
         .collect()
-}
-
-fn help_entry() -> Entry {
-    Entry {
-        name: HELP_COMMAND.0.to_owned(),
-        about: HELP_COMMAND.1.to_owned(),
-        aliases: Vec::new(),
-    }
 }
 
 /// The width clap lays help out to: the terminal's (stdout's, else stderr's,
@@ -331,6 +363,36 @@ mod tests {
                 .is_some_and(|p| p.contains("Usage: jr webhook"))
         );
         assert_eq!(by_alias, by_name);
+    }
+
+    /// clap names the program after `argv[0]`'s file name (a link named
+    /// `jira`), and so do the pages laid out here.
+    #[test]
+    fn the_program_is_named_as_argv0_names_it() {
+        for argv0 in ["/usr/local/bin/jira", "", "./jr", "jr.exe"] {
+            for words in [
+                &["--help"][..],
+                &["webhook", "-h"],
+                &["webhook", "list", "--help"],
+            ] {
+                let mut argv = argv(words);
+                argv[0] = argv0.to_owned();
+                let ours = page(COMMANDS, &argv, Some(100)).expect("a plain form");
+                assert_eq!(ours, clap_page(&argv, 100), "{argv:?}");
+            }
+        }
+        let mut argv = argv(&["webhook", "-h"]);
+        argv[0] = "/opt/jira".to_owned();
+        let ours = page(COMMANDS, &argv, Some(100)).expect("a plain form");
+        assert!(ours.contains("Usage: jira webhook [OPTIONS]"), "{ours}");
+    }
+
+    #[test]
+    fn a_brace_or_a_control_character_leaves_the_page_to_clap() {
+        assert!(plain("Commands:\n  a  b"));
+        assert!(!plain("a {tag}"));
+        assert!(!plain("a bell\x07"));
+        assert!(!plain("a tab\t"));
     }
 
     #[test]

@@ -98,3 +98,31 @@ fn list_pages_match_claps_at_odd_widths() {
         }
     }
 }
+
+/// Started through a link named `jira`, jr's own pages name the program
+/// `jira` in their usage line, as clap's do (review of issue 17).
+#[cfg(unix)]
+#[test]
+fn the_pages_name_the_program_as_it_was_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("jira");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_jr"), &link).unwrap();
+    let page = |args: &[&str]| {
+        let output = assert_cmd::Command::new(&link)
+            .args(args)
+            .env("COLUMNS", "100")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    for (fast, clap) in [
+        (&["--help"][..], &["--compact", "--help"][..]),
+        (&["webhook", "-h"], &["--compact", "webhook", "-h"]),
+        (&["webhook", "list", "--help"], &["--compact", "webhook", "list", "--help"]),
+    ] {
+        let ours = page(fast);
+        assert!(ours.contains("Usage: jira"), "{fast:?}: {ours}");
+        assert_eq!(ours, page(clap), "{fast:?}");
+    }
+}
