@@ -74,11 +74,25 @@ fn named(bin: &str, words: &[&str]) -> String {
     name
 }
 
-/// Whether clap would keep `text` as it is in a template: no `{` (a tag)
-/// and no control character but line breaks (clap drops those from a text
-/// and wraps around them).
+/// Whether clap would print `text` as it is in a template: no `{` (a tag)
+/// and no control character but line breaks (clap's printing drops those).
 fn plain(text: &str) -> bool {
-    !text.contains('{') && !text.chars().any(|c| c.is_control() && c != '\n')
+    !text.contains('{') && !has_control(text)
+}
+
+/// Whether `text` holds a control character other than a line break (the
+/// Unicode category Cc: U+0000 to U+001F, U+007F to U+009F; the last are
+/// the two bytes `C2 80` to `C2 9F` in UTF-8).
+fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| {
+        (b < 0x20 && b != b'\n')
+            || b == 0x7f
+            || (b == 0xc2
+                && bytes
+                    .get(at + 1)
+                    .is_some_and(|next| (0x80..0xa0).contains(next)))
+    })
 }
 
 /// `jr --help`: the groups and the top-level commands.
@@ -149,8 +163,8 @@ fn operation_page(
 /// a template that carries `usage`, the command `list` if any and the
 /// "Global options:" section laid out here, with the global flags hidden
 /// from clap. `None` when the section holds what `help_layout` does not
-/// cover, or a text laid out here holds a `{` (a tag in clap's templates)
-/// or a control character (clap drops those and wraps around them).
+/// cover, when a text laid out here holds a `{` (a tag in clap's
+/// templates), or the program's name a control character.
 fn render(
     mut command: Command,
     usage: &str,
@@ -181,11 +195,12 @@ fn render(
         "{after-help}",
     ]
     .concat();
-    if section.is_empty()
-        || ![usage, &section, list.as_deref().unwrap_or_default()]
-            .iter()
-            .all(|t| plain(t))
-    {
+    // The usage line holds the program's name, which is the caller's; the
+    // texts of the list and the section are the table's and the registry's,
+    // and the tests compare every page with clap's, which drops control
+    // characters: a text that held one would fail them.
+    let list_text = list.as_deref().unwrap_or_default();
+    if section.is_empty() || !plain(usage) || section.contains('{') || list_text.contains('{') {
         return None;
     }
     let mut command = command
@@ -208,15 +223,10 @@ fn render(
     } else {
         command.render_help()
     };
-    // With plain styles clap writes no escape sequences, so its stripping
-    // pass (a tenth of a page's work) is only needed for a text that
-    // carries a control character.
-    let raw = text.ansi().to_string();
-    Some(if raw.chars().any(|c| c.is_control() && c != '\n') {
-        text.to_string()
-    } else {
-        raw
-    })
+    // With plain styles clap writes no escape sequences, and the page's
+    // texts hold no control character (see above), so clap's stripping
+    // pass (a tenth of a page's work) has nothing to do.
+    Some(text.ansi().to_string())
 }
 
 /// The groups and the visible hand-written top-level commands, then `help`.
@@ -381,6 +391,22 @@ mod tests {
                 assert_eq!(ours, clap_page(&argv, 100), "{argv:?}");
             }
         }
+        // A name with a `{` or a control character: the page is clap's, or
+        // left to clap.
+        for argv0 in ["/opt/j{r}", "/opt/j\x07r"] {
+            for words in [
+                &["--help"][..],
+                &["webhook", "-h"],
+                &["webhook", "list", "--help"],
+            ] {
+                let mut argv = argv(words);
+                argv[0] = argv0.to_owned();
+                let theirs = clap_page(&argv, 100);
+                if let Some(ours) = page(COMMANDS, &argv, Some(100)) {
+                    assert_eq!(ours, theirs, "{argv:?}");
+                }
+            }
+        }
         let mut argv = argv(&["webhook", "-h"]);
         argv[0] = "/opt/jira".to_owned();
         let ours = page(COMMANDS, &argv, Some(100)).expect("a plain form");
@@ -393,6 +419,18 @@ mod tests {
         assert!(!plain("a {tag}"));
         assert!(!plain("a bell\x07"));
         assert!(!plain("a tab\t"));
+        // The same characters as `char::is_control`, line breaks aside.
+        for c in ['\0', '\x1b', '\x7f', '\u{80}', '\u{9f}', '\r'] {
+            assert!(has_control(&format!("a{c}b")), "{c:?}");
+        }
+        for c in ['\n', ' ', '\u{a0}', '\u{100}', 'é', '\u{2028}'] {
+            assert!(!has_control(&format!("a{c}b")), "{c:?}");
+        }
+        assert!(
+            (0..=0x10ffff)
+                .filter_map(char::from_u32)
+                .all(|c| { has_control(&c.to_string()) == (c.is_control() && c != '\n') })
+        );
     }
 
     #[test]

@@ -119,7 +119,10 @@ fn the_pages_name_the_program_as_it_was_started() {
     for (fast, clap) in [
         (&["--help"][..], &["--compact", "--help"][..]),
         (&["webhook", "-h"], &["--compact", "webhook", "-h"]),
-        (&["webhook", "list", "--help"], &["--compact", "webhook", "list", "--help"]),
+        (
+            &["webhook", "list", "--help"],
+            &["--compact", "webhook", "list", "--help"],
+        ),
     ] {
         let ours = page(fast);
         assert!(ours.contains("Usage: jira"), "{fast:?}: {ours}");
