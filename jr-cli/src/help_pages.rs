@@ -97,7 +97,7 @@ fn has_control(text: &str) -> bool {
 
 /// `jr --help`: the groups and the top-level commands.
 fn root_page(registry: Registry, bin: &str, long: bool, width: usize) -> Option<String> {
-    let command = tree::root_without_flags().args(globals::args().map(|arg| arg.global(false)));
+    let command = root_command();
     let list = help_layout::command_list(&root_entries(registry), width);
     let bin = if bin.is_empty() { "jr" } else { bin };
     let usage = [bin, " [OPTIONS] <COMMAND>"].concat();
@@ -112,12 +112,23 @@ fn group_page(
     long: bool,
     width: usize,
 ) -> Option<String> {
-    let command = Command::new(group)
-        .about(tree::group_about(group))
-        .args(globals::args().map(|arg| arg.global(false)));
+    let command = group_command(group);
     let list = help_layout::command_list(&group_entries(registry, group), width);
     let usage = [&named(bin, &[group]), " [OPTIONS] <COMMAND>"].concat();
     render(command, &usage, Some(&list), long, width)
+}
+
+/// The root as clap writes its page: the global flags, no subcommand (the
+/// list is the table's).
+fn root_command() -> Command {
+    tree::root_without_flags().args(globals::args().map(|arg| arg.global(false)))
+}
+
+/// A group as clap writes its page: the global flags, no subcommand.
+fn group_command(group: &'static str) -> Command {
+    Command::new(group)
+        .about(tree::group_about(group))
+        .args(globals::args().map(|arg| arg.global(false)))
 }
 
 /// `jr GROUP COMMAND --help` for an operation (by name or alias): the
@@ -357,6 +368,24 @@ mod tests {
         }
         // Every operation's page is laid out here, not left to clap.
         assert_eq!(laid_out, ops::OPERATIONS.len() * 2 * OPERATION_WIDTHS.len());
+    }
+
+    /// Issue 17: the top-level and group pages build no command for a
+    /// group or an operation; their lists are the table's rows.
+    #[test]
+    fn the_list_pages_build_no_subcommand() {
+        assert_eq!(root_command().get_subcommands().count(), 0);
+        for group in ops::groups() {
+            assert_eq!(group_command(group).get_subcommands().count(), 0, "{group}");
+        }
+        let entries = root_entries(COMMANDS);
+        assert!(entries.len() > ops::GROUPS.len());
+        for (entry, group) in entries.iter().zip(ops::GROUPS.iter()) {
+            assert_eq!(
+                (entry.name.as_str(), &entry.about),
+                (group.name(), &group.about())
+            );
+        }
     }
 
     #[test]
