@@ -1,9 +1,10 @@
 //! clap 4's help layout, for the help pages jr writes itself (see
 //! `help_pages`): the "Commands:" list and an options section, laid out
-//! exactly as clap's help template does, from plain text (clap's default
-//! styles are never printed: jr prints help as plain text). Each rule names
-//! the function of clap's `help_template.rs` it follows; `help_pages`' tests
-//! compare whole pages with clap's.
+//! exactly as clap does, from plain text (clap's default styles are never
+//! printed: jr prints help as plain text). Each rule names the clap function
+//! it follows (in `help_template.rs`, `styled_str.rs`, `textwrap/` and
+//! `util/escape.rs` of clap_builder); `help_pages`' tests compare whole pages
+//! with clap's.
 
 use clap::{Arg, Command};
 use std::borrow::Cow;
@@ -15,25 +16,27 @@ const NEXT_LINE_INDENT: usize = 10;
 /// The room an option's short form takes before its long one (`-p, `).
 const SHORT_SIZE: usize = 4;
 
-/// One listed command: its name, its summary, its visible aliases and the
-/// display order it was given, if any.
+/// One listed command: its name, its summary, its visible aliases and its
+/// display order.
 pub struct Entry {
     /// The name, with `, -S` and `, --long` when the command has flags.
     pub name: String,
     pub about: String,
     pub aliases: Vec<String>,
-    /// `Command::display_order`; listed commands without one keep their
-    /// place in the list.
-    pub order: Option<usize>,
+    /// clap's display order: the one given (`Command::display_order`), else
+    /// the command's place among its parent's subcommands, hidden ones
+    /// counted.
+    pub order: usize,
 }
 
 /// clap's display order of a command or argument that was given none.
 const NO_ORDER: usize = 999;
 
 impl Entry {
-    /// A command as clap would list it: `None` when hidden; the summary is
-    /// `about`, else `long_about`; aliases are the visible ones.
-    pub fn of(command: &Command) -> Option<Entry> {
+    /// A command as clap would list it, at `place` among its parent's
+    /// subcommands: `None` when hidden; the summary is `about`, else
+    /// `long_about`; aliases are the visible ones.
+    pub fn of(command: &Command, place: usize) -> Option<Entry> {
         if command.is_hide_set() {
             return None;
         }
@@ -63,7 +66,9 @@ impl Entry {
                 )
                 .chain(command.get_visible_aliases().map(str::to_owned))
                 .collect(),
-            order: Some(command.get_display_order()).filter(|&order| order != NO_ORDER),
+            order: Some(command.get_display_order())
+                .filter(|&order| order != NO_ORDER)
+                .unwrap_or(place),
         })
     }
 
@@ -73,7 +78,7 @@ impl Entry {
             name: "help".to_owned(),
             about: "Print this message or the help of the given subcommand(s)".to_owned(),
             aliases: Vec::new(),
-            order: Some(NO_ORDER),
+            order: NO_ORDER,
         }
     }
 }
@@ -83,17 +88,9 @@ impl Entry {
 /// name and wrapped below itself, or every summary on the line after its
 /// name when one would wrap with the column over 40 % of `width` columns.
 pub fn command_list(entries: &[Entry], width: usize) -> String {
-    // clap lists by display order (a command's place when it was given
-    // none), then name.
+    // clap lists by display order, then name.
     let mut entries: Vec<&Entry> = entries.iter().collect();
-    let order = |entry: &Entry, at: usize| entry.order.unwrap_or(at);
-    let mut keyed: Vec<(usize, &Entry)> = entries
-        .iter()
-        .enumerate()
-        .map(|(at, entry)| (order(entry, at), *entry))
-        .collect();
-    keyed.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
-    entries = keyed.into_iter().map(|(_, entry)| entry).collect();
+    entries.sort_by(|a, b| (a.order, &a.name).cmp(&(b.order, &b.name)));
     let longest = entries
         .iter()
         .map(|e| display_width(&e.name))
@@ -143,6 +140,14 @@ pub fn option_section(args: &[&Arg], long: bool, width: usize) -> Option<String>
         shown.push((arg, arg.to_string()));
     }
     shown.sort_by_cached_key(|(arg, _)| sort_key(arg));
+    // clap keeps one of two arguments with the same key (short `x`, long
+    // `x0`): a page with such a pair is left to it.
+    if shown
+        .windows(2)
+        .any(|pair| sort_key(pair[0].0) == sort_key(pair[1].0))
+    {
+        return None;
+    }
     let longest = shown
         .iter()
         .map(|(arg, text)| {
@@ -612,7 +617,11 @@ mod tests {
             Command::new("zeta")
                 .about("Listed first by its order")
                 .display_order(0),
-            Command::new("alpha").about("Placed by its position"),
+            Command::new("hidden-first").hide(true),
+            Command::new("alpha").about("Placed by its position, the hidden one counted"),
+            Command::new("beta")
+                .about("Ordered as alpha's place")
+                .display_order(2),
             Command::new("flags")
                 .short_flag('F')
                 .long_flag("flag")
@@ -633,7 +642,9 @@ mod tests {
                 .help_template("{subcommands}")
                 .subcommands(commands.iter().cloned());
             let theirs = clap.render_help().to_string();
-            let mut entries: Vec<Entry> = commands.iter().filter_map(Entry::of).collect();
+            let mut entries: Vec<Entry> = (commands.iter().enumerate())
+                .filter_map(|(place, command)| Entry::of(command, place))
+                .collect();
             entries.push(Entry::help());
             let ours = command_list(&entries, width);
             assert_eq!(ours, theirs.trim_end(), "{width} columns");
@@ -647,6 +658,13 @@ mod tests {
         let values_with_help = Arg::new("v")
             .long("v")
             .value_parser([PossibleValue::new("a").help("The a")]);
+        // Same display order, same key: clap shows one of the two.
+        let same_key = [
+            Arg::new("x").short('x').display_order(5),
+            Arg::new("x0").long("x0").display_order(5),
+        ];
+        assert_eq!(both(same_key.to_vec(), false, 80).0.matches("x").count(), 2);
+        assert_eq!(both(same_key.to_vec(), false, 80).1, None);
         for arg in [shown_env, positional] {
             assert_eq!(both(vec![arg], false, 80).1, None);
         }

@@ -42,7 +42,7 @@ pub fn page(registry: Registry, argv: &[String], width: Option<usize>) -> Option
         [group, ..] => Some(ops::group(group)?.name()),
     };
     let width = width.unwrap_or_else(terminal_width);
-    let bin = program_name(&argv[0]);
+    let bin = program_name(argv.first().map_or("", String::as_str));
     match (group, words) {
         (None, _) => root_page(registry, bin, long, width),
         (Some(group), [_]) => group_page(registry, bin, group, long, width),
@@ -75,7 +75,9 @@ fn named(bin: &str, words: &[&str]) -> String {
 }
 
 /// Whether clap would print `text` as it is in a template: no `{` (a tag)
-/// and no control character but line breaks (clap's printing drops those).
+/// and no control character but line breaks. clap's printing drops some of
+/// them (BEL, escape sequences) and keeps others (tab, CR); a name with any
+/// goes to clap, which is exact if not the fastest.
 fn plain(text: &str) -> bool {
     !text.contains('{') && !has_control(text)
 }
@@ -208,8 +210,8 @@ fn render(
     .concat();
     // The usage line holds the program's name, which is the caller's; the
     // texts of the list and the section are the table's and the registry's,
-    // and the tests compare every page with clap's, which drops control
-    // characters: a text that held one would fail them.
+    // and the tests compare every page with clap's printed one, which drops
+    // some control characters: a text that held one would fail them.
     let list_text = list.as_deref().unwrap_or_default();
     if section.is_empty() || !plain(usage) || section.contains('{') || list_text.contains('{') {
         return None;
@@ -235,29 +237,27 @@ fn render(
         command.render_help()
     };
     // With plain styles clap writes no escape sequences, and the page's
-    // texts hold no control character (see above), so clap's stripping
-    // pass (a tenth of a page's work) has nothing to do.
+    // texts hold no character its printing drops (see above), so its
+    // stripping pass (a tenth of a page's work) has nothing to do.
     Some(text.ansi().to_string())
 }
 
 /// The groups and the visible hand-written top-level commands, then `help`.
 fn root_entries(registry: Registry) -> Vec<Entry> {
-    let groups = ops::GROUPS.iter().map(|group| Entry {
+    let groups = ops::GROUPS.iter().enumerate().map(|(place, group)| Entry {
         name: group.name().to_owned(),
         about: group.about(),
         aliases: Vec::new(),
-        order: None,
+        order: place,
     });
-    let own = registry.top_level().map(|own| (own.command)());
-    groups
-        .chain(own.filter_map(|c| Entry::of(&c)))
-        .chain([Entry::help()])
-        .collect()
+    let own = (registry.top_level().enumerate())
+        .filter_map(|(place, own)| Entry::of(&(own.command)(), ops::GROUPS.len() + place));
+    groups.chain(own).chain([Entry::help()]).collect()
 }
 
 /// A group's operations, its visible hand-written commands, then `help`.
 fn group_entries(registry: Registry, group: &str) -> Vec<Entry> {
-    let operations = ops::in_group(group).map(|op| Entry {
+    let operations = ops::in_group(group).enumerate().map(|(place, op)| Entry {
         name: op.command().to_owned(),
         about: op.summary().to_owned(),
         aliases: registry
@@ -266,13 +266,12 @@ fn group_entries(registry: Registry, group: &str) -> Vec<Entry> {
             .map(str::to_owned)
             .into_iter()
             .collect(),
-        order: None,
+        order: place,
     });
-    let own = registry.in_group(group).map(|own| (own.command)());
-    operations
-        .chain(own.filter_map(|c| Entry::of(&c)))
-        .chain([Entry::help()])
-        .collect()
+    let count = ops::in_group(group).count();
+    let own = (registry.in_group(group).enumerate())
+        .filter_map(|(place, own)| Entry::of(&(own.command)(), count + place));
+    operations.chain(own).chain([Entry::help()]).collect()
 }
 
 /// The width clap lays help out to: the terminal's (stdout's, else stderr's,
