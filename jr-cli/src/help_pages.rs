@@ -407,37 +407,33 @@ mod tests {
     /// `jira`), and so do the pages laid out here.
     #[test]
     fn the_program_is_named_as_argv0_names_it() {
+        const PAGES: [&[&str]; 3] = [
+            &["--help"],
+            &["webhook", "-h"],
+            &["webhook", "list", "--help"],
+        ];
+        let named = |argv0: &str, words: &[&str]| {
+            let mut argv = argv(words);
+            argv[0] = argv0.to_owned();
+            (page(COMMANDS, &argv, Some(100)), clap_page(&argv, 100))
+        };
         for argv0 in ["/usr/local/bin/jira", "", "./jr", "jr.exe"] {
-            for words in [
-                &["--help"][..],
-                &["webhook", "-h"],
-                &["webhook", "list", "--help"],
-            ] {
-                let mut argv = argv(words);
-                argv[0] = argv0.to_owned();
-                let ours = page(COMMANDS, &argv, Some(100)).expect("a plain form");
-                assert_eq!(ours, clap_page(&argv, 100), "{argv:?}");
+            for words in PAGES {
+                let (ours, theirs) = named(argv0, words);
+                assert_eq!(ours, Some(theirs), "{argv0:?} {words:?}");
             }
         }
         // A name with a `{` or a control character: the page is clap's, or
         // left to clap.
         for argv0 in ["/opt/j{r}", "/opt/j\x07r"] {
-            for words in [
-                &["--help"][..],
-                &["webhook", "-h"],
-                &["webhook", "list", "--help"],
-            ] {
-                let mut argv = argv(words);
-                argv[0] = argv0.to_owned();
-                let theirs = clap_page(&argv, 100);
-                if let Some(ours) = page(COMMANDS, &argv, Some(100)) {
-                    assert_eq!(ours, theirs, "{argv:?}");
+            for words in PAGES {
+                if let (Some(ours), theirs) = named(argv0, words) {
+                    assert_eq!(ours, theirs, "{argv0:?} {words:?}");
                 }
             }
         }
-        let mut argv = argv(&["webhook", "-h"]);
-        argv[0] = "/opt/jira".to_owned();
-        let ours = page(COMMANDS, &argv, Some(100)).expect("a plain form");
+        let (ours, _) = named("/opt/jira", &["webhook", "-h"]);
+        let ours = ours.expect("a plain form");
         assert!(ours.contains("Usage: jira webhook [OPTIONS]"), "{ours}");
     }
 
