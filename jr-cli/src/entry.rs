@@ -15,6 +15,7 @@ use crate::args::Invocation;
 use crate::context::Ctx;
 use clap::{Arg, ArgMatches, Command};
 use jr_core::Error;
+use jr_core::ops::Operation;
 
 /// Runs a command of its own with its matches (those below its name).
 pub type Run = fn(&mut Ctx, &ArgMatches) -> Result<(), Error>;
@@ -131,5 +132,11 @@ impl Registry {
             Entry::Extends(id, extension) if *id == operation_id => Some(extension),
             _ => None,
         })
+    }
+
+    /// The alias `op`'s extension gives its command (`list` for
+    /// `get-dynamic-webhooks-for-app`), if any.
+    pub fn alias(self, op: &Operation) -> Option<&'static str> {
+        self.extension(op.operation_id()).and_then(|e| e.alias)
     }
 }

@@ -23,7 +23,7 @@ use crate::help_layout::{self, Entry};
 use crate::{globals, tree};
 use clap::builder::Styles;
 use clap::{Arg, Command};
-use jr_core::ops::{self, Operation};
+use jr_core::ops;
 
 /// The page `argv` asks for, as clap would print it, when `argv` is one of
 /// the plain forms above; `None` for anything else. `width` is the line
@@ -144,8 +144,8 @@ fn operation_page(
     long: bool,
     width: usize,
 ) -> Option<String> {
-    let alias = |op: &Operation| registry.extension(op.operation_id()).and_then(|e| e.alias);
-    let op = ops::in_group(group).find(|op| op.command() == word || alias(op) == Some(word))?;
+    let op =
+        ops::in_group(group).find(|op| op.command() == word || registry.alias(op) == Some(word))?;
     if registry.find_in_group(group, word).is_some() {
         return None;
     }
@@ -195,12 +195,24 @@ fn render(
         .filter(|arg| arg.get_help_heading() == Some(globals::HEADING))
         .collect();
     let section = help_layout::option_section(&global, long, width)?;
-    let list = list.map(|list| ["Commands:\n", list, "\n\n"].concat());
+    // The usage line holds the program's name, which is the caller's; the
+    // texts of the list and the section are the table's and the registry's,
+    // and the tests compare every page with clap's printed one, which drops
+    // some control characters: a text that held one would fail them.
+    let list = list.unwrap_or_default();
+    if section.is_empty() || !plain(usage) || section.contains('{') || list.contains('{') {
+        return None;
+    }
+    let list = if list.is_empty() {
+        String::new()
+    } else {
+        ["Commands:\n", list, "\n\n"].concat()
+    };
     let template = [
         "{before-help}{about-with-newline}\n{usage-heading} ",
         usage,
         "\n\n",
-        list.as_deref().unwrap_or_default(),
+        &list,
         "{all-args}\n\n",
         globals::HEADING,
         ":\n",
@@ -208,14 +220,6 @@ fn render(
         "{after-help}",
     ]
     .concat();
-    // The usage line holds the program's name, which is the caller's; the
-    // texts of the list and the section are the table's and the registry's,
-    // and the tests compare every page with clap's printed one, which drops
-    // some control characters: a text that held one would fail them.
-    let list_text = list.as_deref().unwrap_or_default();
-    if section.is_empty() || !plain(usage) || section.contains('{') || list_text.contains('{') {
-        return None;
-    }
     let mut command = command
         .mut_args(|arg| {
             if arg.get_help_heading() == Some(globals::HEADING) {
@@ -260,12 +264,7 @@ fn group_entries(registry: Registry, group: &str) -> Vec<Entry> {
     let operations = ops::in_group(group).enumerate().map(|(place, op)| Entry {
         name: op.command().to_owned(),
         about: op.summary().to_owned(),
-        aliases: registry
-            .extension(op.operation_id())
-            .and_then(|e| e.alias)
-            .map(str::to_owned)
-            .into_iter()
-            .collect(),
+        aliases: registry.alias(op).map(str::to_owned).into_iter().collect(),
         order: place,
     });
     let count = ops::in_group(group).count();

@@ -20,7 +20,7 @@ pub fn command(registry: Registry, group: Option<&str>, word: &str) -> Option<St
     let mut names: Vec<&str> = Vec::new();
     for op in ops::in_group(group) {
         names.push(op.command());
-        if let Some(alias) = registry.extension(op.operation_id()).and_then(|e| e.alias) {
+        if let Some(alias) = registry.alias(op) {
             names.push(alias);
         }
     }

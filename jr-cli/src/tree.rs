@@ -208,7 +208,7 @@ enum Pick<'a> {
 /// The command of one group, with the commands `pick` says (operations,
 /// then the hand-written commands mounted in the group).
 fn group_command(registry: Registry, group: &'static str, pick: Pick) -> Command {
-    let alias = |op: &Operation| registry.extension(op.operation_id()).and_then(|e| e.alias);
+    let alias = |op: &Operation| registry.alias(op);
     let named = |name: &str, alias: Option<&str>| match pick {
         Pick::Named(word) | Pick::StubsBut(word) => word == name || alias == Some(word),
         Pick::Stubs | Pick::All => false,
