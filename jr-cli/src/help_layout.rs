@@ -110,15 +110,14 @@ pub fn command_list(entries: &[Entry], width: usize) -> String {
         if !next_line {
             pad(&mut out, longest + TAB.len() - display_width(&entry.name));
         }
-        help_text(
-            &mut out,
-            &entry.about,
-            spec,
-            false,
+        // clap's short form: a command's spec values follow its summary.
+        let layout = Layout {
+            long: false,
             next_line,
             longest,
             width,
-        );
+        };
+        help_text(&mut out, &entry.about, spec, layout);
     }
     out
 }
@@ -129,28 +128,24 @@ pub fn command_list(entries: &[Entry], width: usize) -> String {
 /// long form): the caller leaves such a page to clap. `args` are built (a
 /// built command's), in any order; the section sorts them as clap does.
 pub fn option_section(args: &[&Arg], long: bool, width: usize) -> Option<String> {
-    let mut shown: Vec<(&Arg, String)> = Vec::new();
-    for &arg in args {
-        if !shown_in(arg, long) {
-            continue;
-        }
+    // Each shown argument with its sort key and its text (`to_string`: the
+    // long form, or the short one alone, with the value placeholders).
+    let mut shown: Vec<((usize, String), &Arg, String)> = Vec::new();
+    for &arg in args.iter().filter(|arg| shown_in(arg, long)) {
         if arg.is_positional() || (arg.get_long().is_none() && arg.get_short().is_none()) {
             return None;
         }
-        shown.push((arg, arg.to_string()));
+        shown.push((sort_key(arg), arg, arg.to_string()));
     }
-    shown.sort_by_cached_key(|(arg, _)| sort_key(arg));
-    // clap keeps one of two arguments with the same key (short `x`, long
-    // `x0`): a page with such a pair is left to it.
-    if shown
-        .windows(2)
-        .any(|pair| sort_key(pair[0].0) == sort_key(pair[1].0))
-    {
+    shown.sort_by(|a, b| a.0.cmp(&b.0));
+    // clap keeps one of two arguments with the same key (same display
+    // order, short `x` and long `x0`): a page with such a pair is left to it.
+    if shown.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return None;
     }
     let longest = shown
         .iter()
-        .map(|(arg, text)| {
+        .map(|(_, arg, text)| {
             display_width(text)
                 + if arg.get_long().is_some() {
                     SHORT_SIZE
@@ -161,52 +156,67 @@ pub fn option_section(args: &[&Arg], long: bool, width: usize) -> Option<String>
         .fold(2, usize::max);
     let specs = shown
         .iter()
-        .map(|(arg, _)| spec_values(arg, long))
+        .map(|(_, arg, _)| spec_values(arg, long))
         .collect::<Option<Vec<String>>>()?;
     let next_line = long
-        || shown.iter().zip(&specs).any(|((arg, _), spec)| {
-            arg.is_next_line_help_set() || wraps_beside(&short_help(arg), spec, longest, width)
+        || shown.iter().zip(&specs).any(|((_, arg, _), spec)| {
+            arg.is_next_line_help_set() || wraps_beside(&help_of(arg, false), spec, longest, width)
         });
     let mut out = String::new();
-    for (i, ((arg, text), spec)) in shown.iter().zip(&specs).enumerate() {
+    for (i, ((_, arg, text), spec)) in shown.iter().zip(&specs).enumerate() {
         if i > 0 {
             out.push('\n');
             if next_line && long {
                 out.push('\n');
             }
         }
-        out.push_str(TAB);
-        match (arg.get_short(), arg.get_long()) {
-            (Some(short), Some(_)) => {
-                out.push('-');
-                out.push(short);
-                out.push_str(", ");
-            }
-            (None, Some(_)) => out.push_str("    "),
-            _ => {}
-        }
-        // `to_string` is the long form (or the short one alone) with the
-        // value placeholders, as clap writes them.
-        out.push_str(text);
-        if !next_line {
-            let own = display_width(text) + SHORT_SIZE;
-            let room = if arg.get_long().is_some() {
-                TAB.len()
-            } else {
-                TAB.len() + 4
-            };
-            pad(&mut out, longest + room - own);
-        }
-        let about = if long {
-            arg.get_long_help().or_else(|| arg.get_help())
-        } else {
-            arg.get_help().or_else(|| arg.get_long_help())
-        }
-        .map(ToString::to_string)
-        .unwrap_or_default();
-        help_text(&mut out, &about, spec, long, next_line, longest, width);
+        let layout = Layout {
+            long,
+            next_line,
+            longest,
+            width,
+        };
+        write_option(&mut out, arg, text, spec, layout);
     }
     Some(out)
+}
+
+/// How a list or section is laid out: the form (in the long one an
+/// option's spec values go below its help), whether every text goes on the
+/// line after its name, the name column's width and the line width.
+#[derive(Clone, Copy)]
+struct Layout {
+    long: bool,
+    next_line: bool,
+    longest: usize,
+    width: usize,
+}
+
+/// One option (`write_arg`): its short and long names, padding to the
+/// column unless on the next line, then its help and spec values.
+fn write_option(out: &mut String, arg: &Arg, text: &str, spec: &str, layout: Layout) {
+    out.push_str(TAB);
+    match (arg.get_short(), arg.get_long()) {
+        (Some(short), Some(_)) => {
+            out.push('-');
+            out.push(short);
+            out.push_str(", ");
+        }
+        (None, Some(_)) => out.push_str("    "),
+        _ => {}
+    }
+    out.push_str(text);
+    if !layout.next_line {
+        let own = display_width(text) + SHORT_SIZE;
+        let room = if arg.get_long().is_some() {
+            TAB.len()
+        } else {
+            TAB.len() + 4
+        };
+        pad(out, layout.longest + room - own);
+    }
+    let about = help_of(arg, layout.long);
+    help_text(out, &about, spec, layout);
 }
 
 /// `should_show_arg`: not hidden, and not hidden from this form.
@@ -232,10 +242,16 @@ fn sort_key(arg: &Arg) -> (usize, String) {
     (arg.get_display_order(), key)
 }
 
-/// The short form's help, for the choice of layout (`arg_next_line_help`).
-fn short_help(arg: &Arg) -> String {
-    arg.get_help()
-        .or_else(|| arg.get_long_help())
+/// An argument's help in the long form (its long help, else its help) or
+/// the short one (the other way round).
+fn help_of(arg: &Arg, long: bool) -> String {
+    let (first, second) = if long {
+        (arg.get_long_help(), arg.get_help())
+    } else {
+        (arg.get_help(), arg.get_long_help())
+    };
+    first
+        .or(second)
         .map(ToString::to_string)
         .unwrap_or_default()
 }
@@ -314,15 +330,13 @@ fn wraps_beside(about: &str, spec: &str, longest: usize, width: usize) -> bool {
 /// `help`: the text after a name, beside it (indented to the column) or on
 /// the next line (indented by ten); the spec values follow the text on its
 /// line, or in the long form of an option after a blank line.
-fn help_text(
-    out: &mut String,
-    about: &str,
-    spec: &str,
-    specs_below: bool,
-    next_line: bool,
-    longest: usize,
-    width: usize,
-) {
+fn help_text(out: &mut String, about: &str, spec: &str, layout: Layout) {
+    let Layout {
+        long: specs_below,
+        next_line,
+        longest,
+        width,
+    } = layout;
     if next_line {
         out.push('\n');
         pad(out, NEXT_LINE_INDENT);
